@@ -1,0 +1,121 @@
+"""The errors a caller of dispute-agent can branch on.
+
+Every failure the user may meet is one of these, so the CLI can turn it into one
+clear line (and an exit code) in a single table instead of scattered ``except``
+chains. Library errors (Playwright, SQLAlchemy, Apprise, OS) are mapped to these at
+the boundary with ``raise ... from``. Each message ends with the remedy.
+
+    DisputeAgentError
+    ├── ConfigError            the configuration file or environment is invalid
+    ├── UserInputError         the command's input is wrong (unknown id, bad amount, …)
+    │   └── NotEligible        the site or the policy does not allow the action now
+    ├── SecretError            a credential cannot be read (missing, unsafe backend)
+    ├── BrowserUnavailable     no browser could be launched or reached
+    ├── DeadlinePassed         the action's window has already closed
+    └── SiteError              the site did not behave as expected (evidence kept)
+        ├── LoginRequired      the session is gone and a person must log in
+        │   └── CaptchaRequired  the site asks for a captcha or a code
+        ├── PageChanged        a page or response no longer has the expected shape
+        ├── SiteUnavailable    the site answered with an error or not at all
+        └── RateLimited        the site asks us to slow down
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "BrowserUnavailable",
+    "CaptchaRequired",
+    "ConfigError",
+    "DeadlinePassed",
+    "DisputeAgentError",
+    "LoginRequired",
+    "NotEligible",
+    "PageChanged",
+    "RateLimited",
+    "SecretError",
+    "SiteError",
+    "SiteUnavailable",
+    "UserInputError",
+]
+
+
+class DisputeAgentError(Exception):
+    """Base of every error the agent raises on purpose."""
+
+    #: process exit code the CLI uses for this kind of error
+    exit_code: int = 1
+
+
+class ConfigError(DisputeAgentError):
+    """Raised when settings cannot be loaded; ``problems`` has one line per key."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class UserInputError(DisputeAgentError):
+    """Raised when the command's arguments are wrong; nothing was done."""
+
+    exit_code = 2
+
+
+class NotEligible(UserInputError):
+    """Raised when the action is refused (by the site's rules or the user's policy)."""
+
+
+class SecretError(DisputeAgentError):
+    """Raised when a credential is missing or would be read from an unsafe place."""
+
+    exit_code = 2
+
+
+class BrowserUnavailable(DisputeAgentError):
+    """Raised when no browser executable is found or it fails to start."""
+
+
+class DeadlinePassed(DisputeAgentError):
+    """Raised when an action is asked for after its deadline."""
+
+    exit_code = 2
+
+
+class SiteError(DisputeAgentError):
+    """Raised when the site misbehaves; ``evidence`` is the folder with screenshot/trace."""
+
+    def __init__(self, message: str, evidence: Path | None = None) -> None:
+        super().__init__(message)
+        self.evidence = evidence
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.evidence is not None:
+            text = f"{text} (evidence: {self.evidence})"
+        return text
+
+
+class LoginRequired(SiteError):
+    """Raised when the session is gone and the agent cannot log in on its own."""
+
+
+class CaptchaRequired(LoginRequired):
+    """Raised when the site shows a captcha or asks for a code: a person must log in."""
+
+
+class PageChanged(SiteError):
+    """Raised when a page or an API response lacks what the agent expects.
+
+    Never guess on a changed page: a wrong amount or deadline is worse than none.
+    """
+
+
+class SiteUnavailable(SiteError):
+    """Raised when the site answers with an error, times out or cannot be reached."""
+
+
+class RateLimited(SiteError):
+    """Raised when the site says we ask too often (``FAIL_SYS_TRAFFIC_LIMIT``)."""

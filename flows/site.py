@@ -1,0 +1,92 @@
+"""Everything the agent knows about the site's addresses, API names and selectors.
+
+A changed page should be one edit here. Each known trap is written beside its
+constant. Sources: the project's reference notes on the real site (captured API
+responses of 2026-09 and public scrapers); the sandbox mirrors these shapes.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+# --- addresses (relative to the configured base URL) -------------------------------
+
+ORDER_LIST_PATH = "/p/order/index.html"
+ORDER_DETAIL_PATH = "/p/order/detail.html"  # ?orderId=<id>
+TRACKING_PATH = "/p/tracking/index.html"  # ?tradeOrderId=<id>
+DISPUTE_START_PATH = "/p/reverse-pages/start.html"  # ?tradeOrderLineId=<line id>
+DISPUTE_LIST_PATH = "/p/refund-dispute/list.html"
+DISPUTE_DETAIL_PATH = "/p/refund-dispute/detail.html"  # ?reverseOrderLineId=<id>
+LOGIN_PATH = "/login"
+#: the real site sends logged-out visitors to another host; either marks a login page
+LOGIN_HOST_MARK = "login.aliexpress.com"
+
+# --- internal "mtop" API names ------------------------------------------------------
+
+API_ORDER_LIST = "mtop.aliexpress.trade.buyer.order.list"
+#: must be called with ``tradeOrderId``: with ``orderId`` it returns an empty skeleton
+API_ORDER_DETAIL = "mtop.aliexpress.trade.buyer.order.detail"
+#: answers SUCCESS even when logged out: proves nothing about the session
+API_ORDER_COUNT = "mtop.aliexpress.trade.buyer.order.count"
+#: ``pages`` in its answer can be 0 although items exist: count the items
+API_REFUND_LIST = "mtop.aliexpress.buyer.reverse.queryreverseorderpagelistforbuyer"
+API_DISPUTE_DETAIL = "mtop.aliexpress.buyer.reverse.reverseOrderLineRenderForBuyer"
+API_TRACKING = "mtop.ae.ld.querydetail"
+
+
+def api_path(api: str) -> str:
+    """The path the page's script calls for ``api`` (lower-cased, as the site does)."""
+    return f"/h5/{api.lower()}/1.0/"
+
+
+def order_detail_url(base: str, order_id: str) -> str:
+    return f"{base.rstrip('/')}{ORDER_DETAIL_PATH}?{urlencode({'orderId': order_id})}"
+
+
+# --- result codes in ``ret[0]`` -------------------------------------------------------
+
+RET_SUCCESS = "SUCCESS"
+RET_TOKEN = ("FAIL_SYS_TOKEN_EMPTY", "FAIL_SYS_TOKEN_EXOIRED", "FAIL_SYS_ILLEGAL_ACCESS")  # sic
+RET_SESSION_GONE = ("FAIL_SYS_SESSION_EXPIRED", "NEED_LOGIN", "FAIL_SYS_SID_INVALID")
+RET_ANTI_BOT = ("FAIL_SYS_USER_VALIDATE",)
+RET_RATE_LIMIT = ("FAIL_SYS_TRAFFIC_LIMIT",)
+
+# --- component tags of the "Ultron" graphs (select by tag, never by key suffix) -------
+
+TAG_LIST_ORDER = "pc_om_list_order"
+TAG_LIST_BODY = "pc_om_list_body"  # fields.hasMore, pageIndex, pageSize
+TAG_DETAIL_STATUS = "detail_order_status_block"
+TAG_DETAIL_PRODUCT = "detail_product_block"
+TAG_DETAIL_PRICE = "detail_order_price_block"
+TAG_DETAIL_INFO = "detail_simple_order_info_component"
+TAG_DETAIL_SERVICES = "detail_order_services"
+
+# --- login page -----------------------------------------------------------------------
+
+SEL_LOGIN_ID = "#fm-login-id"
+SEL_LOGIN_PASSWORD = "#fm-login-password"
+SEL_LOGIN_SUBMIT = "button[type=submit]"
+#: any of these on a page means a person must solve a challenge
+SEL_CAPTCHA = (
+    "#nc_1_wrapper",
+    "#nc_1_n1z",
+    ".nc-container",
+    "#baxia-dialog-content",
+    "iframe[src*=punish]",
+)
+TEXT_CAPTCHA = "please slide to verify"
+
+# --- order list DOM (fallback when no API response can be read) -----------------------
+
+SEL_ORDER_ROW = "div.order-item"
+SEL_ORDER_STATUS = ".order-item-header-status-text"
+SEL_ORDER_HEADER_INFO = ".order-item-header-right-info"
+SEL_ORDER_STORE = ".order-item-store-name a span"
+SEL_ORDER_ITEM = ".order-item-content-body"
+SEL_ORDER_ITEM_TITLE = ".order-item-content-info-name a span[title]"
+SEL_ORDER_ITEM_SKU = ".order-item-content-info-sku"
+SEL_ORDER_ITEM_PRICE = ".order-item-content-info-number"
+SEL_ORDER_TOTAL = ".order-item-content-opt-price-total"
+SEL_ORDER_BUTTONS = ".order-item-btns button"
+SEL_ORDER_MORE = ".order-more button"
+SEL_LOADING = "div.comet-loading-wrap"
