@@ -1,0 +1,271 @@
+"""The scenario file: the world the sandbox starts from.
+
+A scenario is TOML (read with the standard library) validated by the models below;
+the format is documented in ``sandbox/README.md``. A broken file is reported as one
+line per problem naming the key, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_SCENARIO = Path(__file__).with_name("scenarios") / "demo.toml"
+
+CURRENCIES = ("USD", "EUR", "BRL", "PLN", "CNY", "GBP")
+
+
+class ScenarioError(Exception):
+    """A scenario file cannot be used; ``problems`` names each bad key."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _as_instant(value: object) -> object:
+    """Dates in a scenario may be written as a date (midnight UTC) or a datetime."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0, 0), tzinfo=UTC)
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return value
+
+
+Instant = Annotated[datetime, Field()]
+
+
+class Account(_Strict):
+    login: str
+    password: str
+    #: show the slider captcha after the password is accepted
+    captcha: bool = False
+    #: when set, ask for this code (as if sent by e-mail) after the password
+    email_code: str | None = None
+    #: virtual days a session lives
+    session_days: float = 30.0
+
+
+class Rules(_Strict):
+    """Windows of the dispute process; defaults follow the reference notes."""
+
+    protection_days: int = 60
+    dispute_button_after_shipment_days: float = 5
+    #: completed orders: "open a dispute within N days after order was placed"
+    completed_dispute_days: int = 90
+    #: completed orders: "apply for a return/refund within N days of confirming receipt"
+    return_after_receipt_days: int = 7
+    seller_response_days: float = 5
+    buyer_response_days: float = 2
+    escalation_after_days: float = 3
+    mediator_decision_days: float = 7
+    mediator_info_days: float = 3
+    return_ship_days: float = 10
+    page_size: int = Field(10, ge=1, le=50)
+    max_images: int = 3
+    image_max_bytes: int = 2 * 1024 * 1024
+    video_max_bytes: int = 500 * 1024 * 1024
+    max_videos: int = 1
+    image_types: list[str] = ["jpg", "jpeg", "png", "gif", "bmp"]
+    video_types: list[str] = ["mp4", "mov", "avi"]
+
+
+class SellerStep(_Strict):
+    """One scripted move of a seller, ``day`` days after the dispute is opened."""
+
+    day: float = Field(ge=0)
+    action: Literal["offer", "agree", "reject", "change_solution", "withdraw"]
+    #: absolute refund amount of an offer ("0.00" is the trap the agent exists for)
+    amount: Decimal | None = None
+    #: refund as a share of what the buyer asked (0-100)
+    percent: Decimal | None = Field(None, ge=0, le=100)
+    solution: Literal["refund_only", "return_and_refund"] = "refund_only"
+    #: days the buyer has to answer (default: rules.buyer_response_days)
+    respond_days: float | None = None
+    message: str = ""
+
+
+class MediatorStep(_Strict):
+    """One scripted move of the platform's mediator, ``day`` days after escalation."""
+
+    day: float = Field(ge=0)
+    action: Literal["request_info", "decide"]
+    respond_days: float | None = None
+    message: str = ""
+    result: Literal["won", "lost"] = "won"
+    #: refund when deciding for the buyer; default: what the buyer asked
+    amount: Decimal | None = None
+
+
+class Script(_Strict):
+    seller: list[SellerStep] = []
+    mediator: list[MediatorStep] = []
+
+
+class Store(_Strict):
+    id: str
+    name: str
+    #: the script used for disputes on this store's orders, unless the order has one
+    script: Script = Script()
+
+
+class Line(_Strict):
+    id: str
+    title: str
+    price: Decimal = Field(gt=0)
+    quantity: int = Field(1, ge=1)
+    sku: dict[str, str] = {}
+    product_id: str = ""
+
+
+class TrackingEvent(_Strict):
+    at: datetime
+    name: str
+    desc: str
+    code: str = "AE_GTMS_TRANSIT"
+    location: str = ""
+
+    _at = field_validator("at", mode="before")(_as_instant)
+
+
+class ExistingDispute(_Strict):
+    """A dispute already open (or finished) when the scenario starts."""
+
+    line: str
+    opened: datetime
+    received: bool = False
+    reason: str = "not_arrived"
+    solution: Literal["refund_only", "return_and_refund"] = "refund_only"
+    amount: Decimal | None = None
+    description: str = "The package has not arrived."
+    escalated: datetime | None = None
+    finished: Literal["won", "lost"] | None = None
+    refund: Decimal | None = None
+
+    _dates = field_validator("opened", "escalated", mode="before")(_as_instant)
+
+
+class Order(_Strict):
+    id: str = Field(pattern=r"^\d{6,20}$")
+    store: str
+    currency: str
+    placed: datetime
+    paid: datetime | None = None
+    shipped: datetime | None = None
+    delivered: datetime | None = None
+    completed: datetime | None = None
+    cancelled: datetime | None = None
+    protection_days: int | None = None
+    #: "Refund if no delivery before <date>" service promise
+    delivery_promise: date | None = None
+    shipping: Decimal = Decimal("0")
+    lines: list[Line] = Field(min_length=1)
+    tracking: list[TrackingEvent] = []
+    tracking_number: str = ""
+    script: Script | None = None
+    disputes: list[ExistingDispute] = []
+
+    _dates = field_validator(
+        "placed", "paid", "shipped", "delivered", "completed", "cancelled", mode="before"
+    )(_as_instant)
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if value not in CURRENCIES:
+            raise ValueError(f"unknown currency {value!r}; use one of {', '.join(CURRENCIES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "Order":
+        chain = [("placed", self.placed), ("paid", self.paid), ("shipped", self.shipped),
+                 ("delivered", self.delivered), ("completed", self.completed)]
+        last_name, last = chain[0]
+        for name, value in chain[1:]:
+            if value is None:
+                continue
+            if value < last:
+                raise ValueError(f"{name} ({value.isoformat()}) is before {last_name}")
+            last_name, last = name, value
+        if self.shipped and not self.paid:
+            raise ValueError("an order cannot be shipped before it is paid")
+        line_ids = [line.id for line in self.lines]
+        for dispute in self.disputes:
+            if dispute.line not in line_ids:
+                raise ValueError(f"dispute on unknown line {dispute.line!r}")
+        return self
+
+
+class Clock(_Strict):
+    start: datetime
+    rate: float = 0.0
+
+    _start = field_validator("start", mode="before")(_as_instant)
+
+
+class Scenario(_Strict):
+    name: str = "unnamed"
+    clock: Clock
+    account: Account
+    rules: Rules = Rules()
+    stores: list[Store] = Field(min_length=1)
+    orders: list[Order] = []
+
+    @model_validator(mode="after")
+    def _references(self) -> "Scenario":
+        stores = {store.id for store in self.stores}
+        seen_orders: set[str] = set()
+        seen_lines: set[str] = set()
+        for order in self.orders:
+            if order.store not in stores:
+                raise ValueError(f"order {order.id}: unknown store {order.store!r}")
+            if order.id in seen_orders:
+                raise ValueError(f"order {order.id} appears twice")
+            seen_orders.add(order.id)
+            for line in order.lines:
+                if line.id in seen_lines:
+                    raise ValueError(f"order line {line.id} appears twice")
+                seen_lines.add(line.id)
+        return self
+
+
+def _problems(error: ValidationError) -> list[str]:
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        lines.append(f"{where}: {item['msg']}")
+    return lines
+
+
+def parse_scenario(data: dict, source: str = "scenario") -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(source, _problems(error)) from None
+
+
+def load_scenario(path: Path | str | None = None) -> Scenario:
+    """Read and validate a scenario file (the built-in demo when ``path`` is None)."""
+    path = Path(path) if path is not None else DEFAULT_SCENARIO
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ScenarioError(str(path), [f"cannot read the file: {error.strerror}"]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ScenarioError(str(path), [f"not valid TOML: {error}"]) from None
+    return parse_scenario(data, str(path))

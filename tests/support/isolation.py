@@ -1,0 +1,23 @@
+"""Keep tests away from the developer's own configuration, state and secrets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+#: variables outside the DISPUTE_AGENT_ prefix that the agent reads
+_OTHER_VARIABLES = ("CREDENTIALS_DIRECTORY",)
+
+
+def isolate_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """Drop every agent variable and point the platform folders into ``home``.
+
+    After this, ``load_settings()`` sees no user file and defaults under ``home``.
+    """
+    for name in list(os.environ):
+        if name.upper().startswith("DISPUTE_AGENT_") or name in _OTHER_VARIABLES:
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
