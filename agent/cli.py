@@ -1,2 +1,280 @@
-def main():
-    pass
+"""The ``dispute-agent`` command line: thin commands that call use cases.
+
+Heavy libraries (Playwright, SQLAlchemy, Apprise, APScheduler) are imported inside
+the commands that need them, so ``dispute-agent --help`` answers at once. Every
+error the agent raises on purpose becomes one line on stderr and its exit code
+(``agent.errors``): no traceback for a problem the user can fix.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from agent.errors import ConfigError, DisputeAgentError
+
+app = typer.Typer(
+    name="dispute-agent",
+    help="Watches AliExpress orders and disputes, files disputes correctly and warns "
+    "before any deadline lapses.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+session_app = typer.Typer(help="Move a logged-in browser session between machines.", no_args_is_help=True)
+app.add_typer(session_app, name="session")
+
+T = TypeVar("T")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Settings file (TOML); default: the user's config directory.",
+                 envvar="DISPUTE_AGENT_CONFIG", show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def run(action: Callable[[], T]) -> T:
+    """Call a use case and turn the agent's errors into one line and an exit code."""
+    try:
+        return action()
+    except ConfigError as error:
+        if error.problems:
+            typer.echo("error: invalid configuration", err=True)
+            for problem in error.problems:
+                typer.echo(f"  {problem}", err=True)
+            raise typer.Exit(error.exit_code) from None
+        _fail(str(error), error.exit_code)
+    except DisputeAgentError as error:
+        _fail(str(error), error.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130) from None
+    raise AssertionError("unreachable")
+
+
+def settings_from(config: Path | None):
+    from agent.settings import load_settings
+
+    return run(lambda: load_settings(config))
+
+
+def open_store(settings):
+    from agent.store import Store
+
+    return run(lambda: Store(settings.state.db_path))
+
+
+# --- the sandbox and the browser ---------------------------------------------------------
+
+
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option(help="Address to bind; keep 127.0.0.1 unless you mean it.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 8700,
+    scenario: Annotated[Path | None, typer.Option(help="Scenario file (TOML); default: the demo world.")] = None,
+    rate: Annotated[float, typer.Option(help="Virtual seconds per real second (0 freezes the clock).")] = 0.0,
+) -> None:
+    """Run the built-in AliExpress-shaped marketplace (for tests, the demo and trying things).
+
+    Example: dispute-agent sandbox --port 8700, then log in at http://127.0.0.1:8700/login
+    with buyer@example.com / sandbox-pass.
+    """
+    from sandbox.__main__ import main as sandbox_main
+
+    argv = ["--host", host, "--port", str(port), "--rate", str(rate)]
+    if scenario is not None:
+        argv += ["--scenario", str(scenario)]
+    raise typer.Exit(sandbox_main(argv))
+
+
+@app.command("install-browser")
+def install_browser_command(
+    executable: Annotated[str | None, typer.Option(help="Use this Chromium executable.")] = None,
+) -> None:
+    """Find a Chromium to drive, installing one when none is found.
+
+    Order: --executable / DISPUTE_AGENT_BROWSER, then `chromium` on PATH, then Playwright's
+    own build; if none, Playwright's download, then Debian's chromium package (as root).
+    """
+    from agent.browser_install import install_browser
+
+    run(lambda: install_browser(executable, say=typer.echo))
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+@app.command()
+def parse(
+    file: Annotated[Path, typer.Argument(help="A saved API response (JSON).", exists=False)],
+    as_json: JsonOption = False,
+) -> None:
+    """Parse a saved API response of the site and print what the agent reads from it.
+
+    Detects the kind (order list, order detail, refund list, dispute detail). This is
+    how to report a page that changed: a response it cannot read gets an error naming
+    the missing field, and exit code 2.
+
+    Example: dispute-agent parse order-list.json --json
+    """
+    from agent.views import print_parsed
+
+    def action():
+        from agent.errors import PageChanged, UserInputError
+        from flows.parsers.detect import detect_and_parse
+
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise UserInputError(f"{file}: cannot be read ({error.strerror}); check the path") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise UserInputError(f"{file}: not JSON ({error}); save the response body as it came") from None
+        try:
+            return detect_and_parse(data)
+        except PageChanged as error:
+            raise UserInputError(f"{file}: {error}") from None
+
+    parsed = run(action)
+    print_parsed(parsed, as_json)
+
+
+@app.command()
+def login(
+    config: ConfigOption = None,
+    headed: Annotated[bool, typer.Option("--headed", help="Open a visible browser and let a person log in.")] = False,
+    timeout: Annotated[int, typer.Option(help="Minutes to wait for a person (--headed).")] = 10,
+) -> None:
+    """Log in and save the browser session (0600) so later runs need no login.
+
+    Without --headed the configured credentials are used once; a captcha or a code
+    stops with a screenshot. With --headed a visible browser opens for you to log in.
+
+    Example: dispute-agent login --headed
+    """
+    from agent.session import login as login_use_case
+
+    settings = settings_from(config)
+    path = run(lambda: login_use_case(settings, headed=headed, timeout_s=timeout * 60))
+    typer.echo(f"logged in; session saved to {path}")
+
+
+@session_app.command("export")
+def session_export(
+    dest: Annotated[Path, typer.Argument(help="File to write (keep it private: it holds live cookies).")],
+    config: ConfigOption = None,
+) -> None:
+    """Write the saved browser session to FILE, to use it on another machine.
+
+    Example: dispute-agent session export ~/aliexpress-session.json
+    """
+    from flows.browser import export_storage_state
+
+    settings = settings_from(config)
+    path = run(lambda: export_storage_state(settings, dest))
+    typer.echo(f"session written to {path} (mode 0600); import it with 'dispute-agent session import'")
+
+
+@session_app.command("import")
+def session_import(
+    src: Annotated[Path, typer.Argument(help="A session file written by 'session export'.")],
+    config: ConfigOption = None,
+) -> None:
+    """Use a browser session saved elsewhere (e.g. a desktop login on a headless server).
+
+    Example: dispute-agent session import aliexpress-session.json
+    """
+    from flows.browser import import_storage_state
+
+    settings = settings_from(config)
+    path = run(lambda: import_storage_state(settings, src))
+    typer.echo(f"session imported to {path}")
+
+
+@app.command()
+def sync(config: ConfigOption = None) -> None:
+    """Read every order and its protection timer from the site into the local database.
+
+    Logs in if needed. If the session expires half-way, what was read is kept and the
+    command ends with 'login needed'.
+    """
+    from agent.sync import sync_orders
+    from agent.views import SyncProgress
+
+    settings = settings_from(config)
+    store = open_store(settings)
+    with SyncProgress() as progress:
+        report = run(lambda: sync_orders(settings, store, progress))
+    typer.echo(f"{report.orders} orders read ({report.details} detail pages, from the {report.source}); "
+               f"stored in {settings.state.db_path}")
+
+
+@app.command()
+def orders(
+    config: ConfigOption = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Also orders whose protection is over or unknown.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """List stored orders by protection end, most urgent first (run 'sync' to refresh).
+
+    Colours: red ≤ 3 days left, orange ≤ 7, yellow ≤ 15.
+    """
+    from agent.sync import site_clock
+    from agent.views import print_orders
+
+    settings = settings_from(config)
+    store = open_store(settings)
+    print_orders(store.orders(), site_clock(store)(), show_all, as_json)
+
+
+@app.command()
+def order(
+    order_id: Annotated[str, typer.Argument(help="The order's id as the site shows it.")],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one stored order in full, with the history of its timer and status."""
+    from agent.errors import UserInputError
+    from agent.sync import site_clock
+    from agent.views import print_order
+
+    settings = settings_from(config)
+    store = open_store(settings)
+    stored = store.order(order_id.strip())
+    if stored is None:
+        run(lambda: (_ for _ in ()).throw(UserInputError(
+            f"unknown order id {order_id!r}; run 'dispute-agent sync' or check 'dispute-agent orders --all'")))
+    print_order(stored, site_clock(store)(), as_json)
+
+
+@app.command()
+def demo(
+    keep_state: Annotated[Path | None, typer.Option(help="Keep the demo's state in this folder.")] = None,
+) -> None:
+    """Show the agent at work on the built-in sandbox: log in, read every order and its timer.
+
+    Starts the sandbox on a free port, runs the real agent against it in a headless
+    browser, prints what it found, and stops everything it started.
+    """
+    from agent.demo import run_demo
+
+    raise typer.Exit(run(lambda: run_demo(keep_state, say=typer.echo)))
+
+
+def main(argv: list[str] | None = None) -> Any:
+    return app(args=argv, prog_name="dispute-agent")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

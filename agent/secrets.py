@@ -131,7 +131,7 @@ def load_keyring_backend(settings: Settings) -> KeyringBackend | None:
     dotted = settings.secrets.keyring_backend
     if not dotted:
         return None
-    module_name, _, class_name = dotted.replace(":", ".").rpartition(".")
+    module_name, _, class_name = dotted.rpartition(".")
     try:
         backend_cls = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError) as exc:
@@ -189,7 +189,9 @@ def _from_directory(settings: Settings, env: Mapping[str, str]) -> Credentials |
     password = _read_secret_file(directory / PASSWORD_FILE)
     if password is None:
         return None
-    login = _read_secret_file(directory / LOGIN_FILE) or settings.account.login or env.get(LOGIN_ENV)
+    login = (
+        _read_secret_file(directory / LOGIN_FILE) or settings.account.login or env.get(LOGIN_ENV)
+    )
     if not login:
         raise SecretError(
             f"credentials directory {directory} has a password but no login; "
@@ -237,6 +239,8 @@ def _read_secret_file(path: Path) -> str | None:
         raise SecretError(
             f"cannot read {path} ({exc.strerror or type(exc).__name__}); fix its permissions"
         ) from None
+    if path.name == PASSWORD_FILE and path.stat().st_mode & 0o077:
+        log.warning("%s is readable by other users; chmod 600 it", path)
     text = text.removesuffix("\n").removesuffix("\r")
     return text or None
 

@@ -337,7 +337,9 @@ def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Se
         ) from exc
     except OSError as exc:
         line = f"{path}: cannot be read ({exc.strerror or exc})"
-        raise ConfigError(f"invalid configuration: {line}; fix the file's permissions", [line]) from exc
+        raise ConfigError(
+            f"invalid configuration: {line}; fix the file's permissions", [line]
+        ) from exc
     finally:
         _TOML_FILE.reset(token)
     settings._config_file = path
@@ -395,7 +397,10 @@ def _problems(exc: ValidationError, path: Path | None, overrides: Mapping[str, A
 
 
 def _origin(
-    loc: tuple[str, ...], path: Path | None, toml_data: Mapping[str, Any], overrides: Mapping[str, Any]
+    loc: tuple[str, ...],
+    path: Path | None,
+    toml_data: Mapping[str, Any],
+    overrides: Mapping[str, Any],
 ) -> str:
     """Which source supplied the key, so the user knows where to fix it."""
     if _has_path(overrides, loc):

@@ -90,3 +90,30 @@ SEL_ORDER_TOTAL = ".order-item-content-opt-price-total"
 SEL_ORDER_BUTTONS = ".order-item-btns button"
 SEL_ORDER_MORE = ".order-more button"
 SEL_LOADING = "div.comet-loading-wrap"
+
+#: the order list's countdown line (sandbox; the real class name is not captured)
+SEL_ORDER_REMINDER = ".order-item-reminder"
+#: the "View details" link of a row
+SEL_ORDER_DETAIL_LINK = ".order-item-header-right a[href*='detail.html']"
+
+_API_NAMES = (API_ORDER_LIST, API_ORDER_DETAIL, API_ORDER_COUNT, API_REFUND_LIST,
+              API_DISPUTE_DETAIL, API_TRACKING)
+
+
+def api_of_url(url: str) -> str | None:
+    """The (lower-cased) API name an ``/h5/<api>/1.0/`` address calls, else None."""
+    marker = "/h5/"
+    lowered = url.lower()
+    start = lowered.find(marker)
+    if start < 0:
+        return None
+    name = lowered[start + len(marker):].split("/", 1)[0]
+    return name or None
+
+
+def is_login_url(url: str) -> bool:
+    path = url.split("?", 1)[0]
+    return LOGIN_HOST_MARK in path or path.rstrip("/").endswith(LOGIN_PATH)
+#: a one-time code step after the password (e-mail or SMS)
+SEL_LOGIN_CODE = "#fm-email-code, input[name=emailCode], input[name=smsCode]"
+SEL_LOGIN_ERROR = ".login-error, .fm-error"

@@ -494,7 +494,7 @@ def tracking(world: World, order_id: str) -> dict[str, Any]:
         "isTrackingV2": True,
         "trackingDetailLineList": [{
             "blockMailNo": False,
-            "detailList": [{"time": int(e.at.timestamp() * 1000),
+            "detailList": [{"fulfillStage": "1700", "time": int(e.at.timestamp() * 1000),
                             "timeText": f"{e.at:%a} | {e.at:%b}. {e.at.day} {e.at:%H:%M}",
                             "trackingDetailDesc": e.desc, "trackingName": e.name,
                             "trackingPrimaryCode": e.code, "trackingSecondCode": e.code,

@@ -23,7 +23,7 @@ from typing import Any, Callable
 from .formats import format_stamp
 from .scenario import MediatorStep, Rules, Script, SellerStep
 
-ZERO = Decimal("0")
+ZERO = Decimal("0.00")
 
 NEGOTIATING = ("WAIT_SELLER_RESPONSE", "WAIT_BUYER_RESPONSE")
 ESCALATED_STATES = ("ESCALATED", "WAIT_BUYER_INFO")
@@ -298,11 +298,19 @@ class Dispute:
     def buyer_action(self, action: str, now: datetime, rules: Rules, next_id: Callable[[], int], *,
                      amount: Decimal | None, message: str, paid: Decimal, has_files: bool,
                      tracking_number: str) -> str:
-        if self.status == "FINISHED":
-            raise BuyerError("action", "This dispute is closed.")
+        """Apply a buyer's move; a refused move (``BuyerError``) changes nothing."""
+        detail = self._buyer_move(action, now, rules, next_id, amount=amount, message=message,
+                                  paid=paid, has_files=has_files, tracking_number=tracking_number)
         self.modified_at = now
         if message:
             self.messages.append({"at": now.isoformat(), "from": "BUYER", "text": message})
+        return detail
+
+    def _buyer_move(self, action: str, now: datetime, rules: Rules, next_id: Callable[[], int], *,
+                    amount: Decimal | None, message: str, paid: Decimal, has_files: bool,
+                    tracking_number: str) -> str:
+        if self.status == "FINISHED":
+            raise BuyerError("action", "This dispute is closed.")
         if action == "accept":
             pending = self.pending
             if pending is None:
@@ -313,11 +321,11 @@ class Dispute:
             pending = self.pending
             if pending is None:
                 raise BuyerError("action", "There is no proposal to reject.")
+            if amount is not None and (amount <= 0 or amount > paid):
+                raise BuyerError("amount", "The refund amount must be more than 0 and not more than you paid.")
             pending.status = "REJECTED"
             detail = f"rejected proposal {pending.id}"
             if amount is not None:
-                if amount <= 0 or amount > paid:
-                    raise BuyerError("amount", "The refund amount must be more than 0 and not more than you paid.")
                 self._buyer_request().status = "REJECTED"
                 self.proposals.append(Proposal(
                     id=f"P{next_id()}", proposer="BUYER", solution=self.solution, amount=amount,

@@ -33,7 +33,7 @@ from .scenario import Scenario, Script
 
 __all__ = ["Attachment", "BuyerError", "World"]
 
-ZERO = Decimal("0")
+ZERO = Decimal("0.00")
 
 
 @dataclass

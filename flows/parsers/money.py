@@ -18,7 +18,7 @@ from typing import Any
 
 from price_parser import Price
 
-from agent.money import Money, minor_unit_exponent
+from agent.money import Money
 from flows.parsers.fields import as_int
 
 __all__ = ["currency_from_symbol", "parse_cent_money", "parse_format_price_info", "parse_money"]
@@ -149,13 +149,5 @@ def parse_cent_money(obj: Any) -> Money | None:
     cent = as_int(obj.get("cent"))
     if cent is not None and currency:
         return Money.from_minor(cent, currency)
-    text = obj.get("formatMoney") or obj.get("amountStr")
-    money = parse_money(text, currency) if isinstance(text, str) else None
-    if money is None and isinstance(obj.get("amount"), (str, int)) and currency:
-        try:
-            value = Decimal(str(obj["amount"]))
-        except InvalidOperation:
-            return None
-        if value.is_finite() and -value.as_tuple().exponent <= minor_unit_exponent(currency) + 2:
-            money = Money(amount=value, currency=currency)
-    return money
+    text = obj.get("formatMoney")
+    return parse_money(text, currency) if isinstance(text, str) else None

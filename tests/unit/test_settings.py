@@ -181,7 +181,7 @@ def test_unknown_key_is_rejected(tmp_path: Path, text: str, key: str) -> None:
 
 
 def test_cross_field_rule_names_its_section(tmp_path: Path) -> None:
-    config = write(tmp_path / "agent.toml", "[politeness]\nmin_delay_ms = 900\nmax_delay_ms = 100\n")
+    config = write(tmp_path / "agent.toml", "[politeness]\nmin_delay_ms = 900\nmax_delay_ms = 9\n")
 
     with pytest.raises(ConfigError) as excinfo:
         load_settings(config)

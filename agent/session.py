@@ -1,0 +1,31 @@
+"""Use case: log in once and keep the browser session.
+
+Automatic login uses the configured credentials exactly once; a captcha or a code
+stops it (``CaptchaRequired`` with a screenshot). ``headed`` opens a visible browser
+for a person instead and waits for them to reach the order list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agent.settings import Settings
+from agent.sync import credentials_provider
+
+
+def login(settings: Settings, *, headed: bool = False, timeout_s: float = 600) -> Path:
+    from flows import site
+    from flows.browser import BrowserSession
+    from flows.login import open_page, wait_for_person
+
+    if headed:
+        settings = settings.model_copy(update={"browser": settings.browser.model_copy(update={"headless": False})})
+    landing = settings.site.base_url.rstrip("/") + site.ORDER_LIST_PATH
+    with BrowserSession(settings) as session:
+        page = session.new_page()
+        if headed:
+            wait_for_person(page, landing, timeout_s)
+        else:
+            with session.evidence(page, "login", trace=False):
+                open_page(session, page, landing, credentials_provider(settings))
+        return session.save_storage_state()

@@ -1,0 +1,340 @@
+"""The agent's memory: orders, their lines, and every observation of status and timer.
+
+SQLite in WAL mode by default (one file in the state directory), through SQLAlchemy
+so a PostgreSQL URL works too. Observations are appended, never overwritten: a
+protection timer that jumps (a seller extension, a page that changed) stays visible
+in the history. Every sync writes in one transaction, so a crash leaves the last good
+state. The schema carries a version; ``MIGRATIONS`` is the upgrade path, applied in
+order when a store is opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
+from agent.money import Money
+
+SCHEMA_VERSION = 1
+
+
+class UtcDateTime(TypeDecorator):
+    """Stores aware datetimes as UTC and gives them back aware (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: give a timezone")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Meta(Base):
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class OrderRow(Base):
+    __tablename__ = "orders"
+    order_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    store_name: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(32))
+    status_text: Mapped[str | None] = mapped_column(String(200))
+    placed_on: Mapped[date | None] = mapped_column(Date)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    shipped_on: Mapped[date | None] = mapped_column(Date)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    total_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    buttons: Mapped[str] = mapped_column(Text, default="")
+    reminder: Mapped[str | None] = mapped_column(Text)
+    services: Mapped[str] = mapped_column(Text, default="")
+    can_open_dispute: Mapped[int | None] = mapped_column(Integer)
+    detail_loaded: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    lines: Mapped[list[LineRow]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="LineRow.position"
+    )
+
+
+class LineRow(Base):
+    __tablename__ = "order_lines"
+    line_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.order_id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    sku: Mapped[str | None] = mapped_column(Text)
+    unit_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    quantity: Mapped[int] = mapped_column(Integer)
+    can_open_dispute: Mapped[int | None] = mapped_column(Integer)
+    order: Mapped[OrderRow] = relationship(back_populates="lines")
+
+
+class TimerObservation(Base):
+    __tablename__ = "timer_observations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.order_id", ondelete="CASCADE"), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    source: Mapped[str] = mapped_column(String(32))
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    raw_text: Mapped[str | None] = mapped_column(Text)
+    observed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StatusObservation(Base):
+    __tablename__ = "status_observations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.order_id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    status_text: Mapped[str | None] = mapped_column(String(200))
+    observed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+def _migrate_to_1(connection: Connection) -> None:
+    Base.metadata.create_all(connection)
+
+
+#: schema version -> the step that brings the previous version up to it
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_to_1}
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def database_url(path_or_url: str | Path) -> str:
+    text = str(path_or_url)
+    return text if "://" in text else f"sqlite:///{text}"
+
+
+class Store:
+    """Open with a file path (SQLite) or a SQLAlchemy URL; ``now`` is the injected clock."""
+
+    def __init__(self, path_or_url: str | Path, now: Callable[[], datetime] | None = None) -> None:
+        url = database_url(path_or_url)
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._now = now or (lambda: datetime.now(UTC))
+        self.upgrade()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- schema ------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as connection:
+            if not self.engine.dialect.has_table(connection, "meta"):
+                return 0
+            value = connection.execute(select(Meta.value).where(Meta.key == "schema_version")).scalar()
+            return int(value) if value is not None else 0
+
+    def upgrade(self) -> None:
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            from agent.errors import ConfigError
+
+            raise ConfigError(
+                f"the database is at schema version {current}, newer than this program "
+                f"({SCHEMA_VERSION}): upgrade dispute-agent"
+            )
+        with self.engine.begin() as connection:
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[version](connection)
+                connection.execute(Meta.__table__.delete().where(Meta.key == "schema_version"))
+                connection.execute(Meta.__table__.insert().values(key="schema_version", value=str(version)))
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # --- small facts (site clock offset, last sync) ------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with self.transaction() as session:
+            row = session.get(Meta, key)
+            return row.value if row is not None else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as session:
+            session.merge(Meta(key=key, value=value))
+
+    # --- orders ------------------------------------------------------------------------
+
+    def save_orders(self, orders: list[Order]) -> None:
+        """Record one sync's orders together: all of them or, on a crash, none."""
+        observed = self._now()
+        with self.transaction() as session:
+            for order in orders:
+                self._save_order(session, order, observed)
+
+    def _save_order(self, session: Session, order: Order, observed: datetime) -> None:
+        row = session.get(OrderRow, order.order_id)
+        if row is None:
+            row = OrderRow(order_id=order.order_id, first_seen=observed)
+            session.add(row)
+        previous_status = row.status
+        row.last_seen = observed
+        row.store_name = order.store_name
+        row.status = order.status.value
+        row.status_text = order.status_text
+        row.buttons = ",".join(order.buttons)
+        row.total_amount = order.total.amount if order.total else None
+        row.currency = order.total.currency if order.total else row.currency
+        row.placed_on = order.placed_on or row.placed_on
+        # a list row knows less than a detail page: keep what a detail read taught us
+        if order.detail_loaded or not row.detail_loaded:
+            row.paid_on = order.paid_on
+            row.shipped_on = order.shipped_on
+            row.completed_on = order.completed_on
+            row.reminder = order.reminder
+            row.services = "\n".join(order.services)
+            row.can_open_dispute = _tri(order.can_open_dispute)
+        row.detail_loaded = int(bool(order.detail_loaded or row.detail_loaded))
+        if order.detail_loaded or not row.lines:
+            known = {line.line_id: line for line in row.lines}
+            row.lines = [self._line_row(known.get(line.line_id), line, index)
+                         for index, line in enumerate(order.lines)]
+        if previous_status != row.status:
+            session.add(StatusObservation(order_id=order.order_id, status=row.status,
+                                          status_text=order.status_text, observed_at=observed))
+        if order.timer is not None:
+            session.add(TimerObservation(
+                order_id=order.order_id, ends_at=order.timer.ends_at, source=order.timer.source.value,
+                read_at=order.timer.read_at, raw_text=order.timer.raw_text, observed_at=observed,
+            ))
+
+    @staticmethod
+    def _line_row(row: LineRow | None, line: OrderLine, position: int) -> LineRow:
+        row = row or LineRow(line_id=line.line_id)
+        row.position = position
+        row.product_id = line.product_id
+        row.title = line.title
+        row.sku = line.sku
+        row.unit_amount = line.unit_price.amount if line.unit_price else None
+        row.currency = line.unit_price.currency if line.unit_price else None
+        row.quantity = line.quantity
+        row.can_open_dispute = _tri(line.can_open_dispute)
+        return row
+
+    def orders(self) -> list[StoredOrder]:
+        with self.transaction() as session:
+            rows = session.scalars(select(OrderRow)).all()
+            return [self._stored(session, row) for row in rows]
+
+    def order(self, order_id: str) -> StoredOrder | None:
+        with self.transaction() as session:
+            row = session.get(OrderRow, order_id)
+            return self._stored(session, row) if row is not None else None
+
+    def _stored(self, session: Session, row: OrderRow) -> StoredOrder:
+        timers = session.scalars(
+            select(TimerObservation).where(TimerObservation.order_id == row.order_id)
+            .order_by(TimerObservation.observed_at, TimerObservation.id)
+        ).all()
+        statuses = session.scalars(
+            select(StatusObservation).where(StatusObservation.order_id == row.order_id)
+            .order_by(StatusObservation.observed_at, StatusObservation.id)
+        ).all()
+        history = [ProtectionTimer(ends_at=t.ends_at, source=TimerSource(t.source), read_at=t.read_at,
+                                   raw_text=t.raw_text) for t in timers]
+        return StoredOrder(
+            order=self._order_model(row, history[-1] if history else None),
+            first_seen=row.first_seen,
+            last_seen=row.last_seen,
+            timer_history=[(t.observed_at, timer) for t, timer in zip(timers, history)],
+            status_history=[(s.observed_at, s.status, s.status_text) for s in statuses],
+        )
+
+    @staticmethod
+    def _order_model(row: OrderRow, timer: ProtectionTimer | None) -> Order:
+        def money(amount: Decimal | None, currency: str | None) -> Money | None:
+            return Money(amount=amount, currency=currency) if amount is not None and currency else None
+
+        return Order(
+            order_id=row.order_id,
+            store_name=row.store_name,
+            status=OrderStatus(row.status),
+            status_text=row.status_text,
+            placed_on=row.placed_on,
+            paid_on=row.paid_on,
+            shipped_on=row.shipped_on,
+            completed_on=row.completed_on,
+            total=money(row.total_amount, row.currency),
+            lines=[OrderLine(line_id=line.line_id, product_id=line.product_id, title=line.title,
+                             sku=line.sku, unit_price=money(line.unit_amount, line.currency),
+                             quantity=line.quantity, can_open_dispute=_bool(line.can_open_dispute))
+                   for line in row.lines],
+            buttons=[b for b in row.buttons.split(",") if b],
+            timer=timer,
+            timers=[timer] if timer else [],
+            services=[s for s in row.services.split("\n") if s],
+            reminder=row.reminder,
+            site_time=timer.read_at if timer else row.last_seen,
+            detail_loaded=bool(row.detail_loaded),
+            can_open_dispute=_bool(row.can_open_dispute),
+        )
+
+
+class StoredOrder:
+    """An order as last seen, with when it was first/last seen and its histories."""
+
+    def __init__(self, order: Order, first_seen: datetime, last_seen: datetime,
+                 timer_history: list[tuple[datetime, ProtectionTimer]],
+                 status_history: list[tuple[datetime, str, str | None]]) -> None:
+        self.order = order
+        self.first_seen = first_seen
+        self.last_seen = last_seen
+        self.timer_history = timer_history
+        self.status_history = status_history
+
+
+def _tri(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _bool(value: int | None) -> bool | None:
+    return None if value is None else bool(value)

@@ -1,0 +1,194 @@
+"""What the CLI prints: tables for people, stable JSON for scripts.
+
+The JSON shapes here are part of the public surface (documented in the README):
+fields are only ever added, never renamed.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from agent.models import Order, OrderStatus
+from agent.money import Money
+from agent.store import StoredOrder
+from agent.sync import Progress as SyncProgressBase
+
+console = Console()
+err_console = Console(stderr=True)
+
+#: (days left at most, colour), most urgent first
+URGENCY = ((3, "bold red"), (7, "dark_orange"), (15, "yellow"))
+OPEN = {OrderStatus.AWAITING_DELIVERY, OrderStatus.AWAITING_SHIPMENT, OrderStatus.PROCESSING,
+        OrderStatus.COMPLETED, OrderStatus.DISPUTE_IN_PROGRESS, OrderStatus.UNKNOWN}
+
+
+def money_json(money: Money | None) -> dict[str, str] | None:
+    return None if money is None else {"amount": str(money.amount), "currency": money.currency}
+
+
+def left(order: Order, now: datetime) -> timedelta | None:
+    return order.timer.ends_at - now if order.timer else None
+
+
+def format_left(delta: timedelta | None) -> str:
+    if delta is None:
+        return "?"
+    if delta <= timedelta(0):
+        return "over"
+    days, rest = divmod(int(delta.total_seconds()), 86400)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h {rest // 60}m"
+
+
+def urgency_style(delta: timedelta | None) -> str:
+    if delta is None or delta <= timedelta(0):
+        return ""
+    for days, style in URGENCY:
+        if delta <= timedelta(days=days):
+            return style
+    return ""
+
+
+def local(when: datetime | None) -> str:
+    return when.astimezone().strftime("%Y-%m-%d %H:%M") if when else "—"
+
+
+def order_json(order: Order, now: datetime) -> dict[str, Any]:
+    remaining = left(order, now)
+    return {
+        "order_id": order.order_id,
+        "status": order.status.value,
+        "status_text": order.status_text,
+        "store": order.store_name,
+        "total": money_json(order.total),
+        "placed_on": order.placed_on.isoformat() if order.placed_on else None,
+        "shipped_on": order.shipped_on.isoformat() if order.shipped_on else None,
+        "completed_on": order.completed_on.isoformat() if order.completed_on else None,
+        "protection_ends_at": order.timer.ends_at.isoformat() if order.timer else None,
+        "timer_source": order.timer.source.value if order.timer else None,
+        "seconds_left": int(remaining.total_seconds()) if remaining is not None else None,
+        "can_open_dispute": order.can_open_dispute,
+        "lines": [
+            {"line_id": line.line_id, "title": line.title, "sku": line.sku, "quantity": line.quantity,
+             "unit_price": money_json(line.unit_price), "can_open_dispute": line.can_open_dispute}
+            for line in order.lines
+        ],
+    }
+
+
+def sort_key(order: Order) -> tuple:
+    return (order.timer is None, order.timer.ends_at if order.timer else datetime.max.replace(tzinfo=None).isoformat(),
+            order.order_id)
+
+
+def visible(order: Order, now: datetime, show_all: bool) -> bool:
+    if show_all:
+        return True
+    return order.status in OPEN and order.timer is not None and order.timer.ends_at > now
+
+
+def print_orders(stored: list[StoredOrder], now: datetime, show_all: bool, as_json: bool) -> None:
+    orders = sorted((s.order for s in stored), key=lambda o: (o.timer is None, o.timer.ends_at.timestamp() if o.timer else 0, o.order_id))
+    shown = [o for o in orders if visible(o, now, show_all)]
+    if as_json:
+        print(json.dumps({"now": now.isoformat(), "orders": [order_json(o, now) for o in shown]}, indent=2))
+        return
+    if not stored:
+        console.print("No orders stored yet: run 'dispute-agent sync'.")
+        return
+    table = Table(title=f"Orders by protection end ({len(shown)} of {len(orders)})", header_style="bold")
+    for column in ("Order", "Status", "Store", "Total", "Protection ends", "Left", "Dispute now"):
+        table.add_column(column, justify="right" if column in ("Total", "Left") else "left")
+    for order in shown:
+        remaining = left(order, now)
+        can = {True: "yes", False: "no", None: "?"}[order.can_open_dispute]
+        table.add_row(order.order_id, order.status_text or order.status.value, order.store_name or "",
+                      str(order.total) if order.total else "?", local(order.timer.ends_at if order.timer else None),
+                      format_left(remaining), can, style=urgency_style(remaining))
+    console.print(table)
+    hidden = len(orders) - len(shown)
+    if hidden:
+        console.print(f"{hidden} more without a running timer: see them with --all")
+
+
+def print_order(stored: StoredOrder, now: datetime, as_json: bool) -> None:
+    order = stored.order
+    if as_json:
+        data = order_json(order, now)
+        data["timer_history"] = [
+            {"observed_at": at.isoformat(), "ends_at": t.ends_at.isoformat(), "source": t.source.value,
+             "read_at": t.read_at.isoformat(), "text": t.raw_text}
+            for at, t in stored.timer_history
+        ]
+        data["status_history"] = [{"observed_at": at.isoformat(), "status": s, "status_text": text}
+                                  for at, s, text in stored.status_history]
+        print(json.dumps(data, indent=2))
+        return
+    remaining = left(order, now)
+    console.print(f"[bold]Order {order.order_id}[/] — {order.status_text or order.status.value}")
+    for label, value in (("Store", order.store_name), ("Total", order.total), ("Placed", order.placed_on),
+                         ("Paid", order.paid_on), ("Shipped", order.shipped_on), ("Completed", order.completed_on)):
+        if value:
+            console.print(f"  {label + ':':11} {value}")
+    if order.timer:
+        console.print(f"  Protection: ends {local(order.timer.ends_at)} ({format_left(remaining)} left), "
+                      f"read from the {order.timer.source.value.replace('_', ' ')}", style=urgency_style(remaining))
+    else:
+        console.print("  Protection: unknown (no timer on the page)")
+    console.print(f"  Dispute now: {({True: 'yes', False: 'no', None: 'unknown'})[order.can_open_dispute]}")
+    for line in order.lines:
+        price = f"{line.unit_price} x{line.quantity}" if line.unit_price else f"x{line.quantity}"
+        console.print(f"  • {line.title} ({line.sku or 'no variant'}) {price} [dim]line {line.line_id}[/]")
+    if stored.timer_history:
+        table = Table(title="Timer history", header_style="bold")
+        for column in ("Observed", "Ends", "Source"):
+            table.add_column(column)
+        for at, timer in stored.timer_history:
+            table.add_row(local(at), local(timer.ends_at), timer.source.value)
+        console.print(table)
+
+
+def print_parsed(parsed: Any, as_json: bool) -> None:
+    model = getattr(parsed, "model", parsed)
+    kind = getattr(parsed, "kind", type(model).__name__)
+    if as_json:
+        print(json.dumps({"kind": str(kind), "data": model.model_dump(mode="json")}, indent=2))
+        return
+    console.print(f"[bold]{kind}[/]")
+    console.print(model.model_dump(mode="json"))
+
+
+class SyncProgress(SyncProgressBase):
+    """A progress bar on stderr while the list and the detail pages are read."""
+
+    def __init__(self) -> None:
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TimeElapsedColumn(), console=err_console, transient=False)
+        self._list_task = None
+        self._detail_task = None
+
+    def __enter__(self) -> SyncProgress:
+        self._bar.start()
+        self._list_task = self._bar.add_task("order list pages", total=None)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._bar.stop()
+
+    def listed(self, page: int, count: int) -> None:
+        self._bar.update(self._list_task, completed=page, description=f"order list: {count} orders")
+
+    def details_started(self, total: int) -> None:
+        self._bar.update(self._list_task, total=self._bar.tasks[0].completed or 1)
+        self._detail_task = self._bar.add_task("order details", total=total)
+
+    def detail_done(self, order: Order) -> None:
+        self._bar.advance(self._detail_task)

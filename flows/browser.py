@@ -1,0 +1,509 @@
+"""The one place that starts a browser, and the evidence it leaves when a step fails.
+
+A :class:`BrowserSession` owns Playwright, one browser (launched locally or reached
+over CDP) and one context per account. The context starts from the account's saved
+``storage_state`` so logins are rare; the file holds live session cookies, so it is
+written atomically with mode 0600 in a 0700 folder.
+
+Evidence: ``with session.evidence(page, "open-dispute"):`` wraps a step; on failure
+the screenshot, the page HTML and (with ``browser.trace_on_failure``) a Playwright
+trace of just that step land in ``<state>/evidence/<UTC time>-<label>/``, and
+Playwright's errors become the agent's own (:mod:`agent.errors`) so callers branch on
+meaning, not on library types. Saving evidence never hides the original error.
+
+Playwright's sync API is bound to the thread that started it: use a session from
+that thread only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from agent.errors import (
+    BrowserUnavailable,
+    PageChanged,
+    SiteError,
+    SiteUnavailable,
+    UserInputError,
+)
+from agent.settings import Settings
+from flows.browser_path import QUIET_ARGS, resolve_chromium
+
+__all__ = [
+    "BrowserSession",
+    "export_storage_state",
+    "import_storage_state",
+]
+
+log = logging.getLogger(__name__)
+
+#: a screenshot of a broken page must not hang the report of the failure
+EVIDENCE_TIMEOUT_MS = 10_000
+#: Playwright calls whose timeout means "the site is slow", not "the page changed"
+#: (compared without case and underscores: messages use the JavaScript names)
+_NAVIGATION_CALLS = frozenset(
+    f"{owner}.{call}"
+    for owner in ("page", "frame")
+    for call in ("goto", "reload", "goback", "goforward", "waitforloadstate", "waitforurl")
+)
+_NET_ERROR = re.compile(r"net::ERR_[A-Z0-9_]+")
+_UNSAFE_LABEL_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+#: attribute set on an exception whose evidence was already saved by an inner block
+_EVIDENCE_ATTR = "_dispute_agent_evidence"
+
+
+class BrowserSession:
+    """Playwright, a browser and the account's context, opened and closed together.
+
+    ``clock`` returns the current time (aware); it names evidence folders and is
+    injectable like every clock in the agent.
+    """
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None) -> None:
+        self._settings = settings
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._thread: int | None = None
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._context: BrowserContext | None = None
+        self._tracing = False
+        self._chunk_open = False
+
+    # --- lifecycle ----------------------------------------------------------------
+
+    def __enter__(self) -> BrowserSession:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def start(self) -> BrowserSession:
+        """Start Playwright and the browser; :class:`BrowserUnavailable` says how to fix it."""
+        if self._playwright is not None:
+            return self
+        self._thread = threading.get_ident()
+        try:
+            self._playwright = sync_playwright().start()
+        except Exception as exc:
+            raise BrowserUnavailable(
+                f"Playwright could not start ({_first_line(exc)}); "
+                "reinstall the playwright package"
+            ) from exc
+        try:
+            self._browser = self._open_browser(self._playwright)
+        except BaseException:
+            self._stop_playwright()
+            raise
+        return self
+
+    def close(self) -> None:
+        """Close context, browser and Playwright; each step runs even if one before fails."""
+        for closer in (self._close_context, self._close_browser, self._stop_playwright):
+            try:
+                closer()
+            except Exception as exc:  # closing must not mask the error that ended the session
+                log.warning("closing the browser session: %s", _first_line(exc))
+
+    @property
+    def browser(self) -> Browser:
+        self._check_thread()
+        if self._browser is None:
+            raise RuntimeError("BrowserSession is not started; use it as a context manager")
+        return self._browser
+
+    def context(self) -> BrowserContext:
+        """The account's one context, created on first use from its saved session."""
+        self._check_thread()
+        if self._context is None:
+            self._context = self._new_context()
+        return self._context
+
+    def new_page(self) -> Page:
+        return self.context().new_page()
+
+    # --- saved session ------------------------------------------------------------
+
+    def save_storage_state(self) -> Path:
+        """Write the context's cookies and storage to the account's session file (0600)."""
+        state = self.context().storage_state()
+        path = self._settings.session_file
+        _write_private(path, _dump_json(state), private_dir=True)
+        log.info("browser session saved to %s", path)
+        return path
+
+    # --- evidence -----------------------------------------------------------------
+
+    @contextmanager
+    def evidence(self, page: Page, label: str, *, trace: bool = True) -> Iterator[None]:
+        """Keep evidence of a failing step and re-raise it as the agent's own error.
+
+        ``label`` names the step ("open-dispute"); it becomes part of a folder name,
+        so it must never contain data such as a login or an order's contents.
+        Pass ``trace=False`` around a step that types a secret: a trace records
+        typed text verbatim (error messages are scrubbed, traces cannot be).
+        """
+        owns_chunk = self._begin_trace_chunk() if trace else False
+        try:
+            yield
+        except Exception as exc:
+            _scrub_typed_text(exc)
+            folder = _saved_evidence(exc)
+            fresh = folder is None
+            if fresh:
+                folder = self._save_failure(page, label, exc)
+                _mark_saved(exc, folder)
+            self._end_trace_chunk(owns_chunk, folder / "trace.zip" if folder else None)
+            mapped = _map_error(exc, label, folder)
+            if mapped is exc:
+                raise
+            if mapped is None:
+                if fresh:
+                    log.error("%s failed (%s); evidence in %s", label, type(exc).__name__, folder)
+                raise
+            _mark_saved(mapped, folder)
+            raise mapped from exc
+        else:
+            self._end_trace_chunk(owns_chunk, None)
+
+    def save_evidence(self, page: Page, label: str, kind: str = "action") -> Path:
+        """Screenshot and HTML of a step that worked, for the audit log; best effort.
+
+        Returns the folder even when a part could not be saved (that is logged):
+        a missing screenshot must not undo an action the site already accepted.
+        """
+        folder = self._new_evidence_folder(label, kind)
+        self._capture_page(page, folder)
+        return folder
+
+    # --- internals ----------------------------------------------------------------
+
+    def _open_browser(self, playwright: Playwright) -> Browser:
+        config = self._settings.browser
+        if config.cdp_url:
+            where = _without_secrets(config.cdp_url)
+            try:
+                return playwright.chromium.connect_over_cdp(
+                    config.cdp_url, timeout=config.navigation_timeout_ms
+                )
+            except PlaywrightError as exc:
+                # not chained: Playwright's call log repeats the URL, token included
+                raise BrowserUnavailable(
+                    f"cannot reach the remote browser at {where} ({_first_line(exc)}); "
+                    "start it or fix browser.cdp_url"
+                ) from None
+        executable = resolve_chromium(config.executable)
+        try:
+            return playwright.chromium.launch(
+                executable_path=executable,
+                headless=config.headless,
+                args=list(QUIET_ARGS),
+                timeout=config.navigation_timeout_ms,
+            )
+        except PlaywrightError as exc:
+            what = executable or "Playwright's own Chromium"
+            raise BrowserUnavailable(
+                f"Chromium failed to start ({what}: {_first_line(exc)}); "
+                "install chromium (apt install chromium) or set browser.executable"
+            ) from exc
+
+    def _new_context(self) -> BrowserContext:
+        config = self._settings.browser
+        options: dict[str, Any] = {}
+        state = _read_session_quietly(self._settings.session_file)
+        if state is not None:
+            options["storage_state"] = state
+        if config.user_agent:
+            options["user_agent"] = config.user_agent
+        context = self.browser.new_context(**options)
+        context.set_default_timeout(config.timeout_ms)
+        context.set_default_navigation_timeout(config.navigation_timeout_ms)
+        if config.trace_on_failure:
+            try:
+                context.tracing.start(screenshots=True, snapshots=True)
+                self._tracing = True
+            except PlaywrightError as exc:
+                log.warning("no tracing, failures will have no trace: %s", _first_line(exc))
+        return context
+
+    def _begin_trace_chunk(self) -> bool:
+        """Record a trace of just this block; an enclosing block's chunk is left alone."""
+        if not self._tracing or self._chunk_open or self._context is None:
+            return False
+        try:
+            self._context.tracing.start_chunk()
+        except PlaywrightError as exc:
+            log.warning("could not start a trace chunk: %s", _first_line(exc))
+            return False
+        self._chunk_open = True
+        return True
+
+    def _end_trace_chunk(self, owned: bool, path: Path | None) -> None:
+        if not owned or self._context is None:
+            return
+        self._chunk_open = False
+        try:
+            if path is None:
+                self._context.tracing.stop_chunk()
+            else:
+                self._context.tracing.stop_chunk(path=str(path))
+        except Exception as exc:
+            log.warning("could not save the trace: %s", _first_line(exc))
+
+    def _save_failure(self, page: Page, label: str, exc: BaseException) -> Path | None:
+        """Best effort: whatever fails here is logged, never raised over ``exc``."""
+        try:
+            folder = self._new_evidence_folder(label, None)
+        except Exception as error:
+            log.warning("no evidence folder for %s: %s", label, error)
+            return None
+        try:
+            url = page.url
+        except Exception:
+            url = "(unknown)"
+        try:
+            (folder / "error.txt").write_text(
+                f"step: {label}\nerror: {type(exc).__name__}: {exc}\nurl: {url}\n", encoding="utf-8"
+            )
+        except Exception as error:
+            log.warning("no error.txt in %s: %s", folder, error)
+        self._capture_page(page, folder)
+        return folder
+
+    def _capture_page(self, page: Page, folder: Path) -> None:
+        try:
+            page.screenshot(path=str(folder / "screenshot.png"), full_page=True,
+                            timeout=EVIDENCE_TIMEOUT_MS)
+        except Exception as exc:
+            log.warning("no screenshot in %s: %s", folder, _first_line(exc))
+        try:
+            (folder / "page.html").write_text(page.content(), encoding="utf-8")
+        except Exception as exc:
+            log.warning("no page HTML in %s: %s", folder, _first_line(exc))
+
+    def _new_evidence_folder(self, label: str, kind: str | None) -> Path:
+        root = self._settings.state.evidence_dir
+        _make_private_dir(root)
+        stamp = self._clock().astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        parts = (stamp, kind and _safe_label(kind), _safe_label(label))
+        name = "-".join(part for part in parts if part)
+        for attempt in range(1, 1000):
+            folder = root / (name if attempt == 1 else f"{name}-{attempt}")
+            try:
+                folder.mkdir(mode=0o700)
+            except FileExistsError:
+                continue
+            return folder
+        raise FileExistsError(f"too many evidence folders named {name}")
+
+    def _close_context(self) -> None:
+        context, self._context, self._tracing, self._chunk_open = self._context, None, False, False
+        if context is not None:
+            context.close()
+
+    def _close_browser(self) -> None:
+        browser, self._browser = self._browser, None
+        if browser is not None:
+            browser.close()
+
+    def _stop_playwright(self) -> None:
+        playwright, self._playwright = self._playwright, None
+        if playwright is not None:
+            playwright.stop()
+
+    def _check_thread(self) -> None:
+        if self._thread is not None and self._thread != threading.get_ident():
+            raise RuntimeError("a BrowserSession must be used from the thread that started it")
+
+
+# --- moving a session between machines ------------------------------------------------
+
+
+def export_storage_state(settings: Settings, dest: Path | str) -> Path:
+    """Copy the account's saved session to ``dest`` (mode 0600), e.g. to log in elsewhere.
+
+    ``dest`` may be a folder; the file is then named after the account.
+    """
+    state = _load_storage_state(settings.session_file)
+    target = Path(dest).expanduser()
+    if target.is_dir():
+        target = target / settings.session_file.name
+    _write_private(target, _dump_json(state), private_dir=False)
+    log.info("browser session exported to %s", target)
+    return target
+
+
+def import_storage_state(settings: Settings, src: Path | str) -> Path:
+    """Install a session saved elsewhere as the account's session (mode 0600)."""
+    state = _load_storage_state(Path(src).expanduser())
+    path = settings.session_file
+    _write_private(path, _dump_json(state), private_dir=True)
+    log.info("browser session imported into %s", path)
+    return path
+
+
+def _load_storage_state(path: Path) -> dict[str, Any]:
+    remedy = "export it with 'dispute-agent session export' or log in with 'dispute-agent login'"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserInputError(f"no saved browser session at {path}; {remedy}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserInputError(f"{path} cannot be read as JSON ({exc}); {remedy}") from None
+    problem = _storage_state_problem(data)
+    if problem:
+        raise UserInputError(f"{path} is not a saved browser session ({problem}); {remedy}")
+    return data
+
+
+def _storage_state_problem(data: Any) -> str | None:
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    for key in ("cookies", "origins"):
+        if not isinstance(data.get(key), list):
+            return f"no {key!r} list"
+    return None
+
+
+def _read_session_quietly(path: Path) -> dict[str, Any] | None:
+    """The saved session, or ``None``: a broken file means "log in again", not a crash."""
+    if not path.exists():
+        return None
+    try:
+        return _load_storage_state(path)
+    except UserInputError as exc:
+        log.warning("ignoring the saved session: %s", exc)
+        return None
+
+
+# --- files ------------------------------------------------------------------------------
+
+
+def _make_private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def _write_private(path: Path, data: bytes, *, private_dir: bool) -> None:
+    """Atomically replace ``path`` with ``data``, readable by the owner only.
+
+    The temporary file is created 0600 in the same folder, so the secret is never
+    readable by others, even for a moment, and a crash leaves the old file intact.
+    """
+    if private_dir:
+        _make_private_dir(path.parent)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _dump_json(data: Any) -> bytes:
+    return json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8")
+
+
+# --- errors -----------------------------------------------------------------------------
+
+
+def _map_error(exc: Exception, label: str, folder: Path | None) -> BaseException | None:
+    """The agent's error for ``exc``: the same object, a new one, or ``None`` (keep as is)."""
+    if isinstance(exc, SiteError):
+        if exc.evidence is None:
+            exc.evidence = folder
+        return exc
+    if isinstance(exc, PlaywrightTimeoutError):
+        call = _first_line(exc).partition(":")[0].replace("_", "").lower()
+        if call in _NAVIGATION_CALLS:
+            return SiteUnavailable(
+                f"{label}: the page did not load in time ({_first_line(exc)}); "
+                "check the network and retry later",
+                evidence=folder,
+            )
+        return PageChanged(
+            f"{label}: what the agent waits for did not appear in time ({_first_line(exc)}); "
+            "the page may have changed: compare the evidence with flows/site.py",
+            evidence=folder,
+        )
+    if isinstance(exc, PlaywrightError):
+        match = _NET_ERROR.search(str(exc))
+        if match:
+            return SiteUnavailable(
+                f"{label}: the site could not be reached ({match.group(0)}); "
+                "check the network and site.base_url, then retry",
+                evidence=folder,
+            )
+    return None
+
+
+#: Playwright's call log repeats what fill()/type() typed, i.e. the password
+_TYPED_TEXT = re.compile(
+    r"(?m)\b(fill|type|press|pressSequentially|press_sequentially|insertText)\(.*$"
+)
+
+
+def _scrub_typed_text(exc: BaseException) -> None:
+    """Remove typed text from a Playwright error in place, before it reaches any log."""
+    if not isinstance(exc, PlaywrightError):
+        return
+
+    def scrub(text: Any) -> Any:
+        return _TYPED_TEXT.sub(r"\1(<redacted>)", text) if isinstance(text, str) else text
+
+    exc.args = tuple(scrub(arg) for arg in exc.args)
+    for name in ("_message", "_stack"):  # what .message and .stack return
+        if hasattr(exc, name):
+            setattr(exc, name, scrub(getattr(exc, name)))
+    if isinstance(getattr(exc, "_log", None), list):
+        exc._log = [scrub(line) for line in exc._log]
+
+
+def _saved_evidence(exc: BaseException) -> Path | None:
+    if isinstance(exc, SiteError) and exc.evidence is not None:
+        return exc.evidence
+    return getattr(exc, _EVIDENCE_ATTR, None)
+
+
+def _mark_saved(exc: BaseException, folder: Path | None) -> None:
+    try:
+        setattr(exc, _EVIDENCE_ATTR, folder)
+    except (AttributeError, TypeError):
+        pass
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _safe_label(label: str) -> str:
+    return _UNSAFE_LABEL_CHARS.sub("-", label).strip("-.")[:60] or "step"
+
+
+def _without_secrets(url: str) -> str:
+    """A URL fit for a message: no user info, no query (remote browsers put tokens there)."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"

@@ -1,0 +1,87 @@
+"""Read the API answers a page receives, instead of signing requests of our own.
+
+The real site fills its pages from "mtop" JSON answers; the page's own script signs
+them. Listening to what the page receives gets the same data with none of the
+signing, and keeps the agent's traffic identical to a person's. The listener only
+stores Playwright ``Response`` objects; bodies are read later, outside the event
+handler, when a flow asks for them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from playwright.sync_api import Page, Response
+
+from agent.errors import PageChanged, SiteUnavailable
+from flows import site
+
+
+@dataclass
+class Captured:
+    api: str
+    url: str
+    status: int
+    body: Any
+    date_header: str | None
+    error: str | None = None
+
+
+class ApiCapture:
+    """Collects, in arrival order, the answers of the site's API that ``page`` receives."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self._responses: list[tuple[str, Response]] = []
+        self._read = 0
+        page.on("response", self._on_response)
+
+    def _on_response(self, response: Response) -> None:
+        api = site.api_of_url(response.url)
+        if api is not None:
+            self._responses.append((api, response))
+
+    def mark(self) -> int:
+        """A position: ``wait`` after it only returns answers that arrive later."""
+        return len(self._responses)
+
+    def wait(self, api: str, *, after: int = 0, timeout_ms: float = 30_000) -> Captured:
+        """The first answer of ``api`` received after position ``after``.
+
+        Raises PageChanged when it never comes: the page no longer asks for that API.
+        """
+        deadline = time.monotonic() + timeout_ms / 1000
+        wanted = api.lower()
+        while True:
+            for index in range(after, len(self._responses)):
+                name, response = self._responses[index]
+                if name == wanted:
+                    return self._read_body(api, response)
+            if time.monotonic() >= deadline:
+                raise PageChanged(
+                    f"the page did not load {api} within {timeout_ms / 1000:.0f} s; "
+                    "the site may have changed: run 'dispute-agent doctor' and report it"
+                )
+            self.page.wait_for_timeout(25)
+
+    def poll(self, api: str, *, after: int = 0) -> Captured | None:
+        """Like ``wait`` without waiting: the answer if it already arrived, else None."""
+        wanted = api.lower()
+        for index in range(after, len(self._responses)):
+            name, response = self._responses[index]
+            if name == wanted:
+                return self._read_body(api, response)
+        return None
+
+    @staticmethod
+    def _read_body(api: str, response: Response) -> Captured:
+        date_header = response.headers.get("date")
+        if response.status >= 500:
+            raise SiteUnavailable(f"the site answered HTTP {response.status} to {api}; try again later")
+        try:
+            body = response.json()
+        except Exception as error:  # not JSON: a changed API or an error page
+            return Captured(api, response.url, response.status, None, date_header, str(error))
+        return Captured(api, response.url, response.status, body, date_header)

@@ -1,0 +1,190 @@
+"""Run the sandbox on a real socket, in a background thread.
+
+Tests, the demo and benchmarks need the sandbox as a real HTTP server (Chromium
+talks to it over TCP, exactly as to the real site) but inside their own process, on
+a free port. ``SandboxServer`` binds the socket itself, so the actual port is known
+before uvicorn starts, and stops within a second or two even with a browser holding
+keep-alive connections open.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from .scenario import Scenario, load_scenario
+from .web import WorldHolder, create_app
+from .world import World
+
+
+def _load(scenario: Scenario | Path | str | None) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
+    return load_scenario(scenario)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+class SandboxServer:
+    """The sandbox app served by uvicorn in a thread; ``port=0`` picks a free port."""
+
+    def __init__(self, scenario: Scenario | Path | str | None = None, host: str = "127.0.0.1",
+                 port: int = 0, *, rate: float | None = None, log_level: str = "warning") -> None:
+        loaded = _load(scenario)
+        world = World(loaded)
+        if rate is not None:
+            world.clock.set_rate(rate)
+        self.app = create_app(world)
+        self.host = host
+        self.requested_port = port
+        self.port: int | None = None
+        self.log_level = log_level
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self._client: httpx.Client | None = None
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def start(self, timeout: float = 10.0) -> "SandboxServer":
+        if self._thread is not None:
+            return self
+        self._socket = _bind(self.host, self.requested_port)
+        self.port = self._socket.getsockname()[1]
+        config = uvicorn.Config(self.app, log_level=self.log_level, lifespan="off", access_log=False,
+                                timeout_graceful_shutdown=1, timeout_keep_alive=5)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
+                                        name=f"sandbox-{self.port}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError(f"the sandbox server failed to start on {self.url}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the sandbox server did not start within {timeout:g} s")
+            time.sleep(0.01)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._server is None or self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(timeout / 2)
+        if self._thread.is_alive():
+            self._server.force_exit = True
+            self._thread.join(timeout / 2)
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = self._socket = None
+
+    def wait(self) -> None:
+        """Block until the server stops (Ctrl-C arrives in the caller as KeyboardInterrupt)."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(0.5)
+
+    def __enter__(self) -> "SandboxServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- what tests use ------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port if self.port is not None else self.requested_port}"
+
+    @property
+    def control_url(self) -> str:
+        return f"{self.url}/__sandbox__"
+
+    @property
+    def holder(self) -> WorldHolder:
+        return self.app.state.holder
+
+    @property
+    def world(self) -> World:
+        """The current world (a new one after ``load`` or ``reset``)."""
+        return self.holder.world
+
+    def control(self, method: str, path: str, json: Any = None, content: str | bytes | None = None,
+                *, check: bool = True) -> Any:
+        """Call the control API over HTTP; returns the JSON (raises on 4xx/5xx when ``check``)."""
+        if self._client is None:
+            self._client = httpx.Client(base_url=self.control_url, timeout=30)
+        response = self._client.request(method, "/" + path.lstrip("/"), json=json, content=content)
+        if check and response.status_code >= 400:
+            raise RuntimeError(f"{method} /__sandbox__/{path.lstrip('/')}: HTTP {response.status_code} "
+                               f"{response.text}")
+        if response.headers.get("content-type", "").startswith("application/json"):
+            return response.json()
+        return response.content
+
+    def state(self) -> dict[str, Any]:
+        return self.control("GET", "state")
+
+    def advance(self, delta: timedelta | str | None = None, **parts: float) -> dict[str, Any]:
+        """``advance(timedelta(days=2))``, ``advance("P2DT3H")`` or ``advance(days=2, hours=3)``."""
+        if isinstance(delta, timedelta):
+            value: Any = {"seconds": delta.total_seconds()}
+        elif isinstance(delta, str):
+            value = delta
+        else:
+            value = parts
+        return self.control("POST", "clock", {"advance": value})
+
+    def reset(self) -> dict[str, Any]:
+        return self.control("POST", "reset")
+
+    def load(self, scenario: Scenario | Path | str) -> dict[str, Any]:
+        """Replace the world: a Scenario, a TOML file path, or TOML text (contains a newline)."""
+        if isinstance(scenario, Scenario):
+            return self.control("POST", "scenario", json=scenario.model_dump(mode="json"))
+        if isinstance(scenario, str) and "\n" in scenario:
+            return self.control("POST", "scenario", content=scenario.encode())
+        return self.control("POST", "scenario", json={"path": str(scenario)})
+
+    def expire_sessions(self) -> dict[str, Any]:
+        return self.control("POST", "session/expire")
+
+    def set_captcha(self, on: bool) -> dict[str, Any]:
+        return self.control("POST", "captcha", {"on": on})
+
+    def add_fault(self, kind: str, path: str = "/", remaining: int | None = None,
+                  delay_ms: int = 0) -> dict[str, Any]:
+        return self.control("POST", "faults", {"kind": kind, "path": path, "remaining": remaining,
+                                               "delay_ms": delay_ms})
+
+    def clear_faults(self) -> dict[str, Any]:
+        return self.control("DELETE", "faults")
+
+    def seller(self, reverse_line_id: str, **step: Any) -> dict[str, Any]:
+        return self.control("POST", f"disputes/{reverse_line_id}/seller", step)
+
+    def mediator(self, reverse_line_id: str, **step: Any) -> dict[str, Any]:
+        return self.control("POST", f"disputes/{reverse_line_id}/mediator", step)

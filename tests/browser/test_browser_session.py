@@ -1,0 +1,313 @@
+"""BrowserSession against real Chromium and a local web site.
+
+What is pinned here: the saved session is private and brings a cookie back, failures
+leave evidence and become the agent's errors, sessions move between machines, and a
+browser that cannot start says how to fix it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import stat
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.errors import (
+    BrowserUnavailable,
+    LoginRequired,
+    PageChanged,
+    SiteUnavailable,
+    UserInputError,
+)
+from agent.settings import Settings, load_settings
+from flows.browser import BrowserSession, export_storage_state, import_storage_state
+from tests.support.isolation import isolate_environment
+from tests.support.local_site import SESSION_COOKIE, LocalSite
+
+SECRET = "hunter2-typed-secret"
+NOON = datetime(2026, 9, 7, 10, 15, 30, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[LocalSite]:
+    with LocalSite() as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    isolate_environment(monkeypatch, tmp_path)
+
+
+def make_settings(state: Path, **browser: Any) -> Settings:
+    return load_settings(state={"dir": state}, browser={"timeout_ms": 1500, **browser})
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "state")
+
+
+@pytest.fixture
+def session(settings: Settings) -> Iterator[BrowserSession]:
+    with BrowserSession(settings, clock=lambda: NOON) as opened:
+        yield opened
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def log_in(settings: Settings, site: LocalSite) -> Path:
+    """A session that visited /login (cookie + localStorage) and saved itself."""
+    with BrowserSession(settings) as session:
+        session.new_page().goto(f"{site.url}/login")
+        return session.save_storage_state()
+
+
+def cookie_seen_by_server(settings: Settings, site: LocalSite) -> str:
+    with BrowserSession(settings) as session:
+        page = session.new_page()
+        page.goto(f"{site.url}/whoami")
+        return page.text_content("#cookie") or ""
+
+
+@pytest.mark.browser
+def test_storage_state_is_private_and_brings_the_cookie_back(
+    settings: Settings, site: LocalSite
+) -> None:
+    path = log_in(settings, site)
+
+    assert path == settings.state.dir / "sessions" / "default.json"
+    assert mode(path) == 0o600
+    assert mode(path.parent) == 0o700
+    saved = json.loads(path.read_text())
+    assert [c["name"] for c in saved["cookies"]] == ["sid"]
+    assert saved["origins"][0]["localStorage"] == [{"name": "seen", "value": "yes"}]
+    assert not list(path.parent.glob(".*.tmp"))  # the temporary file was renamed
+    assert cookie_seen_by_server(settings, site) == SESSION_COOKIE
+
+
+@pytest.mark.browser
+def test_context_uses_user_agent_and_is_one_per_session(tmp_path: Path, site: LocalSite) -> None:
+    settings = make_settings(tmp_path / "state", user_agent="dispute-agent-test/1.0")
+
+    with BrowserSession(settings) as session:
+        assert session.context() is session.context()
+        page = session.new_page()
+        page.goto(f"{site.url}/whoami")
+        assert page.text_content("#agent") == "dispute-agent-test/1.0"
+
+
+@pytest.mark.browser
+def test_a_broken_session_file_means_a_fresh_context(settings: Settings, site: LocalSite) -> None:
+    settings.session_file.parent.mkdir(parents=True)
+    settings.session_file.write_text("{not json")
+
+    assert cookie_seen_by_server(settings, site) == ""
+
+
+@pytest.mark.browser
+def test_timeout_leaves_evidence_and_raises_page_changed(
+    session: BrowserSession, settings: Settings, site: LocalSite
+) -> None:
+    page = session.new_page()
+    page.goto(site.url)
+
+    with pytest.raises(PageChanged) as excinfo:
+        with session.evidence(page, "find the/button"):
+            page.locator("#no-such-button").click()
+
+    folder = excinfo.value.evidence
+    assert folder == settings.state.evidence_dir / "20260907T101530Z-find-the-button"
+    assert mode(settings.state.evidence_dir) == 0o700
+    assert (folder / "screenshot.png").read_bytes().startswith(b"\x89PNG")
+    assert "id=\"home\"" in (folder / "page.html").read_text()
+    assert (folder / "trace.zip").read_bytes().startswith(b"PK")
+    assert "Locator.click" in (folder / "error.txt").read_text()
+    assert "did not appear in time" in str(excinfo.value)
+    assert str(folder) in str(excinfo.value)
+
+
+@pytest.mark.browser
+def test_evidence_folders_do_not_collide(session: BrowserSession, site: LocalSite) -> None:
+    page = session.new_page()
+    page.goto(site.url)
+
+    first = session.save_evidence(page, "poll")
+    second = session.save_evidence(page, "poll")
+
+    assert first.name == "20260907T101530Z-action-poll"
+    assert second.name == "20260907T101530Z-action-poll-2"
+    assert (first / "screenshot.png").exists() and (first / "page.html").exists()
+    assert not (first / "trace.zip").exists()
+
+
+@pytest.mark.browser
+def test_network_error_becomes_site_unavailable(session: BrowserSession) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    page = session.new_page()
+
+    with pytest.raises(SiteUnavailable, match="net::ERR_CONNECTION_REFUSED") as excinfo:
+        with session.evidence(page, "open-orders"):
+            page.goto(f"http://127.0.0.1:{closed_port}/")
+
+    assert excinfo.value.evidence is not None and excinfo.value.evidence.is_dir()
+
+
+@pytest.mark.browser
+def test_site_errors_keep_their_type_and_get_evidence(
+    session: BrowserSession, site: LocalSite
+) -> None:
+    page = session.new_page()
+    page.goto(site.url)
+    raised = LoginRequired("the session is gone; run 'dispute-agent login'")
+
+    with pytest.raises(LoginRequired) as excinfo:
+        with session.evidence(page, "orders"):
+            raise raised
+
+    assert excinfo.value is raised
+    assert (raised.evidence / "screenshot.png").exists()
+
+
+@pytest.mark.browser
+def test_nested_blocks_save_one_folder_with_the_trace(
+    session: BrowserSession, settings: Settings, site: LocalSite
+) -> None:
+    page = session.new_page()
+    page.goto(site.url)
+
+    with pytest.raises(PageChanged) as excinfo:
+        with session.evidence(page, "outer"):
+            with session.evidence(page, "inner"):
+                page.locator("#missing").click()
+
+    assert [p.name for p in settings.state.evidence_dir.iterdir()] == [excinfo.value.evidence.name]
+    assert excinfo.value.evidence.name.endswith("-inner")
+    assert (excinfo.value.evidence / "trace.zip").exists()
+
+
+@pytest.mark.browser
+def test_other_errors_are_reraised_unchanged_with_evidence_logged(
+    session: BrowserSession, site: LocalSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    page = session.new_page()
+    page.goto(site.url)
+
+    with pytest.raises(ZeroDivisionError):
+        with session.evidence(page, "compute"):
+            1 / 0
+
+    assert "compute failed (ZeroDivisionError); evidence in" in caplog.text
+
+
+@pytest.mark.browser
+def test_evidence_failure_never_masks_the_original_error(
+    session: BrowserSession, site: LocalSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    page = session.new_page()
+    page.goto(site.url)
+
+    with pytest.raises(KeyError, match="original"):
+        with session.evidence(page, "closing"):
+            page.close()  # the screenshot and HTML cannot be taken any more
+            raise KeyError("original")
+
+    assert "no screenshot" in caplog.text
+
+
+@pytest.mark.browser
+def test_typed_secrets_are_scrubbed_from_errors(session: BrowserSession, site: LocalSite) -> None:
+    page = session.new_page()
+    page.set_content("<input id='password' type='password' disabled>")
+
+    with pytest.raises(PageChanged) as excinfo:
+        with session.evidence(page, "login", trace=False):
+            page.locator("#password").fill(SECRET, timeout=500)
+
+    folder = excinfo.value.evidence
+    cause = excinfo.value.__cause__
+    assert "fill(<redacted>)" in str(cause)
+    for text in (str(excinfo.value), str(cause), cause.message, (folder / "error.txt").read_text()):
+        assert SECRET not in text
+    assert not (folder / "trace.zip").exists()
+
+
+@pytest.mark.browser
+def test_export_import_round_trip(tmp_path: Path, settings: Settings, site: LocalSite) -> None:
+    log_in(settings, site)
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+
+    exported = export_storage_state(settings, outbox)
+    other_machine = make_settings(tmp_path / "other-state")
+    imported = import_storage_state(other_machine, exported)
+
+    assert exported == outbox / "default.json" and mode(exported) == 0o600
+    assert imported == other_machine.session_file and mode(imported) == 0o600
+    assert mode(imported.parent) == 0o700
+    assert json.loads(imported.read_text()) == json.loads(settings.session_file.read_text())
+    assert cookie_seen_by_server(other_machine, site) == SESSION_COOKIE
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("{broken", "cannot be read as JSON"),
+        ('["a list"]', "not a JSON object"),
+        ('{"cookies": []}', "no 'origins' list"),
+        ('{"cookies": {}, "origins": []}', "no 'cookies' list"),
+    ],
+)
+def test_import_refuses_what_is_not_a_session(
+    tmp_path: Path, settings: Settings, content: str, problem: str
+) -> None:
+    source = tmp_path / "session.json"
+    source.write_text(content)
+
+    with pytest.raises(UserInputError, match=problem):
+        import_storage_state(settings, source)
+    assert not settings.session_file.exists()
+
+
+def test_export_without_a_saved_session_says_how_to_get_one(
+    tmp_path: Path, settings: Settings
+) -> None:
+    with pytest.raises(UserInputError, match="dispute-agent login"):
+        export_storage_state(settings, tmp_path / "out.json")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("executable", ["/nonexistent/chromium", "/bin/false"])
+def test_a_browser_that_cannot_start_is_browser_unavailable(
+    tmp_path: Path, executable: str
+) -> None:
+    settings = make_settings(tmp_path / "state", executable=executable)
+
+    with pytest.raises(BrowserUnavailable, match="browser.executable"):
+        with BrowserSession(settings):
+            pass  # pragma: no cover
+
+
+@pytest.mark.browser
+def test_an_unreachable_remote_browser_is_browser_unavailable(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cdp_url = f"http://127.0.0.1:{port}/?token=abc"
+    settings = make_settings(tmp_path / "state", cdp_url=cdp_url, navigation_timeout_ms=3000)
+
+    with pytest.raises(BrowserUnavailable, match="browser.cdp_url") as excinfo:
+        with BrowserSession(settings):
+            pass  # pragma: no cover
+    assert "token=abc" not in str(excinfo.value)
