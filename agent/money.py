@@ -55,7 +55,8 @@ class Money(BaseModel):
     def _finite(cls, value: Decimal) -> Decimal:
         if not value.is_finite():
             raise ValueError("amount must be a finite number")
-        return value
+        # "-R$0,00" is still zero: keep "-0.00" out of messages and comparisons of text
+        return value.copy_abs() if value == 0 else value
 
     @field_validator("currency")
     @classmethod

@@ -132,6 +132,8 @@ def parse_dispute_detail(
     mediator = module.get("mediatorRequest")
     finish = module.get("reverseFinishInfo")
     stage_code = as_text(module.get("reverseDetailStatus"))
+    history = _list(module, "proposalHistory")
+    buttons = [b["type"] for b in _list(module, "buttons") if isinstance(b, dict) and isinstance(b.get("type"), str)]
 
     return DisputeDetail(
         reverse_order_id=ident("reverseOrderId"),
@@ -147,16 +149,17 @@ def parse_dispute_detail(
         reason_key=as_text(reason.get("reasonKey")),
         reason_name=as_text(reason.get("reasonName")),
         received=received if isinstance(received, bool) else None,
-        buyer_solution=_proposal(buyer, "data.module.buyerSolution", now, tz, buyer_request=True) if buyer else None,
+        buyer_solution=(
+            _proposal(buyer, "data.module.buyerSolution", now, tz, buyer_request=True) if buyer else None
+        ),
         latest_proposal=_proposal(latest, "data.module.reachSolution", now, tz) if latest else None,
-        proposals=[
-            _proposal(raw, f"data.module.proposalHistory.{i}", now, tz)
-            for i, raw in enumerate(_list(module, "proposalHistory"))
+        proposals=[_proposal(raw, f"data.module.proposalHistory.{i}", now, tz) for i, raw in enumerate(history)],
+        deadlines=[
+            _deadline(raw, f"data.module.deadlines.{i}", now, tz) for i, raw in enumerate(_list(module, "deadlines"))
         ],
-        deadlines=[_deadline(raw, f"data.module.deadlines.{i}", now, tz) for i, raw in enumerate(_list(module, "deadlines"))],
         mediator_request=_mediator(mediator, now, tz) if mediator else None,
         evidence=[_evidence(raw, f"data.module.evidence.{i}") for i, raw in enumerate(_list(module, "evidence"))],
-        buttons=[b["type"] for b in _list(module, "buttons") if isinstance(b, dict) and isinstance(b.get("type"), str)],
+        buttons=buttons,
         finish=_finish(finish, tz) if finish else None,
         site_time=now,
     )

@@ -12,10 +12,10 @@ candidate is kept in ``Order.timers`` so rules can see what was skipped.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from agent.models import Order, OrderLine, OrderListPage, ProtectionTimer, TimerSource
+from agent.models import Order, OrderLine, OrderListPage, OrderStatus, ProtectionTimer, TimerSource
 from flows import site
 from flows.parsers.countdown import find_countdown
 from flows.parsers.dates import parse_date, start_of_day
@@ -184,13 +184,15 @@ def parse_order_detail(
     placed_on = parse_date(info.get("orderCreatTime"))
     total_obj = price.get("totalPrice") if isinstance(price.get("totalPrice"), dict) else {}
     timers = _timer_candidates(reminder, services, placed_on, now, tz)
+    status_value = resolve_order_status(
+        order_status_code=get_path(data, "global.orderStatus"), button_types=buttons, text=title
+    )
+    delivered = status_value is OrderStatus.COMPLETED or info.get("orderEndTime") is not None
 
     return Order(
         order_id=order_id,
         store_name=store_name,
-        status=resolve_order_status(
-            order_status_code=get_path(data, "global.orderStatus"), button_types=buttons, text=title
-        ),
+        status=status_value,
         status_text=title,
         placed_on=placed_on,
         paid_on=parse_date(info.get("payTime")),
@@ -199,7 +201,7 @@ def parse_order_detail(
         total=_price(total_obj, "formatPriceInfo", "value", as_text(total_obj.get("currencyCode")) or currency),
         lines=lines,
         buttons=buttons,
-        timer=_choose_timer(timers),
+        timer=_choose_timer(timers, delivered),
         timers=sorted(timers, key=lambda t: t.ends_at),
         services=services,
         reminder=reminder,
@@ -226,19 +228,20 @@ def _detail_order_id(status: dict[str, Any], info: dict[str, Any], status_key: s
 
 
 def _timer_candidates(
-    reminder: str | None, services: list[str], placed_on: Any, now: datetime, tz: tzinfo
+    reminder: str | None, services: list[str], placed_on: date | None, now: datetime, tz: tzinfo
 ) -> list[ProtectionTimer]:
     timers = []
     countdown = find_countdown(reminder)
     if countdown is not None:
-        timers.append(ProtectionTimer(ends_at=now + countdown, source=TimerSource.COUNTDOWN, read_at=now, raw_text=reminder))
+        timers.append(
+            ProtectionTimer(ends_at=now + countdown, source=TimerSource.COUNTDOWN, read_at=now, raw_text=reminder)
+        )
     for text in services:
         promised = parse_delivery_promise(text)
         if promised is not None:
+            ends_at = start_of_day(promised, tz)
             timers.append(
-                ProtectionTimer(
-                    ends_at=start_of_day(promised, tz), source=TimerSource.DELIVERY_PROMISE, read_at=now, raw_text=text
-                )
+                ProtectionTimer(ends_at=ends_at, source=TimerSource.DELIVERY_PROMISE, read_at=now, raw_text=text)
             )
     days = parse_reminder_windows(reminder).dispute_days
     if days is not None and placed_on is not None:
@@ -253,8 +256,14 @@ def _timer_candidates(
     return timers
 
 
-def _choose_timer(timers: list[ProtectionTimer]) -> ProtectionTimer | None:
-    """The countdown if any (see the module docstring), else the earliest deadline."""
+def _choose_timer(timers: list[ProtectionTimer], delivered: bool = False) -> ProtectionTimer | None:
+    """The countdown if any (see the module docstring), else the earliest deadline.
+
+    Once the order is delivered (completed), a "refund if no delivery before …"
+    promise is spent: the dispute window is what still protects the buyer.
+    """
     countdowns = [t for t in timers if t.source is TimerSource.COUNTDOWN]
     pool = countdowns or timers
+    if delivered and not countdowns:
+        pool = [t for t in pool if t.source is not TimerSource.DELIVERY_PROMISE] or pool
     return min(pool, key=lambda t: t.ends_at) if pool else None

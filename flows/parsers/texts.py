@@ -29,12 +29,15 @@ __all__ = [
 ]
 
 _SERVICE_SEPARATOR = re.compile(r"\s*[·•]\s*")
-_DELIVERY_PROMISE = re.compile(r"^\s*refund\s+if\s+no\s+delivery\s+(?:before|by)\s+(?P<date>.+?)\s*\.?\s*$", re.IGNORECASE)
+_DELIVERY_PROMISE = re.compile(
+    r"^\s*refund\s+if\s+no\s+delivery\s+(?:before|by)\s+(?P<date>.+?)\s*\.?\s*$", re.IGNORECASE
+)
 _RETURN_WINDOW = re.compile(
     r"within\s+(?P<days>\d+)\s+days?\s+(?:of|after)\s+(?:confirming\s+receipt|delivery|receiving)", re.IGNORECASE
 )
 _DISPUTE_WINDOW = re.compile(
-    r"open\s+a\s+dispute\s+within\s+(?P<days>\d+)\s+days?\s+(?:after|of|from)\s+(?:the\s+)?order\s+(?:was\s+)?placed",
+    r"open\s+a\s+dispute\s+within\s+(?P<days>\d+)\s+days?\s+(?:after|of|from)\s+"
+    r"(?:the\s+)?order\s+(?:was\s+)?placed",
     re.IGNORECASE,
 )
 _LABEL = re.compile(r"^\s*[^:：]{1,40}[:：]\s*")

@@ -49,6 +49,7 @@ def test_money_refuses_invalid_values(amount: object, currency: str) -> None:
     [
         (m("12.5", "EUR"), "12.50 EUR"),
         (m("0", "BRL"), "0.00 BRL"),
+        (m("-0.00", "BRL"), "0.00 BRL"),  # "-R$0,00" is a zero, not a negative
         (m("-5.66", "BRL"), "-5.66 BRL"),
         (m("1234567.8", "USD"), "1234567.80 USD"),
         (m("100", "JPY"), "100 JPY"),

@@ -268,23 +268,39 @@ def test_detail_services(detail: Order) -> None:
     ]
 
 
-def test_detail_timer_is_the_earlier_of_promise_and_dispute_window(detail: Order) -> None:
+def test_completed_detail_is_timed_by_the_dispute_window_not_the_spent_promise(detail: Order) -> None:
+    # the order was delivered (completed Jul 28): "refund if no delivery before Sep 4"
+    # no longer protects anything; the 90-day dispute window does
     assert detail.timer is not None
-    assert detail.timer.source is TimerSource.DELIVERY_PROMISE
-    assert detail.timer.ends_at == datetime(2026, 9, 4, tzinfo=UTC)
+    assert detail.timer.source is TimerSource.DISPUTE_WINDOW
+    assert detail.timer.ends_at == datetime(2026, 10, 13, tzinfo=UTC)
     assert detail.timer.read_at == DETAIL_SITE_TIME
-    assert detail.timer.raw_text == "Refund if no delivery before Sep 4, 2026"
     # both candidates are kept, earliest first; the window is Jul 15 + 90 days
     assert [(t.source, t.ends_at) for t in detail.timers] == [
         (TimerSource.DELIVERY_PROMISE, datetime(2026, 9, 4, tzinfo=UTC)),
         (TimerSource.DISPUTE_WINDOW, datetime(2026, 10, 13, tzinfo=UTC)),
     ]
+    assert detail.timers[0].raw_text == "Refund if no delivery before Sep 4, 2026"
+
+
+def test_undelivered_detail_is_timed_by_the_earlier_promise() -> None:
+    envelope = load("order-detail.json")
+    for component in envelope["data"]["data"].values():
+        if component["tag"] == "detail_simple_order_info_component":
+            del component["fields"]["orderEndTime"]
+    envelope["data"]["global"]["orderStatus"] = 5
+    for component in envelope["data"]["data"].values():
+        if component["tag"] == "detail_order_status_block":
+            component["fields"]["title"] = "Awaiting delivery"
+    order = parse_order_detail(envelope)
+    assert order.timer.source is TimerSource.DELIVERY_PROMISE
+    assert order.timer.ends_at == datetime(2026, 9, 4, tzinfo=UTC)
 
 
 def test_detail_dates_in_the_sites_zone() -> None:
     brt = timezone(timedelta(hours=-3))
     order = parse_order_detail(load("order-detail.json"), tz=brt)
-    assert order.timer.ends_at == datetime(2026, 9, 4, 3, tzinfo=UTC)
+    assert order.timer.ends_at == datetime(2026, 10, 13, 3, tzinfo=UTC)
 
 
 def test_detail_without_services_uses_the_dispute_window() -> None:

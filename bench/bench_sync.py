@@ -1,0 +1,162 @@
+"""Benchmark: sync 200 orders with their detail pages from the sandbox.
+
+Prints wall time and peak memory (this process plus every child, browsers included)
+for the agent's sync — one browser, one context, detail pages loaded a few at a
+time — next to a naive run that starts a fresh browser for each order. Goals: at
+least 5x faster than naive, under 700 MB peak.
+
+    python bench/bench_sync.py [--orders 200] [--naive-sample 20]
+
+The naive run is timed on a sample of orders and scaled to the full count (a full
+naive run takes minutes and measures nothing more); the sample size is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pydantic import SecretStr
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from agent.secrets import Credentials  # noqa: E402
+from agent.settings import load_settings  # noqa: E402
+from agent.store import Store  # noqa: E402
+from agent.sync import sync_orders  # noqa: E402
+from sandbox.scenario import parse_scenario  # noqa: E402
+from sandbox.server import SandboxServer  # noqa: E402
+
+START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def scenario(count: int):
+    orders = []
+    for n in range(count):
+        shipped = START - timedelta(days=5 + n % 50, hours=n % 24)
+        orders.append({
+            "id": f"84{n:014d}", "store": "s", "currency": ("USD", "EUR", "BRL")[n % 3],
+            "placed": (shipped - timedelta(days=2)).isoformat(), "paid": (shipped - timedelta(days=2)).isoformat(),
+            "shipped": shipped.isoformat(),
+            "lines": [{"id": f"85{n:014d}", "title": f"Item {n}", "price": f"{5 + n % 40}.99"}],
+        })
+    return parse_scenario({
+        "clock": {"start": START.isoformat()},
+        "account": {"login": "bench@example.com", "password": "bench-pass"},
+        "rules": {"page_size": 20},
+        "stores": [{"id": "s", "name": "Bench Store"}],
+        "orders": orders,
+    })
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    todo += [int(c) for c in children.read().split()]
+        except OSError:
+            continue
+    return found
+
+
+class PeakMemory:
+    """Samples the RSS of this process and all its descendants every 50 ms."""
+
+    def __init__(self) -> None:
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            total = sum(_rss_kb(pid) for pid in _tree(os.getpid()))
+            self.peak_kb = max(self.peak_kb, total)
+            self._stop.wait(0.05)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def agent_run(url: str, state: Path, account: Credentials) -> tuple[float, int]:
+    settings = load_settings(None, site={"base_url": url}, state={"dir": str(state)},
+                             politeness={"min_delay_ms": 0, "max_delay_ms": 0, "detail_concurrency": 4})
+    store = Store(settings.state.db_path)
+    begin = time.perf_counter()
+    report = sync_orders(settings, store, credentials=lambda: account)
+    elapsed = time.perf_counter() - begin
+    store.close()
+    return elapsed, report.details
+
+
+def naive_run(url: str, state: Path, account: Credentials, order_ids: list[str]) -> float:
+    """A fresh browser per order: launch, reuse the saved session, open the detail, close."""
+    from flows.browser import BrowserSession
+    from flows.capture import ApiCapture
+    from flows.login import open_page
+    from flows.parsers.orders import parse_order_detail
+    from flows import site
+
+    settings = load_settings(None, site={"base_url": url}, state={"dir": str(state)})
+    begin = time.perf_counter()
+    for order_id in order_ids:
+        with BrowserSession(settings) as session:
+            page = session.new_page()
+            capture = ApiCapture(page)
+            open_page(session, page, site.order_detail_url(url, order_id), lambda: account)
+            answer = capture.wait(site.API_ORDER_DETAIL)
+            parse_order_detail(answer.body, date_header=answer.date_header)
+            session.save_storage_state()
+    return time.perf_counter() - begin
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=200)
+    parser.add_argument("--naive-sample", type=int, default=20)
+    args = parser.parse_args()
+    world = scenario(args.orders)
+    account = Credentials(login="bench@example.com", password=SecretStr("bench-pass"), source="bench")
+    with tempfile.TemporaryDirectory() as scratch, SandboxServer(world) as server:
+        with PeakMemory() as memory:
+            agent_s, details = agent_run(server.url, Path(scratch) / "agent", account)
+        ids = sorted(o.id for o in world.orders)[: args.naive_sample]
+        with PeakMemory() as naive_memory:
+            naive_s = naive_run(server.url, Path(scratch) / "naive", account, ids)
+    naive_full = naive_s / len(ids) * details
+    print(f"orders: {args.orders}, detail pages read by the agent: {details}")
+    print(f"agent sync:  {agent_s:7.1f} s   peak memory {memory.peak_kb / 1024:6.0f} MB (with browser)")
+    print(f"naive:       {naive_full:7.1f} s   (measured {naive_s:.1f} s on {len(ids)} orders, scaled) "
+          f"peak memory {naive_memory.peak_kb / 1024:6.0f} MB")
+    print(f"speed-up:    {naive_full / agent_s:7.1f} x   (goal: >= 5 x)")
+    print(f"peak goal:   {'met' if memory.peak_kb / 1024 < 700 else 'MISSED'} (< 700 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

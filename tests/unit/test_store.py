@@ -1,0 +1,118 @@
+"""The store: a real SQLite file, WAL, history kept, all-or-nothing writes, versioned schema."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from agent.errors import ConfigError
+from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
+from agent.money import Money
+from agent.store import SCHEMA_VERSION, Store
+
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def make_order(order_id: str = "8300000000000001", ends: datetime | None = T0 + timedelta(days=10),
+               status: OrderStatus = OrderStatus.AWAITING_DELIVERY, detail: bool = True) -> Order:
+    timer = (ProtectionTimer(ends_at=ends, source=TimerSource.COUNTDOWN, read_at=T0,
+                             raw_text="Your order will be closed in: 10 days 00:00:00") if ends else None)
+    return Order(
+        order_id=order_id, store_name="Vega Store", status=status, status_text="Awaiting delivery",
+        placed_on=date(2026, 9, 1), shipped_on=date(2026, 9, 3) if detail else None,
+        total=Money(amount=Decimal("25.00"), currency="EUR"),
+        lines=[OrderLine(line_id=order_id + "1", title="Cable", quantity=2,
+                         unit_price=Money(amount=Decimal("12.50"), currency="EUR"),
+                         can_open_dispute=True if detail else None)],
+        buttons=["CONFIRM_GOODS", "TRACKING"], timer=timer, timers=[timer] if timer else [],
+        site_time=T0, detail_loaded=detail, can_open_dispute=True if detail else None,
+    )
+
+
+@pytest.fixture
+def store(tmp_path):
+    clock = iter(T0 + timedelta(minutes=i) for i in range(1000))
+    opened = Store(tmp_path / "agent.db", now=lambda: next(clock))
+    yield opened
+    opened.close()
+
+
+def test_orders_round_trip_with_money_and_dates(store):
+    store.save_orders([make_order()])
+    stored = store.order("8300000000000001")
+    assert stored.order.total == Money(amount=Decimal("25.00"), currency="EUR")
+    assert stored.order.lines[0].unit_price.amount == Decimal("12.50")
+    assert stored.order.shipped_on == date(2026, 9, 3)
+    assert stored.order.timer.ends_at == T0 + timedelta(days=10)
+    assert stored.order.timer.ends_at.tzinfo is not None
+    assert store.order("nope") is None
+
+
+def test_a_timer_that_jumps_stays_visible_in_the_history(store):
+    store.save_orders([make_order(ends=T0 + timedelta(days=10))])
+    store.save_orders([make_order(ends=T0 + timedelta(days=17))])  # the seller extended it
+    stored = store.order("8300000000000001")
+    assert [t.ends_at for _, t in stored.timer_history] == [T0 + timedelta(days=10), T0 + timedelta(days=17)]
+    assert stored.order.timer.ends_at == T0 + timedelta(days=17)
+
+
+def test_status_changes_are_recorded_once_each(store):
+    store.save_orders([make_order()])
+    store.save_orders([make_order()])
+    store.save_orders([make_order(status=OrderStatus.COMPLETED)])
+    statuses = [status for _, status, _ in store.order("8300000000000001").status_history]
+    assert statuses == ["awaiting_delivery", "completed"]
+
+
+def test_a_list_row_does_not_erase_what_a_detail_page_taught(store):
+    store.save_orders([make_order(detail=True)])
+    store.save_orders([make_order(detail=False, ends=None)])
+    order = store.order("8300000000000001").order
+    assert order.detail_loaded and order.shipped_on == date(2026, 9, 3)
+    assert order.can_open_dispute is True
+    assert order.timer is not None  # the last timer read stays the current one
+
+
+def test_a_crash_mid_sync_leaves_the_last_good_state(store, monkeypatch):
+    store.save_orders([make_order("8300000000000001")])
+    original = Store._save_order
+    calls = {"n": 0}
+
+    def crashing(self, session, order, observed):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("power cut")
+        return original(self, session, order, observed)
+
+    monkeypatch.setattr(Store, "_save_order", crashing)
+    with pytest.raises(RuntimeError):
+        store.save_orders([make_order("8300000000000001", ends=T0 + timedelta(days=3)),
+                           make_order("8300000000000002")])
+    monkeypatch.undo()
+    assert store.order("8300000000000002") is None
+    assert store.order("8300000000000001").order.timer.ends_at == T0 + timedelta(days=10)
+
+
+def test_sqlite_runs_in_wal_mode_with_a_schema_version(store, tmp_path):
+    store.save_orders([make_order()])
+    with sqlite3.connect(tmp_path / "agent.db") as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.schema_version() == SCHEMA_VERSION
+
+
+def test_a_newer_database_is_refused_with_the_remedy(tmp_path):
+    Store(tmp_path / "agent.db").close()
+    with sqlite3.connect(tmp_path / "agent.db") as raw:
+        raw.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(ConfigError, match="upgrade dispute-agent"):
+        Store(tmp_path / "agent.db")
+
+
+def test_meta_values(store):
+    assert store.get_meta("x") is None
+    store.set_meta("x", "1")
+    store.set_meta("x", "2")
+    assert store.get_meta("x") == "2"
