@@ -15,7 +15,7 @@ from typing import Any
 
 from playwright.sync_api import Page, Response
 
-from agent.errors import PageChanged, SiteUnavailable
+from agent.errors import LoginRequired, PageChanged, SiteUnavailable
 from flows import site
 
 
@@ -34,14 +34,16 @@ class ApiCapture:
 
     def __init__(self, page: Page) -> None:
         self.page = page
-        self._responses: list[tuple[str, Response]] = []
+        self._responses: list[tuple[str, Captured]] = []
         self._read = 0
         page.on("response", self._on_response)
 
     def _on_response(self, response: Response) -> None:
         api = site.api_of_url(response.url)
         if api is not None:
-            self._responses.append((api, response))
+            # read the body now: a page that navigates away (to the login page, say)
+            # takes its answers' bodies with it
+            self._responses.append((api, self._read_body(api, response)))
 
     def mark(self) -> int:
         """A position: ``wait`` after it only returns answers that arrive later."""
@@ -56,9 +58,9 @@ class ApiCapture:
         wanted = api.lower()
         while True:
             for index in range(after, len(self._responses)):
-                name, response = self._responses[index]
+                name, captured = self._responses[index]
                 if name == wanted:
-                    return self._read_body(api, response)
+                    return self._checked(captured)
             if time.monotonic() >= deadline:
                 raise PageChanged(
                     f"the page did not load {api} within {timeout_ms / 1000:.0f} s; "
@@ -70,18 +72,28 @@ class ApiCapture:
         """Like ``wait`` without waiting: the answer if it already arrived, else None."""
         wanted = api.lower()
         for index in range(after, len(self._responses)):
-            name, response = self._responses[index]
+            name, captured = self._responses[index]
             if name == wanted:
-                return self._read_body(api, response)
+                return self._checked(captured)
         return None
 
     @staticmethod
     def _read_body(api: str, response: Response) -> Captured:
         date_header = response.headers.get("date")
-        if response.status >= 500:
-            raise SiteUnavailable(f"the site answered HTTP {response.status} to {api}; try again later")
         try:
             body = response.json()
-        except Exception as error:  # not JSON: a changed API or an error page
-            return Captured(api, response.url, response.status, None, date_header, str(error))
+        except Exception as error:  # not JSON: a changed API, an error page, a page gone
+            return Captured(api, response.url, response.status, None, date_header, str(error).splitlines()[0])
         return Captured(api, response.url, response.status, body, date_header)
+
+    def _checked(self, captured: Captured) -> Captured:
+        if captured.body is None and site.is_login_url(self.page.url):
+            raise LoginRequired(
+                f"the session ended while the page loaded {captured.api}; "
+                "log in again with 'dispute-agent login' (or --headed)"
+            )
+        if captured.status >= 500:
+            raise SiteUnavailable(
+                f"the site answered HTTP {captured.status} to {captured.api}; it will be tried again later"
+            )
+        return captured

@@ -71,6 +71,7 @@ class SandboxServer:
         self._socket = _bind(self.host, self.requested_port)
         self.port = self._socket.getsockname()[1]
         config = uvicorn.Config(self.app, log_level=self.log_level, lifespan="off", access_log=False,
+                                date_header=False,
                                 timeout_graceful_shutdown=1, timeout_keep_alive=5)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},

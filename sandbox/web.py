@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,32 @@ class FaultMiddleware:
         await self.app(scope, receive, send)
 
 
+class VirtualDateMiddleware:
+    """Every answer's HTTP ``Date`` is the virtual clock's, as a real server's is its clock.
+
+    The agent falls back to this header for the site's time when a page carries no
+    ``curTime``; the machine's own time here would shift every deadline it reads.
+    """
+
+    def __init__(self, app: ASGIApp, holder: WorldHolder) -> None:
+        self.app = app
+        self.holder = holder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_date(message) -> None:
+            if message["type"] == "http.response.start":
+                stamp = format_datetime(self.holder.world.now(), usegmt=True).encode()
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                message = {**message, "headers": [*headers, (b"date", stamp)]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_date)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     """Plain errors for the shop, JSON ones (never a traceback) for the control API."""
     status = exc.status_code if isinstance(exc, HTTPException) else 500
@@ -167,7 +194,7 @@ def create_app(world: World) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(FaultMiddleware, holder=holder)],
+        middleware=[Middleware(VirtualDateMiddleware, holder=holder), Middleware(FaultMiddleware, holder=holder)],
         exception_handlers={HTTPException: _http_error, Exception: _http_error},
     )
     app.state.holder = holder

@@ -63,7 +63,8 @@ async def dispute_list(request: Request) -> Response:
 
 async def dispute_detail(request: Request) -> Response:
     return _page(request, "dispute_detail.html", "dispute-detail", "Return/refund details",
-                 reverse_line_id=request.query_params.get("reverseOrderLineId", ""))
+                 reverse_line_id=request.query_params.get("reverseOrderLineId", ""),
+                 limits=limits_text(world_of(request)))
 
 
 def limits_text(world: World) -> str:

@@ -1,0 +1,165 @@
+"""Reading every order and its timer: the agent's real flows, real Chromium, the sandbox.
+
+The sandbox's world state (control API) is the judge: every timer the agent stores
+must equal the sandbox's truth to the minute, also after days of virtual time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from pydantic import SecretStr
+
+from agent.errors import CaptchaRequired, LoginRequired, PageChanged
+from agent.secrets import Credentials
+from agent.settings import load_settings
+from agent.store import Store
+from agent.sync import Progress, sync_orders
+from sandbox.server import SandboxServer
+from tests.support.isolation import isolate_environment
+
+pytestmark = pytest.mark.browser
+
+ACCOUNT = Credentials(login="buyer@example.com", password=SecretStr("sandbox-pass"), source="test")
+
+
+@pytest.fixture(scope="module")
+def server():
+    with SandboxServer() as running:
+        yield running
+
+
+@pytest.fixture
+def agent(server, tmp_path, monkeypatch):
+    """Settings and a store for one test, the sandbox reset to the demo world."""
+    isolate_environment(monkeypatch, tmp_path)
+    server.reset()
+    settings = load_settings(None, site={"base_url": server.url}, state={"dir": str(tmp_path / "state")},
+                             politeness={"min_delay_ms": 0, "max_delay_ms": 20, "detail_concurrency": 3},
+                             browser={"timeout_ms": 10_000})
+    store = Store(settings.state.db_path)
+    yield settings, store
+    store.close()
+
+
+def truth(server) -> dict[str, dict]:
+    return {order["id"]: order for order in server.state()["orders"]}
+
+
+def assert_timers_match(store: Store, server) -> int:
+    checked = 0
+    for order_id, real in truth(server).items():
+        stored = store.order(order_id)
+        assert stored is not None, f"order {order_id} missing"
+        if real["timer_ends_at"] is None:
+            continue
+        assert stored.order.timer is not None, f"order {order_id}: no timer read"
+        expected = datetime.fromisoformat(real["timer_ends_at"])
+        assert abs(stored.order.timer.ends_at - expected) < timedelta(minutes=1), order_id
+        checked += 1
+    return checked
+
+
+def test_fresh_login_reads_every_order_across_pages_with_exact_timers(agent, server):
+    settings, store = agent
+    pages: list[int] = []
+
+    class Pages(Progress):
+        def listed(self, page: int, count: int) -> None:
+            pages.append(page)
+
+    report = sync_orders(settings, store, Pages(), credentials=lambda: ACCOUNT)
+    assert pages == [1, 2, 3]
+    assert report.orders == len(truth(server)) == 26
+    assert report.source == "api"
+    assert assert_timers_match(store, server) >= 15
+    assert server.state()["account"]["logins"] == 1
+    assert settings.session_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_saved_session_is_reused_without_a_second_login(agent, server):
+    settings, store = agent
+    sync_orders(settings, store, credentials=lambda: ACCOUNT)
+
+    def no_credentials() -> Credentials:
+        raise AssertionError("a valid saved session must not need the password")
+
+    sync_orders(settings, store, credentials=no_credentials)
+    assert server.state()["account"]["logins"] == 1
+
+
+def test_timers_follow_the_sites_clock_after_days_pass(agent, server):
+    settings, store = agent
+    sync_orders(settings, store, credentials=lambda: ACCOUNT)
+    server.advance(days=3, hours=5)
+    sync_orders(settings, store, credentials=lambda: ACCOUNT)
+    assert assert_timers_match(store, server) >= 10
+    # an order whose protection ran out in between is now completed on both sides
+    first = store.order("8215000000000001").order
+    assert truth(server)["8215000000000001"]["status"] == "completed"
+    assert first.status.value == "completed"
+
+
+def test_captcha_stops_with_login_required_and_a_screenshot(agent, server):
+    settings, store = agent
+    server.set_captcha(True)
+    with pytest.raises(CaptchaRequired) as error:
+        sync_orders(settings, store, credentials=lambda: ACCOUNT)
+    assert "login --headed" in str(error.value)
+    assert error.value.evidence is not None
+    assert (error.value.evidence / "screenshot.png").stat().st_size > 0
+    assert server.state()["account"]["logins"] == 0
+
+
+def test_wrong_password_is_refused_once(agent, server):
+    settings, store = agent
+    wrong = Credentials(login=ACCOUNT.login, password=SecretStr("not-it"), source="test")
+    with pytest.raises(LoginRequired) as error:
+        sync_orders(settings, store, credentials=lambda: wrong)
+    assert "refused" in str(error.value)
+    assert "not-it" not in str(error.value)
+
+
+def test_session_expiring_mid_sync_keeps_what_was_read(agent, server):
+    settings, store = agent
+
+    class ExpireAfterFirstPage(Progress):
+        def listed(self, page: int, count: int) -> None:
+            if page == 1:
+                server.expire_sessions()
+
+    with pytest.raises(LoginRequired):
+        sync_orders(settings, store, ExpireAfterFirstPage(), credentials=lambda: ACCOUNT)
+    assert len(store.orders()) == 10  # the first page, read before the session ended
+
+
+def test_changed_api_falls_back_to_the_page_and_reads_the_same_orders(agent, server):
+    settings, store = agent
+    server.add_fault("api_shape", path="/h5/mtop.aliexpress.trade.buyer.order.list/")
+    server.add_fault("api_shape", path="/h5/mtop.aliexpress.trade.buyer.order.detail/")
+    from flows.browser import BrowserSession
+    from flows.orders import read_order_list
+
+    with BrowserSession(settings) as session:
+        result = read_order_list(session, settings.site.base_url, lambda: ACCOUNT, timeout_ms=10_000)
+    assert result.error is None and result.complete
+    assert result.source == "dom"
+    real = truth(server)
+    assert {o.order_id for o in result.orders} == set(real)
+    for order in result.orders:
+        assert str(order.total.amount) == real[order.order_id]["total"]
+        if real[order.order_id]["status"] == "awaiting_delivery":
+            expected = datetime.fromisoformat(real[order.order_id]["timer_ends_at"])
+            assert abs(order.timer.ends_at - expected) < timedelta(minutes=1)
+
+
+def test_changed_api_and_page_raise_page_changed_with_evidence_and_store_nothing(agent, server):
+    settings, store = agent
+    server.add_fault("api_shape", path="/h5/")
+    server.add_fault("dom_layout", path="/p/")
+    with pytest.raises(PageChanged) as error:
+        sync_orders(settings, store, credentials=lambda: ACCOUNT)
+    assert error.value.evidence is not None
+    assert (error.value.evidence / "page.html").is_file()
+    assert store.orders() == []
