@@ -1,0 +1,155 @@
+"""The command line: help everywhere, one clear line per error, stable JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app
+from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
+from agent.money import Money
+from agent.store import Store
+from tests.support.isolation import isolate_environment
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+runner = CliRunner()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    isolate_environment(monkeypatch, tmp_path)
+    monkeypatch.setenv("DISPUTE_AGENT_STATE__DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("COLUMNS", "160")
+    return tmp_path
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+COMMANDS = [["sandbox"], ["install-browser"], ["parse"], ["login"], ["sync"], ["orders"], ["order"],
+            ["demo"], ["session", "export"], ["session", "import"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help(command):
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+    assert len(result.output.splitlines()) > 4
+
+
+def test_top_level_help_does_not_import_heavy_libraries():
+    code = ("import sys; from agent.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('playwright', 'sqlalchemy', 'apprise', 'apscheduler', 'uvicorn') if m in sys.modules]\n"
+            "print('HEAVY:' + ','.join(heavy))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "HEAVY:"
+
+
+@pytest.mark.parametrize("name", ["order-list-init.json", "order-detail.json", "refund-list.json"])
+def test_parse_reads_the_real_samples(name):
+    result = invoke("parse", str(FIXTURES / name), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["data"]
+
+
+def test_parse_order_list_json_has_every_order():
+    data = json.loads(invoke("parse", str(FIXTURES / "order-list-init.json"), "--json").output)
+    assert len(data["data"]["orders"]) == 10
+    assert data["data"]["orders"][0]["order_id"] == "8214398062177351"
+
+
+def test_parse_names_the_missing_field_and_exits_2(tmp_path):
+    broken = json.loads((FIXTURES / "order-list-init.json").read_text())
+    del broken["data"]["hierarchy"]
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(broken))
+    result = invoke("parse", str(path))
+    assert result.exit_code == 2
+    assert "hierarchy" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("content", "message"), [(None, "cannot be read"), ("{not json", "not JSON")])
+def test_parse_bad_files_are_one_line(tmp_path, content, message):
+    path = tmp_path / "x.json"
+    if content is not None:
+        path.write_text(content)
+    result = invoke("parse", str(path))
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_invalid_config_lists_each_problem_and_exits_2(home, tmp_path):
+    config = tmp_path / "agent.toml"
+    config.write_text('[browser]\ntimeout_ms = "soon"\n[politeness]\ndetail_concurrency = 99\n')
+    result = invoke("orders", "--config", str(config))
+    assert result.exit_code == 2
+    assert "browser.timeout_ms" in result.output
+    assert "politeness.detail_concurrency" in result.output
+
+
+def test_missing_config_file_is_one_line(home, tmp_path):
+    result = invoke("orders", "--config", str(tmp_path / "nope.toml"))
+    assert result.exit_code == 2
+    assert "nope.toml" in result.output
+
+
+def seed(home: Path) -> None:
+    now = datetime.now(UTC)
+    store = Store(home / "state" / "agent.db")
+
+    def order(order_id: str, days: float | None, status=OrderStatus.AWAITING_DELIVERY) -> Order:
+        timer = (ProtectionTimer(ends_at=now + timedelta(days=days), source=TimerSource.COUNTDOWN, read_at=now)
+                 if days is not None else None)
+        return Order(order_id=order_id, status=status, store_name="Vega Store", status_text=status.value,
+                     total=Money(amount=Decimal("9.99"), currency="USD"), site_time=now,
+                     lines=[OrderLine(line_id=order_id + "1", title="Cable", quantity=1)],
+                     timer=timer, timers=[timer] if timer else [], detail_loaded=True, can_open_dispute=True)
+
+    store.save_orders([order("8300000000000003", 20), order("8300000000000001", 2), order("8300000000000002", 6),
+                       order("8300000000000004", None, OrderStatus.CANCELLED)])
+    store.close()
+
+
+def test_orders_are_sorted_by_protection_end_and_json_is_stable(home):
+    seed(home)
+    result = invoke("orders", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [o["order_id"] for o in data["orders"]] == ["8300000000000001", "8300000000000002", "8300000000000003"]
+    assert set(data["orders"][0]) >= {"order_id", "status", "store", "total", "protection_ends_at",
+                                      "seconds_left", "can_open_dispute", "lines"}
+    assert data["orders"][0]["total"] == {"amount": "9.99", "currency": "USD"}
+    everything = json.loads(invoke("orders", "--all", "--json").output)
+    assert len(everything["orders"]) == 4
+
+
+def test_orders_table_shows_the_urgent_ones_first(home):
+    seed(home)
+    result = invoke("orders")
+    assert result.exit_code == 0
+    lines = [line for line in result.output.splitlines() if "830000000000000" in line]
+    assert [line.split()[1][-1] for line in lines] == ["1", "2", "3"]
+    assert "1 more without a running timer" in result.output
+
+
+def test_order_shows_history_and_unknown_ids_are_one_line(home):
+    seed(home)
+    result = invoke("order", "8300000000000001", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert len(data["timer_history"]) == 1
+    unknown = invoke("order", "999")
+    assert unknown.exit_code == 2
+    assert "unknown order id '999'" in unknown.output
