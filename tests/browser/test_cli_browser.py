@@ -1,0 +1,90 @@
+"""The commands a user types, end to end: real Chromium, the sandbox, a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app
+from sandbox.server import SandboxServer
+from tests.support.isolation import isolate_environment
+
+pytestmark = pytest.mark.browser
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with SandboxServer() as running:
+        yield running
+
+
+@pytest.fixture
+def user(server, tmp_path, monkeypatch):
+    isolate_environment(monkeypatch, tmp_path)
+    server.reset()
+    monkeypatch.setenv("DISPUTE_AGENT_SITE__BASE_URL", server.url)
+    monkeypatch.setenv("DISPUTE_AGENT_STATE__DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("DISPUTE_AGENT_POLITENESS__MIN_DELAY_MS", "0")
+    monkeypatch.setenv("DISPUTE_AGENT_POLITENESS__MAX_DELAY_MS", "10")
+    monkeypatch.setenv("DISPUTE_AGENT_LOGIN", "buyer@example.com")
+    monkeypatch.setenv("DISPUTE_AGENT_PASSWORD", "sandbox-pass")
+    monkeypatch.setenv("COLUMNS", "160")
+    return tmp_path
+
+
+def test_login_sync_orders_order(user, server):
+    login = runner.invoke(app, ["login"])
+    assert login.exit_code == 0, login.output
+    session_file = user / "state" / "sessions" / "default.json"
+    assert session_file.stat().st_mode & 0o777 == 0o600
+
+    synced = runner.invoke(app, ["sync"])
+    assert synced.exit_code == 0, synced.output
+    assert "26 orders read" in synced.output
+    assert server.state()["account"]["logins"] == 1  # sync reused the session of 'login'
+
+    listed = json.loads(runner.invoke(app, ["orders", "--json"]).output)
+    assert listed["orders"][0]["order_id"] == "8215000000000001"  # 20 hours left
+    one = json.loads(runner.invoke(app, ["order", "8215000000000004", "--json"]).output)
+    assert one["timer_source"] == "countdown"
+    assert one["lines"][0]["can_open_dispute"] is True
+
+
+def test_session_export_import_moves_a_login(user, server, tmp_path, monkeypatch):
+    assert runner.invoke(app, ["login"]).exit_code == 0
+    exported = tmp_path / "moved.json"
+    result = runner.invoke(app, ["session", "export", str(exported)])
+    assert result.exit_code == 0, result.output
+    assert exported.stat().st_mode & 0o777 == 0o600
+    # another machine: a fresh state folder, no password at all
+    monkeypatch.setenv("DISPUTE_AGENT_STATE__DIR", str(tmp_path / "server-state"))
+    monkeypatch.delenv("DISPUTE_AGENT_PASSWORD")
+    assert runner.invoke(app, ["session", "import", str(exported)]).exit_code == 0
+    synced = runner.invoke(app, ["sync"])
+    assert synced.exit_code == 0, synced.output
+    assert server.state()["account"]["logins"] == 1
+
+
+def test_captcha_is_one_line_with_the_remedy(user, server):
+    server.set_captcha(True)
+    result = runner.invoke(app, ["sync"])
+    assert result.exit_code == 1
+    assert "login --headed" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_no_credentials_is_one_line(user, server, monkeypatch):
+    monkeypatch.delenv("DISPUTE_AGENT_PASSWORD")
+    result = runner.invoke(app, ["sync"])
+    assert result.exit_code == 2
+    assert "DISPUTE_AGENT_PASSWORD" in result.output
+
+
+def test_bad_browser_is_one_line(user, monkeypatch):
+    monkeypatch.setenv("DISPUTE_AGENT_BROWSER__EXECUTABLE", "/nonexistent/chromium")
+    result = runner.invoke(app, ["sync"])
+    assert result.exit_code == 1
+    assert "/nonexistent/chromium" in result.output
