@@ -128,6 +128,9 @@ def _migrate_to_1(connection: Connection) -> None:
     Base.metadata.create_all(connection)
 
 
+#: modules that declare tables on ``Base`` (imported before the schema is checked)
+TABLE_MODULES: tuple[str, ...] = ()
+
 #: schema version -> the step that brings the previous version up to it
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_to_1}
 
@@ -172,6 +175,16 @@ class Store:
             return int(value) if value is not None else 0
 
     def upgrade(self) -> None:
+        """Run the numbered migrations, then create any table added since (additive).
+
+        New tables need no migration: every module in ``TABLE_MODULES`` declares its
+        tables on ``Base`` and ``create_all`` adds the missing ones. Changes to existing
+        tables get a numbered step in ``MIGRATIONS``.
+        """
+        import importlib
+
+        for module in TABLE_MODULES:
+            importlib.import_module(module)
         current = self.schema_version()
         if current > SCHEMA_VERSION:
             from agent.errors import ConfigError
@@ -185,6 +198,7 @@ class Store:
                 MIGRATIONS[version](connection)
                 connection.execute(Meta.__table__.delete().where(Meta.key == "schema_version"))
                 connection.execute(Meta.__table__.insert().values(key="schema_version", value=str(version)))
+            Base.metadata.create_all(connection)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
