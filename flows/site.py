@@ -117,3 +117,31 @@ def is_login_url(url: str) -> bool:
 #: a one-time code step after the password (e-mail or SMS)
 SEL_LOGIN_CODE = "#fm-email-code, input[name=emailCode], input[name=smsCode]"
 SEL_LOGIN_ERROR = ".login-error, .fm-error"
+
+# --- the dispute form (reverse-pages/start.html) ------------------------------------------
+# Today's form is not captured publicly: these follow the sandbox, which follows the
+# reference notes. Sources disagree on the limits; the safer (smaller) values are used,
+# and every one can be overridden in the settings ([attachments]).
+
+ATTACHMENT_IMAGE_TYPES = ("jpg", "jpeg", "png", "gif", "bmp")
+ATTACHMENT_MAX_IMAGES = 3
+ATTACHMENT_IMAGE_MAX_BYTES = 2 * 1024 * 1024  # "under 2 MB each" (copied help text)
+ATTACHMENT_VIDEO_TYPES = ("mp4", "mov", "avi")
+ATTACHMENT_MAX_VIDEOS = 1
+ATTACHMENT_VIDEO_MAX_BYTES = 500 * 1024 * 1024  # 2017 help; 2025 says 2 GB
+
+SEL_DISPUTE_BUTTON = "[data-button-type=OPEN_DISPUTE], .order-detail-item-btns button:has-text('Returns/refunds')"
+SEL_RECEIVED_YES = "#reverse-received-yes"
+SEL_RECEIVED_NO = "#reverse-received-no"
+SEL_FORM = "#reverse-form"
+SEL_FORM_REASON = "#reverse-reason"
+SEL_FORM_SOLUTION = "#reverse-solution-{solution}"  # refund_only | return_and_refund
+SEL_FORM_REFUND_FULL = "#reverse-refund-full"
+SEL_FORM_REFUND_PARTIAL = "#reverse-refund-partial"
+SEL_FORM_AMOUNT = "#reverse-amount"
+SEL_FORM_DESCRIPTION = "#reverse-description"
+SEL_FORM_FILES = "#reverse-files"
+SEL_FORM_SUBMIT = "#reverse-submit"
+SEL_FORM_ERROR = "#reverse-form-error"
+#: where a submitted dispute lands: its detail page carries the new case's id
+DISPUTE_ID_PARAM = "reverseOrderLineId"
