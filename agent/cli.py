@@ -258,6 +258,103 @@ def order(
     print_order(stored, site_clock(store)(), as_json)
 
 
+# --- filing -------------------------------------------------------------------------------
+
+
+@app.command()
+def reasons(as_json: JsonOption = False) -> None:
+    """List the dispute reasons per branch, with the keys 'open --reason' takes."""
+    from agent.reasons import Branch, reasons_for
+
+    if as_json:
+        print(json.dumps({branch.value: [{"key": r.key, "label": r.label, "summary": r.summary}
+                                         for r in reasons_for(branch)] for branch in Branch}, indent=2))
+        return
+    for branch, flag in ((Branch.NOT_RECEIVED, "--not-received"), (Branch.RECEIVED, "--received")):
+        typer.echo(f"{flag} (package {'not ' if branch is Branch.NOT_RECEIVED else ''}received):")
+        for reason in reasons_for(branch):
+            typer.echo(f"  {reason.key:20} {reason.label}")
+
+
+@app.command("open")
+def open_command(
+    order_id: Annotated[str, typer.Argument(help="The order to dispute.")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Reason key (see 'dispute-agent reasons').")],
+    received: Annotated[bool | None, typer.Option("--received/--not-received",
+                                                  help="Did the package arrive? (required)")] = None,
+    refund: Annotated[str, typer.Option(help="'full' or 'partial' (with --amount).")] = "full",
+    amount: Annotated[str | None, typer.Option(help="Partial refund, in the order's currency, e.g. 12.50.")] = None,
+    with_return: Annotated[bool, typer.Option("--return", help="Offer to send the item back (received only).")] = False,
+    message: Annotated[str | None, typer.Option(help="Your words, ADDED after the pre-filled English text.")] = None,
+    message_file: Annotated[Path | None, typer.Option(help="Read your words from a file (same as --message).")] = None,
+    replace_message: Annotated[bool, typer.Option("--replace-message",
+                                                  help="Use only your words instead of the pre-filled text.")] = False,
+    attach: Annotated[list[Path] | None, typer.Option(help="A photo or video; repeat for more.")] = None,
+    line: Annotated[list[str] | None, typer.Option(help="Item (order line) id; repeat for several.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Fill the form, save a screenshot, do not submit.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    force: Annotated[bool, typer.Option(help="Go past the monthly limit of disputes.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Open a dispute: pre-filled English text, the right reason, evidence attached.
+
+    Shows the whole form (order, item, reason, solution, amount, text, files with their
+    final sizes) and asks before anything is typed into the site. A run interrupted after
+    submitting is resolved on the next run: the case is found and linked, never filed twice.
+
+    Examples:
+      dispute-agent open 8215000000000004 --not-received --reason not_arrived --attach tracking.png
+      dispute-agent open 8215000000000010 --received --reason damaged --refund partial --amount 20 --return
+    """
+    from agent.errors import UserInputError
+    from agent.filing import OpenRequest, open_dispute
+    from agent.views import print_plan
+
+    if received is None:
+        _fail("say whether the package arrived: --received or --not-received", 2)
+    if message_file is not None:
+        if message is not None:
+            _fail("use --message or --message-file, not both", 2)
+        try:
+            message = message_file.read_text(encoding="utf-8")
+        except OSError as error:
+            _fail(f"{message_file}: cannot be read ({error.strerror})", 2)
+    settings = settings_from(config)
+    store = open_store(settings)
+    request = OpenRequest(order_id=order_id.strip(), received=received, reason=reason, refund=refund, amount=amount,
+                          with_return=with_return, message=message, replace_message=replace_message,
+                          attach=tuple(attach or ()), lines=tuple(line or ()), dry_run=dry_run, force=force)
+
+    def confirm(plan) -> bool:
+        print_plan(plan, dry_run)
+        if yes or dry_run:
+            return True
+        if not sys.stdin.isatty():
+            raise UserInputError("confirmation needed and no terminal to ask on: pass --yes")
+        return typer.confirm("Submit this dispute?", default=False)
+
+    outcomes = run(lambda: open_dispute(settings, store, request, confirm, say=typer.echo))
+    for outcome in outcomes:
+        if outcome.dry_run:
+            typer.echo(f"dry run: the form was filled and not submitted; screenshot in {outcome.evidence[0]}")
+        elif outcome.reverse_line_id and not outcome.linked:
+            typer.echo(f"dispute {outcome.reverse_line_id} opened; evidence in {outcome.evidence[-1]}")
+
+
+@app.command("log")
+def log_command(
+    order_id: Annotated[str | None, typer.Argument(help="Only this order.")] = None,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What the agent did on the site, with the folders of its screenshots."""
+    from agent.dispute_records import DisputeRecords
+    from agent.views import print_log
+
+    settings = settings_from(config)
+    print_log(DisputeRecords(open_store(settings)).audit_entries(order_id), as_json)
+
+
 @app.command()
 def demo(
     keep_state: Annotated[Path | None, typer.Option(help="Keep the demo's state in this folder.")] = None,

@@ -192,3 +192,50 @@ class SyncProgress(SyncProgressBase):
 
     def detail_done(self, order: Order) -> None:
         self._bar.advance(self._detail_task)
+
+
+def _size(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
+
+
+def print_plan(plan, dry_run: bool) -> None:
+    """The whole form, as it will be submitted, before anything is typed into the site."""
+    solution = {"refund_only": "refund only", "return_and_refund": "return and refund"}[plan.solution]
+    console.print(f"[bold]{'Dry run: ' if dry_run else ''}dispute for order {plan.order.order_id}[/]")
+    console.print(f"  Item:        {plan.line.title} ({plan.line.sku or 'no variant'}) x{plan.line.quantity}"
+                  f" [dim]line {plan.line.line_id}[/]")
+    console.print(f"  Branch:      {'received' if plan.reason.branch.value == 'received' else 'not received'}")
+    console.print(f"  Reason:      {plan.reason.label} [dim]({plan.reason.key})[/]")
+    console.print(f"  Solution:    {solution}, {'full' if plan.full else 'partial'} refund of {plan.amount}")
+    console.print("  Description:")
+    for paragraph in plan.description.split("\n"):
+        console.print(f"    {paragraph}", markup=False, highlight=False)
+    files = plan.attachments.form + plan.attachments.extra
+    if not files:
+        console.print("  Files:       none")
+    for item in plan.attachments.form:
+        note = f" — {item.note}" if item.note else ""
+        console.print(f"  File:        {item.original.name} ({item.kind}, {_size(item.size)}){note}", markup=False)
+    for item in plan.attachments.extra:
+        console.print(f"  Later:       {item.original.name} ({_size(item.size)}) — added as evidence after opening",
+                      markup=False)
+    for warning in plan.attachments.warnings + plan.warnings:
+        console.print(f"  [yellow]Warning:[/] {warning}")
+
+
+def print_log(entries, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([{"at": e.at.isoformat(), "action": e.action, "outcome": e.outcome, "order_id": e.order_id,
+                           "dispute_id": e.dispute_id, "detail": e.detail, "evidence": e.evidence}
+                          for e in entries], indent=2))
+        return
+    if not entries:
+        console.print("The agent has not acted on the site yet.")
+        return
+    table = Table(title="What the agent did", header_style="bold")
+    for column in ("When", "Action", "Outcome", "Order", "Dispute", "Detail", "Evidence"):
+        table.add_column(column, overflow="fold")
+    for e in entries:
+        table.add_row(local(e.at), e.action, e.outcome, e.order_id or "", e.dispute_id or "", e.detail,
+                      e.evidence or "")
+    console.print(table)

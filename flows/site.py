@@ -130,9 +130,11 @@ ATTACHMENT_VIDEO_TYPES = ("mp4", "mov", "avi")
 ATTACHMENT_MAX_VIDEOS = 1
 ATTACHMENT_VIDEO_MAX_BYTES = 500 * 1024 * 1024  # 2017 help; 2025 says 2 GB
 
-SEL_DISPUTE_BUTTON = "[data-button-type=OPEN_DISPUTE], .order-detail-item-btns button:has-text('Returns/refunds')"
-SEL_RECEIVED_YES = "#reverse-received-yes"
-SEL_RECEIVED_NO = "#reverse-received-no"
+#: the item's "Returns/refunds" button (type OPEN_DISPUTE in the detail answer)
+SEL_DISPUTE_BUTTON = "button[data-type=OPEN_DISPUTE][data-line-id='{line_id}']"
+#: the "Have you received your package?" dialog it opens
+SEL_RECEIVED_YES = "#dispute-received-yes"
+SEL_RECEIVED_NO = "#dispute-received-no"
 SEL_FORM = "#reverse-form"
 SEL_FORM_REASON = "#reverse-reason"
 SEL_FORM_SOLUTION = "#reverse-solution-{solution}"  # refund_only | return_and_refund
@@ -145,3 +147,30 @@ SEL_FORM_SUBMIT = "#reverse-submit"
 SEL_FORM_ERROR = "#reverse-form-error"
 #: where a submitted dispute lands: its detail page carries the new case's id
 DISPUTE_ID_PARAM = "reverseOrderLineId"
+
+# --- the dispute list and a dispute's page -------------------------------------------------
+
+#: "View more" under the refund/dispute list (its answer's ``pages`` may say 0: count items)
+SEL_DISPUTE_LIST_MORE = "#reverse-list-more button"
+SEL_DISPUTE_LIST_ITEM = ".reverse-list-item"
+
+
+def dispute_detail_url(base: str, reverse_line_id: str) -> str:
+    return f"{base.rstrip('/')}{DISPUTE_DETAIL_PATH}?{urlencode({DISPUTE_ID_PARAM: reverse_line_id})}"
+SEL_ACTION_ACCEPT = "#reverse-accept"
+SEL_ACTION_ACCEPT_CONFIRM = "#reverse-accept-confirm"
+SEL_ACTION_REJECT = "#reverse-reject"
+SEL_ACTION_REJECT_AMOUNT = "#reverse-reject-amount"
+SEL_ACTION_REJECT_MESSAGE = "#reverse-reject-message"
+SEL_ACTION_REJECT_SUBMIT = "#reverse-reject-submit"
+SEL_ACTION_ESCALATE = "#reverse-escalate"
+SEL_ACTION_EVIDENCE = "#reverse-add-evidence"
+SEL_ACTION_EVIDENCE_FILES = "#reverse-evidence-files"
+SEL_ACTION_EVIDENCE_MESSAGE = "#reverse-evidence-message"
+SEL_ACTION_EVIDENCE_SUBMIT = "#reverse-evidence-submit"
+SEL_ACTION_ANSWER = "#reverse-answer"
+SEL_ACTION_ANSWER_FILES = "#reverse-answer-files"
+SEL_ACTION_ANSWER_MESSAGE = "#reverse-answer-message"
+SEL_ACTION_ANSWER_SUBMIT = "#reverse-answer-submit"
+SEL_ACTION_NOTICE = "#reverse-action-notice"
+SEL_ACTION_ERROR = "#reverse-action-error"

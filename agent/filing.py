@@ -1,0 +1,286 @@
+"""Use case: open a dispute with one command, never twice.
+
+The order is: check the arguments and the files (no browser yet) → read the order
+and the dispute list fresh from the site → decide eligibility and build the plan the
+user confirms → record the intent → submit → read the new case → add the images the
+form had no room for → record everything in the store and the audit log.
+
+Never twice: an intent still "pending" from a run that died after pressing Submit
+is resolved first, by finding the case on the site and linking it; and any case the
+site lists for the line blocks a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from agent.attachments import AttachmentLimits, PreparedAttachments, prepare_attachments
+from agent.describe import DescriptionContext, looks_english, render_description, template_dirs
+from agent.dispute_records import DisputeRecords
+from agent.errors import NotEligible, UserInputError
+from agent.models import DisputeSummary, Order, OrderLine, OrderStatus
+from agent.money import Money
+from agent.reasons import Branch, Reason, get_reason
+from agent.settings import Settings
+from agent.store import Store
+from agent.sync import credentials_provider
+
+#: the safe margin on the protection timer (reference: "keep at least 15 days")
+WARN_PROTECTION_DAYS = 15
+#: buyers who open many disputes risk their account
+MAX_DISPUTES_PER_MONTH = 5
+NOT_SHIPPED = {OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT, OrderStatus.PROCESSING,
+               OrderStatus.CANCELLED, OrderStatus.PAYMENT_EXPIRED}
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    order_id: str
+    received: bool
+    reason: str
+    refund: str = "full"  # full | partial
+    amount: str | None = None
+    with_return: bool = False
+    message: str | None = None
+    replace_message: bool = False
+    attach: tuple[Path, ...] = ()
+    lines: tuple[str, ...] = ()
+    dry_run: bool = False
+    force: bool = False
+
+
+@dataclass
+class Plan:
+    order: Order
+    line: OrderLine
+    reason: Reason
+    solution: str
+    amount: Money
+    full: bool
+    description: str
+    attachments: PreparedAttachments
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    plan: Plan | None
+    reverse_line_id: str | None = None
+    linked: bool = False
+    dry_run: bool = False
+    evidence: list[Path] = field(default_factory=list)
+    link: str | None = None
+
+
+def check_request(request: OpenRequest) -> tuple[Reason, str, Decimal | None]:
+    """Everything that can be refused before the browser opens."""
+    branch = Branch.RECEIVED if request.received else Branch.NOT_RECEIVED
+    reason = get_reason(request.reason, branch)
+    if request.refund not in ("full", "partial"):
+        raise UserInputError("--refund must be 'full' or 'partial'")
+    if not request.received and (request.refund == "partial" or request.with_return):
+        raise UserInputError("an item not received gets a full refund without return: "
+                             "drop --refund partial / --return, or use --received")
+    amount = None
+    if request.refund == "partial":
+        if request.amount is None:
+            raise UserInputError("--refund partial needs --amount, e.g. --amount 12.50")
+        try:
+            amount = Decimal(request.amount.replace(",", "."))
+        except InvalidOperation:
+            raise UserInputError(f"--amount {request.amount!r} is not a number; write it like 12.50") from None
+        if not amount.is_finite() or amount <= 0:
+            raise UserInputError("--amount must be more than zero: a zero refund is no refund")
+        if amount != amount.quantize(Decimal("0.01")):
+            raise UserInputError("--amount has more than two decimals")
+    elif request.amount is not None:
+        raise UserInputError("--amount goes with --refund partial")
+    solution = "return_and_refund" if request.with_return else "refund_only"
+    return reason, solution, amount
+
+
+def choose_lines(order: Order, wanted: tuple[str, ...]) -> list[OrderLine]:
+    by_id = {line.line_id: line for line in order.lines}
+    if wanted:
+        unknown = [line_id for line_id in wanted if line_id not in by_id]
+        if unknown:
+            raise UserInputError(f"order {order.order_id} has no item {', '.join(unknown)}; "
+                                 f"its items: {', '.join(by_id)}")
+        return [by_id[line_id] for line_id in wanted]
+    if len(order.lines) > 1:
+        listing = "; ".join(f"{line.line_id} ({line.title[:40]})" for line in order.lines)
+        raise UserInputError(f"order {order.order_id} has {len(order.lines)} items: choose with --line ({listing})")
+    return list(order.lines)
+
+
+def eligibility(order: Order, line: OrderLine, disputes: list[DisputeSummary], now: datetime,
+                after_close_days: int, amount: Decimal | None, force: bool,
+                max_per_month: int = MAX_DISPUTES_PER_MONTH) -> tuple[Money, list[str]]:
+    """Refuse (NotEligible) or return the amount to ask and the warnings; pure."""
+    if order.status in NOT_SHIPPED:
+        raise NotEligible(f"order {order.order_id} has not shipped yet ({order.status_text or order.status.value}); "
+                          "a dispute can be opened once it has")
+    existing = [d for d in disputes if d.trade_line_id == line.line_id]
+    if existing:
+        raise NotEligible(f"a dispute already exists for this item (case {existing[0].reverse_line_id}); "
+                          "see it with 'dispute-agent disputes'")
+    warnings: list[str] = []
+    timer = order.timer
+    if timer is not None and now >= timer.ends_at + timedelta(days=after_close_days):
+        raise NotEligible(f"the protection of order {order.order_id} ended on {timer.ends_at:%Y-%m-%d} and the "
+                          f"{after_close_days} days after closing are over too; contact AliExpress support")
+    if line.can_open_dispute is False:
+        raise NotEligible(f"the site offers no 'Returns/refunds' button for this item now "
+                          f"(order {order.order_id}); it may be too early after shipment or too late")
+    if timer is not None and timer.ends_at - now < timedelta(days=WARN_PROTECTION_DAYS):
+        left = timer.ends_at - now
+        warnings.append(f"only {max(left.days, 0)} days {left.seconds // 3600} hours of protection left "
+                        "(keep at least 15): file now, and ask the seller to extend it if needed")
+    paid = line.unit_price * line.quantity if line.unit_price is not None else None
+    if paid is None:
+        raise NotEligible("the amount paid for this item could not be read; run 'dispute-agent sync' and retry")
+    asked = paid if amount is None else Money(amount=amount, currency=paid.currency)
+    if asked > paid:
+        raise UserInputError(f"--amount {asked} is more than what was paid for this item ({paid})")
+    recent = [d for d in disputes if d.created_at is not None and d.created_at >= now - timedelta(days=30)]
+    if len(recent) >= max_per_month and not force:
+        raise NotEligible(f"{len(recent)} disputes were opened in the last 30 days (limit {max_per_month}): "
+                          "opening many disputes can get an account limited; pass --force to go on")
+    return asked, warnings
+
+
+def open_dispute(settings: Settings, store: Store, request: OpenRequest,
+                 confirm: Callable[[Plan], bool], say: Callable[[str], None] = print,
+                 user_templates: Path | None = None,
+                 after_submit: Callable[[], None] | None = None) -> list[Outcome]:
+    from flows.browser import BrowserSession
+    from flows.disputes import read_dispute_list
+    from flows.orders import read_order_details
+
+    reason, solution, amount = check_request(request)
+    records = DisputeRecords(store)
+    limits = AttachmentLimits()
+    work_dir = settings.state.dir / "attachments" / request.order_id
+    attachments = prepare_attachments(list(request.attach), limits, work_dir)
+    credentials = credentials_provider(settings)
+    base = settings.site.base_url
+    timeout = settings.browser.timeout_ms
+    outcomes: list[Outcome] = []
+    with BrowserSession(settings) as session:
+        read = read_order_details(session, base, [request.order_id], credentials, tz=settings.site.zone,
+                                  timeout_ms=timeout)
+        if read.error is not None:
+            raise read.error
+        order = read.orders[0]
+        store.save_orders([order])
+        now = order.site_time
+        disputes = read_dispute_list(session, base, credentials, settings.site.zone, timeout)
+        for line in choose_lines(order, request.lines):
+            linked = _resolve_pending(records, line, disputes, say)
+            if linked is not None:
+                outcomes.append(linked)
+                continue
+            asked, warnings = eligibility(order, line, disputes, now, 15, amount, request.force)
+            if not looks_english(request.message or ""):
+                warnings.append("your message does not look like English: sellers and mediators read English")
+            plan = Plan(order=order, line=line, reason=reason, solution=solution, amount=asked,
+                        full=amount is None, attachments=attachments, warnings=warnings,
+                        description=_describe(order, line, reason, solution, asked, request, settings, user_templates))
+            if not confirm(plan):
+                say("nothing was submitted")
+                outcomes.append(Outcome(plan=plan))
+                continue
+            outcomes.append(_submit(session, settings, records, store, plan, request, credentials,
+                                    after_submit, say))
+    return outcomes
+
+
+def _describe(order: Order, line: OrderLine, reason: Reason, solution: str, asked: Money,
+              request: OpenRequest, settings: Settings, user_templates: Path | None) -> str:
+    ctx = DescriptionContext(
+        order_id=order.order_id, placed_on=order.placed_on, store_name=order.store_name or "the seller",
+        item_title=line.title, sku=line.sku, quantity=line.quantity,
+        paid=line.unit_price * line.quantity if line.unit_price else None, asked=asked, solution=solution,
+        received=request.received, protection_ends_at=order.timer.ends_at if order.timer else None,
+        delivery_promise=_promise(order), tracking_state=order.status_text, tracking_last_event=None,
+        tracking_last_event_at=None, today=order.site_time.date(), time_zone=settings.site.time_zone,
+    )
+    return render_description(reason.key, ctx, message=request.message, replace=request.replace_message,
+                              dirs=template_dirs(user_templates))
+
+
+def _promise(order: Order):
+    from agent.models import TimerSource
+
+    for timer in order.timers:
+        if timer.source is TimerSource.DELIVERY_PROMISE:
+            return timer.ends_at.date()
+    return None
+
+
+def _resolve_pending(records: DisputeRecords, line: OrderLine, disputes: list[DisputeSummary],
+                     say: Callable[[str], None]) -> Outcome | None:
+    """A run that died after Submit left a pending intent: link the case it created."""
+    for intent in records.intents_for_line(line.line_id, status="pending"):
+        found = [d for d in disputes if d.trade_line_id == line.line_id]
+        if found:
+            case = found[0]
+            records.mark_intent(intent.id, "linked", case.reverse_line_id,
+                                note="found on the site after an interrupted run")
+            records.audit("link_dispute", "ok", order_id=intent.order_id, dispute_id=case.reverse_line_id,
+                          detail="the previous run was interrupted after submitting; the case was found and linked")
+            say(f"a previous run was interrupted after submitting: case {case.reverse_line_id} found and linked; "
+                "no second dispute opened")
+            return Outcome(plan=None, reverse_line_id=case.reverse_line_id, linked=True)
+        records.mark_intent(intent.id, "abandoned", note="not found on the site: the submit never arrived")
+    return None
+
+
+def _submit(session, settings: Settings, records: DisputeRecords, store: Store, plan: Plan,
+            request: OpenRequest, credentials, after_submit, say) -> Outcome:
+    from flows.dispute_actions import act_on_dispute
+    from flows.dispute_form import DisputeForm, file_dispute
+
+    form = DisputeForm(order_id=plan.order.order_id, line_id=plan.line.line_id, received=request.received,
+                       reason=plan.reason.key, solution=plan.solution,
+                       amount=None if plan.full else plan.amount.amount, description=plan.description,
+                       files=tuple(item.path for item in plan.attachments.form))
+    intent: list[int] = []
+
+    def record_intent() -> None:
+        intent.append(records.record_intent(
+            order_id=form.order_id, line_id=form.line_id, branch="received" if form.received else "not_received",
+            reason=form.reason, solution=form.solution, amount=plan.amount.amount, currency=plan.amount.currency))
+
+    result = file_dispute(session, settings.site.base_url, form, credentials, dry_run=request.dry_run,
+                          before_submit=record_intent, timeout_ms=settings.browser.timeout_ms)
+    if result.dry_run:
+        records.audit("open_dispute", "dry-run", order_id=form.order_id, evidence=result.form_evidence,
+                      detail=f"form filled, not submitted: {form.reason}, {plan.amount}")
+        return Outcome(plan=plan, dry_run=True, evidence=[result.form_evidence])
+    if after_submit is not None:
+        after_submit()
+    records.mark_intent(intent[0], "submitted", result.reverse_line_id)
+    records.save_dispute(result.detail, link=result.link, screenshot=result.confirmation_evidence / "screenshot.png",
+                         opened_by_agent=True, opened_at=result.detail.site_time)
+    records.audit("open_dispute", "ok", order_id=form.order_id, dispute_id=result.reverse_line_id,
+                  evidence=result.form_evidence,
+                  detail=f"{form.reason}, {plan.solution}, {plan.amount}, {len(form.files)} file(s) — filled form")
+    records.audit("open_dispute", "ok", order_id=form.order_id, dispute_id=result.reverse_line_id,
+                  evidence=result.confirmation_evidence, detail="the site's confirmation")
+    evidence = [result.form_evidence, result.confirmation_evidence]
+    if plan.attachments.extra:
+        extra = act_on_dispute(session, settings.site.base_url, result.reverse_line_id, "evidence", credentials,
+                               message="More photos of the problem.",
+                               files=[item.path for item in plan.attachments.extra],
+                               timeout_ms=settings.browser.timeout_ms)
+        records.save_dispute(extra.detail)
+        records.audit("add_evidence", "ok", order_id=form.order_id, dispute_id=result.reverse_line_id,
+                      evidence=extra.evidence[-1], detail=f"{len(plan.attachments.extra)} more image(s)")
+        evidence += extra.evidence
+        say(f"{len(plan.attachments.extra)} more image(s) added as evidence on the dispute page")
+    return Outcome(plan=plan, reverse_line_id=result.reverse_line_id, evidence=evidence, link=result.link)
