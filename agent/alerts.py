@@ -41,6 +41,7 @@ class AlertKind(StrEnum):
     AUTOMATION_BROKEN = "automation_broken"
     ALL_CLEAR = "all_clear"
     ACTION_TAKEN = "action_taken"
+    DIGEST = "digest"  # the daily digest (agent.messages.build_digest): one per local day
     TEST = "test"
 
 

@@ -31,6 +31,8 @@ from agent.sync import credentials_provider
 
 #: the safe margin on the protection timer (reference: "keep at least 15 days")
 WARN_PROTECTION_DAYS = 15
+#: "a dispute can still be opened within 15 days after the order is closed"
+AFTER_CLOSE_DAYS = 15
 #: buyers who open many disputes risk their account
 MAX_DISPUTES_PER_MONTH = 5
 NOT_SHIPPED = {OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT, OrderStatus.PROCESSING,
@@ -76,7 +78,24 @@ class Outcome:
     link: str | None = None
 
 
-def check_request(request: OpenRequest) -> tuple[Reason, str, Decimal | None]:
+def parse_amount(text: str) -> tuple[Decimal, str | None]:
+    """"12.50", "12,50", "12.50 EUR" or "€12.50": the number and the currency if one is named."""
+    cleaned = text.strip()
+    try:
+        return Decimal(cleaned.replace(",", ".")), None
+    except InvalidOperation:
+        pass
+    from flows.parsers.money import parse_money
+
+    money = parse_money(cleaned)
+    if money is None and cleaned.startswith("-"):
+        return Decimal("-1"), None
+    if money is None:
+        raise UserInputError(f"--amount {text!r} is not an amount; write it like 12.50") from None
+    return money.amount, money.currency
+
+
+def check_request(request: OpenRequest) -> tuple[Reason, str, Decimal | None, str | None]:
     """Everything that can be refused before the browser opens."""
     branch = Branch.RECEIVED if request.received else Branch.NOT_RECEIVED
     reason = get_reason(request.reason, branch)
@@ -85,14 +104,11 @@ def check_request(request: OpenRequest) -> tuple[Reason, str, Decimal | None]:
     if not request.received and (request.refund == "partial" or request.with_return):
         raise UserInputError("an item not received gets a full refund without return: "
                              "drop --refund partial / --return, or use --received")
-    amount = None
+    amount = currency = None
     if request.refund == "partial":
         if request.amount is None:
             raise UserInputError("--refund partial needs --amount, e.g. --amount 12.50")
-        try:
-            amount = Decimal(request.amount.replace(",", "."))
-        except InvalidOperation:
-            raise UserInputError(f"--amount {request.amount!r} is not a number; write it like 12.50") from None
+        amount, currency = parse_amount(request.amount)
         if not amount.is_finite() or amount <= 0:
             raise UserInputError("--amount must be more than zero: a zero refund is no refund")
         if amount != amount.quantize(Decimal("0.01")):
@@ -100,7 +116,7 @@ def check_request(request: OpenRequest) -> tuple[Reason, str, Decimal | None]:
     elif request.amount is not None:
         raise UserInputError("--amount goes with --refund partial")
     solution = "return_and_refund" if request.with_return else "refund_only"
-    return reason, solution, amount
+    return reason, solution, amount, currency
 
 
 def choose_lines(order: Order, wanted: tuple[str, ...]) -> list[OrderLine]:
@@ -119,7 +135,7 @@ def choose_lines(order: Order, wanted: tuple[str, ...]) -> list[OrderLine]:
 
 def eligibility(order: Order, line: OrderLine, disputes: list[DisputeSummary], now: datetime,
                 after_close_days: int, amount: Decimal | None, force: bool,
-                max_per_month: int = MAX_DISPUTES_PER_MONTH) -> tuple[Money, list[str]]:
+                max_per_month: int | None = None, currency: str | None = None) -> tuple[Money, list[str]]:
     """Refuse (NotEligible) or return the amount to ask and the warnings; pure."""
     if order.status in NOT_SHIPPED:
         raise NotEligible(f"order {order.order_id} has not shipped yet ({order.status_text or order.status.value}); "
@@ -143,9 +159,13 @@ def eligibility(order: Order, line: OrderLine, disputes: list[DisputeSummary], n
     paid = line.unit_price * line.quantity if line.unit_price is not None else None
     if paid is None:
         raise NotEligible("the amount paid for this item could not be read; run 'dispute-agent sync' and retry")
+    if currency is not None and currency != paid.currency:
+        raise UserInputError(f"--amount is in {currency} but the order was paid in {paid.currency}: "
+                             f"give the amount in {paid.currency}")
     asked = paid if amount is None else Money(amount=amount, currency=paid.currency)
     if asked > paid:
         raise UserInputError(f"--amount {asked} is more than what was paid for this item ({paid})")
+    max_per_month = MAX_DISPUTES_PER_MONTH if max_per_month is None else max_per_month
     recent = [d for d in disputes if d.created_at is not None and d.created_at >= now - timedelta(days=30)]
     if len(recent) >= max_per_month and not force:
         raise NotEligible(f"{len(recent)} disputes were opened in the last 30 days (limit {max_per_month}): "
@@ -161,7 +181,7 @@ def open_dispute(settings: Settings, store: Store, request: OpenRequest,
     from flows.disputes import read_dispute_list
     from flows.orders import read_order_details
 
-    reason, solution, amount = check_request(request)
+    reason, solution, amount, currency = check_request(request)
     records = DisputeRecords(store)
     limits = AttachmentLimits()
     work_dir = settings.state.dir / "attachments" / request.order_id
@@ -184,7 +204,8 @@ def open_dispute(settings: Settings, store: Store, request: OpenRequest,
             if linked is not None:
                 outcomes.append(linked)
                 continue
-            asked, warnings = eligibility(order, line, disputes, now, 15, amount, request.force)
+            asked, warnings = eligibility(order, line, disputes, now, AFTER_CLOSE_DAYS, amount, request.force,
+                                          currency=currency)
             if not looks_english(request.message or ""):
                 warnings.append("your message does not look like English: sellers and mediators read English")
             plan = Plan(order=order, line=line, reason=reason, solution=solution, amount=asked,
@@ -208,6 +229,7 @@ def _describe(order: Order, line: OrderLine, reason: Reason, solution: str, aske
         received=request.received, protection_ends_at=order.timer.ends_at if order.timer else None,
         delivery_promise=_promise(order), tracking_state=order.status_text, tracking_last_event=None,
         tracking_last_event_at=None, today=order.site_time.date(), time_zone=settings.site.time_zone,
+        evidence_count=len(request.attach),
     )
     return render_description(reason.key, ctx, message=request.message, replace=request.replace_message,
                               dirs=template_dirs(user_templates))

@@ -334,7 +334,8 @@ class World:
             order = self.orders[dispute.order_id]
             attachments = []
             if files:
-                attachments = self.check_files(files, now, existing=dispute.attachments)
+                # the limits apply per submission: more evidence can be added during the case
+                attachments = self.check_files(files, now, existing=[])
             detail = dispute.buyer_action(
                 action, now, self.rules, self._next_id, amount=amount, message=message,
                 paid=self.line_paid(order, dispute.line_id), has_files=bool(attachments),

@@ -1,0 +1,196 @@
+"""The words of every notification: alerts rendered from templates, and the daily digest.
+
+Why templates (``agent/templates/notifications``): the wording is what the user reads
+under time pressure, so it is kept where it can be read and changed without touching
+code: ``<kind>.subject.txt`` and ``<kind>.body.txt`` per alert kind, ``default.*`` for
+kinds without their own. Plain text, so e-mail and chat show the same thing.
+
+Why an alert is rendered at delivery and not when it is recorded: "in 5 h" must still be
+true when the message goes out after a channel was down for hours.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from agent.alerts import Alert, AlertKind, Severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    import jinja2
+
+    from agent.settings import NotificationsSettings
+
+__all__ = [
+    "TEMPLATE_DIR",
+    "Message",
+    "build_digest",
+    "digest_due",
+    "format_local",
+    "notify_test_alert",
+    "render",
+    "time_left",
+]
+
+#: the message templates: ``<kind>.subject.txt`` / ``<kind>.body.txt``, else ``default.*``
+TEMPLATE_DIR = Path(__file__).parent / "templates" / "notifications"
+
+
+def format_local(moment: datetime, zone: ZoneInfo) -> str:
+    """``Tue 24 Nov 2026, 10:00 CET``: an instant as the user's clock shows it."""
+    local = moment.astimezone(zone)
+    return f"{local:%a %d %b %Y, %H:%M} {local.tzname()}"
+
+
+def time_left(delta: timedelta) -> str:
+    """``2 days 4 h``, ``5 h 30 min``, ``12 min`` (rounded down to whole minutes)."""
+    days, rest = divmod(max(0, delta // timedelta(minutes=1)), 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} day{'s' if days != 1 else ''} {hours} h"
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One rendered message: what a channel receives."""
+
+    subject: str
+    body: str
+    severity: Severity = Severity.INFO
+    #: a file to attach (the alert's screenshot), only when the channel takes files
+    attachment: Path | None = None
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    import jinja2
+
+    # Plain text, not HTML: nothing to escape (chat channels show the text as is).
+    return jinja2.Environment(  # noqa: S701
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+
+def _screenshot_note(alert: Alert, attach: bool) -> tuple[str | None, Path | None]:
+    if alert.screenshot is None:
+        return None, None
+    path = Path(alert.screenshot)
+    if not path.is_file():
+        return f"{path} (no longer on disk)", None
+    if attach:
+        return f"attached ({path.name})", path
+    return f"kept on the agent's machine: {path}", None
+
+
+def render(alert: Alert, now: datetime, zone: ZoneInfo, attach: bool = False) -> Message:
+    """The subject and plain-text body of ``alert`` as of ``now``, worded in ``zone``.
+
+    ``attach``: the channel takes files, so an existing screenshot goes with the message.
+    """
+    screenshot, attachment = _screenshot_note(alert, attach)
+    deadline = alert.deadline
+    context = {
+        "alert": alert,
+        "title": alert.title,
+        "kind": alert.kind.value,
+        "severity": alert.severity.value,
+        "facts": alert.facts,
+        "amount": str(alert.amount) if alert.amount is not None else None,
+        "deadline": format_local(deadline, zone) if deadline else None,
+        "time_left": (f"in {time_left(deadline - now)}" if deadline > now else "already passed")
+        if deadline else None,
+        "action": alert.action,
+        "action_by": format_local(alert.action.not_after, zone)
+        if alert.action is not None and alert.action.not_after else None,
+        "order_id": alert.order_id,
+        "dispute_id": alert.dispute_id,
+        "link": alert.link,
+        "screenshot": screenshot,
+        "zone": zone.key,
+        "now": format_local(now, zone),
+    }
+    env = _templates()
+    names = (alert.kind.value, "default")
+    subject = env.select_template([f"{name}.subject.txt" for name in names]).render(context)
+    body = env.select_template([f"{name}.body.txt" for name in names]).render(context)
+    return Message(subject=" ".join(subject.split()), body=_tidy(body), severity=alert.severity,
+                   attachment=attachment)
+
+
+def notify_test_alert(channel: str, now: datetime) -> Alert:
+    """The message ``notify-test`` sends: proves the channel, the templates and the zone."""
+    return Alert(kind=AlertKind.TEST, severity=Severity.INFO, dedupe_key=f"test:{channel}:{now.isoformat()}",
+                 title=f"dispute-agent test message for channel '{channel}'", facts={"channel": channel},
+                 created_at=now)
+
+
+# --- the daily digest ---------------------------------------------------------------------------
+
+
+def _digest_lines(items: Sequence[tuple[str, datetime | None]], now: datetime, zone: ZoneInfo) -> str:
+    def order(item: tuple[str, datetime | None]) -> tuple[bool, datetime]:
+        return item[1] is None, item[1] or now
+
+    lines = []
+    for title, deadline in sorted(items, key=order):
+        if deadline is None:
+            lines.append(f"- {title}")
+        elif deadline > now:
+            lines.append(f"- {title}: {format_local(deadline, zone)} (in {time_left(deadline - now)})")
+        else:
+            lines.append(f"- {title}: {format_local(deadline, zone)} (passed)")
+    return "\n".join(lines)
+
+
+def build_digest(
+    open_disputes: Sequence[tuple[str, datetime | None]],
+    coming_deadlines: Sequence[tuple[str, datetime]],
+    now: datetime,
+    zone: ZoneInfo | str = "UTC",
+) -> Alert | None:
+    """The day's digest as an alert for the outbox, or ``None`` when there is nothing to say.
+
+    Takes plain ``(title, deadline)`` lines so any store can feed it. The key is the
+    user's local date: recorded as often as you like, it goes out once a day, and
+    through the outbox, so a channel that is down gets it later rather than never.
+    """
+    if not open_disputes and not coming_deadlines:
+        return None
+    zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+    day = now.astimezone(zone).date()
+    disputes, deadlines = len(open_disputes), len(coming_deadlines)
+    title = (f"Daily digest {day:%a %d %b}: {disputes} open dispute{'s' if disputes != 1 else ''}, "
+             f"{deadlines} coming deadline{'s' if deadlines != 1 else ''}")
+    return Alert(
+        kind=AlertKind.DIGEST, severity=Severity.INFO, dedupe_key=f"digest:{day.isoformat()}", title=title,
+        facts={"open_disputes": _digest_lines(open_disputes, now, zone),
+               "coming_deadlines": _digest_lines(coming_deadlines, now, zone),
+               "open_count": str(disputes), "deadline_count": str(deadlines), "day": f"{day:%A %d %B %Y}"},
+        created_at=now,
+    )
+
+
+def digest_due(now: datetime, settings: NotificationsSettings) -> bool:
+    """Whether today's digest may go out: the user's clock is past ``digest_hour``.
+
+    Safe to ask on every sweep: the digest's key makes it one message a day.
+    """
+    return now.astimezone(ZoneInfo(settings.time_zone)).hour >= settings.digest_hour
+
+

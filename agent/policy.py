@@ -1,0 +1,105 @@
+"""The user's policy: when to warn, how loudly, and what the agent may do on its own.
+
+Why a model of its own: the rules (``agent.rules``) are pure functions of
+(state, now, policy), so the policy must be a plain value that imports nothing heavy
+(no browser, no database). It becomes the ``[policy]`` section of the settings; every
+key forbids typos like the other sections do.
+
+Numbers come from the reference notes on the dispute process and are deliberately on
+the safe side (more warning, earlier): a missed deadline costs the whole refund, an
+extra message costs a glance.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = ["OnZeroOffer", "Policy"]
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+#: what the agent does by itself about a zero-amount offer (only before its deadline)
+OnZeroOffer = Literal["notify", "reject", "escalate"]
+
+
+def _descending_unique(values: tuple[int, ...]) -> tuple[int, ...]:
+    """Thresholds as a schedule: largest first, each once, all positive.
+
+    Why normalise instead of refusing: ``(1, 3, 7, 15)`` and ``(15, 7, 3, 1)`` mean the
+    same schedule to a person; only a non-positive threshold is a real mistake.
+    """
+    if any(value <= 0 for value in values):
+        raise ValueError("every threshold must be a positive whole number")
+    return tuple(sorted(set(values), reverse=True))
+
+
+class Policy(BaseModel):
+    """How the rules judge offers and deadlines (the ``[policy]`` settings section)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: warn when an order without a dispute has at most this many days of protection left
+    #: (one alert per threshold; ≤ 3 days critical, ≤ 7 warning, else info)
+    protection_thresholds_days: tuple[int, ...] = (15, 7, 3, 1)
+    #: reminders before the response deadline of a zero-amount offer; the same schedule
+    #: is used for every deadline that loses the whole refund when missed (a mediator's
+    #: request for information, a return to ship)
+    zero_offer_reminders_hours: tuple[int, ...] = (48, 24, 6)
+    #: an offer below this share of what the buyer asked is "lowball" (0 < share ≤ 1)
+    lowball_share: Decimal = Field(default=Decimal("0.5"), gt=0, le=1)
+    #: failed polls in a row before an "automation broken" alert
+    failures_before_alert: int = Field(default=3, ge=1)
+    #: notify only, or also reject / escalate a zero offer by itself before its deadline
+    on_zero_offer: OnZeroOffer = "notify"
+    #: a dispute can still be opened this many days after an order is closed
+    #: (buyer-support answers quoted in the reference notes)
+    after_close_days: int = Field(default=15, ge=0)
+    #: an offer awaiting the user's decision gets one reminder when fewer hours remain
+    deadline_soon_hours: int = Field(default=72, gt=0)
+    #: IANA zone in which deadlines are worded for the user
+    time_zone: str = "UTC"
+
+    @field_validator("protection_thresholds_days", "zero_offer_reminders_hours")
+    @classmethod
+    def _schedule(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        return _descending_unique(value)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as 'Europe/Berlin' or 'UTC'"
+            ) from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The user's time zone as a ``tzinfo``."""
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def after_close(self) -> timedelta:
+        return timedelta(days=self.after_close_days)
+
+    @property
+    def deadline_soon(self) -> timedelta:
+        return timedelta(hours=self.deadline_soon_hours)
+
+    def local(self, moment: datetime) -> str:
+        """``moment`` as the user reads it: 'Tue 24 Nov 2026 10:00 CET'.
+
+        English names whatever the machine's locale (``%a``/``%b`` follow the locale),
+        and the zone's abbreviation so a deadline is never ambiguous.
+        """
+        local = moment.astimezone(self.zone)
+        return (f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year} "
+                f"{local:%H:%M} {local.tzname()}")

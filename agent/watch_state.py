@@ -1,0 +1,178 @@
+"""What the rules look at: one plain snapshot of everything the agent watches.
+
+Why a snapshot of plain values: ``agent.rules.judge`` must run without a database or a
+browser (tests, the scheduler's sweep, the simulation), so the caller loads what the
+store knows into these models and hands them over. Nothing here knows where the data
+came from; unknown stays ``None``.
+
+The queries below (which offers are pending, when a case is finished, …) read a
+``DisputeDetail`` the same way for every rule, so a reading that proves wrong is one
+place to fix.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.models import (
+    DeadlineKind,
+    DisputeDetail,
+    DisputeStage,
+    Order,
+    Proposal,
+    ProposalStatus,
+    Proposer,
+    UtcDatetime,
+)
+from agent.money import Money
+
+__all__ = [
+    "DisputeView",
+    "FailureKind",
+    "HealthView",
+    "OrderView",
+    "WatchState",
+    "counter_offers",
+    "deadline_of",
+    "escalation_possible",
+    "is_finished",
+    "is_nothing",
+    "is_pending",
+    "offer_deadline",
+    "pending_offers",
+    "proposal_ref",
+]
+
+#: why the last poll failed, as the error tree names it (``other`` for the rest)
+FailureKind = Literal["login_needed", "page_changed", "site_unavailable", "rate_limited", "other"]
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DisputeView(_View):
+    """One dispute as last read, with the reading before it.
+
+    ``previous`` is what lets a pure function see change: an offer that was pending and
+    is gone (withdrawn, replaced), and since when an offer has been known (reminders
+    for thresholds that passed before the agent first saw an offer are not sent).
+    """
+
+    latest: DisputeDetail
+    previous: DisputeDetail | None = None
+    order: Order | None = None
+    #: the dispute page, for the message
+    link: str | None = None
+    #: a screenshot of the latest poll, attached to offer alerts
+    screenshot: Path | None = None
+
+
+class OrderView(_View):
+    """An order and whether a dispute already covers it (then its timer is moot)."""
+
+    order: Order
+    has_dispute: bool = False
+    link: str | None = None
+
+
+class HealthView(_View):
+    """How the last polls went: the rules turn it into login / broken / all-clear alerts."""
+
+    consecutive_failures: int = Field(default=0, ge=0)
+    last_failure_kind: FailureKind | None = None
+    last_failure_message: str | None = None
+    last_screenshot: Path | None = None
+    #: the last poll that worked; it also names the failure streak that followed it
+    last_success_at: UtcDatetime | None = None
+    #: an automation-broken (or login-needed) alert was raised and not yet cleared
+    previously_broken: bool = False
+
+
+class WatchState(_View):
+    disputes: list[DisputeView] = []
+    orders: list[OrderView] = []
+    health: HealthView = HealthView()
+
+
+# --- reading a dispute -------------------------------------------------------------------
+
+#: an offer from anyone but the buyer; UNKNOWN counts, so a proposer we cannot read can
+#: still raise a zero-offer alert (a false alarm is cheaper than a missed $0)
+_COUNTERPARTY = frozenset({Proposer.SELLER, Proposer.PLATFORM, Proposer.UNKNOWN})
+_NEGOTIATING = frozenset({DisputeStage.WAIT_SELLER_RESPONSE, DisputeStage.WAIT_BUYER_RESPONSE})
+#: the site's ``reverseStatus`` of a finished case
+_FINISHED_STATUS = 4
+
+
+def proposal_ref(proposal: Proposal) -> str:
+    """A proposal's identity for dedupe keys: its id, else its creation time.
+
+    Without either, every such proposal of a dispute shares one key: a second
+    unidentifiable zero offer would not alert again (the first one already did).
+    """
+    if proposal.proposal_id:
+        return proposal.proposal_id
+    if proposal.created_at is not None:
+        return proposal.created_at.strftime("%Y%m%dT%H%M%SZ")
+    return "unidentified"
+
+
+def is_pending(proposal: Proposal) -> bool:
+    """Pending, or of unreadable status but still carrying a response deadline."""
+    if proposal.status is ProposalStatus.PENDING:
+        return True
+    return proposal.status in (None, ProposalStatus.UNKNOWN) and proposal.respond_by is not None
+
+
+def is_nothing(refund: Money | None) -> bool:
+    """A known refund of zero (or less): the buyer gets nothing. Unknown is NOT nothing."""
+    return refund is not None and refund.amount <= 0
+
+
+def is_finished(detail: DisputeDetail) -> bool:
+    return (
+        detail.stage is DisputeStage.FINISHED
+        or detail.finish is not None
+        or detail.reverse_status == _FINISHED_STATUS
+    )
+
+
+def counter_offers(detail: DisputeDetail) -> dict[str, Proposal]:
+    """Every seller/platform proposal by ref; the page's ``latest_proposal`` has the last word."""
+    found: dict[str, Proposal] = {}
+    for proposal in (*detail.proposals, *([detail.latest_proposal] if detail.latest_proposal else [])):
+        if proposal.proposer in _COUNTERPARTY:
+            found[proposal_ref(proposal)] = proposal
+    return found
+
+
+def pending_offers(detail: DisputeDetail) -> list[Proposal]:
+    """Offers awaiting the buyer's answer, oldest first; none once the case closed."""
+    if is_finished(detail):
+        return []
+    return [p for p in counter_offers(detail).values() if is_pending(p)]
+
+
+def deadline_of(detail: DisputeDetail, kind: DeadlineKind) -> datetime | None:
+    """The earliest deadline of ``kind`` the page shows (the safer one if several)."""
+    ends = [d.ends_at for d in detail.deadlines if d.kind is kind]
+    return min(ends) if ends else None
+
+
+def offer_deadline(detail: DisputeDetail, offer: Proposal) -> datetime | None:
+    return offer.respond_by or deadline_of(detail, DeadlineKind.BUYER_RESPOND)
+
+
+def escalation_possible(detail: DisputeDetail, now: datetime) -> bool:
+    """The site offers to escalate, or the escalation date passed while still negotiating."""
+    if is_finished(detail) or detail.stage not in (*_NEGOTIATING, DisputeStage.UNKNOWN):
+        return False
+    if "ESCALATE" in detail.buttons:
+        return True
+    opens = deadline_of(detail, DeadlineKind.ESCALATE_AVAILABLE)
+    return detail.stage in _NEGOTIATING and opens is not None and opens <= now
