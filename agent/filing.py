@@ -22,7 +22,7 @@ from agent.attachments import AttachmentLimits, PreparedAttachments, prepare_att
 from agent.describe import DescriptionContext, looks_english, render_description, template_dirs
 from agent.dispute_records import DisputeRecords
 from agent.errors import NotEligible, UserInputError
-from agent.models import DisputeSummary, Order, OrderLine, OrderStatus
+from agent.models import DisputeSummary, Order, OrderLine, OrderStatus, TrackingInfo
 from agent.money import Money
 from agent.reasons import Branch, Reason, get_reason
 from agent.settings import Settings
@@ -199,6 +199,7 @@ def open_dispute(settings: Settings, store: Store, request: OpenRequest,
         store.save_orders([order])
         now = order.site_time
         disputes = read_dispute_list(session, base, credentials, settings.site.zone, timeout)
+        tracking = _tracking(session, base, order, credentials, timeout)
         for line in choose_lines(order, request.lines):
             linked = _resolve_pending(records, line, disputes, say)
             if linked is not None:
@@ -210,7 +211,8 @@ def open_dispute(settings: Settings, store: Store, request: OpenRequest,
                 warnings.append("your message does not look like English: sellers and mediators read English")
             plan = Plan(order=order, line=line, reason=reason, solution=solution, amount=asked,
                         full=amount is None, attachments=attachments, warnings=warnings,
-                        description=_describe(order, line, reason, solution, asked, request, settings, user_templates))
+                        description=_describe(order, line, reason, solution, asked, request, settings,
+                                              user_templates, tracking))
             if not confirm(plan):
                 say("nothing was submitted")
                 outcomes.append(Outcome(plan=plan))
@@ -220,15 +222,30 @@ def open_dispute(settings: Settings, store: Store, request: OpenRequest,
     return outcomes
 
 
+def _tracking(session, base: str, order: Order, credentials, timeout: float) -> TrackingInfo | None:
+    """The parcel's tracking for the text; a text without it is still a correct text."""
+    from agent.errors import SiteError
+    from flows.orders import read_tracking
+
+    if order.shipped_on is None:
+        return None
+    try:
+        return read_tracking(session, base, order.order_id, credentials, timeout)
+    except SiteError:
+        return None
+
+
 def _describe(order: Order, line: OrderLine, reason: Reason, solution: str, asked: Money,
-              request: OpenRequest, settings: Settings, user_templates: Path | None) -> str:
+              request: OpenRequest, settings: Settings, user_templates: Path | None,
+              tracking: TrackingInfo | None = None) -> str:
+    last = tracking.events[0] if tracking and tracking.events else None
     ctx = DescriptionContext(
         order_id=order.order_id, placed_on=order.placed_on, store_name=order.store_name or "the seller",
         item_title=line.title, sku=line.sku, quantity=line.quantity,
         paid=line.unit_price * line.quantity if line.unit_price else None, asked=asked, solution=solution,
         received=request.received, protection_ends_at=order.timer.ends_at if order.timer else None,
-        delivery_promise=_promise(order), tracking_state=order.status_text, tracking_last_event=None,
-        tracking_last_event_at=None, today=order.site_time.date(), time_zone=settings.site.time_zone,
+        delivery_promise=_promise(order), tracking_state=(last.name if last else None) or order.status_text,
+        tracking_last_event=last.description if last else None, tracking_last_event_at=last.at if last else None, today=order.site_time.date(), time_zone=settings.site.time_zone,
         evidence_count=len(request.attach),
     )
     return render_description(reason.key, ctx, message=request.message, replace=request.replace_message,

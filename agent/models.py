@@ -290,3 +290,23 @@ class DisputeDetail(_Model):
     buttons: list[str] = []
     finish: FinishInfo | None = None
     site_time: UtcDatetime
+
+
+# --- tracking -----------------------------------------------------------------------------
+
+
+class TrackingEvent(_Model):
+    at: UtcDatetime | None = None
+    name: str | None = None
+    description: str
+    location: str | None = None
+    code: str | None = None
+
+
+class TrackingInfo(_Model):
+    """A parcel's tracking, newest event first (as the tracking page lists them)."""
+
+    tracking_number: str | None = None
+    carrier: str | None = None
+    events: list[TrackingEvent] = []
+    delivered: bool = False

@@ -88,6 +88,8 @@ def judge(state: WatchState, now: datetime, policy: Policy) -> list[Alert]:
 # --- wording, keys, reminders -------------------------------------------------------------
 
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+#: ``Proposal.solution_type`` codes (see agent.models)
+_REFUND_ONLY, _RETURN_AND_REFUND = 1, 2
 Facts = dict[str, str | None]
 
 
@@ -216,7 +218,7 @@ def dispute_alerts(view: DisputeView, now: datetime, policy: Policy) -> list[Ale
     alerts: list[Alert] = []
     for offer in pending_offers(case.detail):
         alerts += _zero_offer(case, offer) if is_nothing(offer.refund) else _offer(case, offer)
-    for rule in (_zero_request, _withdrawn, _seller_silent, _escalation, _mediator, _return_shipment):
+    for rule in (_unread_offer, _zero_request, _withdrawn, _seller_silent, _escalation, _mediator, _return_shipment):
         alerts += rule(case)
     return alerts
 
@@ -278,7 +280,7 @@ def _offer_concern(case: _Case, offer: Proposal) -> tuple[AlertKind, str, Action
     if offer.refund is None:
         return (AlertKind.OFFER_AWAITING, f"{who} made an offer on order {case.order}; its amount could not be read",
                 ActionKind.CHECK_SITE, f"Open the dispute page and answer the offer {by}")
-    if asked is not None and asked.solution_type == 1 and offer.solution_type == 2:
+    if asked is not None and asked.solution_type == _REFUND_ONLY and offer.solution_type == _RETURN_AND_REFUND:
         return (AlertKind.SOLUTION_CHANGED, f"{who} offers a return and refund of {amount} on order {case.order} "
                 "instead of the refund only you asked", push_back,
                 f"Reject or counter {by} unless you want to ship the item back")
@@ -303,6 +305,21 @@ def _offer(case: _Case, offer: Proposal) -> list[Alert]:
                   lambda prev: any(proposal_ref(p) == ref for p in pending_offers(prev)),
                   amount=offer.refund, action=SuggestedAction(kind=action_kind, text=text, not_after=deadline),
                   facts={**_offer_facts(case, offer), "concern": kind.value}, screenshot=True)
+
+
+def _unread_offer(case: _Case) -> list[Alert]:
+    """The site waits for the buyer's answer but no pending offer could be read: never silent."""
+    if case.detail.stage is not DisputeStage.WAIT_BUYER_RESPONSE or pending_offers(case.detail):
+        return []
+    deadline = deadline_of(case.detail, DeadlineKind.BUYER_RESPOND)
+    if deadline is not None and case.now >= deadline:
+        return []
+    return [case.alert(
+        AlertKind.OFFER_AWAITING, Severity.WARNING, f"offer:{case.id}:unread:{_key_time(deadline)}",
+        f"Order {case.order}: the site waits for your answer to an offer that could not be read",
+        deadline=deadline, facts={"amount": "unreadable"}, screenshot=True,
+        action=SuggestedAction(kind=ActionKind.CHECK_SITE, not_after=deadline,
+                               text=f"Open the dispute page and answer the offer {case.by(deadline)}"))]
 
 
 def _zero_request(case: _Case) -> list[Alert]:

@@ -37,7 +37,9 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -50,6 +52,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from agent.alerts import Severity
 from agent.errors import ConfigError
 
 __all__ = [
@@ -57,6 +60,8 @@ __all__ = [
     "ENV_PREFIX",
     "AccountSettings",
     "BrowserSettings",
+    "Channel",
+    "NotificationsSettings",
     "PolitenessSettings",
     "SecretsSettings",
     "Section",
@@ -239,6 +244,88 @@ class SecretsSettings(Section):
         return value
 
 
+#: a channel's name is typed on the command line (``notify-test NAME``) and logged
+_CHANNEL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
+
+
+class Channel(Section):
+    """One place alerts go: an Apprise URL and the severities it receives."""
+
+    #: how commands and logs name the channel (the URL holds secrets, so it is never shown)
+    name: str
+    #: an Apprise URL (mailto://, tgram://, slack://, discord://, matrix://, ntfy://, json://…)
+    url: SecretStr
+    severities: list[Severity] = Field(default_factory=lambda: list(Severity))
+    #: send the alert's screenshot along when the service takes files
+    attach_screenshots: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not _CHANNEL_NAME.fullmatch(value):
+            raise ValueError("must be 1-32 letters, digits, '_' or '-', starting with a letter")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _apprise_url(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        # Imported here: loading Apprise is only paid for when channels are configured.
+        from agent.notify import check_channel_url
+
+        name = info.data.get("name", "?")
+        try:
+            check_channel_url(value.get_secret_value().strip())
+        except ValueError as error:  # the message names no secret part of the URL
+            raise ValueError(f"channel {name!r}: {error}") from None
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("severities")
+    @classmethod
+    def _some_severity(cls, value: list[Severity]) -> list[Severity]:
+        if not value:
+            raise ValueError("a channel with no severities receives nothing: list at least one or remove it")
+        return list(dict.fromkeys(value))
+
+
+class NotificationsSettings(Section):
+    """Where alerts go, how deadlines are worded, and how a channel that is down is retried."""
+
+    channels: list[Channel] = Field(default_factory=list)
+    #: IANA zone in which messages word deadlines ("Tue 24 Nov 2026, 10:00 CET")
+    time_zone: str = "UTC"
+    #: the daily digest goes out at the first sweep after this hour (the user's time)
+    digest_hour: int = Field(default=8, ge=0, le=23)
+    #: first retry after this many seconds, then doubling ...
+    retry_backoff_seconds: int = Field(default=60, ge=1)
+    #: ... up to this many seconds between attempts
+    retry_max_seconds: int = Field(default=3600, ge=1)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as 'Europe/Berlin' or 'UTC'"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> NotificationsSettings:
+        names = [channel.name for channel in self.channels]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"channel names must be unique; used more than once: {', '.join(twice)}")
+        if self.retry_max_seconds < self.retry_backoff_seconds:
+            raise ValueError("retry_max_seconds must be at least retry_backoff_seconds")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
 class _SectionEnvSource(EnvSettingsSource):
     """Environment source that reads only ``DISPUTE_AGENT_<SECTION>__<KEY>``.
 
@@ -278,6 +365,7 @@ class Settings(BaseSettings):
     politeness: PolitenessSettings = Field(default_factory=PolitenessSettings)
     account: AccountSettings = Field(default_factory=AccountSettings)
     secrets: SecretsSettings = Field(default_factory=SecretsSettings)
+    notifications: NotificationsSettings = Field(default_factory=NotificationsSettings)
 
     _config_file: Path | None = PrivateAttr(default=None)
 

@@ -247,3 +247,19 @@ def _run_pool(session: BrowserSession, base_url: str, pending: list[str],
             if on_done:
                 on_done(order)
         workers[0][0].wait_for_timeout(20)
+
+
+def read_tracking(session: BrowserSession, base_url: str, order_id: str,
+                  credentials: Callable[[], Credentials] | None, timeout_ms: float = 30_000):
+    """The order's tracking page, as a ``TrackingInfo``."""
+    from flows.parsers.tracking import parse_tracking
+
+    page = session.new_page()
+    capture = ApiCapture(page)
+    try:
+        with session.evidence(page, "tracking"):
+            open_page(session, page, site.tracking_url(base_url, order_id), credentials)
+            answer = capture.wait(site.API_TRACKING, timeout_ms=timeout_ms)
+            return parse_tracking(answer.body)
+    finally:
+        page.close()

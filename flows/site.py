@@ -174,3 +174,10 @@ SEL_ACTION_ANSWER_MESSAGE = "#reverse-answer-message"
 SEL_ACTION_ANSWER_SUBMIT = "#reverse-answer-submit"
 SEL_ACTION_NOTICE = "#reverse-action-notice"
 SEL_ACTION_ERROR = "#reverse-action-error"
+
+#: tracking codes that mean the parcel was handed over
+TRACKING_DELIVERED_CODES = ("AE_GTMS_SIGNED",)
+
+
+def tracking_url(base: str, order_id: str) -> str:
+    return f"{base.rstrip('/')}{TRACKING_PATH}?{urlencode({'tradeOrderId': order_id})}"

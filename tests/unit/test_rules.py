@@ -272,6 +272,14 @@ def test_an_unreadable_amount_is_never_a_zero_offer() -> None:
     assert not [a for a in alerts if a.kind in (AlertKind.ZERO_OFFER, AlertKind.ZERO_OFFER_REMINDER)]
 
 
+@pytest.mark.parametrize(("now", "expected"), [(D - SECOND, ["offer:R1:unread:2026-11-24T10:00Z"]), (D, [])])
+def test_waiting_for_an_answer_to_an_offer_that_could_not_be_read(now: datetime, expected: list[str]) -> None:
+    latest = detail(stage=DisputeStage.WAIT_BUYER_RESPONSE, deadlines=((DeadlineKind.BUYER_RESPOND, D),))
+    alerts = run(latest, now)
+    assert keys(alerts) == expected
+    assert all(a.severity is Severity.WARNING and a.amount is None for a in alerts)
+
+
 def test_an_unreadable_request_is_not_a_zero_request() -> None:
     latest = detail(buyer=ask(None), stage=DisputeStage.WAIT_SELLER_RESPONSE,
                     deadlines=((DeadlineKind.SELLER_RESPOND, D),))
