@@ -59,31 +59,40 @@ def needs_detail(order: Order) -> bool:
 
 
 def sync_orders(settings: Settings, store: Store, progress: Progress | None = None,
-                credentials: Callable[[], Credentials] | None = None) -> SyncReport:
+                credentials: Callable[[], Credentials] | None = None, session=None) -> SyncReport:
+    """Read and store every order; opens its own browser unless ``session`` is given."""
+    from contextlib import nullcontext
+
     from flows.browser import BrowserSession
+
+    opened = nullcontext(session) if session is not None else BrowserSession(settings)
+    with opened as active:
+        return _sync_in(active, settings, store, progress or Progress(),
+                        credentials or credentials_provider(settings))
+
+
+def _sync_in(session, settings: Settings, store: Store, progress: Progress,
+             credentials: Callable[[], Credentials]) -> SyncReport:
     from flows.orders import Politeness, read_order_details, read_order_list
 
-    progress = progress or Progress()
-    credentials = credentials or credentials_provider(settings)
     clock = site_clock(store)
     politeness = Politeness(settings.politeness.min_delay_ms, settings.politeness.max_delay_ms,
                             settings.politeness.detail_concurrency)
     timeout = settings.browser.timeout_ms
-    with BrowserSession(settings) as session:
-        listing = read_order_list(session, settings.site.base_url, credentials, progress.listed, timeout)
-        store.save_orders(listing.orders)
-        if listing.orders:
-            clock.observe(listing.orders[0].site_time)
-            store.set_meta(OFFSET_KEY, str(clock.offset.total_seconds()))
-        if listing.error is not None:
-            raise listing.error
-        wanted = [order.order_id for order in listing.orders if needs_detail(order)]
-        progress.details_started(len(wanted))
-        details = read_order_details(session, settings.site.base_url, wanted, credentials, politeness,
-                                     settings.site.zone, progress.detail_done, timeout)
-        store.save_orders(details.orders)
-        if details.error is not None:
-            raise details.error
+    listing = read_order_list(session, settings.site.base_url, credentials, progress.listed, timeout)
+    store.save_orders(listing.orders)
+    if listing.orders:
+        clock.observe(listing.orders[0].site_time)
+        store.set_meta(OFFSET_KEY, str(clock.offset.total_seconds()))
+    if listing.error is not None:
+        raise listing.error
+    wanted = [order.order_id for order in listing.orders if needs_detail(order)]
+    progress.details_started(len(wanted))
+    details = read_order_details(session, settings.site.base_url, wanted, credentials, politeness,
+                                 settings.site.zone, progress.detail_done, timeout)
+    store.save_orders(details.orders)
+    if details.error is not None:
+        raise details.error
     site_time = listing.orders[0].site_time if listing.orders else None
     store.set_meta(LAST_SYNC_KEY, clock().isoformat())
     return SyncReport(orders=len(listing.orders), details=len(details.orders), source=listing.source,
