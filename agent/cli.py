@@ -355,6 +355,166 @@ def log_command(
     print_log(DisputeRecords(open_store(settings)).audit_entries(order_id), as_json)
 
 
+# --- notifications ------------------------------------------------------------------------
+
+
+@app.command("notify-test")
+def notify_test(
+    channel: Annotated[str | None, typer.Argument(help="Only this channel (default: every channel).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Send a test message to the notification channels and report on each.
+
+    One line per channel: 'ok', or 'failed' with the reason (passwords and tokens
+    masked). Exit code 1 if any channel failed, 2 if CHANNEL is not configured.
+
+    \b
+    Examples:
+      dispute-agent notify-test
+      dispute-agent notify-test mail
+    """
+    from agent.clock import system_now
+    from agent.notify import Notifier
+
+    settings = settings_from(config)
+    notifier = run(lambda: Notifier(settings.notifications))
+    names = notifier.channel_names
+    if not names:
+        _fail("no notification channels configured; add a [[notifications.channels]] table "
+              "(every key is described in config/agent.example.toml)", 2)
+    if channel is not None and channel not in names:
+        _fail(f"unknown channel {channel!r}; known channels: {', '.join(names)}", 2)
+    results = notifier.send_test([channel] if channel is not None else None, system_now())
+    for result in results:
+        target = result.target.split("?", 1)[0]
+        if result.ok:
+            typer.echo(f"{result.channel}: ok ({target})")
+        else:
+            typer.echo(f"{result.channel}: failed: {result.error} ({target})")
+    if not all(result.ok for result in results):
+        raise typer.Exit(1)
+
+
+# --- watching disputes ---------------------------------------------------------------------
+
+
+DisputeId = Annotated[str, typer.Argument(help="The dispute's id (see 'dispute-agent disputes').")]
+
+
+@app.command()
+def poll(config: ConfigOption = None,
+         no_deliver: Annotated[bool, typer.Option("--no-deliver", help="Judge and record, but send nothing.")] = False,
+         ) -> None:
+    """Read orders and disputes, judge them, act on zero offers if the policy says so, notify.
+
+    A one-shot run of what the daemon does on its schedule. Exit code 1 when the site
+    could not be read (the failure is counted and reported by the rules).
+    """
+    from agent.poll import poll as poll_use_case
+
+    settings = settings_from(config)
+    store = open_store(settings)
+    report = run(lambda: poll_use_case(settings, store, settings.policy, say=typer.echo, deliver=not no_deliver))
+    for alert in report.new_alerts:
+        typer.echo(f"[{alert.severity.value}] {alert.title}")
+    typer.echo(f"{len(report.new_alerts)} new alert(s); {report.delivered} message(s) delivered, "
+               f"{report.pending} waiting to be sent")
+    if not report.read_ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def disputes(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """The disputes the agent knows: status, last offer (zero offers in red), next deadline, what to do.
+
+    Run 'dispute-agent poll' to refresh them from the site.
+    """
+    from agent.poll import watch_state
+    from agent.sync import site_clock
+    from agent.views import print_disputes
+
+    settings = settings_from(config)
+    store = open_store(settings)
+    print_disputes(watch_state(store), site_clock(store)(), settings.policy, as_json)
+
+
+def _act(config: Path | None, dispute_id: str, action: str, **kwargs: Any) -> None:
+    from agent.acting import act
+
+    settings = settings_from(config)
+    store = open_store(settings)
+    detail = run(lambda: act(settings, store, dispute_id.strip(), action, say=typer.echo, **kwargs))
+    if detail is not None:
+        typer.echo(f"done: dispute {detail.reverse_line_id} is now '{detail.stage_text or detail.stage.value}'")
+
+
+@app.command()
+def escalate(dispute_id: DisputeId, config: ConfigOption = None) -> None:
+    """Ask the platform to decide the dispute (possible a few days after opening it).
+
+    Example: dispute-agent escalate 6400000000000001
+    """
+    _act(config, dispute_id, "escalate")
+
+
+@app.command()
+def reject(
+    dispute_id: DisputeId,
+    counter: Annotated[str | None, typer.Option(help="Your counter-offer, e.g. 12.50.")] = None,
+    message: Annotated[str | None, typer.Option(help="Why you reject it (English).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Reject the seller's offer, optionally with a counter-offer.
+
+    Example: dispute-agent reject 6400000000000001 --counter 40 --message "The item never arrived."
+    """
+    from agent.filing import parse_amount
+
+    amount = None
+    if counter is not None:
+        amount = run(lambda: parse_amount(counter))[0]
+    _act(config, dispute_id, "reject", amount=amount, message=message or "")
+
+
+@app.command()
+def evidence(
+    dispute_id: DisputeId,
+    attach: Annotated[list[Path] | None, typer.Option(help="A photo or video; repeat for more.")] = None,
+    message: Annotated[str | None, typer.Option(help="A note to go with the files.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Add evidence to a dispute (photos, a video, a message); big photos are resized first.
+
+    Example: dispute-agent evidence 6400000000000001 --attach label.jpg --message "The parcel label."
+    """
+    _act(config, dispute_id, "evidence", files=tuple(attach or ()), message=message or "")
+
+
+@app.command()
+def accept(
+    dispute_id: DisputeId,
+    accept_zero: Annotated[bool, typer.Option("--accept-zero", help="Allow accepting an offer of nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Accept the offer on the table. This closes the dispute for good.
+
+    A zero offer is refused unless --accept-zero. The agent never accepts anything on its own.
+    """
+    from agent.errors import UserInputError
+
+    def confirm(detail, offer) -> bool:
+        typer.echo(f"Offer on dispute {detail.reverse_line_id}: {offer.refund} "
+                   f"({offer.solution_type_text or 'solution unknown'}). Accepting closes the dispute for good.")
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            raise UserInputError("confirmation needed and no terminal to ask on: pass --yes")
+        return typer.confirm("Accept this offer?", default=False)
+
+    _act(config, dispute_id, "accept", accept_zero=accept_zero, confirm=confirm)
+
+
 @app.command()
 def demo(
     keep_state: Annotated[Path | None, typer.Option(help="Keep the demo's state in this folder.")] = None,

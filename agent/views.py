@@ -239,3 +239,60 @@ def print_log(entries, as_json: bool) -> None:
         table.add_row(local(e.at), e.action, e.outcome, e.order_id or "", e.dispute_id or "", e.detail,
                       e.evidence or "")
     console.print(table)
+
+
+_SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
+
+
+def dispute_rows(state, now: datetime, policy) -> list[dict[str, Any]]:
+    """One row per dispute: what it is, what is on the table, what comes next, what to do."""
+    from agent.rules import judge
+    from agent.watch_state import pending_offers
+
+    alerts = judge(state, now, policy)
+    rows = []
+    for view in state.disputes:
+        detail = view.latest
+        offers = pending_offers(detail)
+        offer = offers[-1] if offers else detail.latest_proposal
+        upcoming = sorted(d.ends_at for d in detail.deadlines if d.ends_at > now)
+        mine = sorted((a for a in alerts if a.dispute_id == detail.reverse_line_id and a.action is not None),
+                      key=lambda a: _SEVERITY_RANK[a.severity.value])
+        rows.append({
+            "dispute_id": detail.reverse_line_id,
+            "order_id": detail.trade_order_id,
+            "item": detail.item_title,
+            "stage": detail.stage.value,
+            "status_text": detail.stage_text,
+            "asked": money_json(detail.buyer_solution.refund if detail.buyer_solution else None),
+            "offer": money_json(offer.refund if offer else None),
+            "offer_status": offer.status.value if offer and offer.status else None,
+            "offer_is_zero": bool(offer and offer.refund is not None and offer.refund.amount <= 0),
+            "next_deadline": upcoming[0].isoformat() if upcoming else None,
+            "suggested_action": mine[0].action.text if mine else None,
+            "result": detail.finish.result.value if detail.finish and detail.finish.result else None,
+            "link": view.link,
+        })
+    return sorted(rows, key=lambda r: (r["next_deadline"] is None, r["next_deadline"] or ""))
+
+
+def print_disputes(state, now: datetime, policy, as_json: bool) -> None:
+    rows = dispute_rows(state, now, policy)
+    if as_json:
+        print(json.dumps({"now": now.isoformat(), "disputes": rows}, indent=2))
+        return
+    if not rows:
+        console.print("No disputes known: run 'dispute-agent poll'.")
+        return
+    table = Table(title="Disputes", header_style="bold")
+    for column in ("Dispute", "Order", "Status", "Last offer", "Next deadline", "What to do"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        offer = row["offer"]
+        shown = f"{offer['amount']} {offer['currency']}" if offer else "—"
+        if row["offer_is_zero"]:
+            shown = f"[bold red]{shown}[/]"
+        deadline = local(datetime.fromisoformat(row["next_deadline"])) if row["next_deadline"] else "—"
+        table.add_row(row["dispute_id"], row["order_id"], row["status_text"] or row["stage"], shown, deadline,
+                      row["suggested_action"] or "")
+    console.print(table)

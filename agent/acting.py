@@ -1,0 +1,102 @@
+"""Use case: the user acts on a dispute — escalate, reject (with a counter-offer), add
+evidence, accept.
+
+The case is read fresh from the site first, so the user decides on what the site
+shows now. Accepting closes a dispute for good: it is confirmed by a person, and a
+zero offer is refused unless ``accept_zero`` says the person really means it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+from agent.attachments import AttachmentLimits, prepare_attachments
+from agent.dispute_records import DisputeRecords
+from agent.errors import NotEligible, UserInputError
+from agent.models import DisputeDetail, Proposal
+from agent.settings import Settings
+from agent.store import Store
+from agent.sync import credentials_provider
+from agent.watch_state import pending_offers
+
+
+def pending_offer(detail: DisputeDetail) -> Proposal | None:
+    offers = pending_offers(detail)
+    return offers[-1] if offers else None
+
+
+def check_accept(detail: DisputeDetail, accept_zero: bool) -> Proposal:
+    offer = pending_offer(detail)
+    if offer is None:
+        raise NotEligible(f"dispute {detail.reverse_line_id} has no offer waiting for an answer")
+    if offer.refund is None:
+        raise NotEligible("the offer's amount could not be read: the agent will not accept what it cannot read; "
+                          "look at the dispute page yourself")
+    if offer.refund.amount <= 0 and not accept_zero:
+        raise NotEligible(f"the offer is {offer.refund}: accepting it closes the dispute and you get nothing. "
+                          "Reject or escalate it instead; pass --accept-zero only if you really mean it")
+    return offer
+
+
+def check_counter(detail: DisputeDetail, amount: Decimal | None) -> None:
+    if amount is None:
+        return
+    if amount <= 0:
+        raise UserInputError("--counter must be more than zero")
+    if detail.paid_amount is not None and amount > detail.paid_amount.amount:
+        raise UserInputError(f"--counter {amount} is more than what was paid ({detail.paid_amount})")
+
+
+def act(settings: Settings, store: Store, dispute_id: str, action: str, *, amount: Decimal | None = None,
+        message: str = "", files: tuple[Path, ...] = (), accept_zero: bool = False,
+        confirm: Callable[[DisputeDetail, Proposal], bool] | None = None,
+        say: Callable[[str], None] = print) -> DisputeDetail | None:
+    from flows.browser import BrowserSession
+    from flows.dispute_actions import act_on_dispute
+    from flows.disputes import read_dispute
+
+    if action == "evidence" and not files and not message:
+        raise UserInputError("add at least one file (--attach) or a --message")
+    limits = AttachmentLimits()
+    prepared = prepare_attachments(list(files), limits, settings.state.dir / "attachments" / dispute_id)
+    batches = _batches([item.path for item in prepared.form + prepared.extra], limits.max_images)
+    records = DisputeRecords(store)
+    credentials = credentials_provider(settings)
+    with BrowserSession(settings) as session:
+        detail, link, shot = read_dispute(session, settings.site.base_url, dispute_id, credentials,
+                                          settings.site.zone, settings.browser.timeout_ms, screenshot_label="dispute")
+        records.save_dispute(detail, link=link, screenshot=shot / "screenshot.png" if shot else None)
+        if action == "accept":
+            offer = check_accept(detail, accept_zero)
+            if confirm is not None and not confirm(detail, offer):
+                say("nothing was done")
+                return None
+        if action == "reject":
+            check_counter(detail, amount)
+        result = None
+        for index, batch in enumerate(batches or [[]]):
+            result = act_on_dispute(session, settings.site.base_url, dispute_id, action, credentials,
+                                    amount=amount, message=message if index == 0 else "", files=batch,
+                                    timeout_ms=settings.browser.timeout_ms)
+            records.save_dispute(result.detail)
+            records.audit(action, "ok", order_id=detail.trade_order_id, dispute_id=dispute_id,
+                          evidence=result.evidence[-1], detail=_describe(action, amount, message, batch))
+        return result.detail
+
+
+def _batches(paths: list[Path], size: int) -> list[list[Path]]:
+    """The form takes a few images at a time: send more in several submissions."""
+    return [paths[i:i + size] for i in range(0, len(paths), size)]
+
+
+def _describe(action: str, amount: Decimal | None, message: str, files: list[Path]) -> str:
+    parts = [action]
+    if amount is not None:
+        parts.append(f"counter-offer {amount}")
+    if files:
+        parts.append(f"{len(files)} file(s)")
+    if message:
+        parts.append(f"message: {message[:80]}")
+    return ", ".join(parts)

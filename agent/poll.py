@@ -1,0 +1,190 @@
+"""Use case: one poll — read the site, judge, act on zero offers if the policy says so, deliver.
+
+This is what the daemon runs on its schedule and what ``dispute-agent poll`` runs once:
+
+1. read every order and timer, the dispute list, and each open dispute's page (with a
+   screenshot) — a failure is recorded in the health streak, never swallowed;
+2. build the watch state from the store and ask the pure rules for alerts;
+3. when the policy allows it, reject or escalate a zero offer before its deadline —
+   never accept anything — and tell the user what was done;
+4. record the alerts and their outbox rows in one transaction (one incident, one
+   message) and deliver what is due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from agent import health as health_store
+from agent.alerts import ActionKind, Alert, AlertKind, Severity
+from agent.dispute_records import DisputeRecords
+from agent.errors import DisputeAgentError, NotEligible, SiteError
+from agent.policy import Policy
+from agent.rules import judge
+from agent.settings import Settings
+from agent.store import Store
+from agent.sync import credentials_provider, site_clock, sync_orders
+from agent.watch_state import DisputeView, OrderView, WatchState
+
+ZERO_OFFER_KINDS = {AlertKind.ZERO_OFFER, AlertKind.ZERO_OFFER_REMINDER}
+BROKEN_KINDS = {AlertKind.AUTOMATION_BROKEN, AlertKind.LOGIN_NEEDED}
+REJECT_MESSAGE = ("I do not accept a refund of nothing. The problem described in my request is not solved: "
+                  "please refund the amount I asked for.")
+
+
+@dataclass
+class PollReport:
+    read_ok: bool
+    error: str | None = None
+    orders: int = 0
+    disputes: int = 0
+    new_alerts: list[Alert] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    delivered: int = 0
+    pending: int = 0
+
+
+def read_site(settings: Settings, store: Store, session, say: Callable[[str], None]) -> tuple[int, int]:
+    """Orders, then disputes; every case still open is read from its own page."""
+    from flows.disputes import read_dispute, read_dispute_list
+
+    credentials = credentials_provider(settings)
+    report = sync_orders(settings, store, session=session, credentials=credentials)
+    records = DisputeRecords(store)
+    listed = read_dispute_list(session, settings.site.base_url, credentials, settings.site.zone,
+                               settings.browser.timeout_ms)
+    known = {d.reverse_line_id: d for d in records.disputes()}
+    wanted = [item.reverse_line_id for item in listed
+              if item.reverse_status in (2, 3) or (item.reverse_line_id in known
+                                                   and known[item.reverse_line_id].stage != "FINISHED")
+              or item.reverse_line_id not in known]
+    for reverse_line_id in wanted:
+        detail, link, shot = read_dispute(session, settings.site.base_url, reverse_line_id, credentials,
+                                          settings.site.zone, settings.browser.timeout_ms, screenshot_label="dispute")
+        records.save_dispute(detail, link=link, screenshot=shot / "screenshot.png" if shot else None)
+    say(f"read {report.orders} orders and {len(wanted)} open disputes")
+    return report.orders, len(wanted)
+
+
+def watch_state(store: Store) -> WatchState:
+    records = DisputeRecords(store)
+    disputes = [d for d in records.disputes() if d.detail is not None]
+    orders = {stored.order.order_id: stored.order for stored in store.orders()}
+    disputed = {d.order_id for d in disputes}
+    return WatchState(
+        disputes=[DisputeView(latest=d.detail, previous=d.previous, order=orders.get(d.order_id), link=d.link,
+                              screenshot=d.screenshot if d.screenshot and d.screenshot.is_file() else None)
+                  for d in disputes],
+        orders=[OrderView(order=order, has_dispute=order.order_id in disputed) for order in orders.values()],
+        health=health_store.load(store).view(),
+    )
+
+
+def poll(settings: Settings, store: Store, policy: Policy, *, say: Callable[[str], None] = print,
+         deliver: bool = True, now: Callable[[], datetime] | None = None) -> PollReport:
+    from flows.browser import BrowserSession
+
+    report = PollReport(read_ok=False)
+    session = None
+    try:
+        session = BrowserSession(settings).start()
+        report.orders, report.disputes = read_site(settings, store, session, say)
+        report.read_ok = True
+    except DisputeAgentError as error:
+        report.error = str(error)
+        health_store.record_failure(store, (now or site_clock(store))(), error)
+        say(f"the poll could not read the site: {error}")
+    clock = now or site_clock(store)
+    if report.read_ok:
+        health_store.record_success(store, clock())
+    try:
+        alerts = judge(watch_state(store), clock(), policy)
+        if session is not None and report.read_ok:
+            alerts += act_on_zero_offers(settings, store, session, alerts, policy, clock, report, say)
+    finally:
+        if session is not None:
+            session.close()
+    report.new_alerts = record(settings, store, alerts)
+    if any(alert.kind in BROKEN_KINDS for alert in report.new_alerts):
+        health_store.mark_broken(store)
+    if any(alert.kind is AlertKind.ALL_CLEAR for alert in report.new_alerts):
+        health_store.mark_cleared(store)
+    if deliver:
+        report.delivered, report.pending = deliver_due(settings, store, clock())
+    return report
+
+
+def act_on_zero_offers(settings: Settings, store: Store, session, alerts: list[Alert], policy: Policy,
+                       clock: Callable[[], datetime], report: PollReport,
+                       say: Callable[[str], None]) -> list[Alert]:
+    """Reject or escalate a zero offer when — and only when — the policy says so, before its deadline."""
+    from flows.dispute_actions import act_on_dispute
+
+    if policy.on_zero_offer == "notify":
+        return []
+    records = DisputeRecords(store)
+    done: list[Alert] = []
+    handled: set[str] = set()
+    for alert in alerts:
+        action = alert.action
+        if (alert.kind not in ZERO_OFFER_KINDS or action is None or not action.automatic
+                or alert.dispute_id is None or alert.dispute_id in handled):
+            continue
+        if action.kind not in (ActionKind.REJECT, ActionKind.ESCALATE):
+            continue  # the agent never accepts on its own
+        now = clock()
+        if action.not_after is None or now >= action.not_after:
+            continue
+        handled.add(alert.dispute_id)
+        kind = "escalate" if action.kind is ActionKind.ESCALATE else "reject"
+        try:
+            result = _act(settings, session, alert.dispute_id, kind, act_on_dispute)
+        except NotEligible:
+            if kind != "escalate":
+                raise
+            kind = "reject"
+            result = _act(settings, session, alert.dispute_id, kind, act_on_dispute)
+        except SiteError as error:
+            records.audit(f"auto_{kind}", "failed", order_id=alert.order_id, dispute_id=alert.dispute_id,
+                          detail=str(error), evidence=getattr(error, "evidence", None))
+            say(f"could not {kind} the zero offer on dispute {alert.dispute_id}: {error}")
+            continue
+        records.save_dispute(result.detail)
+        records.audit(f"auto_{kind}", "ok", order_id=alert.order_id, dispute_id=alert.dispute_id,
+                      evidence=result.evidence[-1], detail=f"policy on_zero_offer={policy.on_zero_offer}: "
+                                                          f"{kind} the 0 offer before {action.not_after.isoformat()}")
+        report.actions.append(f"{kind} {alert.dispute_id}")
+        say(f"policy: the zero offer on dispute {alert.dispute_id} was {'escalated' if kind == 'escalate' else 'rejected'}")
+        done.append(Alert(
+            kind=AlertKind.ACTION_TAKEN, severity=Severity.WARNING,
+            dedupe_key=f"action:{kind}:{alert.dedupe_key}",
+            title=f"The agent {'escalated' if kind == 'escalate' else 'rejected'} the 0 offer on order {alert.order_id}",
+            order_id=alert.order_id, dispute_id=alert.dispute_id, amount=alert.amount, deadline=action.not_after,
+            facts={"policy": policy.on_zero_offer, "action": kind}, link=alert.link,
+            screenshot=result.evidence[-1] / "screenshot.png", created_at=now,
+        ))
+    return done
+
+
+def _act(settings: Settings, session, dispute_id: str, kind: str, act_on_dispute):
+    message = REJECT_MESSAGE if kind == "reject" else ""
+    return act_on_dispute(session, settings.site.base_url, dispute_id, kind, credentials_provider(settings),
+                          message=message, timeout_ms=settings.browser.timeout_ms)
+
+
+def record(settings: Settings, store: Store, alerts: list[Alert]) -> list[Alert]:
+    """Store new alerts and their outbox rows together (one incident, one message)."""
+    from agent.outbox import record_alerts
+
+    with store.transaction() as session:
+        return record_alerts(session, alerts, settings.notifications.channels)
+
+
+def deliver_due(settings: Settings, store: Store, now: datetime) -> tuple[int, int]:
+    from agent.outbox import Outbox
+
+    outbox = Outbox(store, settings.notifications)
+    delivered = outbox.deliver_due(now)
+    return delivered.delivered, outbox.pending_count()
