@@ -59,7 +59,7 @@ def act(settings: Settings, store: Store, dispute_id: str, action: str, *, amoun
 
     if action == "evidence" and not files and not message:
         raise UserInputError("add at least one file (--attach) or a --message")
-    limits = AttachmentLimits()
+    limits = AttachmentLimits.from_settings(settings.attachments)
     prepared = prepare_attachments(list(files), limits, settings.state.dir / "attachments" / dispute_id)
     batches = _batches([item.path for item in prepared.form + prepared.extra], limits.max_images)
     records = DisputeRecords(store)

@@ -529,6 +529,24 @@ def demo(
     raise typer.Exit(run(lambda: run_demo(keep_state, say=typer.echo)))
 
 
+@app.command("run")
+def run_command(
+    config: ConfigOption = None,
+    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.", envvar="DISPUTE_AGENT_LOG_LEVEL")] = "INFO",
+) -> None:
+    """Run the daemon: daily poll, frequent polls near deadlines, reminders, notifications.
+
+    One daemon per state directory. Stop it with Ctrl-C or SIGTERM (exit 0). Logs go to
+    stdout. Example: dispute-agent run --log-level DEBUG
+    """
+    from agent.daemon import run_daemon
+
+    if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        _fail(f"--log-level {log_level!r}: use DEBUG, INFO, WARNING or ERROR", 2)
+    settings = settings_from(config)
+    raise typer.Exit(run(lambda: run_daemon(settings, log_level)))
+
+
 def main(argv: list[str] | None = None) -> Any:
     return app(args=argv, prog_name="dispute-agent")
 

@@ -135,7 +135,8 @@ def choose_lines(order: Order, wanted: tuple[str, ...]) -> list[OrderLine]:
 
 def eligibility(order: Order, line: OrderLine, disputes: list[DisputeSummary], now: datetime,
                 after_close_days: int, amount: Decimal | None, force: bool,
-                max_per_month: int | None = None, currency: str | None = None) -> tuple[Money, list[str]]:
+                max_per_month: int = MAX_DISPUTES_PER_MONTH, currency: str | None = None,
+                warn_days: int = WARN_PROTECTION_DAYS) -> tuple[Money, list[str]]:
     """Refuse (NotEligible) or return the amount to ask and the warnings; pure."""
     if order.status in NOT_SHIPPED:
         raise NotEligible(f"order {order.order_id} has not shipped yet ({order.status_text or order.status.value}); "
@@ -152,10 +153,10 @@ def eligibility(order: Order, line: OrderLine, disputes: list[DisputeSummary], n
     if line.can_open_dispute is False:
         raise NotEligible(f"the site offers no 'Returns/refunds' button for this item now "
                           f"(order {order.order_id}); it may be too early after shipment or too late")
-    if timer is not None and timer.ends_at - now < timedelta(days=WARN_PROTECTION_DAYS):
+    if timer is not None and timer.ends_at - now < timedelta(days=warn_days):
         left = timer.ends_at - now
         warnings.append(f"only {max(left.days, 0)} days {left.seconds // 3600} hours of protection left "
-                        "(keep at least 15): file now, and ask the seller to extend it if needed")
+                        f"(keep at least {warn_days}): file now, and ask the seller to extend it if needed")
     paid = line.unit_price * line.quantity if line.unit_price is not None else None
     if paid is None:
         raise NotEligible("the amount paid for this item could not be read; run 'dispute-agent sync' and retry")
@@ -165,7 +166,6 @@ def eligibility(order: Order, line: OrderLine, disputes: list[DisputeSummary], n
     asked = paid if amount is None else Money(amount=amount, currency=paid.currency)
     if asked > paid:
         raise UserInputError(f"--amount {asked} is more than what was paid for this item ({paid})")
-    max_per_month = MAX_DISPUTES_PER_MONTH if max_per_month is None else max_per_month
     recent = [d for d in disputes if d.created_at is not None and d.created_at >= now - timedelta(days=30)]
     if len(recent) >= max_per_month and not force:
         raise NotEligible(f"{len(recent)} disputes were opened in the last 30 days (limit {max_per_month}): "
@@ -183,7 +183,7 @@ def open_dispute(settings: Settings, store: Store, request: OpenRequest,
 
     reason, solution, amount, currency = check_request(request)
     records = DisputeRecords(store)
-    limits = AttachmentLimits()
+    limits = AttachmentLimits.from_settings(settings.attachments)
     work_dir = settings.state.dir / "attachments" / request.order_id
     attachments = prepare_attachments(list(request.attach), limits, work_dir)
     credentials = credentials_provider(settings)
@@ -206,7 +206,8 @@ def open_dispute(settings: Settings, store: Store, request: OpenRequest,
                 outcomes.append(linked)
                 continue
             asked, warnings = eligibility(order, line, disputes, now, AFTER_CLOSE_DAYS, amount, request.force,
-                                          currency=currency)
+                                          max_per_month=settings.filing.max_per_30_days, currency=currency,
+                                          warn_days=settings.filing.warn_protection_days)
             if not looks_english(request.message or ""):
                 warnings.append("your message does not look like English: sellers and mediators read English")
             plan = Plan(order=order, line=line, reason=reason, solution=solution, amount=asked,

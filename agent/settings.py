@@ -54,6 +54,7 @@ from pydantic_settings import (
 
 from agent.alerts import Severity
 from agent.errors import ConfigError
+from agent.policy import Policy
 
 __all__ = [
     "APP_NAME",
@@ -272,11 +273,11 @@ class Channel(Section):
         # Imported here: loading Apprise is only paid for when channels are configured.
         from agent.notify import check_channel_url
 
-        name = info.data.get("name", "?")
+        name = info.data.get("name")  # absent when the name itself was invalid
         try:
             check_channel_url(value.get_secret_value().strip())
         except ValueError as error:  # the message names no secret part of the URL
-            raise ValueError(f"channel {name!r}: {error}") from None
+            raise ValueError(f"channel {name!r}: {error}" if name else str(error)) from None
         return SecretStr(value.get_secret_value().strip())
 
     @field_validator("severities")
@@ -285,6 +286,68 @@ class Channel(Section):
         if not value:
             raise ValueError("a channel with no severities receives nothing: list at least one or remove it")
         return list(dict.fromkeys(value))
+
+
+class ScheduleSettings(Section):
+    """When the daemon works (``dispute-agent run``); times are in ``time_zone``."""
+
+    time_zone: str = "UTC"
+    #: the daily poll, local time "HH:MM"
+    daily_at: str = "09:00"
+    #: spread the daily poll over this many minutes, so it never hits the site on the dot
+    jitter_minutes: float = Field(default=15, ge=0, le=120)
+    #: while a dispute is in negotiation or a deadline is near, poll this often
+    frequent_minutes: float = Field(default=240, ge=1)
+    #: turn stored deadlines into reminders (no browser) this often
+    sweep_seconds: float = Field(default=300, ge=1)
+    outbox_seconds: float = Field(default=60, ge=1)
+    heartbeat_seconds: float = Field(default=60, ge=1)
+    #: at start, poll at once if the last good poll is older than this
+    catch_up_hours: float = Field(default=20, ge=0)
+    #: a missed run (the server slept) still runs once if it is late by less than this
+    misfire_grace_hours: float = Field(default=12, gt=0)
+    retry_base_minutes: float = Field(default=10, gt=0)
+    retry_max_minutes: float = Field(default=240, gt=0)
+    #: how long a CLI command or a poll waits for the other to free the browser session
+    browser_lock_seconds: float = Field(default=300, ge=0)
+    #: on SIGTERM, the running step gets this long before it is abandoned
+    stop_grace_seconds: float = Field(default=10, ge=0)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
+        return value
+
+    @field_validator("daily_at")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError("write the time as HH:MM, e.g. 09:00")
+        return value.strip()
+
+
+class AttachmentSettings(Section):
+    """Overrides of the site's attachment limits (unset: the values in flows/site.py)."""
+
+    image_types: list[str] | None = None
+    max_images: int | None = Field(default=None, ge=1)
+    image_max_bytes: int | None = Field(default=None, ge=1024)
+    video_types: list[str] | None = None
+    max_videos: int | None = Field(default=None, ge=0)
+    video_max_bytes: int | None = Field(default=None, ge=1024)
+
+
+class FilingSettings(Section):
+    """Guards of ``dispute-agent open``."""
+
+    #: buyers who open many disputes risk their account; --force passes it
+    max_per_30_days: int = Field(default=5, ge=1)
+    #: warn when less protection than this is left
+    warn_protection_days: int = Field(default=15, ge=0)
 
 
 class NotificationsSettings(Section):
@@ -366,6 +429,10 @@ class Settings(BaseSettings):
     account: AccountSettings = Field(default_factory=AccountSettings)
     secrets: SecretsSettings = Field(default_factory=SecretsSettings)
     notifications: NotificationsSettings = Field(default_factory=NotificationsSettings)
+    policy: Policy = Field(default_factory=Policy)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
+    filing: FilingSettings = Field(default_factory=FilingSettings)
 
     _config_file: Path | None = PrivateAttr(default=None)
 

@@ -129,7 +129,7 @@ def _migrate_to_1(connection: Connection) -> None:
 
 
 #: modules that declare tables on ``Base`` (imported before the schema is checked)
-TABLE_MODULES: tuple[str, ...] = ("agent.dispute_records",)
+TABLE_MODULES: tuple[str, ...] = ("agent.dispute_records", "agent.outbox")
 
 #: schema version -> the step that brings the previous version up to it
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_to_1}

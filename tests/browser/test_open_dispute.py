@@ -203,9 +203,7 @@ def test_little_protection_left_is_a_warning_not_a_refusal(user, server):
 
 
 def test_monthly_limit_refuses_and_force_passes(user, server, monkeypatch):
-    import agent.filing
-
-    monkeypatch.setattr(agent.filing, "MAX_DISPUTES_PER_MONTH", 1)
+    monkeypatch.setenv("DISPUTE_AGENT_FILING__MAX_PER_30_DAYS", "1")
     refused = open_cli(AWAITING_12_DAYS, "--not-received", "--reason", "not_arrived", "--yes")
     assert refused.exit_code == 2
     assert "--force" in refused.output
