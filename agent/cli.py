@@ -547,6 +547,105 @@ def run_command(
     raise typer.Exit(run(lambda: run_daemon(settings, log_level)))
 
 
+# --- operations ---------------------------------------------------------------------------
+
+
+@app.command()
+def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """What the agent is doing: daemon, last poll, failures, next runs, alerts, outbox, session.
+
+    Reads the database and the daemon's heartbeat; changes nothing. The --json fields
+    are listed in the README ("Run it on a home server").
+
+    \b
+    Examples:
+      dispute-agent status
+      dispute-agent status --json
+    """
+    from agent.ops import format_status, status_report
+
+    settings = settings_from(config)
+    store = open_store(settings)
+    try:
+        report = status_report(settings, store)
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(report, indent=2))
+        return
+    for line in format_status(report):
+        typer.echo(line)
+
+
+@app.command()
+def healthcheck(
+    max_poll_age_hours: Annotated[int, typer.Option(min=1, help="Unhealthy when the last successful "
+                                                    "poll is older than this.")] = 36,
+    max_heartbeat_age_minutes: Annotated[int, typer.Option(min=1, help="Unhealthy when the daemon's "
+                                                           "heartbeat is older than this.")] = 10,
+    config: ConfigOption = None,
+) -> None:
+    """Exit 0 if the daemon is alive and its polls succeed, else 1; prints one line.
+
+    For Docker's HEALTHCHECK and any monitor. Fast and light: it reads
+    <state>/heartbeat.json and the database (read-only), nothing else. A daemon that
+    has not polled successfully yet is healthy for --max-poll-age-hours after it started.
+
+    \b
+    Examples:
+      dispute-agent healthcheck
+      dispute-agent healthcheck --max-poll-age-hours 6 || echo "dispute-agent needs a look"
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from agent.ops import healthcheck as check_health
+    from agent.ops import resolve_state_dir
+
+    try:
+        state_dir = resolve_state_dir(config)
+    except (OSError, ValueError) as error:
+        typer.echo(f"unhealthy: {error}")
+        raise typer.Exit(1) from None
+    ok, line = check_health(state_dir, datetime.now(UTC), timedelta(hours=max_poll_age_hours),
+                            timedelta(minutes=max_heartbeat_age_minutes))
+    typer.echo(line)
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
+def doctor(
+    config: ConfigOption = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not start Chromium (skips that check).")] = False,
+) -> None:
+    """Check this machine is ready to run unattended, one line per check with its fix.
+
+    Config, state directory (private), database, browser (started headless), keyring
+    backend, credentials (never printed), saved session, each notification channel.
+    ✓ fine, ✗ failed, – skipped. Exit code 1 if any check failed. Visits no site and
+    sends nothing.
+
+    \b
+    Examples:
+      dispute-agent doctor
+      dispute-agent doctor --no-browser --config /etc/dispute-agent/agent.toml
+    """
+    from agent.ops import Check, format_check
+    from agent.ops import doctor as run_doctor
+    from agent.settings import EXAMPLE_FILE, load_settings
+
+    try:
+        settings = load_settings(config)
+    except ConfigError as error:  # reported as the first failed check, not as an error exit
+        typer.echo(format_check(Check("config", False, "; ".join(error.problems) or str(error),
+                                      f"fix each key where it is set (every key is described in {EXAMPLE_FILE})")))
+        raise typer.Exit(1) from None
+    checks = run_doctor(settings, launch_browser=not no_browser)
+    for check in checks:
+        typer.echo(format_check(check))
+    if any(check.ok is False for check in checks):
+        raise typer.Exit(1)
+
+
 def main(argv: list[str] | None = None) -> Any:
     return app(args=argv, prog_name="dispute-agent")
 

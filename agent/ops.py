@@ -1,0 +1,673 @@
+"""Operations: is the daemon healthy, what is it doing, is this machine set up right.
+
+Three questions an operator asks of an agent left running for months, one function
+each:
+
+- :func:`healthcheck`, for Docker's ``HEALTHCHECK`` and any monitor: healthy when the
+  daemon's heartbeat is fresh and the last successful poll is recent. It runs every
+  few minutes for months, so this module imports the standard library only at its
+  top: no settings model, no SQLAlchemy (the store's ``meta`` table is read with
+  ``sqlite3``, read-only), no Playwright, no Apprise.
+- :func:`status_report`, what a person wants at a glance (``dispute-agent status``).
+- :func:`doctor`, every precondition of an unattended run checked, one line each with
+  its remedy. It never visits the site and never sends a notification.
+
+The daemon's side of the contract (``agent/daemon.py``): ``<state>/heartbeat.json``
+written every minute and after each job, ``{"pid", "started_at", "at" (UTC, the
+machine's clock), "next_runs": {job: iso | null}, "version": 1}``, and the lock
+``<state>/daemon.lock``. The names below are the one place both sides read them from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:  # pragma: no cover
+    from agent.settings import Settings
+    from agent.store import Store
+
+__all__ = [
+    "DEFAULT_MAX_HEARTBEAT_AGE",
+    "DEFAULT_MAX_POLL_AGE",
+    "HEARTBEAT_FILE",
+    "LOCK_FILE",
+    "Check",
+    "Heartbeat",
+    "doctor",
+    "format_check",
+    "format_status",
+    "healthcheck",
+    "read_heartbeat",
+    "resolve_state_dir",
+    "status_report",
+]
+
+HEARTBEAT_FILE = "heartbeat.json"
+LOCK_FILE = "daemon.lock"
+#: ``StateSettings.db_path``'s name and ``agent.health.KEY``, repeated here so the
+#: healthcheck needs neither pydantic nor SQLAlchemy (a test pins them together)
+DB_FILE = "agent.db"
+HEALTH_KEY = "health"
+STATE_DIR_ENV = "DISPUTE_AGENT_STATE__DIR"
+
+DEFAULT_MAX_POLL_AGE = timedelta(hours=36)
+DEFAULT_MAX_HEARTBEAT_AGE = timedelta(minutes=10)
+#: "open alerts" in ``status``: the alerts recorded this recently
+RECENT_ALERTS = timedelta(days=7)
+
+
+# --- the heartbeat ------------------------------------------------------------------------
+
+
+class Heartbeat(NamedTuple):
+    pid: int | None
+    started_at: datetime | None
+    at: datetime
+    next_runs: dict[str, datetime | None]
+
+
+def read_heartbeat(state_dir: Path) -> Heartbeat | None:
+    """The daemon's last heartbeat, ``None`` if it never wrote one; ``ValueError`` if unreadable.
+
+    Read twice before giving up: a daemon that writes the file in place rather than
+    atomically may be caught half-way through.
+    """
+    path = state_dir / HEARTBEAT_FILE
+    for attempt in (1, 2):
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            at = _parse_time(raw["at"])
+            if at is None:
+                raise KeyError("at")
+            runs = raw.get("next_runs") or {}
+            return Heartbeat(
+                pid=int(raw["pid"]) if raw.get("pid") is not None else None,
+                started_at=_parse_time(raw.get("started_at")),
+                at=at,
+                next_runs={str(job): _parse_time(when) for job, when in runs.items()},
+            )
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise ValueError(f"cannot read {path} ({error.strerror}); check its permissions") from None
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            if attempt == 2:
+                raise ValueError(f"{path} is not a heartbeat ({type(error).__name__}: {error}); "
+                                 "restart the daemon, it rewrites the file every minute") from None
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    except OSError:
+        return False
+    return True
+
+
+# --- healthcheck ----------------------------------------------------------------------------
+
+
+def resolve_state_dir(config_file: Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    """The state directory, found as ``load_settings`` finds it, without loading the settings.
+
+    Why not ``load_settings``: pydantic alone costs more than the whole healthcheck, and
+    validating the channels imports Apprise. Same order: ``DISPUTE_AGENT_STATE__DIR``,
+    then ``[state] dir`` of the TOML file, then the user state directory. A test holds
+    the two in agreement. ``OSError``/``ValueError`` say what is wrong with the file.
+    """
+    env = os.environ if environ is None else environ
+    for name, value in env.items():
+        if name.upper() == STATE_DIR_ENV and value:
+            return Path(value).expanduser()
+    import platformdirs
+
+    from_settings = "dispute-agent"  # agent.settings.APP_NAME
+    path = Path(config_file).expanduser() if config_file is not None else None
+    if path is None:
+        default = Path(platformdirs.user_config_dir(from_settings)) / "agent.toml"
+        path = default if default.is_file() else None
+    if path is not None:
+        import tomllib
+
+        try:
+            with path.open("rb") as handle:
+                data = tomllib.load(handle)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"configuration file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"{path}: TOML syntax error ({error})") from None
+        configured = (data.get("state") or {}).get("dir")
+        if configured:
+            return Path(str(configured)).expanduser()
+    return Path(platformdirs.user_state_dir(from_settings))
+
+
+def _read_health(db_path: Path) -> dict[str, Any]:
+    """The health record from the store's ``meta`` table, read-only; ``{}`` when none yet."""
+    if not db_path.is_file():
+        return {}
+    connection = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        row = connection.execute("SELECT value FROM meta WHERE key = ?", (HEALTH_KEY,)).fetchone()
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):
+            return {}
+        raise
+    finally:
+        connection.close()
+    if row is None or not row[0]:
+        return {}
+    value = json.loads(row[0])
+    if not isinstance(value, dict):
+        raise ValueError("the health record is not a JSON object")
+    return value
+
+
+def healthcheck(state_dir: Path, now: datetime, max_poll_age: timedelta,
+                max_heartbeat_age: timedelta) -> tuple[bool, str]:
+    """``(healthy, one line)``: a fresh heartbeat AND a successful poll within ``max_poll_age``.
+
+    A daemon that has never polled successfully is given ``max_poll_age`` from its start
+    (the first poll may wait for its schedule). A daemon restarted after a long outage
+    gets no such grace: the data really is that old until its catch-up poll succeeds.
+    """
+    if not state_dir.is_dir():
+        return False, (f"unhealthy: state directory {state_dir} does not exist; start the daemon "
+                       f"('dispute-agent run') or point {STATE_DIR_ENV} at its directory")
+    try:
+        beat = read_heartbeat(state_dir)
+    except ValueError as error:
+        return False, f"unhealthy: {error}"
+    if beat is None:
+        return False, (f"unhealthy: no heartbeat in {state_dir}: the daemon is not running; "
+                       "start it with 'dispute-agent run'")
+    age = now - beat.at
+    if age > max_heartbeat_age:
+        return False, (f"unhealthy: last heartbeat {_span(age)} ago (limit {_span(max_heartbeat_age)}): "
+                       "the daemon is stopped or stuck; read its log and restart it")
+    if -age > max_heartbeat_age:
+        return False, (f"unhealthy: the heartbeat is dated {_span(-age)} in the future: "
+                       "the clock was changed; restart the daemon")
+    try:
+        health = _read_health(state_dir / DB_FILE)
+        last = _parse_time(health.get("last_success_at"))
+    except (sqlite3.Error, ValueError) as error:
+        return False, f"unhealthy: cannot read the poll health from {state_dir / DB_FILE} ({error})"
+    failures = int(health.get("consecutive_failures") or 0)
+    streak = (f"; {failures} failed in a row, the last: {health.get('last_failure_kind') or 'other'}"
+              if failures else "")
+    alive = f"heartbeat {_span(max(age, timedelta(0)))} ago (pid {beat.pid})"
+    if last is None:
+        since = now - beat.started_at if beat.started_at else None
+        if since is not None and since <= max_poll_age:
+            return True, (f"healthy: {alive}; no successful poll yet, the daemon started "
+                          f"{_span(since)} ago (grace {_span(max_poll_age)}){streak}")
+        started = f" since the daemon started {_span(since)} ago" if since is not None else ""
+        return False, (f"unhealthy: no successful poll{started}{streak}; "
+                       "see 'dispute-agent status' and 'dispute-agent doctor'")
+    poll_age = now - last
+    if poll_age > max_poll_age:
+        return False, (f"unhealthy: last successful poll {_span(poll_age)} ago (limit {_span(max_poll_age)})"
+                       f"{streak}; see 'dispute-agent status' and 'dispute-agent doctor'")
+    return True, f"healthy: {alive}, last successful poll {_span(max(poll_age, timedelta(0)))} ago{streak}"
+
+
+# --- status ---------------------------------------------------------------------------------
+
+
+def status_report(settings: Settings, store: Store, now: datetime | None = None) -> dict[str, Any]:
+    """Everything ``dispute-agent status`` shows, as JSON-ready values (times in ISO 8601).
+
+    Reads only; tables that a version of the agent may not have yet (``alerts``,
+    ``outbox``) give ``None`` rather than an error.
+    """
+    from agent import health as health_store
+    from agent.sync import LAST_SYNC_KEY
+
+    now = now or datetime.now(UTC)
+    state_dir = settings.state.dir
+    try:
+        beat, beat_error = read_heartbeat(state_dir), None
+    except ValueError as error:
+        beat, beat_error = None, str(error)
+    fresh = beat is not None and abs(now - beat.at) <= DEFAULT_MAX_HEARTBEAT_AGE
+    alive = beat is not None and _pid_alive(beat.pid)
+    health = health_store.load(store)
+    by_severity = _alerts_by_severity(store, now - RECENT_ALERTS)
+    session, db = settings.session_file, settings.state.db_path
+    return {
+        "now": now.isoformat(),
+        "state_dir": str(state_dir),
+        "daemon": {
+            "running": bool(fresh and alive),
+            "pid": beat.pid if beat else None,
+            "pid_alive": alive,
+            "started_at": _iso(beat.started_at) if beat else None,
+            "heartbeat_at": _iso(beat.at) if beat else None,
+            "heartbeat_age_seconds": round((now - beat.at).total_seconds(), 1) if beat else None,
+            "heartbeat_error": beat_error,
+        },
+        "next_runs": {job: _iso(when) for job, when in beat.next_runs.items()} if beat else {},
+        "last_successful_poll": health.last_success_at,
+        "last_attempt": health.last_attempt_at,
+        "last_sync": store.get_meta(LAST_SYNC_KEY),
+        "consecutive_failures": health.consecutive_failures,
+        "last_failure": ({"kind": health.last_failure_kind, "message": health.last_failure_message}
+                         if health.last_failure_kind else None),
+        "open_alerts": sum(by_severity.values()) if by_severity is not None else None,
+        "open_alerts_by_severity": by_severity,
+        "pending_outbox": _count(store, "outbox", "SELECT count(*) FROM outbox WHERE status = 'pending'"),
+        "session": {"path": str(session), "saved_at": _mtime(session),
+                    "age_seconds": round(now.timestamp() - session.stat().st_mtime, 1)
+                    if session.is_file() else None},
+        "database": {"path": str(db), "size_bytes": _db_size(db)},
+    }
+
+
+def _alerts_by_severity(store: Store, since: datetime) -> dict[str, int] | None:
+    from sqlalchemy import DateTime, bindparam, text
+
+    query = text("SELECT severity, count(*) FROM alerts WHERE created_at >= :since GROUP BY severity")
+    # typed as DateTime so the dialect writes it in its own storage format (naive UTC, as UtcDateTime)
+    query = query.bindparams(bindparam("since", type_=DateTime()))
+    with store.engine.connect() as connection:
+        if not store.engine.dialect.has_table(connection, "alerts"):
+            return None
+        rows = connection.execute(query, {"since": since.astimezone(UTC).replace(tzinfo=None)})
+        return {str(severity): int(count) for severity, count in rows}
+
+
+def _count(store: Store, table: str, sql: str) -> int | None:
+    from sqlalchemy import text
+
+    with store.engine.connect() as connection:
+        if not store.engine.dialect.has_table(connection, table):
+            return None
+        return int(connection.execute(text(sql)).scalar_one())
+
+
+def _db_size(path: Path) -> int | None:
+    """The database file plus its write-ahead log: what it really takes on disk."""
+    if not path.is_file():
+        return None
+    wal = path.with_name(path.name + "-wal")
+    return path.stat().st_size + (wal.stat().st_size if wal.is_file() else 0)
+
+
+def _mtime(path: Path) -> str | None:
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat() if path.is_file() else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def format_status(report: Mapping[str, Any]) -> list[str]:
+    """The report as aligned lines for a person; ``--json`` prints ``report`` itself."""
+    now = datetime.fromisoformat(report["now"])
+    daemon = report["daemon"]
+    if daemon["running"]:
+        started = _parse_time(daemon["started_at"])
+        up = f", up {_span(now - started)}" if started else ""
+        state = f"running (pid {daemon['pid']}, heartbeat {_span(_age(now, daemon['heartbeat_at']))} ago{up})"
+    elif daemon["heartbeat_error"]:
+        state = f"unknown: {daemon['heartbeat_error']}"
+    elif daemon["heartbeat_at"] is None:
+        state = f"not running (no heartbeat in {report['state_dir']})"
+    elif daemon["pid_alive"]:
+        state = f"stuck? pid {daemon['pid']} is alive but its last heartbeat is {_span(_age(now, daemon['heartbeat_at']))} old"
+    else:
+        state = (f"not running (last heartbeat {_span(_age(now, daemon['heartbeat_at']))} ago; "
+                 f"pid {daemon['pid']} is not running here)")
+    failure = report["last_failure"]
+    failures = (f"{report['consecutive_failures']} in a row; last: {failure['kind']}: {failure['message']}"
+                if report["consecutive_failures"] and failure else "none")
+    runs = "; ".join(f"{job.replace('_', ' ')} {_when(now, when)}" for job, when in report["next_runs"].items())
+    alerts = report["open_alerts_by_severity"]
+    session, database = report["session"], report["database"]
+    lines = [
+        ("daemon", state),
+        ("last poll", _when(now, report["last_successful_poll"], never="never succeeded")),
+        ("failures", failures),
+        ("next runs", runs or "unknown (no heartbeat)"),
+        ("open alerts", "unknown (no alerts table yet)" if alerts is None else
+         f"{report['open_alerts']} in the last 7 days" + (
+             f" ({', '.join(f'{n} {kind}' for kind, n in sorted(alerts.items()))})" if alerts else "")),
+        ("pending outbox", "unknown (no outbox table yet)" if report["pending_outbox"] is None
+         else str(report["pending_outbox"])),
+        ("session", f"saved {_when(now, session['saved_at'])} ({session['path']})" if session["saved_at"]
+         else f"none saved ({session['path']})"),
+        ("database", f"{database['path']} ({_bytes(database['size_bytes'])})" if database["size_bytes"] is not None
+         else f"{database['path']} (not created yet)"),
+    ]
+    return [f"{name:<15} {value}" for name, value in lines]
+
+
+def _age(now: datetime, iso: str | None) -> timedelta:
+    moment = _parse_time(iso)
+    return now - moment if moment else timedelta(0)
+
+
+def _when(now: datetime, iso: str | None, never: str = "—") -> str:
+    moment = _parse_time(iso)
+    if moment is None:
+        return never
+    delta = moment - now
+    relative = f"in {_span(delta)}" if delta > timedelta(0) else f"{_span(-delta)} ago"
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({relative})"
+
+
+def _span(delta: timedelta) -> str:
+    seconds = int(abs(delta.total_seconds()))
+    if seconds < 90:
+        return f"{seconds} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    hours, minutes = divmod(seconds // 60, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def _bytes(size: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    raise AssertionError("unreachable")
+
+
+# --- doctor ---------------------------------------------------------------------------------
+
+
+class Check(NamedTuple):
+    """One precondition: ``ok`` is ``None`` when it was skipped; ``fix`` says what to do."""
+
+    name: str
+    ok: bool | None
+    detail: str
+    fix: str = ""
+
+
+_MARKS = {True: "✓", False: "✗", None: "–"}
+
+
+def format_check(check: Check) -> str:
+    line = f"{_MARKS[check.ok]} {check.name}: {check.detail}"
+    return f"{line} → fix: {check.fix}" if check.ok is False and check.fix else line
+
+
+def doctor(settings: Settings, *, launch_browser: bool = True, now: datetime | None = None) -> list[Check]:
+    """Every precondition of an unattended run, in the order a person would fix them.
+
+    A check that crashes becomes a failed line naming the exception, so one broken part
+    never hides the others. Nothing here prints a credential or a channel's secret.
+    """
+    now = now or datetime.now(UTC)
+    checks: list[Check] = []
+    steps: list[tuple[str, Callable[[], Check | list[Check]]]] = [
+        ("config", lambda: _check_config(settings)),
+        ("state directory", lambda: _check_state_dir(settings)),
+        ("database", lambda: _check_database(settings)),
+        ("browser", lambda: _check_browser(settings, launch_browser)),
+        ("keyring", lambda: _check_keyring(settings)),
+        ("credentials", lambda: _check_credentials(settings)),
+        ("session", lambda: _check_session(settings, now, _credentials_found(checks))),
+        ("notifications", lambda: _check_channels(settings)),
+    ]
+    for name, step in steps:
+        try:
+            found = step()
+        except Exception as error:  # a diagnostic tool reports, it does not crash
+            found = Check(name, False, f"the check itself failed ({type(error).__name__}: {_first_line(error)})",
+                          "report this with the output of 'dispute-agent doctor'")
+        checks.extend(found if isinstance(found, list) else [found])
+    return checks
+
+
+def _credentials_found(checks: list[Check]) -> bool:
+    return any(check.name == "credentials" and check.ok for check in checks)
+
+
+def _check_config(settings: Settings) -> Check:
+    from agent.settings import default_config_file
+
+    path = settings.config_file
+    if path is None:
+        return Check("config", True, f"no file; defaults and DISPUTE_AGENT_* variables "
+                                     f"(a file would be read from {default_config_file()})")
+    channels = getattr(getattr(settings, "notifications", None), "channels", None)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if channels and mode & 0o004:
+        return Check("config", False, f"{path} holds the channels' URLs (passwords, tokens) and every user "
+                                      f"of this machine can read it (mode {mode:04o})", f"chmod 600 {path}")
+    return Check("config", True, f"loaded from {path}")
+
+
+def _check_state_dir(settings: Settings) -> Check:
+    directory = settings.state.dir
+    name = "state directory"
+    if not directory.exists():
+        return Check(name, False, f"{directory} does not exist", f"mkdir -p -m 700 {directory}")
+    if not directory.is_dir():
+        return Check(name, False, f"{directory} is not a directory", "move it away or set state.dir")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return Check(name, False, f"{directory} is not writable by this user",
+                     f"run as the agent's user, or give it to this one: chown -R $(id -un) {directory}")
+    mode = stat.S_IMODE(directory.stat().st_mode)
+    if mode & 0o077:
+        return Check(name, False, f"{directory} is open to other users (mode {mode:04o}); it holds the "
+                                  "browser session and your orders", f"chmod 700 {directory}")
+    return Check(name, True, f"{directory} (mode {mode:04o}, writable)")
+
+
+def _check_database(settings: Settings) -> Check:
+    from agent.errors import DisputeAgentError
+    from agent.store import Store
+
+    path = settings.state.db_path
+    if not path.exists():
+        return Check("database", True, f"{path} not created yet (the first 'sync', 'poll' or 'run' creates it)")
+    try:
+        store = Store(path)
+    except DisputeAgentError as error:
+        what, remedy = _split_remedy(str(error))
+        return Check("database", False, what, remedy)
+    except Exception as error:  # SQLAlchemy's errors: a damaged file, a lock, permissions
+        return Check("database", False, f"{path} cannot be opened ({_first_line(error)})",
+                     "check its owner and permissions; restore a backup if the file is damaged")
+    try:
+        with store.engine.connect() as connection:
+            verdict = connection.exec_driver_sql("PRAGMA quick_check").scalar()
+        version = store.schema_version()
+    finally:
+        store.close()
+    if verdict != "ok":
+        return Check("database", False, f"{path} is damaged ({verdict})",
+                     "stop the daemon and restore a backup (or move the file away to start afresh)")
+    return Check("database", True, f"{path} ({_bytes(_db_size(path) or 0)}, schema {version})")
+
+
+def _check_browser(settings: Settings, launch: bool) -> Check:
+    if not launch:
+        return Check("browser", None, "not launched (--no-browser)")
+    from agent.errors import DisputeAgentError
+    from flows.browser_path import BROWSER_ENV, resolve_chromium
+
+    config = settings.browser
+    if config.cdp_url:
+        parts = urlsplit(config.cdp_url)  # no user info, no query: remote browsers put tokens there
+        what = f"remote browser at {parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}"
+    else:
+        try:
+            executable = resolve_chromium(config.executable)
+        except DisputeAgentError as error:
+            return Check("browser", False, _split_remedy(str(error))[0],
+                         "set browser.executable (DISPUTE_AGENT_BROWSER__EXECUTABLE) to a Chromium, "
+                         f"unset {BROWSER_ENV}, or run 'dispute-agent install-browser'")
+        what = executable or "Playwright's own Chromium"
+    from flows.browser import BrowserSession
+
+    headless = settings.model_copy(update={"browser": config.model_copy(update={"headless": True})})
+    session = BrowserSession(headless)
+    try:
+        session.start()
+        version = session.browser.version
+    except DisputeAgentError as error:
+        what_failed, remedy = _split_remedy(str(error))
+        return Check("browser", False, what_failed, remedy or "install chromium or set browser.executable")
+    finally:
+        session.close()
+    return Check("browser", True, f"Chromium {version} starts headless ({what})")
+
+
+def _check_keyring(settings: Settings) -> Check:
+    dotted = settings.secrets.keyring_backend
+    if not dotted:
+        return Check("keyring", None, "not used (secrets.keyring_backend is empty)")
+    from agent.errors import SecretError
+    from agent.secrets import RECOMMENDED_PRIORITY, load_keyring_backend
+
+    try:
+        backend = load_keyring_backend(settings)
+    except SecretError as error:
+        what, remedy = _split_remedy(str(error))
+        return Check("keyring", False, what, remedy)
+    priority = float(type(backend).priority)
+    if "plaintext" in type(backend).__name__.lower() or priority < RECOMMENDED_PRIORITY:
+        return Check("keyring", True, f"{dotted}: stores passwords unencrypted, accepted because "
+                                      "secrets.allow_plaintext_keyring = true")
+    return Check("keyring", True, f"{dotted} (priority {priority:g})")
+
+
+def _check_credentials(settings: Settings) -> Check:
+    from agent.errors import SecretError
+    from agent.secrets import get_credentials
+
+    try:
+        found = get_credentials(settings)
+    except SecretError as error:
+        what, remedy = _split_remedy(str(error))
+        return Check("credentials", False, what, remedy)
+    where = {"credentials_dir": "the credentials directory", "environment": "the environment",
+             "keyring": "the keyring"}.get(found.source, found.source)
+    return Check("credentials", True, f"login and password found in {where}")
+
+
+_LOG_IN = "log in: 'dispute-agent login --headed', or 'dispute-agent session import FILE'"
+
+
+def _check_session(settings: Settings, now: datetime, have_credentials: bool) -> Check:
+    """Whether the saved cookies for the site are still unexpired, read from the file alone.
+
+    The site is not asked (a doctor must not log in or poll), so "valid" means valid on
+    file: the site may still end a session sooner.
+    """
+    path = settings.session_file
+    if not path.exists():
+        if have_credentials:
+            return Check("session", True, f"none saved yet; the first poll logs in with the credentials ({path})")
+        return Check("session", False, f"no saved session at {path} and no credentials", _LOG_IN)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        return Check("session", False, f"{path} holds live cookies and other users can read it "
+                                       f"(mode {mode:04o})", f"chmod 600 {path}")
+    try:
+        cookies = json.loads(path.read_text(encoding="utf-8"))["cookies"]
+        host = urlsplit(settings.site.base_url).hostname or ""
+        ours = [c for c in cookies if _cookie_matches(str(c.get("domain", "")), host)]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        return Check("session", False, f"{path} is not a saved browser session ({type(error).__name__})", _LOG_IN)
+    if not ours:
+        return Check("session", False, f"{path} has no cookie for {host} (saved for another site?)", _LOG_IN)
+    expiries = [float(c.get("expires", -1)) for c in ours]
+    live = [e for e in expiries if e <= 0 or e > now.timestamp()]
+    saved = _span(now - datetime.fromtimestamp(path.stat().st_mtime, UTC))
+    if not live:
+        last = datetime.fromtimestamp(max(expiries), UTC)
+        return Check("session", False, f"saved {saved} ago; every cookie for {host} expired, "
+                                       f"the last on {last:%Y-%m-%d %H:%M} UTC", _LOG_IN)
+    until = [e for e in live if e > 0]
+    end = f", the last expires {datetime.fromtimestamp(max(until), UTC):%Y-%m-%d}" if until else ""
+    return Check("session", True, f"saved {saved} ago; {len(live)} of {len(ours)} cookies for {host} "
+                                  f"unexpired{end} (the site may end it sooner)")
+
+
+def _cookie_matches(domain: str, host: str) -> bool:
+    domain = domain.lstrip(".").lower()
+    return bool(domain) and (host == domain or host.endswith("." + domain))
+
+
+def _check_channels(settings: Settings) -> list[Check]:
+    """Each channel's URL loads in Apprise; only its privacy form is shown.
+
+    ``agent.notify.check_channel_url`` is Apprise's own parser behind the agent's log
+    mask: Apprise traces every URL it parses, secrets included.
+    """
+    notifications = getattr(settings, "notifications", None)
+    if notifications is None or not hasattr(notifications, "channels"):
+        return [Check("notifications", None, "this version has no notification settings")]
+    if not notifications.channels:
+        return [Check("notifications", False, "no channel configured: alerts reach no one",
+                      "add a [[notifications.channels]] table (see config/agent.example.toml), "
+                      "then run 'dispute-agent notify-test'")]
+    from agent.notify import check_channel_url
+
+    checks = []
+    for channel in notifications.channels:
+        url = channel.url.get_secret_value() if hasattr(channel.url, "get_secret_value") else str(channel.url)
+        try:
+            shown = check_channel_url(url).split("?", 1)[0]
+        except ValueError as error:  # its message names no secret part of the URL
+            checks.append(Check(f"channel {channel.name}", False, str(error),
+                                "fix its url in [[notifications.channels]]"))
+            continue
+        checks.append(Check(f"channel {channel.name}", True,
+                            f"{shown} (nothing sent; 'dispute-agent notify-test {channel.name}' sends a test)"))
+    return checks
+
+
+def _split_remedy(message: str) -> tuple[str, str]:
+    """``"what happened; what to do"`` → the two halves (the agent's errors end with the remedy).
+
+    Split at the first ``"; "`` outside parentheses: a quoted library error may hold one.
+    """
+    depth = 0
+    for index, char in enumerate(message):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and message.startswith("; ", index):
+            return message[:index], message[index + 2:]
+    return message, ""
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:300] if text else type(error).__name__
