@@ -1,54 +1,114 @@
-"""The demo: the real agent against the built-in sandbox, narrated.
+"""The demo: the real agent against the built-in sandbox, on virtual time, narrated.
 
-It starts the sandbox marketplace (demo world) on a free port of 127.0.0.1, points
-the agent at it with a throw-away state folder, logs in through a headless browser,
-reads every order and its protection timer, and prints what a user would see. It
-stops everything it started, whatever happens.
+It starts the sandbox marketplace (demo world) and a local inbox on 127.0.0.1, points
+the agent at them with a throw-away state folder, and walks through what the agent is
+for: log in, read every order and its timer, open a dispute with a photo, let days
+pass until the seller offers 0.00, poll — the alert arrives in the inbox and the
+policy escalates the case before its deadline — and sums up what was done and where
+the evidence lies. Everything it started is stopped, whatever happens.
 """
 
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import SecretStr
 
 from agent.secrets import Credentials
 
+#: Vega Store's keyboard in the demo world: 12 days of protection left, and a seller
+#: whose script offers 0.00 two days into a dispute, to be answered within two days
+DEMO_ORDER = "8215000000000004"
+
+
+def _photo(folder: Path) -> Path:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 480), (236, 236, 236))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((120, 140, 520, 340), outline=(90, 90, 90), width=6)
+    draw.text((150, 220), "tracking: no movement since Oct 5", fill=(30, 30, 30))
+    path = folder / "tracking-screenshot.png"
+    image.save(path)
+    return path
+
 
 def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print) -> int:
+    from agent.demo_inbox import DemoInbox
+    from agent.dispute_records import DisputeRecords
+    from agent.filing import OpenRequest, open_dispute
+    from agent.policy import Policy
+    from agent.poll import poll
     from agent.settings import load_settings
     from agent.store import Store
     from agent.sync import site_clock, sync_orders
-    from agent.views import SyncProgress, print_orders
+    from agent.views import SyncProgress, print_orders, print_plan
     from sandbox.scenario import load_scenario
     from sandbox.server import SandboxServer
 
+    began = time.monotonic()
     scenario = load_scenario()
     with tempfile.TemporaryDirectory(prefix="dispute-agent-demo-") as scratch:
-        state_dir = Path(keep_state) if keep_state else Path(scratch)
-        say("1. Starting the sandbox marketplace (the demo world: 26 orders, several currencies)…")
-        with SandboxServer(scenario) as server:
-            say(f"   {server.url}  (log in by hand with {scenario.account.login} / {scenario.account.password})")
+        state_dir = Path(keep_state) if keep_state else Path(scratch) / "state"
+        say("1. Starting the sandbox marketplace (26 orders in USD, EUR, BRL, PLN, CNY; scripted sellers;")
+        say("   a virtual clock) and a local inbox for the notifications…")
+        with SandboxServer(scenario) as server, DemoInbox() as inbox:
+            say(f"   shop: {server.url}   (log in by hand: {scenario.account.login} / {scenario.account.password})")
             settings = load_settings(
                 None,
                 site={"base_url": server.url},
                 state={"dir": str(state_dir)},
                 politeness={"min_delay_ms": 50, "max_delay_ms": 150, "detail_concurrency": 3},
+                notifications={"channels": [{"name": "demo-inbox", "url": inbox.url}]},
             )
             account = Credentials(login=scenario.account.login,
                                   password=SecretStr(scenario.account.password), source="demo")
             store = Store(settings.state.db_path)
-            say("2. Logging in with a headless browser, then reading every order the way the page")
-            say("   gets it (its own API answers), and each order's detail page for its timer…")
-            with SyncProgress() as progress:
-                report = sync_orders(settings, store, progress, credentials=lambda: account)
-            say(f"   {report.orders} orders read, {report.details} detail pages; site time "
-                f"{report.site_time:%Y-%m-%d %H:%M} UTC (the sandbox's virtual clock).")
-            say("3. Orders by protection end — what 'dispute-agent orders' shows:")
-            print_orders(store.orders(), site_clock(store)(), show_all=False, as_json=False)
-            store.close()
-        say(f"Done. The sandbox is stopped; the agent's database was {settings.state.db_path}"
-            + ("" if keep_state else " (a temporary folder, now removed)."))
+            try:
+                say("\n2. Logging in with a headless browser and reading every order the way the page gets it,")
+                say("   then each order's detail page for the exact end of its purchase protection…")
+                with SyncProgress() as progress:
+                    report = sync_orders(settings, store, progress, credentials=lambda: account)
+                say(f"   {report.orders} orders read; site time {report.site_time:%a %d %b %Y %H:%M} UTC.")
+                print_orders(store.orders(), site_clock(store)(), show_all=False, as_json=False)
+
+                say(f"\n3. The keyboard of order {DEMO_ORDER} never arrived. Opening a dispute with a photo:")
+                request = OpenRequest(order_id=DEMO_ORDER, received=False, reason="not_arrived",
+                                      attach=(_photo(Path(scratch)),))
+
+                def show(plan) -> bool:
+                    print_plan(plan, dry_run=False)
+                    say("   (the demo answers 'yes' for you)")
+                    return True
+
+                (opened,) = open_dispute(settings, store, request, show, say=lambda line: say("   " + line),
+                                         credentials=lambda: account)
+                say(f"   dispute {opened.reverse_line_id} opened; screenshots of the form and the confirmation kept.")
+
+                say("\n4. Three days pass on the sandbox's clock. On day 2 the seller proposed a refund of 0.00")
+                say("   and gave two days to answer: left alone, the case would close with nothing.")
+                server.advance(timedelta(days=3, hours=1))
+
+                say("\n5. The agent polls, with the policy on_zero_offer = \"escalate\"…")
+                result = poll(settings, store, Policy(on_zero_offer="escalate"), say=lambda line: say("   " + line),
+                              credentials=lambda: account)
+                for alert in result.new_alerts:
+                    say(f"   [{alert.severity.value}] {alert.title}")
+                for message in inbox.messages:
+                    say("   inbox ← " + str(message.get("title", "")))
+                case = next(d for d in server.state()["disputes"] if d["reverse_line_id"] == opened.reverse_line_id)
+                say(f"   on the site the case is now: {case['status']} (the 0.00 offer was not accepted)")
+
+                say("\n6. What the agent did (dispute-agent log):")
+                for entry in DisputeRecords(store).audit_entries():
+                    say(f"   {entry.action:14} {entry.outcome:8} {entry.dispute_id or '':18} {entry.evidence or ''}")
+            finally:
+                store.close()
+        say(f"\nDone in {time.monotonic() - began:.0f} s. The sandbox and the inbox are stopped"
+            + (f"; the agent's state is in {state_dir}." if keep_state else
+               "; the demo's state was a temporary folder, now removed (keep it with --keep-state DIR)."))
     return 0

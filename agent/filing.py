@@ -176,7 +176,8 @@ def eligibility(order: Order, line: OrderLine, disputes: list[DisputeSummary], n
 def open_dispute(settings: Settings, store: Store, request: OpenRequest,
                  confirm: Callable[[Plan], bool], say: Callable[[str], None] = print,
                  user_templates: Path | None = None,
-                 after_submit: Callable[[], None] | None = None) -> list[Outcome]:
+                 after_submit: Callable[[], None] | None = None,
+                 credentials=None) -> list[Outcome]:
     from flows.browser import BrowserSession
     from flows.disputes import read_dispute_list
     from flows.orders import read_order_details
@@ -186,7 +187,7 @@ def open_dispute(settings: Settings, store: Store, request: OpenRequest,
     limits = AttachmentLimits.from_settings(settings.attachments)
     work_dir = settings.state.dir / "attachments" / request.order_id
     attachments = prepare_attachments(list(request.attach), limits, work_dir)
-    credentials = credentials_provider(settings)
+    credentials = credentials or credentials_provider(settings)
     base = settings.site.base_url
     timeout = settings.browser.timeout_ms
     outcomes: list[Outcome] = []

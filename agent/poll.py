@@ -46,11 +46,12 @@ class PollReport:
     pending: int = 0
 
 
-def read_site(settings: Settings, store: Store, session, say: Callable[[str], None]) -> tuple[int, int]:
+def read_site(settings: Settings, store: Store, session, say: Callable[[str], None],
+              credentials=None) -> tuple[int, int]:
     """Orders, then disputes; every case still open is read from its own page."""
     from flows.disputes import read_dispute, read_dispute_list
 
-    credentials = credentials_provider(settings)
+    credentials = credentials or credentials_provider(settings)
     report = sync_orders(settings, store, session=session, credentials=credentials)
     records = DisputeRecords(store)
     listed = read_dispute_list(session, settings.site.base_url, credentials, settings.site.zone,
@@ -83,14 +84,14 @@ def watch_state(store: Store) -> WatchState:
 
 
 def poll(settings: Settings, store: Store, policy: Policy, *, say: Callable[[str], None] = print,
-         deliver: bool = True, now: Callable[[], datetime] | None = None) -> PollReport:
+         deliver: bool = True, now: Callable[[], datetime] | None = None, credentials=None) -> PollReport:
     from flows.browser import BrowserSession
 
     report = PollReport(read_ok=False)
     session = None
     try:
         session = BrowserSession(settings).start()
-        report.orders, report.disputes = read_site(settings, store, session, say)
+        report.orders, report.disputes = read_site(settings, store, session, say, credentials)
         report.read_ok = True
     except DisputeAgentError as error:
         report.error = str(error)
@@ -102,7 +103,11 @@ def poll(settings: Settings, store: Store, policy: Policy, *, say: Callable[[str
     try:
         alerts = judge(watch_state(store), clock(), policy)
         if session is not None and report.read_ok:
-            alerts += act_on_zero_offers(settings, store, session, alerts, policy, clock, report, say)
+            taken = act_on_zero_offers(settings, store, session, alerts, policy, clock, report, say)
+            acted = {alert.dispute_id for alert in taken}
+            # "you can now escalate" is stale news for a case the agent just escalated
+            alerts = [a for a in alerts if not (a.dispute_id in acted and a.kind is AlertKind.ESCALATION_POSSIBLE)]
+            alerts += taken
     finally:
         if session is not None:
             session.close()

@@ -19,8 +19,19 @@ from agent.money import Money
 from agent.store import StoredOrder
 from agent.sync import Progress as SyncProgressBase
 
-console = Console()
-err_console = Console(stderr=True)
+def _console(stderr: bool = False) -> Console:
+    """Rich's console; piped output (no terminal, no COLUMNS) gets 120 columns, not 80,
+    so tables of 16-digit order ids stay readable in logs and files."""
+    import os
+
+    made = Console(stderr=stderr)
+    if not made.is_terminal and "COLUMNS" not in os.environ:
+        made = Console(stderr=stderr, width=120)
+    return made
+
+
+console = _console()
+err_console = _console(stderr=True)
 
 #: (days left at most, colour), most urgent first
 URGENCY = ((3, "bold red"), (7, "dark_orange"), (15, "yellow"))
