@@ -26,6 +26,8 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
+    # an unexpected error prints a plain traceback: never the local variables (secrets)
+    pretty_exceptions_show_locals=False,
 )
 session_app = typer.Typer(help="Move a logged-in browser session between machines.", no_args_is_help=True)
 app.add_typer(session_app, name="session")
@@ -68,6 +70,17 @@ def settings_from(config: Path | None):
     from agent.settings import load_settings
 
     return run(lambda: load_settings(config))
+
+
+def with_browser(settings, action: Callable[[], T]) -> T:
+    """Run a browser-driving use case while holding the session lock the daemon also takes."""
+    from agent.lock import browser_lock
+
+    def locked() -> T:
+        with browser_lock(settings.state.dir, timeout=settings.schedule.browser_lock_seconds):
+            return action()
+
+    return run(locked)
 
 
 def open_store(settings):
@@ -166,7 +179,7 @@ def login(
     from agent.session import login as login_use_case
 
     settings = settings_from(config)
-    path = run(lambda: login_use_case(settings, headed=headed, timeout_s=timeout * 60))
+    path = with_browser(settings, lambda: login_use_case(settings, headed=headed, timeout_s=timeout * 60))
     typer.echo(f"logged in; session saved to {path}")
 
 
@@ -215,7 +228,7 @@ def sync(config: ConfigOption = None) -> None:
     settings = settings_from(config)
     store = open_store(settings)
     with SyncProgress() as progress:
-        report = run(lambda: sync_orders(settings, store, progress))
+        report = with_browser(settings, lambda: sync_orders(settings, store, progress))
     typer.echo(f"{report.orders} orders read ({report.details} detail pages, from the {report.source}); "
                f"stored in {settings.state.db_path}")
 
@@ -333,7 +346,7 @@ def open_command(
             raise UserInputError("confirmation needed and no terminal to ask on: pass --yes")
         return typer.confirm("Submit this dispute?", default=False)
 
-    outcomes = run(lambda: open_dispute(settings, store, request, confirm, say=typer.echo))
+    outcomes = with_browser(settings, lambda: open_dispute(settings, store, request, confirm, say=typer.echo))
     for outcome in outcomes:
         if outcome.dry_run:
             typer.echo(f"dry run: the form was filled and not submitted; screenshot in {outcome.evidence[0]}")
@@ -414,7 +427,8 @@ def poll(config: ConfigOption = None,
 
     settings = settings_from(config)
     store = open_store(settings)
-    report = run(lambda: poll_use_case(settings, store, settings.policy, say=typer.echo, deliver=not no_deliver))
+    report = with_browser(settings, lambda: poll_use_case(settings, store, settings.policy, say=typer.echo,
+                                                         deliver=not no_deliver))
     for alert in report.new_alerts:
         typer.echo(f"[{alert.severity.value}] {alert.title}")
     typer.echo(f"{len(report.new_alerts)} new alert(s); {report.delivered} message(s) delivered, "
@@ -443,7 +457,8 @@ def _act(config: Path | None, dispute_id: str, action: str, **kwargs: Any) -> No
 
     settings = settings_from(config)
     store = open_store(settings)
-    detail = run(lambda: act(settings, store, dispute_id.strip(), action, say=typer.echo, **kwargs))
+    detail = with_browser(settings, lambda: act(settings, store, dispute_id.strip(), action, say=typer.echo,
+                                                **kwargs))
     if detail is not None:
         typer.echo(f"done: dispute {detail.reverse_line_id} is now '{detail.stage_text or detail.stage.value}'")
 
@@ -579,9 +594,9 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 @app.command()
 def healthcheck(
-    max_poll_age_hours: Annotated[int, typer.Option(min=1, help="Unhealthy when the last successful "
+    max_poll_age_hours: Annotated[float, typer.Option(min=0.001, help="Unhealthy when the last successful "
                                                     "poll is older than this.")] = 36,
-    max_heartbeat_age_minutes: Annotated[int, typer.Option(min=1, help="Unhealthy when the daemon's "
+    max_heartbeat_age_minutes: Annotated[float, typer.Option(min=0.1, help="Unhealthy when the daemon's "
                                                            "heartbeat is older than this.")] = 10,
     config: ConfigOption = None,
 ) -> None:

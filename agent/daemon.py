@@ -150,7 +150,8 @@ class Daemon:
         runs: dict[str, str | None] = {}
         for job_id in ("daily_poll", "frequent_poll", "sweep", "outbox", "retry_poll"):
             job = self.scheduler.get_job(job_id) if self.scheduler else None
-            runs[job_id] = job.next_run_time.astimezone(UTC).isoformat() if job and job.next_run_time else None
+            when = getattr(job, "next_run_time", None)  # a job not yet started has none
+            runs[job_id] = when.astimezone(UTC).isoformat() if when else None
         return runs
 
     def _catch_up_needed(self) -> bool:

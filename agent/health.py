@@ -41,7 +41,10 @@ class Health:
     last_failure_kind: str | None = None
     last_failure_message: str | None = None
     last_screenshot: str | None = None
+    #: on the site's clock (the rules key incidents on it)
     last_success_at: str | None = None
+    #: on this machine's clock (the healthcheck compares it with the machine's now)
+    last_success_local_at: str | None = None
     last_attempt_at: str | None = None
     #: an automation-broken or login-needed alert was raised and not yet cleared
     previously_broken: bool = False
@@ -66,10 +69,14 @@ def save(store: Store, health: Health) -> None:
     store.set_meta(KEY, json.dumps(asdict(health)))
 
 
-def record_success(store: Store, now: datetime) -> Health:
+def record_success(store: Store, now: datetime, local_now: datetime | None = None) -> Health:
+    """``now`` on the site's clock; ``local_now`` on this machine's (default: its clock)."""
+    from datetime import UTC
+
     health = load(store)
     health.consecutive_failures = 0
     health.last_success_at = now.isoformat()
+    health.last_success_local_at = (local_now or datetime.now(UTC)).isoformat()
     health.last_attempt_at = now.isoformat()
     save(store, health)
     return health

@@ -14,8 +14,8 @@ each:
 
 The daemon's side of the contract (``agent/daemon.py``): ``<state>/heartbeat.json``
 written every minute and after each job, ``{"pid", "started_at", "at" (UTC, the
-machine's clock), "next_runs": {job: iso | null}, "version": 1}``, and the lock
-``<state>/daemon.lock``. The names below are the one place both sides read them from.
+machine's clock), "next_runs": {job: iso | null}, "version": 1}``. The last good poll
+is ``agent.health``'s record in the store's ``meta`` table.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ __all__ = [
     "DEFAULT_MAX_HEARTBEAT_AGE",
     "DEFAULT_MAX_POLL_AGE",
     "HEARTBEAT_FILE",
-    "LOCK_FILE",
     "Check",
     "Heartbeat",
     "doctor",
@@ -51,10 +50,9 @@ __all__ = [
     "status_report",
 ]
 
+#: ``agent.daemon.HEARTBEAT``, ``StateSettings.db_path``'s name and ``agent.health.KEY``,
+#: repeated here so the healthcheck needs neither pydantic nor SQLAlchemy (a test pins them)
 HEARTBEAT_FILE = "heartbeat.json"
-LOCK_FILE = "daemon.lock"
-#: ``StateSettings.db_path``'s name and ``agent.health.KEY``, repeated here so the
-#: healthcheck needs neither pydantic nor SQLAlchemy (a test pins them together)
 DB_FILE = "agent.db"
 HEALTH_KEY = "health"
 STATE_DIR_ENV = "DISPUTE_AGENT_STATE__DIR"
@@ -214,7 +212,8 @@ def healthcheck(state_dir: Path, now: datetime, max_poll_age: timedelta,
                        "the clock was changed; restart the daemon")
     try:
         health = _read_health(state_dir / DB_FILE)
-        last = _parse_time(health.get("last_success_at"))
+        # the machine's clock of the last success (the site's may be skewed or virtual)
+        last = _parse_time(health.get("last_success_local_at") or health.get("last_success_at"))
     except (sqlite3.Error, ValueError) as error:
         return False, f"unhealthy: cannot read the poll health from {state_dir / DB_FILE} ({error})"
     failures = int(health.get("consecutive_failures") or 0)
@@ -339,7 +338,8 @@ def format_status(report: Mapping[str, Any]) -> list[str]:
     elif daemon["heartbeat_at"] is None:
         state = f"not running (no heartbeat in {report['state_dir']})"
     elif daemon["pid_alive"]:
-        state = f"stuck? pid {daemon['pid']} is alive but its last heartbeat is {_span(_age(now, daemon['heartbeat_at']))} old"
+        state = (f"stuck? pid {daemon['pid']} is alive but its last heartbeat is "
+                 f"{_span(_age(now, daemon['heartbeat_at']))} old")
     else:
         state = (f"not running (last heartbeat {_span(_age(now, daemon['heartbeat_at']))} ago; "
                  f"pid {daemon['pid']} is not running here)")

@@ -154,7 +154,7 @@ class Store:
     def __init__(self, path_or_url: str | Path, now: Callable[[], datetime] | None = None) -> None:
         url = database_url(path_or_url)
         if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.engine: Engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)

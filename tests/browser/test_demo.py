@@ -17,6 +17,11 @@ def test_demo_runs_to_the_end(tmp_path):
     done = subprocess.run([sys.executable, "-m", "agent.cli", "demo"], capture_output=True, text=True,
                           timeout=300, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
-    assert "26 orders read" in done.stdout
-    assert "Orders by protection end" in done.stdout
-    assert "The sandbox is stopped" in done.stdout
+    out = done.stdout
+    assert "26 orders read" in out
+    assert "Orders by protection end" in out
+    assert "dispute 64" in out and "opened" in out
+    assert "inbox ← [dispute-agent] CRITICAL: Seller offers 0.00 EUR" in out
+    assert "the case is now: ESCALATED" in out
+    assert "auto_escalate" in out
+    assert "The sandbox and the inbox are stopped" in out

@@ -67,7 +67,7 @@ def beat(state_dir: Path, at: datetime, started: datetime | None = None, pid: in
 
 def polled(state_dir: Path, at: datetime, failures: int = 0) -> None:
     store = Store(state_dir / DB_FILE)
-    health.record_success(store, at)
+    health.record_success(store, at, local_now=at)
     for _ in range(failures):
         health.record_failure(store, at + timedelta(minutes=1), LoginRequired("session expired; log in"))
     store.close()
@@ -148,8 +148,11 @@ def test_the_healthcheck_reads_the_database_read_only(state):
 
 
 def test_the_names_it_repeats_match_the_agents_own():
+    from agent.daemon import HEARTBEAT
+
     assert DB_FILE == Settings().state.db_path.name
     assert HEALTH_KEY == health.KEY
+    assert HEARTBEAT_FILE == HEARTBEAT
 
 
 def test_healthcheck_command_exit_codes(state):
@@ -246,7 +249,7 @@ def test_status_with_alerts_outbox_heartbeat_and_a_failure(state):
     now = datetime.now(UTC)
     beat(state, now - timedelta(seconds=20))
     store = Store(settings.state.db_path)
-    health.record_success(store, now - timedelta(hours=5))
+    health.record_success(store, now - timedelta(hours=5), local_now=now - timedelta(hours=5))
     health.record_failure(store, now - timedelta(hours=1), LoginRequired("the session expired; log in"))
     _insert_alerts_and_outbox(store, now)
     settings.session_file.parent.mkdir(mode=0o700)
