@@ -8,7 +8,8 @@ the boundary with ``raise ... from``. Each message ends with the remedy.
     DisputeAgentError
     ├── ConfigError            the configuration file or environment is invalid
     ├── UserInputError         the command's input is wrong (unknown id, bad amount, …)
-    │   └── NotEligible        the site or the policy does not allow the action now
+    │   ├── NotEligible        the site or the policy does not allow the action now
+    │   └── NotFound           the site does not know the order or dispute asked for
     ├── SecretError            a credential cannot be read (missing, unsafe backend)
     ├── BrowserUnavailable     no browser could be launched or reached
     ├── DeadlinePassed         the action's window has already closed
@@ -32,6 +33,7 @@ __all__ = [
     "DisputeAgentError",
     "LoginRequired",
     "NotEligible",
+    "NotFound",
     "PageChanged",
     "RateLimited",
     "SecretError",
@@ -66,6 +68,10 @@ class UserInputError(DisputeAgentError):
 
 class NotEligible(UserInputError):
     """Raised when the action is refused (by the site's rules or the user's policy)."""
+
+
+class NotFound(UserInputError):
+    """Raised when the site answers that an id given by the user does not exist."""
 
 
 class SecretError(DisputeAgentError):

@@ -50,6 +50,8 @@ RET_TOKEN = ("FAIL_SYS_TOKEN_EMPTY", "FAIL_SYS_TOKEN_EXOIRED", "FAIL_SYS_ILLEGAL
 RET_SESSION_GONE = ("FAIL_SYS_SESSION_EXPIRED", "NEED_LOGIN", "FAIL_SYS_SID_INVALID")
 RET_ANTI_BOT = ("FAIL_SYS_USER_VALIDATE",)
 RET_RATE_LIMIT = ("FAIL_SYS_TRAFFIC_LIMIT",)
+#: an id the site does not know (seen from the sandbox; the real code is not captured)
+RET_NOT_FOUND = ("FAIL_BIZ_NOT_FOUND",)
 
 # --- component tags of the "Ultron" graphs (select by tag, never by key suffix) -------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.errors import CaptchaRequired, LoginRequired, PageChanged, RateLimited, SiteUnavailable
+from agent.errors import CaptchaRequired, LoginRequired, NotFound, PageChanged, RateLimited, SiteUnavailable
 from flows import site
 
 __all__ = ["check_envelope", "ret_code"]
@@ -47,4 +47,7 @@ def check_envelope(envelope: Any, where: str) -> dict[str, Any]:
     if code in site.RET_TOKEN:
         # The page's own script refreshes the signing token on the next load.
         raise SiteUnavailable(f"{where}: the signing token expired ({full}); reload the page and try again")
+    if code in site.RET_NOT_FOUND:
+        raise NotFound(f"{where}: the site does not know it ({full}); check the id "
+                       "('dispute-agent orders --all', 'dispute-agent disputes')")
     raise SiteUnavailable(f"{where}: the site answered {full}; try again later")
