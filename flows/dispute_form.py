@@ -72,7 +72,7 @@ def file_dispute(session: BrowserSession, base_url: str, form: DisputeForm,
             detail = parse_dispute_detail(answer.body, date_header=answer.date_header)
             if detail.reverse_line_id != reverse_line_id:
                 raise PageChanged(f"the site opened case {reverse_line_id} but shows case {detail.reverse_line_id}")
-            page.wait_for_load_state("networkidle")
+            page.locator(site.SEL_DISPUTE_RENDERED).first.wait_for(state="visible", timeout=timeout_ms)
             confirmation = session.save_evidence(page, "dispute-opened")
             return FilingResult(form_evidence=shot, dry_run=False, reverse_line_id=reverse_line_id,
                                 detail=detail, link=page.url, confirmation_evidence=confirmation)

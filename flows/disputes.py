@@ -61,7 +61,7 @@ def read_dispute(session: BrowserSession, base_url: str, reverse_line_id: str,
             detail = parse_dispute_detail(answer.body, date_header=answer.date_header, tz=tz)
             shot = None
             if screenshot_label:
-                page.wait_for_load_state("networkidle")
+                page.locator(site.SEL_DISPUTE_RENDERED).first.wait_for(state="visible", timeout=timeout_ms)
                 shot = session.save_evidence(page, screenshot_label, kind="poll")
             return detail, url, shot
     finally:

@@ -155,6 +155,8 @@ DISPUTE_ID_PARAM = "reverseOrderLineId"
 #: "View more" under the refund/dispute list (its answer's ``pages`` may say 0: count items)
 SEL_DISPUTE_LIST_MORE = "#reverse-list-more button"
 SEL_DISPUTE_LIST_ITEM = ".reverse-list-item"
+#: the dispute page has drawn its data (for a screenshot worth keeping)
+SEL_DISPUTE_RENDERED = "#reverse-detail-body > *"
 
 
 def dispute_detail_url(base: str, reverse_line_id: str) -> str:

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .clock import MAX_RATE
 from .scenario import DEFAULT_SCENARIO, ScenarioError, load_scenario
 from .server import SandboxServer
 
@@ -34,8 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.rate is not None and args.rate < 0:
-        print("--rate must be zero or positive", file=sys.stderr)
+    if args.rate is not None and not 0 <= args.rate <= MAX_RATE:  # also refuses nan
+        print(f"--rate must be between 0 and {MAX_RATE:,.0f}", file=sys.stderr)
         return 2
     if not 0 <= args.port <= 65535:
         print("--port must be between 0 and 65535", file=sys.stderr)

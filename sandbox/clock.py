@@ -15,6 +15,10 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+#: the fastest clock (about 11.6 virtual days per real second); a faster one would pass the
+#: last date Python can show (year 9999) within hours and break every request
+MAX_RATE = 1_000_000.0
+
 
 class VirtualClock:
     def __init__(self, start: datetime, rate: float = 0.0, monotonic=time.monotonic) -> None:
@@ -64,8 +68,8 @@ class VirtualClock:
         return self._rate
 
     def set_rate(self, rate: float) -> None:
-        if rate < 0:
-            raise ValueError("rate must be zero or positive")
+        if not 0 <= rate <= MAX_RATE:  # also refuses NaN
+            raise ValueError(f"rate must be between 0 and {MAX_RATE:,.0f} virtual seconds per real second")
         with self._lock:
             self._rebase(self._now_locked())
             self._rate = float(rate)

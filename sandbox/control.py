@@ -172,6 +172,8 @@ async def clock_post(request: Request) -> Response:
             world.clock.set_rate(float(body["rate"]))
     except ValueError as error:  # the clock refuses to go backwards
         raise ControlError(str(error)) from None
+    except OverflowError:  # a duration beyond the last date a clock can show
+        raise ControlError(f"advance: {body.get('advance')!r} would move the clock past the year 9999") from None
     return JSONResponse(_clock_json(world))
 
 

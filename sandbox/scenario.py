@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .clock import MAX_RATE
+
 DEFAULT_SCENARIO = Path(__file__).with_name("scenarios") / "demo.toml"
 
 CURRENCIES = ("USD", "EUR", "BRL", "PLN", "CNY", "GBP")
@@ -211,7 +213,7 @@ class Order(_Strict):
 
 class Clock(_Strict):
     start: datetime
-    rate: float = 0.0
+    rate: float = Field(0.0, ge=0, le=MAX_RATE)
 
     _start = field_validator("start", mode="before")(_as_instant)
 

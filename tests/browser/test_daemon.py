@@ -175,11 +175,11 @@ def test_healthcheck_turns_1_when_polls_stop_succeeding(env, server):
     daemon = Daemon(env)
     try:
         daemon.wait_line("poll finished reason=catch-up at start")
-        fresh = healthcheck(env, 0.004)  # 14 s
+        fresh = healthcheck(env, 0.0025)  # 9 s
         assert fresh.returncode == 0, fresh.stdout + fresh.stderr
         server.add_fault("http500", path="/")  # the site breaks: no poll can succeed any more
-        time.sleep(15)
-        stale = healthcheck(env, 0.004)
+        time.sleep(9.5)
+        stale = healthcheck(env, 0.0025)
         assert stale.returncode == 1
         assert "unhealthy" in stale.stdout
     finally:
