@@ -15,9 +15,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from agent.zones import TimeZoneName
 
 __all__ = ["OnZeroOffer", "Policy"]
 
@@ -63,23 +65,13 @@ class Policy(BaseModel):
     #: an offer awaiting the user's decision gets one reminder when fewer hours remain
     deadline_soon_hours: int = Field(default=72, gt=0)
     #: IANA zone in which deadlines are worded for the user
-    time_zone: str = "UTC"
+    time_zone: TimeZoneName = "UTC"
 
     @field_validator("protection_thresholds_days", "zero_offer_reminders_hours")
     @classmethod
     def _schedule(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         return _descending_unique(value)
 
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r}; use an IANA name such as 'Europe/Berlin' or 'UTC'"
-            ) from None
-        return value
 
     @property
     def zone(self) -> ZoneInfo:

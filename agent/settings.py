@@ -28,7 +28,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import platformdirs
 from pydantic import (
@@ -52,6 +52,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from agent.zones import TimeZoneName
 from agent.alerts import Severity
 from agent.errors import ConfigError
 from agent.policy import Policy
@@ -108,7 +109,7 @@ class SiteSettings(Section):
     #: the real site, or the sandbox's address in tests and demos
     base_url: str = "https://www.aliexpress.com"
     #: IANA zone used to read the site's date-only texts ("Sep 4, 2026")
-    time_zone: str = "UTC"
+    time_zone: TimeZoneName = "UTC"
 
     @field_validator("base_url")
     @classmethod
@@ -118,16 +119,6 @@ class SiteSettings(Section):
             raise ValueError("must be an http(s) URL such as https://www.aliexpress.com")
         return value.strip().rstrip("/")
 
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r}; use an IANA name such as 'Europe/Berlin' or 'UTC'"
-            ) from None
-        return value
 
     @property
     def zone(self) -> ZoneInfo:
@@ -291,7 +282,7 @@ class Channel(Section):
 class ScheduleSettings(Section):
     """When the daemon works (``dispute-agent run``); times are in ``time_zone``."""
 
-    time_zone: str = "UTC"
+    time_zone: TimeZoneName = "UTC"
     #: the daily poll, local time "HH:MM"
     daily_at: str = "09:00"
     #: spread the daily poll over this many minutes, so it never hits the site on the dot
@@ -313,14 +304,6 @@ class ScheduleSettings(Section):
     #: on SIGTERM, the running step gets this long before it is abandoned
     stop_grace_seconds: float = Field(default=10, ge=0)
 
-    @field_validator("time_zone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
-        return value
 
     @field_validator("daily_at")
     @classmethod
@@ -355,7 +338,7 @@ class NotificationsSettings(Section):
 
     channels: list[Channel] = Field(default_factory=list)
     #: IANA zone in which messages word deadlines ("Tue 24 Nov 2026, 10:00 CET")
-    time_zone: str = "UTC"
+    time_zone: TimeZoneName = "UTC"
     #: the daily digest goes out at the first sweep after this hour (the user's time)
     digest_hour: int = Field(default=8, ge=0, le=23)
     #: first retry after this many seconds, then doubling ...
@@ -363,16 +346,6 @@ class NotificationsSettings(Section):
     #: ... up to this many seconds between attempts
     retry_max_seconds: int = Field(default=3600, ge=1)
 
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r}; use an IANA name such as 'Europe/Berlin' or 'UTC'"
-            ) from None
-        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> NotificationsSettings:

@@ -31,7 +31,7 @@ from agent.settings import load_settings  # noqa: E402
 from agent.store import Store  # noqa: E402
 from agent.sync import sync_orders  # noqa: E402
 from sandbox.scenario import parse_scenario  # noqa: E402
-from sandbox.server import SandboxServer  # noqa: E402
+
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -55,11 +55,54 @@ def scenario(count: int):
     })
 
 
-def _rss_kb(pid: int) -> int:
+class ExternalSandbox:
+    """The sandbox in its own process, so the memory measured is the agent's alone."""
+
+    def __init__(self, world) -> None:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.world = world
+
+    def __enter__(self) -> ExternalSandbox:
+        import subprocess
+
+        import httpx
+
+        self.process = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", str(self.port)],
+                                        cwd=Path(__file__).resolve().parent.parent,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{self.url}/__sandbox__/clock", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the sandbox did not start") from None
+                time.sleep(0.2)
+        httpx.post(f"{self.url}/__sandbox__/scenario", json=self.world.model_dump(mode="json"),
+                   timeout=30).raise_for_status()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages divided among the processes that share them.
+
+    Summing RSS over Chromium's many processes would count its shared libraries once per
+    process; PSS adds up to what the process tree really occupies.
+    """
     try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
                     return int(line.split()[1])
     except OSError:
         pass
@@ -81,7 +124,7 @@ def _tree(pid: int) -> list[int]:
 
 
 class PeakMemory:
-    """Samples the RSS of this process and all its descendants every 50 ms."""
+    """Samples the PSS of this process and all its descendants every 50 ms."""
 
     def __init__(self) -> None:
         self.peak_kb = 0
@@ -90,7 +133,7 @@ class PeakMemory:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            total = sum(_rss_kb(pid) for pid in _tree(os.getpid()))
+            total = sum(_pss_kb(pid) for pid in _tree(os.getpid()))
             self.peak_kb = max(self.peak_kb, total)
             self._stop.wait(0.05)
 
@@ -103,8 +146,9 @@ class PeakMemory:
         self._thread.join()
 
 
-def agent_run(url: str, state: Path, account: Credentials) -> tuple[float, int]:
+def agent_run(url: str, state: Path, account: Credentials, trace: bool = True) -> tuple[float, int]:
     settings = load_settings(None, site={"base_url": url}, state={"dir": str(state)},
+                             browser={"trace_on_failure": trace},
                              politeness={"min_delay_ms": 0, "max_delay_ms": 0, "detail_concurrency": 4})
     store = Store(settings.state.db_path)
     begin = time.perf_counter()
@@ -139,12 +183,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--naive-sample", type=int, default=20)
+    parser.add_argument("--no-trace", action="store_true", help="run the agent without failure traces")
     args = parser.parse_args()
     world = scenario(args.orders)
     account = Credentials(login="bench@example.com", password=SecretStr("bench-pass"), source="bench")
-    with tempfile.TemporaryDirectory() as scratch, SandboxServer(world) as server:
+    with tempfile.TemporaryDirectory() as scratch, ExternalSandbox(world) as server:
         with PeakMemory() as memory:
-            agent_s, details = agent_run(server.url, Path(scratch) / "agent", account)
+            agent_s, details = agent_run(server.url, Path(scratch) / "agent", account, trace=not args.no_trace)
         ids = sorted(o.id for o in world.orders)[: args.naive_sample]
         with PeakMemory() as naive_memory:
             naive_s = naive_run(server.url, Path(scratch) / "naive", account, ids)

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from sandbox.server import SandboxServer
-from tests.support.isolation import isolate_environment
+from tests.support.agent_env import point_agent_at
 
 pytestmark = pytest.mark.browser
 runner = CliRunner()
@@ -23,16 +23,7 @@ def server():
 
 @pytest.fixture
 def user(server, tmp_path, monkeypatch):
-    isolate_environment(monkeypatch, tmp_path)
-    server.reset()
-    monkeypatch.setenv("DISPUTE_AGENT_SITE__BASE_URL", server.url)
-    monkeypatch.setenv("DISPUTE_AGENT_STATE__DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("DISPUTE_AGENT_POLITENESS__MIN_DELAY_MS", "0")
-    monkeypatch.setenv("DISPUTE_AGENT_POLITENESS__MAX_DELAY_MS", "10")
-    monkeypatch.setenv("DISPUTE_AGENT_LOGIN", "buyer@example.com")
-    monkeypatch.setenv("DISPUTE_AGENT_PASSWORD", "sandbox-pass")
-    monkeypatch.setenv("COLUMNS", "160")
-    return tmp_path
+    return point_agent_at(server, monkeypatch, tmp_path)
 
 
 def test_login_sync_orders_order(user, server):

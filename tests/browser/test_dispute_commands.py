@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
 
 import pytest
 from PIL import Image
@@ -12,7 +11,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from sandbox.server import SandboxServer
-from tests.support.isolation import isolate_environment
+from tests.support.agent_env import point_agent_at
 
 pytestmark = pytest.mark.browser
 runner = CliRunner()
@@ -30,15 +29,7 @@ def server():
 
 @pytest.fixture
 def user(server, tmp_path, monkeypatch):
-    isolate_environment(monkeypatch, tmp_path)
-    server.reset()
-    for key, value in {
-        "DISPUTE_AGENT_SITE__BASE_URL": server.url, "DISPUTE_AGENT_STATE__DIR": str(tmp_path / "state"),
-        "DISPUTE_AGENT_POLITENESS__MIN_DELAY_MS": "0", "DISPUTE_AGENT_POLITENESS__MAX_DELAY_MS": "10",
-        "DISPUTE_AGENT_LOGIN": "buyer@example.com", "DISPUTE_AGENT_PASSWORD": "sandbox-pass", "COLUMNS": "200",
-    }.items():
-        monkeypatch.setenv(key, value)
-    return tmp_path
+    return point_agent_at(server, monkeypatch, tmp_path)
 
 
 def case(server, order_id: str) -> dict:

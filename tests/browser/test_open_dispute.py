@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from sandbox.server import SandboxServer
-from tests.support.isolation import isolate_environment
+from tests.support.agent_env import point_agent_at
 
 pytestmark = pytest.mark.browser
 runner = CliRunner()
@@ -42,20 +42,7 @@ def server():
 
 @pytest.fixture
 def user(server, tmp_path, monkeypatch):
-    isolate_environment(monkeypatch, tmp_path)
-    server.reset()
-    env = {
-        "DISPUTE_AGENT_SITE__BASE_URL": server.url,
-        "DISPUTE_AGENT_STATE__DIR": str(tmp_path / "state"),
-        "DISPUTE_AGENT_POLITENESS__MIN_DELAY_MS": "0",
-        "DISPUTE_AGENT_POLITENESS__MAX_DELAY_MS": "10",
-        "DISPUTE_AGENT_LOGIN": "buyer@example.com",
-        "DISPUTE_AGENT_PASSWORD": "sandbox-pass",
-        "COLUMNS": "160",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    return tmp_path
+    return point_agent_at(server, monkeypatch, tmp_path)
 
 
 def photo(path: Path, size: tuple[int, int] = (64, 48), noisy: bool = False) -> Path:

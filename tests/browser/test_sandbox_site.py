@@ -242,7 +242,8 @@ def test_order_detail_shows_the_countdown_and_the_returns_button_asks_about_the_
     log_in(page, server, DETAIL.format(PROMISED_ORDER))
     reminder = page.locator(".order-detail-status-reminder")
     expect(reminder).to_contain_text("Your order will be closed in: ")
-    expect(reminder.locator(".order-detail-status-countdown")).to_have_text(re.compile(r"^(\d+ days? )?\d\d:\d\d:\d\d$"))
+    countdown = reminder.locator(".order-detail-status-countdown")
+    expect(countdown).to_have_text(re.compile(r"^(\d+ days? )?\d\d:\d\d:\d\d$"))
     expect(page.locator(".order-detail-services")).to_contain_text("Refund if no delivery before Nov 25, 2026")
     button = page.locator("button[data-type=OPEN_DISPUTE]")
     expect(button).to_have_text("Returns/refunds")
@@ -341,7 +342,8 @@ def test_rejecting_a_seller_offer_with_a_counter_amount(page: Page, server):
     assert (seller["proposer"], seller["amount"], seller["status"]) == ("SELLER", "5.00", "REJECTED")
     assert (counter["proposer"], counter["amount"], counter["status"]) == ("BUYER", "40.00", "PENDING")
     assert (after["status"], after["amount"]) == ("WAIT_SELLER_RESPONSE", "40.00")
-    assert after["messages"][-1] == {"at": after["modified_at"], "from": "BUYER", "text": "I can accept 40.00, not less."}
+    assert after["messages"][-1] == {"at": after["modified_at"], "from": "BUYER",
+                                     "text": "I can accept 40.00, not less."}
 
 
 def test_accept_asks_for_confirmation_before_anything_happens(page: Page, server):
