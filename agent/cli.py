@@ -97,7 +97,8 @@ def sandbox(
     host: Annotated[str, typer.Option(help="Address to bind; keep 127.0.0.1 unless you mean it.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 8700,
     scenario: Annotated[Path | None, typer.Option(help="Scenario file (TOML); default: the demo world.")] = None,
-    rate: Annotated[float, typer.Option(help="Virtual seconds per real second (0 freezes the clock).")] = 0.0,
+    rate: Annotated[float | None, typer.Option(help="Virtual seconds per real second (0 freezes the clock); "
+                                                  "default: the scenario's clock.rate.")] = None,
 ) -> None:
     """Run the built-in AliExpress-shaped marketplace (for tests, the demo and trying things).
 
@@ -106,7 +107,9 @@ def sandbox(
     """
     from sandbox.__main__ import main as sandbox_main
 
-    argv = ["--host", host, "--port", str(port), "--rate", str(rate)]
+    argv = ["--host", host, "--port", str(port)]
+    if rate is not None:
+        argv += ["--rate", str(rate)]
     if scenario is not None:
         argv += ["--scenario", str(scenario)]
     raise typer.Exit(sandbox_main(argv))
