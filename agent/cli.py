@@ -647,8 +647,8 @@ def doctor(
       dispute-agent doctor
       dispute-agent doctor --no-browser --config /etc/dispute-agent/agent.toml
     """
-    from agent.ops import Check, format_check
-    from agent.ops import doctor as run_doctor
+    from agent.doctor import Check, format_check
+    from agent.doctor import doctor as run_doctor
     from agent.settings import EXAMPLE_FILE, load_settings
 
     try:

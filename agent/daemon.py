@@ -88,12 +88,12 @@ class Daemon:
             self.poll_job("negotiation or deadline near")
 
     def sweep_job(self) -> None:
-        from agent.poll import deliver_due, record, watch_state
+        from agent.poll import deliver_due, digest, record, watch_state
         from agent.rules import judge
 
         with self._step("sweep"):
             now = self._site_now()
-            alerts = judge(watch_state(self.store), now, self.settings.policy)
+            alerts = judge(watch_state(self.store), now, self.settings.policy) + digest(self.settings, self.store, now)
             new = record(self.settings, self.store, alerts)
             delivered, pending = deliver_due(self.settings, self.store, now)
             if new or delivered:

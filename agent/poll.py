@@ -111,7 +111,7 @@ def poll(settings: Settings, store: Store, policy: Policy, *, say: Callable[[str
     finally:
         if session is not None:
             session.close()
-    report.new_alerts = record(settings, store, alerts)
+    report.new_alerts = record(settings, store, alerts + digest(settings, store, clock()))
     if any(alert.kind in BROKEN_KINDS for alert in report.new_alerts):
         health_store.mark_broken(store)
     if any(alert.kind is AlertKind.ALL_CLEAR for alert in report.new_alerts):
@@ -177,6 +177,31 @@ def _act(settings: Settings, session, dispute_id: str, kind: str, act_on_dispute
     message = REJECT_MESSAGE if kind == "reject" else ""
     return act_on_dispute(session, settings.site.base_url, dispute_id, kind, credentials_provider(settings),
                           message=message, timeout_ms=settings.browser.timeout_ms)
+
+
+def digest(settings: Settings, store: Store, now: datetime) -> list[Alert]:
+    """Today's digest of open disputes and coming deadlines, once the user's hour has come."""
+    from datetime import timedelta
+
+    from agent.messages import build_digest, digest_due
+
+    if not digest_due(now, settings.notifications):
+        return []
+    state = watch_state(store)
+    open_disputes = []
+    for view in state.disputes:
+        if view.latest.stage.value == "FINISHED":
+            continue
+        upcoming = sorted(d.ends_at for d in view.latest.deadlines if d.ends_at > now)
+        open_disputes.append((f"Order {view.latest.trade_order_id}: {view.latest.stage_text or view.latest.stage.value}",
+                              upcoming[0] if upcoming else None))
+    horizon = now + timedelta(days=max(settings.policy.protection_thresholds_days, default=15))
+    coming = sorted(((f"Order {v.order.order_id} ({v.order.store_name or 'store'}): protection ends",
+                      v.order.timer.ends_at) for v in state.orders
+                     if not v.has_dispute and v.order.timer and now < v.order.timer.ends_at <= horizon),
+                    key=lambda line: line[1])
+    found = build_digest(open_disputes, coming, now, settings.notifications.time_zone)
+    return [found] if found else []
 
 
 def record(settings: Settings, store: Store, alerts: list[Alert]) -> list[Alert]:

@@ -25,6 +25,8 @@ from tests.support.receivers import WebhookReceiver, wait_for
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
+#: a webhook token: it must reach the receiver and never the logs
+TOKEN = "hook-token-5f2c9a"
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +95,7 @@ def env(server, hook, tmp_path):
         "DISPUTE_AGENT_SCHEDULE__OUTBOX_SECONDS": "1",
         "DISPUTE_AGENT_SCHEDULE__HEARTBEAT_SECONDS": "1",
         "DISPUTE_AGENT_SCHEDULE__STOP_GRACE_SECONDS": "3",
-        "DISPUTE_AGENT_NOTIFICATIONS__CHANNELS": json.dumps([{"name": "hook", "url": hook.url()}]),
+        "DISPUTE_AGENT_NOTIFICATIONS__CHANNELS": json.dumps([{"name": "hook", "url": hook.url(auth=f"agent:{TOKEN}@")}]),
     })
     return values
 
@@ -155,6 +157,13 @@ def test_kill_9_during_a_poll_then_restart_loses_and_repeats_no_notification(env
     titles = Counter(json.dumps(request["json"], sort_keys=True) for request in hook.requests)
     assert len(hook.requests) == alerts_in_db(state)  # none lost
     assert max(titles.values()) == 1  # none twice
+    logs = "\n".join(first.lines + second.lines)
+    assert "poll finished" in logs
+    for secret in (TOKEN, "sandbox-pass", "xman_t"):
+        assert secret not in logs, f"{secret!r} appears in the daemon's log"
+    session = json.loads((state / "sessions" / "default.json").read_text())
+    cookie = next(c["value"] for c in session["cookies"] if c["name"] == "xman_t")
+    assert cookie not in logs
 
 
 def test_sigterm_during_a_poll_exits_0_within_seconds(env):

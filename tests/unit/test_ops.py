@@ -22,14 +22,12 @@ from agent.ops import (
     DB_FILE,
     HEALTH_KEY,
     HEARTBEAT_FILE,
-    Check,
-    doctor,
-    format_check,
     format_status,
     healthcheck,
     resolve_state_dir,
     status_report,
 )
+from agent.doctor import Check, doctor, format_check
 from agent.secrets import KEYRING_SERVICE
 from agent.settings import Settings, load_settings
 from agent.store import Store
