@@ -1,0 +1,74 @@
+"""The daemon's decisions that need no browser: backoff, frequent polls, the schedule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from agent import health
+from agent.daemon import Daemon, needs_frequent_poll
+from agent.errors import SiteUnavailable
+from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
+from agent.money import Money
+from agent.settings import load_settings
+from agent.store import Store
+from tests.support.isolation import isolate_environment
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def daemon(tmp_path, monkeypatch):
+    isolate_environment(monkeypatch, tmp_path)
+    settings = load_settings(None, state={"dir": str(tmp_path / "state")},
+                             schedule={"retry_base_minutes": 10, "retry_max_minutes": 60,
+                                       "daily_at": "07:30", "time_zone": "Europe/Berlin"})
+    store = Store(settings.state.db_path)
+    yield Daemon(settings, store, now=lambda: NOW)
+    store.close()
+
+
+def test_failed_polls_back_off_exponentially_up_to_the_cap(daemon):
+    delays = []
+    for _ in range(5):
+        health.record_failure(daemon.store, NOW, SiteUnavailable("HTTP 500; later"))
+        delays.append(daemon._retry_delay())
+    assert delays == [timedelta(minutes=m) for m in (10, 20, 40, 60, 60)]
+
+
+def order(ends: datetime) -> Order:
+    timer = ProtectionTimer(ends_at=ends, source=TimerSource.COUNTDOWN, read_at=NOW)
+    return Order(order_id="8300000000000001", status=OrderStatus.AWAITING_DELIVERY, site_time=NOW,
+                 total=Money(amount=Decimal("1.00"), currency="EUR"), timer=timer, timers=[timer],
+                 lines=[OrderLine(line_id="83000000000000011", title="x", quantity=1)])
+
+
+def test_frequent_polls_only_when_a_deadline_is_near(daemon):
+    soon = timedelta(hours=72)
+    assert not needs_frequent_poll(daemon.store, NOW, soon)
+    daemon.store.save_orders([order(NOW + timedelta(days=10))])
+    assert not needs_frequent_poll(daemon.store, NOW, soon)
+    daemon.store.save_orders([order(NOW + timedelta(hours=50))])
+    assert needs_frequent_poll(daemon.store, NOW, soon)
+
+
+def test_the_schedule_coalesces_missed_runs_and_runs_daily_in_the_users_zone(daemon):
+    scheduler = daemon.build()
+    daily = scheduler.get_job("daily_poll")
+    assert str(daily.trigger.timezone) == "Europe/Berlin"
+    assert "hour='7'" in str(daily.trigger) and "minute='30'" in str(daily.trigger)
+    assert scheduler._job_defaults["coalesce"] is True
+    assert scheduler._job_defaults["misfire_grace_time"] == 12 * 3600
+    assert scheduler._job_defaults["max_instances"] == 1
+    assert {job.id for job in scheduler.get_jobs()} == {"daily_poll", "frequent_poll", "sweep", "outbox",
+                                                        "heartbeat"}
+
+
+def test_catch_up_needed_when_never_polled_or_too_long_ago(daemon):
+    assert daemon._catch_up_needed()
+    health.record_success(daemon.store, daemon._site_now() - timedelta(hours=2))
+    assert not daemon._catch_up_needed()
+    health.record_success(daemon.store, daemon._site_now() - timedelta(hours=30))
+    assert daemon._catch_up_needed()
