@@ -20,3 +20,21 @@ def browser_type_launch_args(browser_type_launch_args):
         args["executable_path"] = executable
     args["args"] = [*args.get("args", []), *QUIET_ARGS]
     return args
+
+
+#: pytest-playwright's fixtures: they keep one Playwright (an event loop in the main
+#: thread) alive until the end of the session
+_PYTEST_PLAYWRIGHT_FIXTURES = {"page", "context", "browser", "playwright", "browser_type"}
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the tests that use pytest-playwright's page fixtures last.
+
+    The agent starts its own Playwright (sync API) in each flow; once pytest-playwright's
+    session-wide Playwright is running in the main thread, no other sync Playwright can
+    start there ("Sync API inside the asyncio loop"). Running those tests at the end keeps
+    both kinds in one session.
+    """
+    agent_side = [item for item in items if not _PYTEST_PLAYWRIGHT_FIXTURES & set(item.fixturenames)]
+    page_side = [item for item in items if _PYTEST_PLAYWRIGHT_FIXTURES & set(item.fixturenames)]
+    items[:] = agent_side + page_side
