@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from agent.errors import BrowserUnavailable
 from flows.browser_path import resolve_chromium
 
 
@@ -64,7 +65,7 @@ def install_browser(explicit: str | None = None, say: Callable[[str], None] = pr
             if found:
                 say(f"browser: {found}")
                 return found
-    raise SystemExit(
+    raise BrowserUnavailable(
         "no browser could be installed: install Chromium (Debian/Ubuntu: "
         "'sudo apt-get install chromium') or run 'python -m playwright install chromium', "
         "or set DISPUTE_AGENT_BROWSER to a Chromium executable"
