@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from agent.alerts import Alert, AlertKind, Severity
+from agent.rules import time_left
 
 if TYPE_CHECKING:  # pragma: no cover
     import jinja2
@@ -46,15 +47,6 @@ def format_local(moment: datetime, zone: ZoneInfo) -> str:
     """``Tue 24 Nov 2026, 10:00 CET``: an instant as the user's clock shows it."""
     local = moment.astimezone(zone)
     return f"{local:%a %d %b %Y, %H:%M} {local.tzname()}"
-
-
-def time_left(delta: timedelta) -> str:
-    """``2 days 4 h``, ``5 h 30 min``, ``12 min`` (rounded down to whole minutes)."""
-    days, rest = divmod(max(0, delta // timedelta(minutes=1)), 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} day{'s' if days != 1 else ''} {hours} h"
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from sandbox.server import SandboxServer
 from tests.support.agent_env import point_agent_at
 
 pytestmark = pytest.mark.browser
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def server():
-    with SandboxServer() as running:
-        yield running
 
 
 @pytest.fixture

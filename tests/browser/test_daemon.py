@@ -20,19 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.server import SandboxServer
 from tests.support.receivers import WebhookReceiver, wait_for
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 #: a webhook token: it must reach the receiver and never the logs
 TOKEN = "hook-token-5f2c9a"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with SandboxServer() as running:
-        yield running
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from agent.cli import app
-from sandbox.server import SandboxServer
 from tests.support.agent_env import point_agent_at
 
 pytestmark = pytest.mark.browser
@@ -19,12 +18,6 @@ runner = CliRunner()
 ZERO_OFFER_ORDER = "8215000000000013"  # Vega Store: 0.00 USD offer pending at the start of the demo world
 SILENT_ORDER = "8215000000000014"  # Nova Electronics: waiting for the seller
 MEDIATOR_ORDER = "8215000000000015"  # escalated; the mediator asks for information
-
-
-@pytest.fixture(scope="module")
-def server():
-    with SandboxServer() as running:
-        yield running
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from agent.cli import app
-from sandbox.server import SandboxServer
 from tests.support.agent_env import point_agent_at
 
 pytestmark = pytest.mark.browser
@@ -32,12 +31,6 @@ TOO_FRESH = "8215000000000006"  # shipped 2 days ago: no button yet
 WINDOW_OVER = "8215000000000012"  # completed in June: everything is over
 HAS_DISPUTE = "8215000000000014"
 ENDING_SOON = "8215000000000001"  # 20 hours of protection left
-
-
-@pytest.fixture(scope="module")
-def server():
-    with SandboxServer() as running:
-        yield running
 
 
 @pytest.fixture

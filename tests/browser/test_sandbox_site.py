@@ -21,7 +21,6 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from sandbox.scenario import load_scenario
-from sandbox.server import SandboxServer
 
 pytestmark = pytest.mark.browser
 
@@ -44,12 +43,6 @@ DESCRIPTION = "The package never arrived and tracking has not moved for weeks."
 STATUS_TEXT = {"unpaid": "Awaiting payment", "awaiting_shipment": "Awaiting shipment",
                "awaiting_delivery": "Awaiting delivery", "completed": "Completed", "closed": "Closed",
                "cancelled": "Cancelled"}
-
-
-@pytest.fixture(scope="module")
-def server():
-    with SandboxServer() as running:
-        yield running
 
 
 @pytest.fixture(autouse=True)

@@ -16,18 +16,11 @@ from agent.secrets import Credentials
 from agent.settings import load_settings
 from agent.store import Store
 from agent.sync import Progress, sync_orders
-from sandbox.server import SandboxServer
 from tests.support.isolation import isolate_environment
 
 pytestmark = pytest.mark.browser
 
 ACCOUNT = Credentials(login="buyer@example.com", password=SecretStr("sandbox-pass"), source="test")
-
-
-@pytest.fixture(scope="module")
-def server():
-    with SandboxServer() as running:
-        yield running
 
 
 @pytest.fixture

@@ -39,18 +39,6 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def smtp():
-    with SmtpReceiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-def hook():
-    with WebhookReceiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
 def screenshot(tmp_path: Path) -> Path:
     path = tmp_path / "evidence" / "offer-0.00-EUR.png"
     path.parent.mkdir()

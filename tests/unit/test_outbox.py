@@ -35,18 +35,6 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def smtp():
-    with SmtpReceiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-def hook():
-    with WebhookReceiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "state" / "agent.db"
 
