@@ -145,13 +145,14 @@ def act_on_zero_offers(settings: Settings, store: Store, session, alerts: list[A
         handled.add(alert.dispute_id)
         kind = "escalate" if action.kind is ActionKind.ESCALATE else "reject"
         try:
-            result = _act(settings, session, alert.dispute_id, kind, act_on_dispute)
-        except NotEligible:
-            if kind != "escalate":
-                raise
-            kind = "reject"
-            result = _act(settings, session, alert.dispute_id, kind, act_on_dispute)
-        except SiteError as error:
+            try:
+                result = _act(settings, session, alert.dispute_id, kind, act_on_dispute)
+            except NotEligible:
+                if kind != "escalate":
+                    raise
+                kind = "reject"  # the site does not offer escalation yet: rejecting still saves the money
+                result = _act(settings, session, alert.dispute_id, kind, act_on_dispute)
+        except (NotEligible, SiteError) as error:
             records.audit(f"auto_{kind}", "failed", order_id=alert.order_id, dispute_id=alert.dispute_id,
                           detail=str(error), evidence=getattr(error, "evidence", None))
             say(f"could not {kind} the zero offer on dispute {alert.dispute_id}: {error}")
