@@ -35,7 +35,7 @@ from agent.models import (
 from flows.parsers.countdown import parse_countdown
 from flows.parsers.dates import parse_datetime
 from flows.parsers.envelope import check_envelope
-from flows.parsers.fields import as_id, as_int, as_text, missing, require
+from flows.parsers.fields import as_id, as_int, as_text, missing, require, require_id
 from flows.parsers.money import parse_cent_money
 from flows.parsers.sitetime import epoch_ms_to_utc, site_now
 
@@ -117,10 +117,7 @@ def parse_dispute_detail(
         raise missing(WHERE, "data.module")
 
     def ident(name: str) -> str:
-        value = as_id(require(module, name, WHERE, shown_as=f"data.module.{name}"))
-        if value is None:
-            raise missing(WHERE, f"data.module.{name}", "is not an id")
-        return value
+        return require_id(module, name, WHERE, f"data.module.{name}")
 
     status = as_int(module.get("reverseStatus"))
     if status is None:

@@ -57,6 +57,14 @@ def require(
     return value
 
 
+def require_id(obj: Any, name: str, where: str, shown_as: str) -> str:
+    """The id under ``name`` as text; raises PageChanged naming ``shown_as`` if absent or not an id."""
+    value = as_id(require(obj, name, where, shown_as=shown_as))
+    if value is None:
+        raise missing(where, shown_as, "is not an id")
+    return value
+
+
 def as_id(value: Any) -> str | None:
     """An identifier as text: the site sends the same ids as numbers in one place and strings in another."""
     if isinstance(value, bool):

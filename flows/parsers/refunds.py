@@ -16,7 +16,7 @@ from agent.errors import SiteUnavailable
 from agent.models import DisputeSummary, RefundListPage
 from flows.parsers.dates import parse_datetime
 from flows.parsers.envelope import check_envelope
-from flows.parsers.fields import as_id, as_int, as_text, get_path, missing, require
+from flows.parsers.fields import as_int, as_text, get_path, missing, require, require_id
 from flows.parsers.money import parse_cent_money
 
 __all__ = ["parse_refund_list"]
@@ -62,10 +62,7 @@ def _summary(line: Any, path: str, shop: str | None, tz: tzinfo) -> DisputeSumma
         raise missing(WHERE, path, "is not an object")
 
     def ident(name: str) -> str:
-        value = as_id(require(line, name, WHERE, shown_as=f"{path}.{name}"))
-        if value is None:
-            raise missing(WHERE, f"{path}.{name}", "is not an id")
-        return value
+        return require_id(line, name, WHERE, f"{path}.{name}")
 
     status = as_int(line.get("reverseStatus"))
     if status is None:
