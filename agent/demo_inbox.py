@@ -6,9 +6,10 @@ anything anywhere. Standard library only (it ships with the package, not the tes
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from agent.local_server import LocalHTTPServer
 
 
 class DemoInbox:
@@ -30,21 +31,16 @@ class DemoInbox:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        daemon=True)
+        self._server = LocalHTTPServer(Handler, poll_interval=0.1)
+        self.port = self._server.port
 
     @property
     def url(self) -> str:
         return f"json://127.0.0.1:{self.port}/inbox"
 
     def __enter__(self) -> DemoInbox:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.stop()

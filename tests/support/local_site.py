@@ -11,8 +11,9 @@ need no network and no sandbox. Pages:
 from __future__ import annotations
 
 import html
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from agent.local_server import LocalHTTPServer
 
 SESSION_COOKIE = "sid=s3ss10n-cookie"
 
@@ -55,16 +56,12 @@ class LocalSite:
     """``with LocalSite() as site:`` serves the pages at ``site.url``."""
 
     def __init__(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._server = LocalHTTPServer(_Handler)
+        self.url = f"http://127.0.0.1:{self._server.port}"
 
     def __enter__(self) -> LocalSite:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.stop()

@@ -11,16 +11,17 @@ from __future__ import annotations
 import email
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.policy import default as default_policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from agent.local_server import LocalHTTPServer
 
 HOST = "127.0.0.1"
 
@@ -140,20 +141,15 @@ class WebhookReceiver:
             def log_message(self, format: str, *args: object) -> None:  # keep test output clean
                 pass
 
-        self._server = ThreadingHTTPServer((HOST, 0), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._server = LocalHTTPServer(Handler)
+        self.port = self._server.port
 
     def url(self, path: str = "/hook", auth: str = "") -> str:
         return f"json://{auth}{HOST}:{self.port}{path}"
 
     def __enter__(self) -> WebhookReceiver:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.stop()
