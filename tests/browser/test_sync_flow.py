@@ -156,3 +156,37 @@ def test_changed_api_and_page_raise_page_changed_with_evidence_and_store_nothing
     assert error.value.evidence is not None
     assert (error.value.evidence / "page.html").is_file()
     assert store.orders() == []
+
+
+def test_a_person_finishing_the_login_in_the_browser_hands_over_the_session(agent, server):
+    """``login --headed`` waits for a person; here the person is a script typing in the page."""
+    from flows import site
+    from flows.browser import BrowserSession
+    from flows.login import wait_for_person
+
+    settings, _store = agent
+    person = """
+      if (location.pathname === '/login') setTimeout(() => {
+        document.querySelector('#fm-login-id').value = 'buyer@example.com';
+        document.querySelector('#fm-login-password').value = 'sandbox-pass';
+        document.querySelector('button[type=submit]').click();
+      }, 300);
+    """
+    with BrowserSession(settings) as session:
+        page = session.new_page()
+        page.add_init_script(person)
+        wait_for_person(page, server.url + site.ORDER_LIST_PATH, timeout_s=30)
+        assert not site.is_login_url(page.url)
+        session.save_storage_state()
+    assert server.state()["account"]["logins"] == 1
+    assert settings.session_file.is_file()
+
+
+def test_nobody_finishing_the_login_ends_with_login_required(agent, server):
+    from flows import site
+    from flows.browser import BrowserSession
+    from flows.login import wait_for_person
+
+    settings, _store = agent
+    with BrowserSession(settings) as session, pytest.raises(LoginRequired, match="nobody finished"):
+        wait_for_person(session.new_page(), server.url + site.ORDER_LIST_PATH, timeout_s=1.5)
