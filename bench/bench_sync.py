@@ -12,12 +12,12 @@ naive run takes minutes and measures nothing more); the sample size is printed. 
 sandbox runs in a process of its own and is left out of the memory figures; memory is
 PSS (shared pages divided among the processes sharing them), sampled every 50 ms.
 
-Measured on 2 cores (Debian Chromium 156, Playwright 1.65): 200 orders in 34 s against
-247 s naive (7.2x); peak 853 MB against 636 MB for the naive run's single page. The
-fixed cost of Chromium's headless mode (browser, GPU and UI renderer processes) plus
-Playwright's Node driver is about 600 MB of that; each concurrent page adds about
-110 MB. The 700 MB goal is not met: 784 MB even with one page at a time
-(``--concurrency 1``, 39 s).
+Measured on 2 cores (Debian Chromium 156, Playwright 1.65): 200 orders in 38 s against
+257 s naive (6.8x); peak 763 MB against 630 MB for the naive run's single page (goal
+700 MB: not met). About 600 MB is the fixed cost of Chromium's headless mode (browser,
+GPU and UI renderer processes) plus Playwright's Node driver; each concurrent page adds
+about 100 MB, and replacing each worker page every 10 orders (flows/orders.py) keeps a
+tab's renderer from growing (853 MB before). With ``--concurrency 1``: 707 MB.
 """
 
 from __future__ import annotations

@@ -203,11 +203,19 @@ def read_order_details(session: BrowserSession, base_url: str, order_ids: Iterab
 
 
 def _detail(capture: ApiCapture, mark: int, order_id: str, tz: tzinfo, timeout_ms: float) -> Order:
-    answer = capture.wait(site.API_ORDER_DETAIL, after=mark, timeout_ms=timeout_ms)
+    return _parsed(capture.wait(site.API_ORDER_DETAIL, after=mark, timeout_ms=timeout_ms), order_id, tz)
+
+
+def _parsed(answer, order_id: str, tz: tzinfo) -> Order:
     order = parse_order_detail(answer.body, date_header=answer.date_header, tz=tz)
     if order.order_id != order_id:
         raise PageChanged(f"asked for order {order_id} but the page shows order {order.order_id}")
     return order
+
+
+#: a worker page is replaced after this many orders: a tab's renderer grows with every
+#: page it shows, and a fresh tab starts small again
+RECYCLE_AFTER = 10
 
 
 def _run_pool(session: BrowserSession, base_url: str, pending: list[str],
@@ -217,6 +225,7 @@ def _run_pool(session: BrowserSession, base_url: str, pending: list[str],
     import time
 
     busy: dict[int, tuple[str, int, float]] = {}  # worker -> (order id, mark, started)
+    served = [0] * len(workers)
     next_start = 0.0
     while pending or busy:
         now = time.monotonic()
@@ -239,11 +248,15 @@ def _run_pool(session: BrowserSession, base_url: str, pending: list[str],
                     if (time.monotonic() - started) * 1000 > timeout_ms:
                         raise PageChanged(f"the detail page of order {order_id} did not load its data in time")
                     continue
-                order = parse_order_detail(answer.body, date_header=answer.date_header, tz=tz)
-                if order.order_id != order_id:
-                    raise PageChanged(f"asked for order {order_id} but the page shows order {order.order_id}")
+                order = _parsed(answer, order_id, tz)
             result.orders.append(order)
             del busy[index]
+            served[index] += 1
+            if served[index] >= RECYCLE_AFTER and pending:
+                page.close()
+                fresh = session.new_page()
+                workers[index] = (fresh, ApiCapture(fresh))
+                served[index] = 0
             if on_done:
                 on_done(order)
         workers[0][0].wait_for_timeout(20)
