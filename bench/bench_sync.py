@@ -13,11 +13,11 @@ sandbox runs in a process of its own and is left out of the memory figures; memo
 PSS (shared pages divided among the processes sharing them), sampled every 50 ms.
 
 Measured on 2 cores (Debian Chromium 156, Playwright 1.65): 200 orders in 38 s against
-257 s naive (6.8x); peak 763 MB against 630 MB for the naive run's single page (goal
-700 MB: not met). About 600 MB is the fixed cost of Chromium's headless mode (browser,
-GPU and UI renderer processes) plus Playwright's Node driver; each concurrent page adds
-about 100 MB, and replacing each worker page every 10 orders (flows/orders.py) keeps a
-tab's renderer from growing (853 MB before). With ``--concurrency 1``: 707 MB.
+259 s naive (6.8x); peak 745 MB against 626 MB for the naive run's single page (goal
+700 MB: not met). About 550 MB is the fixed cost of Chromium's headless mode (browser,
+GPU, UI renderer and network processes) plus Playwright's Node driver, which grows to
+about 190 MB over 200 pages. Replacing each worker tab every 10 orders keeps its
+renderer small (853 MB before), and detail tabs skip images and styles (763 MB before).
 """
 
 from __future__ import annotations

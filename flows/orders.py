@@ -183,8 +183,7 @@ def read_order_details(session: BrowserSession, base_url: str, order_ids: Iterab
     workers: list[tuple[Page, ApiCapture]] = []
     try:
         for _ in range(max(1, min(politeness.concurrency, len(pending)))):
-            page = session.new_page()
-            workers.append((page, ApiCapture(page)))
+            workers.append(_worker(session))
         first_page, first_capture = workers[0]
         with session.evidence(first_page, "order-detail"):
             order_id = pending.pop(0)
@@ -211,6 +210,13 @@ def _parsed(answer, order_id: str, tz: tzinfo) -> Order:
     if order.order_id != order_id:
         raise PageChanged(f"asked for order {order_id} but the page shows order {order.order_id}")
     return order
+
+
+def _worker(session: BrowserSession) -> tuple[Page, ApiCapture]:
+    """A page for reading details: it loads what the data needs, not images and styles."""
+    page = session.new_page()
+    page.route(site.DETAIL_SKIPPED_RESOURCES, lambda route: route.abort())
+    return page, ApiCapture(page)
 
 
 #: a worker page is replaced after this many orders: a tab's renderer grows with every
@@ -254,8 +260,7 @@ def _run_pool(session: BrowserSession, base_url: str, pending: list[str],
             served[index] += 1
             if served[index] >= RECYCLE_AFTER and pending:
                 page.close()
-                fresh = session.new_page()
-                workers[index] = (fresh, ApiCapture(fresh))
+                workers[index] = _worker(session)
                 served[index] = 0
             if on_done:
                 on_done(order)

@@ -92,6 +92,8 @@ SEL_ORDER_TOTAL = ".order-item-content-opt-price-total"
 SEL_ORDER_BUTTONS = ".order-item-btns button"
 SEL_ORDER_MORE = ".order-more button"
 SEL_LOADING = "div.comet-loading-wrap"
+#: what a detail page loads that the agent does not read (it reads the API answer)
+DETAIL_SKIPPED_RESOURCES = "**/*.{png,jpg,jpeg,gif,webp,svg,css,woff,woff2,ttf}"
 
 #: the order list's countdown line (sandbox; the real class name is not captured)
 SEL_ORDER_REMINDER = ".order-item-reminder"
