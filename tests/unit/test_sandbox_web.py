@@ -1,0 +1,347 @@
+"""The sandbox's web layer in-process (``create_app`` behind Starlette's TestClient).
+
+What the control-API and browser suites do not pin down: the cookies a login sets and
+their attributes, the return_url that cannot leave the site, login steps that cannot be
+skipped by URL, the write calls' refusals (``FAIL_BIZ_PARAM`` naming the field, and
+nothing changed), the faults' exact reach (api_shape is reversible, dom_layout renames
+consistently, control and static paths stay untouched, slow does not block the loop),
+and the server's clean stop (``SandboxServer.stop``, Ctrl-C on ``python -m sandbox``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sandbox.scenario import parse_scenario
+from sandbox.server import SandboxServer
+from sandbox.web import create_app
+from sandbox.web_layout import RENAMES, rename, rename_css, rename_html
+from sandbox.world import World
+
+ROOT = Path(__file__).resolve().parents[2]
+LOGIN, PASSWORD = "me@example.com", "secret-pass"
+ORDER, LINE, PAID = "8300000000000001", "8300000000000101", "12.50"
+ORDERS_PAGE = "/p/order/index.html"
+ORDER_LIST = "mtop.aliexpress.trade.buyer.order.list"
+APPLY = "mtop.aliexpress.reverse.buyer.apply"
+ACTION = "mtop.aliexpress.reverse.buyer.action"
+DISPUTE_DETAIL = "mtop.aliexpress.buyer.reverse.reverseOrderLineRenderForBuyer"
+
+
+def scenario(**account):
+    """One EUR order shipped 19 days ago (disputable), plus a dispute already waiting."""
+    return parse_scenario({
+        "name": "web",
+        "clock": {"start": "2026-11-20T09:00:00Z"},
+        "account": {"login": LOGIN, "password": PASSWORD, **account},
+        "stores": [{"id": "s1", "name": "Vega Store"}],
+        "orders": [
+            {"id": ORDER, "store": "s1", "currency": "EUR", "placed": "2026-10-30",
+             "paid": "2026-10-30T10:00:00Z", "shipped": "2026-11-01T08:00:00Z",
+             "lines": [{"id": LINE, "title": "USB cable", "price": PAID}]},
+            {"id": "8300000000000002", "store": "s1", "currency": "EUR", "placed": "2026-10-29",
+             "paid": "2026-10-29T10:00:00Z", "shipped": "2026-10-31T08:00:00Z",
+             "lines": [{"id": "8300000000000201", "title": "Lamp", "price": "20.00"}],
+             "disputes": [{"line": "8300000000000201", "opened": "2026-11-18T09:00:00Z"}]},
+        ],
+    })
+
+
+def client_for(world: World):
+    with warnings.catch_warnings():  # starlette's notice about its httpx backend is not ours
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    return TestClient(create_app(world), follow_redirects=False)
+
+
+@pytest.fixture
+def world():
+    return World(scenario())
+
+
+@pytest.fixture
+def site(world):
+    with client_for(world) as client:
+        yield client
+
+
+def log_in(client, return_url: str = ORDERS_PAGE) -> httpx.Response:
+    return client.post("/login", data={"fm-login-id": LOGIN, "fm-login-password": PASSWORD,
+                                       "return_url": return_url})
+
+
+@pytest.fixture
+def buyer(site):
+    assert log_in(site).status_code == 302
+    return site
+
+
+def call(client, name: str, data: dict | None = None, **fields) -> dict:
+    path = f"/h5/{name.lower()}/1.0/"
+    if fields:
+        files = fields.pop("files", None)
+        answer = client.post(path, params={"api": name}, data=fields, files=files)
+    else:
+        answer = client.get(path, params={"api": name, "data": json.dumps(data or {})})
+    assert answer.status_code == 200, answer.text
+    assert "Traceback" not in answer.text
+    return answer.json()
+
+
+def set_cookie_headers(response: httpx.Response) -> dict[str, str]:
+    return {h.split("=", 1)[0]: h for h in response.headers.get_list("set-cookie")}
+
+
+# --- login ---------------------------------------------------------------------------------
+
+
+def test_login_sets_an_httponly_session_and_a_readable_signing_token(site, world):
+    answer = log_in(site, "/p/order/detail.html?orderId=" + ORDER)
+    assert answer.status_code == 302
+    assert answer.headers["location"] == "/p/order/detail.html?orderId=" + ORDER
+    cookies = set_cookie_headers(answer)
+    session = cookies["xman_t"].lower()
+    assert "httponly" in session and "samesite=lax" in session and "path=/" in session
+    token = cookies["_m_h5_tk"]
+    assert "httponly" not in token.lower()
+    assert re.match(r"_m_h5_tk=[0-9a-f]{32}_\d{13};", token)
+    assert world.session_valid(site.cookies["xman_t"])
+
+
+@pytest.mark.parametrize("target", [
+    "//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)",
+    "/login?return_url=/p/order/index.html", "",
+])
+def test_return_url_never_leaves_the_site(site, target):
+    answer = log_in(site, target)
+    assert answer.headers["location"] == ORDERS_PAGE
+
+
+def test_wrong_password_answers_the_form_again_with_the_error_and_no_cookie(site):
+    answer = site.post("/login", data={"fm-login-id": LOGIN, "fm-login-password": "nope"})
+    assert answer.status_code == 200
+    assert 'class="login-error"' in answer.text and 'id="fm-login-id"' in answer.text
+    assert "xman_t" not in set_cookie_headers(answer)
+
+
+def test_captcha_step_cannot_be_skipped_and_needs_the_full_slide():
+    world = World(scenario(captcha=True, email_code="424242"))
+    with client_for(world) as site:
+        answer = log_in(site, "/p/refund-dispute/list.html")
+        assert answer.headers["location"] == "/login/verify"
+        assert "httponly" in set_cookie_headers(answer)["havana_lgc2_77"].lower()
+        page = site.get("/login/verify")
+        assert 'id="nc_1_wrapper"' in page.text and 'id="nc_1_n1z"' in page.text
+        assert "Please slide to verify" in page.text
+        # no session yet: pages still send the buyer to the login, the e-mail step is refused
+        assert site.get(ORDERS_PAGE).headers["location"].startswith("/login?return_url=")
+        assert "timed out" in site.post("/login/email", data={"code": "424242"}).text
+        site.post("/login/captcha", data={"slide": "0.5"})
+        assert "Verification failed" in site.get("/login/verify").text
+        site.post("/login/captcha", data={"slide": "0.97"})
+        page = site.get("/login/verify")
+        assert 'id="fm-email-code"' in page.text and "m***@example.com" in page.text
+        wrong = site.post("/login/email", data={"code": "000000"})
+        assert wrong.status_code == 200 and 'class="login-error"' in wrong.text
+        done = site.post("/login/email", data={"code": "424242"})
+        assert done.headers["location"] == "/p/refund-dispute/list.html"
+        assert world.session_valid(site.cookies["xman_t"])
+        assert world.pending_logins == {}
+
+
+def test_logout_ends_the_session_on_the_server_too(buyer, world):
+    token = buyer.cookies["xman_t"]
+    assert buyer.get("/logout").headers["location"] == "/login"
+    assert not world.session_valid(token)
+    buyer.cookies.set("xman_t", token)
+    assert call(buyer, ORDER_LIST, {"pageIndex": 1})["ret"][0].startswith("FAIL_SYS_SESSION_EXPIRED")
+
+
+# --- write calls ---------------------------------------------------------------------------
+
+
+GOOD_FORM = {"tradeOrderLineId": LINE, "received": "no", "reason": "not_arrived", "solution": "refund_only",
+             "refundType": "full", "description": "The parcel has not moved for two weeks."}
+
+
+@pytest.mark.parametrize("change, field, words", [
+    ({"received": ""}, "received", "received the package"),
+    ({"refundType": "partial"}, "amount", "refund amount"),
+    ({"refundType": "partial", "amount": "abc"}, "amount", "valid refund amount"),
+    ({"refundType": "partial", "amount": "12.51"}, "amount", "more than you paid"),
+    ({"refundType": "some"}, "refundType", "full or a partial"),
+    ({"reason": "quality"}, "reason", "reason"),
+    ({"solution": "return_and_refund"}, "solution", "only ask for a refund"),
+    ({"description": "short"}, "description", "describe the problem"),
+    ({"tradeOrderLineId": "999"}, "line", "not found"),
+])
+def test_apply_refusals_name_the_field_and_create_nothing(buyer, world, change, field, words):
+    body = call(buyer, APPLY, **{**GOOD_FORM, **change})
+    code, _, message = body["ret"][0].partition("::")
+    assert code == "FAIL_BIZ_PARAM" and words in message
+    assert body["data"]["field"] == field
+    assert [d.line_id for d in world.disputes.values()] == ["8300000000000201"]
+
+
+def test_apply_refuses_a_program_file_and_keeps_the_good_one_out_too(buyer, world):
+    files = [("files[]", ("photo.jpg", b"\xff\xd8jpeg", "image/jpeg")),
+             ("files[]", ("setup.exe", b"MZ", "application/octet-stream"))]
+    body = call(buyer, APPLY, **GOOD_FORM, files=files)
+    assert body["ret"][0].startswith("FAIL_BIZ_PARAM::setup.exe") and body["data"]["field"] == "files"
+    assert len(world.disputes) == 1
+
+
+def test_apply_accepts_a_partial_amount_with_a_decimal_comma(buyer, world):
+    photo = b"\x89PNG fake but non-empty"
+    body = call(buyer, APPLY, **{**GOOD_FORM, "refundType": "partial", "amount": "7,50"},
+                files=[("files[]", ("label.png", photo, "image/png"))])
+    module = body["data"]["module"]
+    assert body["ret"][0].startswith("SUCCESS")
+    assert module["detailUrl"].endswith(f"/p/refund-dispute/detail.html?reverseOrderLineId={module['reverseOrderLineId']}")
+    dispute = world.dispute(module["reverseOrderLineId"])
+    assert str(dispute.amount) == "7.50"
+    assert [(a.name, a.size, a.sha256) for a in dispute.attachments] == [
+        ("label.png", len(photo), hashlib.sha256(photo).hexdigest())]
+
+
+def test_a_refused_reject_leaves_the_proposal_and_the_messages_alone(buyer, world):
+    case = next(iter(world.disputes))
+    world.trigger(case, "seller", {"action": "offer", "amount": "0.00"})
+    before = world.dispute(case).public(world.rules)
+    body = call(buyer, ACTION, reverseOrderLineId=case, action="reject", amount="25.00",
+                message="I want more than I paid")
+    assert body["ret"][0].startswith("FAIL_BIZ_PARAM::") and body["data"]["field"] == "amount"
+    assert world.dispute(case).public(world.rules) == before
+
+
+def test_action_errors_are_envelopes(buyer, world):
+    unknown = call(buyer, ACTION, reverseOrderLineId="6499999999999999", action="escalate")
+    assert unknown["ret"][0] == "FAIL_BIZ_NOT_FOUND::unknown dispute id '6499999999999999'"
+    case = next(iter(world.disputes))
+    bogus = call(buyer, ACTION, reverseOrderLineId=case, action="dance")
+    assert bogus["ret"][0] == "FAIL_BIZ_PARAM::Unknown action 'dance'." and bogus["data"]["field"] == "action"
+    by_get = call(buyer, ACTION, {"reverseOrderLineId": case})
+    assert by_get["ret"][0] == "FAIL_SYS_PARAM_FORMAT_ERROR::this API must be called with POST"
+    missing = call(buyer, "mtop.aliexpress.nothing.here", {})
+    assert missing["ret"][0].startswith("FAIL_SYS_API_NOT_FOUNDED::")
+
+
+# --- faults --------------------------------------------------------------------------------
+
+
+def unmangle(value):
+    """What the page script does with an api_shape answer: strip one "V2" from each key."""
+    if isinstance(value, dict):
+        return {(k[:-2] if k.endswith("V2") else k): unmangle(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unmangle(v) for v in value]
+    return value
+
+
+def test_api_shape_changes_every_field_name_and_is_reversible(buyer, world):
+    case = next(iter(world.disputes))
+    plain = call(buyer, DISPUTE_DETAIL, {"reverseOrderLineId": case})
+    buyer.post("/__sandbox__/faults", json={"kind": "api_shape", "path": "/h5/", "remaining": 1})
+    altered = call(buyer, DISPUTE_DETAIL, {"reverseOrderLineId": case})
+    assert "traceIdV2" in altered and "module" not in altered["data"]
+    plain.pop("traceId"), altered.pop("traceIdV2")
+    assert unmangle(altered) == plain
+    assert "traceId" in call(buyer, DISPUTE_DETAIL, {"reverseOrderLineId": case})  # used up
+
+
+def test_dom_layout_renames_html_css_and_script_table_alike(buyer):
+    buyer.post("/__sandbox__/faults", json={"kind": "dom_layout", "path": ORDERS_PAGE, "remaining": 1})
+    altered = buyer.get(ORDERS_PAGE).text
+    assert 'id="ord-list"' in altered and 'class="ord-wrap"' in altered
+    assert not re.search(r'(class|id)="(?:[^"]*\s)?order-', altered)
+    assert 'href="/static/site-v2.css"' in altered and "ord-card" in altered  # the table for the script
+    assert 'id="order-list"' in buyer.get(ORDERS_PAGE).text  # remaining 1: used up
+    css = buyer.get("/static/site-v2.css").text
+    assert ".ord-card-header-status-text" in css and ".order-item" not in css
+    assert "#e62e04" in css  # colours are not ids
+    assert rename("order-item-btns") == "ord-card-btns" and rename("nc_1_n1z") == "nc_2_n1z"
+    assert rename("site-header") == "site-header"
+    assert rename_html('<a data-id="order-x" class="order-item x">') == '<a data-id="order-x" class="ord-card x">'
+    assert rename_css(".reverse-x, #fm-login-id { margin: .5em }") == ".rfd-x, #fmx-login-id { margin: .5em }"
+    assert all(old != new for old, new in RENAMES)
+
+
+def test_http500_spares_the_control_api_and_static_files(buyer):
+    buyer.post("/__sandbox__/faults", json={"kind": "http500", "path": "/"})
+    assert buyer.get(ORDERS_PAGE).status_code == 500
+    assert buyer.get(f"/h5/{ORDER_LIST}/1.0/").status_code == 500
+    assert buyer.get("/static/sandbox.js").status_code == 200
+    assert buyer.get("/__sandbox__/state").status_code == 200
+    assert buyer.delete("/__sandbox__/faults").json()["cleared"] == 1
+    assert buyer.get(ORDERS_PAGE).status_code == 200
+
+
+# --- the server ----------------------------------------------------------------------------
+
+
+def test_slow_fault_waits_without_blocking_other_requests():
+    with SandboxServer(scenario()) as server:
+        server.add_fault("slow", "/h5/", delay_ms=1500)
+        slow_took: list[float] = []
+
+        def slow_call():
+            started = time.monotonic()
+            httpx.get(f"{server.url}/h5/{ORDER_LIST.lower()}/1.0/", timeout=10)
+            slow_took.append(time.monotonic() - started)
+
+        thread = threading.Thread(target=slow_call)
+        thread.start()
+        time.sleep(0.2)
+        started = time.monotonic()
+        assert httpx.get(f"{server.url}/login", timeout=10).status_code == 200
+        assert time.monotonic() - started < 0.5
+        thread.join(10)
+        assert slow_took and slow_took[0] >= 1.4
+
+
+def test_server_binds_a_free_port_and_stops_fast_with_a_connection_open():
+    server = SandboxServer(scenario()).start()
+    assert server.port and server.url == f"http://127.0.0.1:{server.port}"
+    with httpx.Client(base_url=server.url) as keep_alive:
+        assert keep_alive.get("/login").status_code == 200
+        started = time.monotonic()
+        server.stop()
+        assert time.monotonic() - started < 3
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(server.url.rsplit(":", 1)[0] + f":{server.port}/login", timeout=2)
+
+
+def test_python_m_sandbox_stops_on_ctrl_c_with_exit_0(tmp_path):
+    toml = tmp_path / "web.toml"
+    toml.write_text(
+        'name = "web"\n[clock]\nstart = 2026-11-20T09:00:00Z\n'
+        f'[account]\nlogin = "{LOGIN}"\npassword = "{PASSWORD}"\n'
+        '[[stores]]\nid = "s1"\nname = "Vega Store"\n', encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", "0", "--scenario", str(toml)],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = process.stdout.readline()
+        match = re.search(r"running at (http://127\.0\.0\.1:\d+)/", first)
+        assert match, first
+        rest = "".join(process.stdout.readline() for _ in range(5))
+        assert LOGIN in rest and PASSWORD in rest and "/__sandbox__/" in rest
+        assert httpx.get(match.group(1) + "/login", timeout=5).status_code == 200
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
