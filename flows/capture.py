@@ -60,7 +60,7 @@ class ApiCapture:
             for index in range(after, len(self._responses)):
                 name, captured = self._responses[index]
                 if name == wanted:
-                    return self._checked(captured)
+                    return self.checked(captured)
             if time.monotonic() >= deadline:
                 raise PageChanged(
                     f"the page did not load {api} within {timeout_ms / 1000:.0f} s; "
@@ -69,12 +69,16 @@ class ApiCapture:
             self.page.wait_for_timeout(25)
 
     def poll(self, api: str, *, after: int = 0) -> Captured | None:
-        """Like ``wait`` without waiting: the answer if it already arrived, else None."""
+        """The answer if it already arrived, else None; unchecked (pass it to ``checked``).
+
+        Nothing here talks to the browser, so a loop can poll often and cheaply, and
+        open an evidence block only around the answer it then judges.
+        """
         wanted = api.lower()
         for index in range(after, len(self._responses)):
             name, captured = self._responses[index]
             if name == wanted:
-                return self._checked(captured)
+                return captured
         return None
 
     @staticmethod
@@ -86,7 +90,8 @@ class ApiCapture:
             return Captured(api, response.url, response.status, None, date_header, str(error).splitlines()[0])
         return Captured(api, response.url, response.status, body, date_header)
 
-    def _checked(self, captured: Captured) -> Captured:
+    def checked(self, captured: Captured) -> Captured:
+        """The answer, or the typed error it stands for (login page, server error)."""
         if captured.body is None and site.is_login_url(self.page.url):
             raise LoginRequired(
                 f"the session ended while the page loaded {captured.api}; "

@@ -191,7 +191,9 @@ def read_order_details(session: BrowserSession, base_url: str, order_ids: Iterab
             result.orders.append(_detail(first_capture, 0, order_id, tz, timeout_ms))
         if on_done:
             on_done(result.orders[-1])
-        _run_pool(session, base_url, pending, workers, politeness, tz, result, on_done, timeout_ms)
+        # one trace chunk for the whole pool: a chunk per page cost more than the reading
+        with session.evidence(workers[0][0], "order-details"):
+            _run_pool(session, base_url, pending, workers, politeness, tz, result, on_done, timeout_ms)
         result.complete = True
     except SiteError as error:
         result.error = error
@@ -248,13 +250,14 @@ def _run_pool(session: BrowserSession, base_url: str, pending: list[str],
         for index in list(busy):
             page, capture = workers[index]
             order_id, mark, started = busy[index]
+            answer = capture.poll(site.API_ORDER_DETAIL, after=mark)
+            late = (time.monotonic() - started) * 1000 > timeout_ms
+            if answer is None and not late:
+                continue
             with session.evidence(page, "order-detail"):
-                answer = capture.poll(site.API_ORDER_DETAIL, after=mark)
                 if answer is None:
-                    if (time.monotonic() - started) * 1000 > timeout_ms:
-                        raise PageChanged(f"the detail page of order {order_id} did not load its data in time")
-                    continue
-                order = _parsed(answer, order_id, tz)
+                    raise PageChanged(f"the detail page of order {order_id} did not load its data in time")
+                order = _parsed(capture.checked(answer), order_id, tz)
             result.orders.append(order)
             del busy[index]
             served[index] += 1
