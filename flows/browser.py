@@ -158,6 +158,9 @@ class BrowserSession:
         typed text verbatim (error messages are scrubbed, traces cannot be).
         """
         owns_chunk = self._begin_trace_chunk() if trace else False
+        # tracing stops altogether while a secret is typed: a trace cannot be cut, and a
+        # stopped chunk would still receive the login request's form data later on
+        suspended = None if trace else self._suspend_tracing()
         try:
             yield
         except Exception as exc:
@@ -168,6 +171,7 @@ class BrowserSession:
                 folder = self._save_failure(page, label, exc)
                 _mark_saved(exc, folder)
             self._end_trace_chunk(owns_chunk, folder / "trace.zip" if folder else None)
+            self._after_secret(page, suspended, failed=True)
             mapped = _map_error(exc, label, folder)
             if mapped is exc:
                 raise
@@ -179,6 +183,7 @@ class BrowserSession:
             raise mapped from exc
         else:
             self._end_trace_chunk(owns_chunk, None)
+            self._after_secret(page, suspended, failed=False)
 
     def save_evidence(self, page: Page, label: str, kind: str = "action") -> Path:
         """Screenshot and HTML of a step that worked, for the audit log; best effort.
@@ -233,12 +238,44 @@ class BrowserSession:
         context.set_default_timeout(config.timeout_ms)
         context.set_default_navigation_timeout(config.navigation_timeout_ms)
         if config.trace_on_failure:
-            try:
-                context.tracing.start(screenshots=True, snapshots=True)
-                self._tracing = True
-            except PlaywrightError as exc:
-                log.warning("no tracing, failures will have no trace: %s", _first_line(exc))
+            self._start_tracing(context)
         return context
+
+    def _start_tracing(self, context: BrowserContext) -> None:
+        # DOM snapshots, no screencast: the evidence has its own screenshot of the
+        # failure, and a screencast costs CPU on every page the agent reads
+        try:
+            context.tracing.start(screenshots=False, snapshots=True)
+            self._tracing = True
+        except PlaywrightError as exc:
+            log.warning("no tracing, failures will have no trace: %s", _first_line(exc))
+
+    def _suspend_tracing(self) -> bool | None:
+        """Stop recording, dropping what was recorded; None when nothing was recording.
+
+        Returns whether an enclosing block's chunk was open (to reopen it afterwards).
+        """
+        if not self._tracing or self._context is None:
+            return None
+        chunk_was_open, self._chunk_open, self._tracing = self._chunk_open, False, False
+        try:
+            self._context.tracing.stop()
+        except PlaywrightError as exc:
+            log.warning("could not stop tracing: %s", _first_line(exc))
+        return chunk_was_open
+
+    def _after_secret(self, page: Page, suspended: bool | None, *, failed: bool) -> None:
+        """Trace again, without what was typed.
+
+        An enclosing block's chunk was dropped; it starts afresh only after a success
+        (a failure already left this block's evidence, which has no trace).
+        """
+        if suspended is None or self._context is None:
+            return
+        _empty_password_fields(page)  # a later snapshot would show what was typed
+        self._start_tracing(self._context)
+        if suspended and not failed:
+            self._begin_trace_chunk()
 
     def _begin_trace_chunk(self) -> bool:
         """Record a trace of just this block; an enclosing block's chunk is left alone."""
@@ -253,7 +290,8 @@ class BrowserSession:
         return True
 
     def _end_trace_chunk(self, owned: bool, path: Path | None) -> None:
-        if not owned or self._context is None:
+        # a chunk dropped by a secret block inside is no longer there to save
+        if not owned or not self._chunk_open or self._context is None:
             return
         self._chunk_open = False
         try:
@@ -491,6 +529,16 @@ def _mark_saved(exc: BaseException, folder: Path | None) -> None:
         setattr(exc, _EVIDENCE_ATTR, folder)
     except (AttributeError, TypeError):
         pass
+
+
+def _empty_password_fields(page: Page) -> None:
+    """Best effort: a page that navigated away has nothing left to empty."""
+    for frame in page.frames:
+        try:
+            frame.evaluate("() => document.querySelectorAll('input[type=password]')"
+                           ".forEach((field) => { field.value = ''; })")
+        except PlaywrightError:
+            continue
 
 
 def _first_line(exc: BaseException) -> str:

@@ -50,7 +50,9 @@ def open_page(session: BrowserSession, page: Page, url: str,
         return False
     if credentials is None:
         raise LoginRequired(f"the saved session has expired; {HANDOFF}")
-    submit_login(page, credentials())
+    # untraced: a trace records typed text verbatim, and evidence folders are kept
+    with session.evidence(page, "login", trace=False):
+        submit_login(page, credentials())
     session.save_storage_state()
     if page.url.split("?", 1)[0] != url.split("?", 1)[0]:
         page.goto(url, wait_until="domcontentloaded")

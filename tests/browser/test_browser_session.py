@@ -243,6 +243,43 @@ def test_typed_secrets_are_scrubbed_from_errors(session: BrowserSession, site: L
     assert not (folder / "trace.zip").exists()
 
 
+def _trace_text(trace: Path) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(trace) as archive:
+        return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+
+
+def _assert_traced_without_the_secret(error: PageChanged) -> None:
+    trace = _trace_text(error.evidence / "trace.zip")
+    assert "#missing" in trace
+    assert SECRET not in trace
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("secret_step_fails", [True, False])
+def test_a_secret_typed_inside_a_traced_block_never_reaches_a_trace(
+    session: BrowserSession, secret_step_fails: bool
+) -> None:
+    page = session.new_page()
+    page.set_content("<input id='password' type='password'><input id='locked' disabled>")
+
+    with pytest.raises(PageChanged) as excinfo:
+        with session.evidence(page, "sync"):
+            with session.evidence(page, "login", trace=False):
+                page.locator("#password").fill(SECRET)
+                if secret_step_fails:
+                    page.locator("#locked").fill(SECRET, timeout=500)
+            page.locator("#missing").click(timeout=500)  # the enclosing block goes on traced
+
+    if secret_step_fails:
+        assert not (excinfo.value.evidence / "trace.zip").exists()
+        with pytest.raises(PageChanged) as excinfo:  # and tracing goes on for later steps
+            with session.evidence(page, "order-list"):
+                page.locator("#missing").click(timeout=500)
+    _assert_traced_without_the_secret(excinfo.value)
+
+
 @pytest.mark.browser
 def test_export_import_round_trip(tmp_path: Path, settings: Settings, site: LocalSite) -> None:
     log_in(settings, site)

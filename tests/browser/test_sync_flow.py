@@ -6,7 +6,9 @@ must equal the sandbox's truth to the minute, also after days of virtual time.
 
 from __future__ import annotations
 
+import zipfile
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -34,6 +36,18 @@ def agent(server, tmp_path, monkeypatch):
     store = Store(settings.state.db_path)
     yield settings, store
     store.close()
+
+
+def evidence_bytes(folder: Path) -> list[bytes]:
+    """Every evidence file's content, traces unpacked."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                found += [archive.read(name) for name in archive.namelist()]
+        elif path.is_file():
+            found.append(path.read_bytes())
+    return found
 
 
 def truth(server) -> dict[str, dict]:
@@ -112,6 +126,8 @@ def test_wrong_password_is_refused_once(agent, server):
         sync_orders(settings, store, credentials=lambda: wrong)
     assert "refused" in str(error.value)
     assert "not-it" not in str(error.value)
+    assert error.value.evidence is not None
+    assert b"not-it" not in b"".join(evidence_bytes(settings.state.evidence_dir))
 
 
 def test_session_expiring_mid_sync_keeps_what_was_read(agent, server):
@@ -122,9 +138,12 @@ def test_session_expiring_mid_sync_keeps_what_was_read(agent, server):
             if page == 1:
                 server.expire_sessions()
 
-    with pytest.raises(LoginRequired):
+    with pytest.raises(LoginRequired) as error:
         sync_orders(settings, store, ExpireAfterFirstPage(), credentials=lambda: ACCOUNT)
     assert len(store.orders()) == 10  # the first page, read before the session ended
+    # traced although the run began with a login, and the password is in no evidence
+    assert (error.value.evidence / "trace.zip").is_file()
+    assert ACCOUNT.password.get_secret_value().encode() not in b"".join(evidence_bytes(settings.state.evidence_dir))
 
 
 def test_changed_api_falls_back_to_the_page_and_reads_the_same_orders(agent, server):
