@@ -1,10 +1,11 @@
 """Make sure a Chromium the agent can drive is on this machine.
 
-The resolution order is the design's (config/env, ``chromium`` on PATH, Playwright's
-own build). When none is usable, Playwright's download is tried first; on machines
-that cannot reach Playwright's download host but can reach Debian's mirrors (as root),
-Debian's ``chromium`` package is installed instead. Anything else gets a one-line
-instruction rather than a guess.
+The resolution order is the design's (config/env, a Chromium on PATH, Playwright's own
+build). When none is usable, Playwright's download is tried first (it brings the
+headless shell too); on machines that cannot reach Playwright's download host but can
+reach Debian's mirrors (as root), Debian's ``chromium`` and ``chromium-headless-shell``
+packages are installed instead. Anything else gets a one-line instruction rather than
+a guess.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agent.errors import BrowserUnavailable
-from flows.browser_path import resolve_chromium
+from flows.browser_path import BROWSER_ENV, is_headless_shell, resolve_chromium
 
 
 def playwright_own_chromium() -> str | None:
@@ -45,28 +46,68 @@ def _run(command: list[str], say: Callable[[str], None], timeout: int) -> bool:
 
 
 def install_browser(explicit: str | None = None, say: Callable[[str], None] = print) -> str:
-    """Return a usable browser executable, installing one when none is found."""
+    """Return a usable browser executable, installing one when none is found.
+
+    Debian's full ``chromium`` found on PATH gets its headless shell added where apt
+    can (it is what headless runs then use); nothing is installed over an explicit
+    choice.
+    """
     found = find_browser(explicit)
-    if found:
-        say(f"browser: {found}")
-        return found
+    if found is None:
+        found = _install_chromium(explicit, say)
+    elif _can_add_headless_shell(explicit, found):
+        _add_headless_shell(say)
+        found = find_browser(explicit) or found
+    say(f"browser: {found}")
+    return found
+
+
+def _install_chromium(explicit: str | None, say: Callable[[str], None]) -> str:
     say("no Chromium found: trying Playwright's download")
     if _run([sys.executable, "-m", "playwright", "install", "chromium"], say, timeout=900):
         found = find_browser(explicit)
         if found:
-            say(f"browser: {found}")
             return found
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+    if _apt_usable():
         say("Playwright's download is not reachable: installing Debian's chromium package")
-        if _run(["apt-get", "update", "-qq"], say, timeout=900) and _run(
-            ["apt-get", "install", "-y", "-qq", "chromium"], say, timeout=1800
-        ):
+        if _run(["apt-get", "update", "-qq"], say, timeout=900) and _apt_install("chromium", say):
+            _add_headless_shell(say, updated=True)
             found = find_browser(explicit)
             if found:
-                say(f"browser: {found}")
                 return found
     raise BrowserUnavailable(
         "no browser could be installed: install Chromium (Debian/Ubuntu: "
         "'sudo apt-get install chromium') or run 'python -m playwright install chromium', "
         "or set DISPUTE_AGENT_BROWSER to a Chromium executable"
     )
+
+
+def _can_add_headless_shell(explicit: str | None, found: str) -> bool:
+    """Only beside a full Chromium from PATH that nobody chose explicitly."""
+    if explicit or os.environ.get(BROWSER_ENV) or is_headless_shell(found):
+        return False
+    return found == resolve_chromium(headless=False)
+
+
+def _add_headless_shell(say: Callable[[str], None], *, updated: bool = False) -> None:
+    """Best effort: without it the full Chromium runs headless, using more memory."""
+    if not _apt_usable():
+        say("tip: Debian's chromium-headless-shell package makes headless runs lighter "
+            "(sudo apt-get install chromium-headless-shell)")
+        return
+    say("adding Debian's chromium-headless-shell package (lighter for headless runs)")
+    if _apt_install("chromium-headless-shell", say):
+        return
+    if not updated and _run(["apt-get", "update", "-qq"], say, timeout=900) and _apt_install(
+        "chromium-headless-shell", say
+    ):
+        return
+    say("  not installed: the full Chromium will run headless")
+
+
+def _apt_usable() -> bool:
+    return bool(shutil.which("apt-get")) and hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _apt_install(package: str, say: Callable[[str], None]) -> bool:
+    return _run(["apt-get", "install", "-y", "-qq", package], say, timeout=1800)

@@ -121,8 +121,10 @@ def install_browser_command(
 ) -> None:
     """Find a Chromium to drive, installing one when none is found.
 
-    Order: --executable / DISPUTE_AGENT_BROWSER, then `chromium` on PATH, then Playwright's
-    own build; if none, Playwright's download, then Debian's chromium package (as root).
+    Order: --executable / DISPUTE_AGENT_BROWSER, then on PATH `chromium-headless-shell`
+    (headless runs) and `chromium`, then Playwright's own build; if none, Playwright's
+    download, then Debian's packages (as root). A Debian `chromium` gets its lighter
+    headless shell added where apt can.
     """
     from agent.browser_install import install_browser
 

@@ -23,9 +23,10 @@ def login(settings: Settings, *, headed: bool = False, timeout_s: float = 600) -
     landing = settings.site.base_url.rstrip("/") + site.ORDER_LIST_PATH
     with BrowserSession(settings) as session:
         page = session.new_page()
-        if headed:
-            wait_for_person(page, landing, timeout_s)
-        else:
-            with session.evidence(page, "login", trace=False):
+        # untraced either way: a trace would keep the typed password and the form's request
+        with session.evidence(page, "login", trace=False):
+            if headed:
+                wait_for_person(page, landing, timeout_s)
+            else:
                 open_page(session, page, landing, credentials_provider(settings))
         return session.save_storage_state()

@@ -12,12 +12,13 @@ naive run takes minutes and measures nothing more); the sample size is printed. 
 sandbox runs in a process of its own and is left out of the memory figures; memory is
 PSS (shared pages divided among the processes sharing them), sampled every 50 ms.
 
-Measured on 2 cores (Debian Chromium 156, Playwright 1.65): 200 orders in 38 s against
-259 s naive (6.8x); peak 745 MB against 626 MB for the naive run's single page (goal
-700 MB: not met). About 550 MB is the fixed cost of Chromium's headless mode (browser,
-GPU, UI renderer and network processes) plus Playwright's Node driver, which grows to
-about 190 MB over 200 pages. Replacing each worker tab every 10 orders keeps its
-renderer small (853 MB before), and detail tabs skip images and styles (763 MB before).
+Measured on 2 cores (Debian Chromium 156, Playwright 1.65), three runs: 200 orders in
+18.6-19.6 s against 138-142 s naive (7.2-7.5x); peak 489-490 MB against 367 MB for the
+naive run's single page (goal 700 MB: met). The browser is resolved as the agent does
+it, so Debian's chromium-headless-shell runs when installed; with the full chromium
+(DISPUTE_AGENT_BROWSER=/usr/bin/chromium) the same run peaks at about 740 MB, as it
+keeps a browser-UI renderer and more helper processes (docs/decisions/0005). One detail
+page at a time (--concurrency 1): 27 s, 462 MB.
 """
 
 from __future__ import annotations
@@ -214,6 +215,9 @@ def main() -> int:
         with PeakMemory() as naive_memory:
             naive_s = naive_run(server.url, Path(scratch) / "naive", account, ids)
     naive_full = naive_s / len(ids) * details
+    from flows.browser_path import resolve_chromium
+
+    print(f"browser: {resolve_chromium() or 'Playwright own build'}")
     print(f"orders: {args.orders}, detail pages read by the agent: {details} "
           f"({args.concurrency} at a time, traces {'off' if args.no_trace else 'on'})")
     print(f"agent sync:  {agent_s:7.1f} s   peak memory {memory.peak_kb / 1024:6.0f} MB (with browser)")

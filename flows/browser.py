@@ -211,7 +211,7 @@ class BrowserSession:
                     f"cannot reach the remote browser at {where} ({_first_line(exc)}); "
                     "start it or fix browser.cdp_url"
                 ) from None
-        executable = resolve_chromium(config.executable)
+        executable = resolve_chromium(config.executable, headless=config.headless)
         try:
             return playwright.chromium.launch(
                 executable_path=executable,

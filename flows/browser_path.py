@@ -1,8 +1,14 @@
 """Which Chromium executable to run.
 
 The order is fixed by the design: an explicit path (config or environment), then a
-``chromium`` on PATH (Debian's package works where Playwright cannot download its
-own), then Playwright's own download (``None`` lets Playwright pick it).
+Chromium on PATH (Debian's packages work where Playwright cannot download its own),
+then Playwright's own download (``None`` lets Playwright pick it).
+
+On PATH, a headless launch prefers Chromium's headless shell (Debian's
+``chromium-headless-shell``, the build Playwright itself runs headless): it has no
+desktop browser UI, and the agent's long syncs peak about 200 MB lower with it
+(docs/decisions/0005-headless-shell.md). A visible browser (``login --headed``) needs
+the full ``chromium``.
 """
 
 from __future__ import annotations
@@ -16,11 +22,14 @@ from agent.errors import BrowserUnavailable
 #: environment variable naming an explicit browser executable
 BROWSER_ENV = "DISPUTE_AGENT_BROWSER"
 
-#: names looked up on PATH, most specific first
+#: names looked up on PATH for a headless launch, before the full browser's
+HEADLESS_NAMES = ("chromium-headless-shell",)
+
+#: names of the full browser looked up on PATH, most specific first
 PATH_NAMES = ("chromium", "chromium-browser")
 
 
-def resolve_chromium(explicit: str | os.PathLike[str] | None = None) -> str | None:
+def resolve_chromium(explicit: str | os.PathLike[str] | None = None, *, headless: bool = True) -> str | None:
     """Return the executable to launch, or ``None`` for Playwright's own build.
 
     An explicit path that does not exist is an error rather than a silent fallback:
@@ -38,11 +47,15 @@ def resolve_chromium(explicit: str | os.PathLike[str] | None = None) -> str | No
             f"browser executable {chosen!s} not found or not executable; "
             f"fix the 'browser.executable' setting or {BROWSER_ENV}"
         )
-    for name in PATH_NAMES:
+    for name in (*HEADLESS_NAMES, *PATH_NAMES) if headless else PATH_NAMES:
         found = shutil.which(name)
         if found:
             return found
     return None
+
+
+def is_headless_shell(executable: str | None) -> bool:
+    return executable is not None and Path(executable).name in HEADLESS_NAMES
 
 
 #: flags that keep Chromium quiet on a machine without internet access

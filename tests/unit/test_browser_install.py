@@ -1,4 +1,8 @@
-"""Finding or installing a browser: the order of attempts, and a clear end when all fail."""
+"""Finding or installing a browser: the order of attempts, and a clear end when all fail.
+
+The machine is simulated (commands recorded, PATH modelled); the resolution itself is
+the real one.
+"""
 
 from __future__ import annotations
 
@@ -9,61 +13,109 @@ import pytest
 import agent.browser_install as install
 from agent.errors import BrowserUnavailable
 
+PACKAGES = {"chromium": "/usr/bin/chromium", "chromium-headless-shell": "/usr/bin/chromium-headless-shell"}
+
 
 class Machine:
-    """What the commands would do on a machine with no browser; records every command."""
+    """A machine with what ``on_path`` names; records every command it is asked to run."""
 
-    def __init__(self, download_works: bool, apt_works: bool, root: bool = True) -> None:
+    def __init__(self, download_works: bool, apt_works: bool, root: bool = True,
+                 on_path: tuple[str, ...] = (), shell_packaged: bool = True) -> None:
         self.commands: list[list[str]] = []
-        self.installed: str | None = None
+        self.on_path = {name: PACKAGES[name] for name in on_path}
+        self.downloaded = False
         self.download_works, self.apt_works, self.root = download_works, apt_works, root
+        self.shell_packaged = shell_packaged
 
     def run(self, command, timeout, env, stdin):
         self.commands.append(command)
         ok = False
         if "playwright" in command and self.download_works:
-            self.installed, ok = "/playwright/chromium", True
+            self.downloaded = ok = True
         elif command[:2] == ["apt-get", "update"]:
             ok = self.apt_works
         elif command[:2] == ["apt-get", "install"] and self.apt_works:
-            self.installed, ok = "/usr/bin/chromium", True
+            package = command[-1]
+            ok = package == "chromium" or self.shell_packaged
+            if ok:
+                self.on_path[package] = PACKAGES[package]
         return subprocess.CompletedProcess(command, 0 if ok else 1)
+
+    def which(self, name: str) -> str | None:
+        return "/usr/bin/apt-get" if name == "apt-get" else self.on_path.get(name)
+
+    def installs(self) -> list[str]:
+        return [c[-1] for c in self.commands if c[:2] == ["apt-get", "install"]]
 
 
 @pytest.fixture
 def machine(monkeypatch):
     def make(**kwargs) -> Machine:
         fake = Machine(**kwargs)
+        monkeypatch.delenv("DISPUTE_AGENT_BROWSER", raising=False)
         monkeypatch.setattr(install.subprocess, "run", fake.run)
-        monkeypatch.setattr(install, "find_browser", lambda explicit=None: fake.installed)
-        monkeypatch.setattr(install.shutil, "which", lambda name: "/usr/bin/apt-get" if name == "apt-get" else None)
+        monkeypatch.setattr(install.shutil, "which", fake.which)
+        monkeypatch.setattr(install, "playwright_own_chromium",
+                            lambda: "/playwright/chromium" if fake.downloaded else None)
         monkeypatch.setattr(install.os, "geteuid", lambda: 0 if fake.root else 1000)
         return fake
 
     return make
 
 
+def quiet(_: str) -> None:
+    pass
+
+
 def test_a_browser_already_there_is_used_as_is(machine):
-    fake = machine(download_works=False, apt_works=False)
-    fake.installed = "/usr/bin/chromium"
-    assert install.install_browser(say=lambda _: None) == "/usr/bin/chromium"
+    fake = machine(download_works=False, apt_works=True, on_path=("chromium", "chromium-headless-shell"))
+    assert install.install_browser(say=quiet) == "/usr/bin/chromium-headless-shell"
     assert fake.commands == []
 
 
 def test_playwrights_download_comes_first(machine):
     fake = machine(download_works=True, apt_works=True)
-    assert install.install_browser(say=lambda _: None) == "/playwright/chromium"
+    assert install.install_browser(say=quiet) == "/playwright/chromium"
     assert len(fake.commands) == 1 and "playwright" in fake.commands[0]
 
 
-def test_debians_package_where_the_download_is_not_reachable(machine):
+def test_debians_packages_where_the_download_is_not_reachable(machine):
     fake = machine(download_works=False, apt_works=True)
-    assert install.install_browser(say=lambda _: None) == "/usr/bin/chromium"
-    assert [c[:2] for c in fake.commands[1:]] == [["apt-get", "update"], ["apt-get", "install"]]
-    assert "chromium" in fake.commands[-1]
+    assert install.install_browser(say=quiet) == "/usr/bin/chromium-headless-shell"
+    assert [c[:2] for c in fake.commands[1:]] == [["apt-get", "update"], ["apt-get", "install"], ["apt-get", "install"]]
+    assert fake.installs() == ["chromium", "chromium-headless-shell"]
+
+
+def test_a_missing_headless_shell_package_leaves_the_full_browser(machine):
+    fake = machine(download_works=False, apt_works=True, shell_packaged=False)
+    assert install.install_browser(say=quiet) == "/usr/bin/chromium"
+    assert fake.installs() == ["chromium", "chromium-headless-shell"]
+
+
+def test_the_headless_shell_is_added_beside_a_full_chromium(machine):
+    fake = machine(download_works=False, apt_works=True, on_path=("chromium",))
+    assert install.install_browser(say=quiet) == "/usr/bin/chromium-headless-shell"
+    assert fake.installs() == ["chromium-headless-shell"]
+
+
+def test_without_root_the_full_chromium_is_used_with_a_tip(machine):
+    fake = machine(download_works=False, apt_works=True, root=False, on_path=("chromium",))
+    said: list[str] = []
+    assert install.install_browser(say=said.append) == "/usr/bin/chromium"
+    assert fake.commands == []
+    assert any("apt-get install chromium-headless-shell" in line for line in said)
+
+
+def test_an_explicit_browser_gets_nothing_added(machine, tmp_path):
+    fake = machine(download_works=False, apt_works=True, on_path=("chromium",))
+    chosen = tmp_path / "chrome"
+    chosen.write_text("#!/bin/sh\n")
+    chosen.chmod(0o755)
+    assert install.install_browser(str(chosen), say=quiet) == str(chosen)
+    assert fake.commands == []
 
 
 def test_no_way_to_install_ends_with_the_remedy(machine):
     machine(download_works=False, apt_works=False, root=False)
     with pytest.raises(BrowserUnavailable, match="apt-get install chromium"):
-        install.install_browser(say=lambda _: None)
+        install.install_browser(say=quiet)

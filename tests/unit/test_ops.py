@@ -507,9 +507,11 @@ def test_systemd_accepts_the_unit(tmp_path):
 def test_the_dockerfile_runs_the_daemon_as_a_user_with_a_healthcheck():
     text = (CONFIG / "Dockerfile").read_text()
     assert text.count("\nFROM python:3.11-slim-bookworm") == 1
-    assert re.search(r"apt-get install[^\n]*\\\n\s+chromium ", text)
+    # the package installed is the executable named
+    assert re.search(r"apt-get install[^\n]*\\\n\s+chromium-headless-shell ", text)
     assert "\nUSER dispute-agent\n" in text and 'VOLUME ["/data"]' in text
-    assert "DISPUTE_AGENT_STATE__DIR=/data" in text and "DISPUTE_AGENT_BROWSER__EXECUTABLE=/usr/bin/chromium" in text
+    assert "DISPUTE_AGENT_STATE__DIR=/data" in text
+    assert "DISPUTE_AGENT_BROWSER__EXECUTABLE=/usr/bin/chromium-headless-shell " in text
     assert re.search(r"HEALTHCHECK [^\n]*\\\n\s+CMD \[\"dispute-agent\", \"healthcheck\"\]", text)
     assert text.rstrip().endswith('CMD ["dispute-agent", "run"]')
     for source in re.findall(r"(?m)^COPY (\S+)", text):
