@@ -29,7 +29,8 @@ def roots(modules: set[str]) -> set[str]:
     return {module.split(".")[0] for module in modules}
 
 
-@pytest.mark.parametrize("name", ["models", "money", "errors", "alerts", "rules", "policy", "watch_state"])
+@pytest.mark.parametrize("name", ["models", "money", "errors", "alerts", "rules", "dispute_rules", "reminders",
+                                  "policy", "watch_state"])
 def test_the_pure_core_imports_no_heavy_library(name):
     path = ROOT / "agent" / f"{name}.py"
     if not path.exists():
@@ -39,8 +40,9 @@ def test_the_pure_core_imports_no_heavy_library(name):
     assert "flows" not in roots(modules)
 
 
-def test_rules_do_no_io():
-    modules = roots(imported_modules(ROOT / "agent" / "rules.py"))
+@pytest.mark.parametrize("name", ["rules", "dispute_rules", "reminders"])
+def test_rules_do_no_io(name):
+    modules = roots(imported_modules(ROOT / "agent" / f"{name}.py"))
     assert not modules & {"os", "subprocess", "socket", "sqlite3", "requests", "urllib", "shutil"}
 
 
@@ -52,7 +54,8 @@ def test_the_sandbox_knows_nothing_of_the_agent(path):
 @pytest.mark.parametrize("path", sorted((ROOT / "flows").rglob("*.py")), ids=lambda p: p.name)
 def test_flows_never_touch_the_store_or_notifications(path):
     modules = imported_modules(path)
-    forbidden = {"agent.store", "agent.dispute_records", "agent.outbox", "agent.notify", "agent.rules"}
+    forbidden = {"agent.store", "agent.dispute_records", "agent.outbox", "agent.notify", "agent.rules",
+                 "agent.dispute_rules"}
     assert not modules & forbidden, f"{path.name} imports {modules & forbidden}"
     assert "sqlalchemy" not in roots(modules) and "apprise" not in roots(modules)
 
