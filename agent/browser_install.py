@@ -6,6 +6,10 @@ headless shell too); on machines that cannot reach Playwright's download host bu
 reach Debian's mirrors (as root), Debian's ``chromium`` and ``chromium-headless-shell``
 packages are installed instead. Anything else gets a one-line instruction rather than
 a guess.
+
+Adding the headless shell is tried once per machine: where the package does not exist
+(Ubuntu ships Chromium as a snap) every ``make`` would otherwise spend an apt run on it.
+A note in the user's cache folder remembers the failure until someone deletes it.
 """
 
 from __future__ import annotations
@@ -45,24 +49,38 @@ def _run(command: list[str], say: Callable[[str], None], timeout: int) -> bool:
     return done.returncode == 0
 
 
-def install_browser(explicit: str | None = None, say: Callable[[str], None] = print) -> str:
+def shell_failure_note() -> Path:
+    """Where a failed attempt to add the headless shell is remembered."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("dispute-agent")) / "headless-shell-not-installable"
+
+
+def install_browser(explicit: str | None = None, say: Callable[[str], None] = print, *,
+                    note: Path | None = None) -> str:
     """Return a usable browser executable, installing one when none is found.
 
     Debian's full ``chromium`` found on PATH gets its headless shell added where apt
     can (it is what headless runs then use); nothing is installed over an explicit
-    choice.
+    choice (``explicit`` is the ``--executable`` option or the ``browser.executable``
+    setting).
     """
+    note = note or shell_failure_note()
     found = find_browser(explicit)
     if found is None:
-        found = _install_chromium(explicit, say)
+        found = _install_chromium(explicit, say, note)
     elif _can_add_headless_shell(explicit, found):
-        _add_headless_shell(say)
-        found = find_browser(explicit) or found
+        if note.exists():
+            say(f"chromium-headless-shell could not be installed before; the full Chromium runs "
+                f"headless (delete {note} to try again)")
+        else:
+            _add_headless_shell(say, note)
+            found = find_browser(explicit) or found
     say(f"browser: {found}")
     return found
 
 
-def _install_chromium(explicit: str | None, say: Callable[[str], None]) -> str:
+def _install_chromium(explicit: str | None, say: Callable[[str], None], note: Path) -> str:
     say("no Chromium found: trying Playwright's download")
     if _run([sys.executable, "-m", "playwright", "install", "chromium"], say, timeout=900):
         found = find_browser(explicit)
@@ -71,7 +89,7 @@ def _install_chromium(explicit: str | None, say: Callable[[str], None]) -> str:
     if _apt_usable():
         say("Playwright's download is not reachable: installing Debian's chromium package")
         if _run(["apt-get", "update", "-qq"], say, timeout=900) and _apt_install("chromium", say):
-            _add_headless_shell(say, updated=True)
+            _add_headless_shell(say, note, updated=True)
             found = find_browser(explicit)
             if found:
                 return found
@@ -89,7 +107,7 @@ def _can_add_headless_shell(explicit: str | None, found: str) -> bool:
     return found == resolve_chromium(headless=False)
 
 
-def _add_headless_shell(say: Callable[[str], None], *, updated: bool = False) -> None:
+def _add_headless_shell(say: Callable[[str], None], note: Path, *, updated: bool = False) -> None:
     """Best effort: without it the full Chromium runs headless, using more memory."""
     if not _apt_usable():
         say("tip: Debian's chromium-headless-shell package makes headless runs lighter "
@@ -103,6 +121,11 @@ def _add_headless_shell(say: Callable[[str], None], *, updated: bool = False) ->
     ):
         return
     say("  not installed: the full Chromium will run headless")
+    try:
+        note.parent.mkdir(parents=True, exist_ok=True)
+        note.write_text("apt-get could not install chromium-headless-shell; delete this file to retry\n")
+    except OSError:
+        pass  # only a memo: the next run tries again
 
 
 def _apt_usable() -> bool:

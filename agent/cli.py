@@ -118,16 +118,25 @@ def sandbox(
 @app.command("install-browser")
 def install_browser_command(
     executable: Annotated[str | None, typer.Option(help="Use this Chromium executable.")] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Find a Chromium to drive, installing one when none is found.
 
-    Order: --executable / DISPUTE_AGENT_BROWSER, then on PATH `chromium-headless-shell`
-    (headless runs) and `chromium`, then Playwright's own build; if none, Playwright's
-    download, then Debian's packages (as root). A Debian `chromium` gets its lighter
-    headless shell added where apt can.
+    Order: --executable, the browser.executable setting or DISPUTE_AGENT_BROWSER, then
+    on PATH `chromium-headless-shell` (headless runs) and `chromium`, then Playwright's
+    own build; if none, Playwright's download, then Debian's packages (as root). A
+    Debian `chromium` gets its lighter headless shell added where apt can.
     """
     from agent.browser_install import install_browser
 
+    if executable is None:
+        from agent.settings import load_settings
+
+        try:
+            executable = load_settings(config).browser.executable
+        except ConfigError as error:
+            # the browser can still be installed; the settings' problem shows up elsewhere
+            typer.echo(f"warning: settings not read ({error}); browser.executable ignored", err=True)
     run(lambda: install_browser(executable, say=typer.echo))
 
 

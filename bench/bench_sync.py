@@ -12,13 +12,14 @@ naive run takes minutes and measures nothing more); the sample size is printed. 
 sandbox runs in a process of its own and is left out of the memory figures; memory is
 PSS (shared pages divided among the processes sharing them), sampled every 50 ms.
 
-Measured on 2 cores (Debian Chromium 156, Playwright 1.65), three runs: 200 orders in
-18.6-19.6 s against 138-142 s naive (7.2-7.5x); peak 489-490 MB against 367 MB for the
-naive run's single page (goal 700 MB: met). The browser is resolved as the agent does
-it, so Debian's chromium-headless-shell runs when installed; with the full chromium
-(DISPUTE_AGENT_BROWSER=/usr/bin/chromium) the same run peaks at about 740 MB, as it
-keeps a browser-UI renderer and more helper processes (docs/decisions/0005). One detail
-page at a time (--concurrency 1): 27 s, 462 MB.
+Measured on 2 cores (Debian Chromium 156, Playwright 1.65), four runs: 200 orders in
+16.1-18.0 s against 130-133 s naive (7.4-8.0x); peak 550-565 MB against about 440 MB
+for the naive run's single page (goal 700 MB: met). The browser is resolved as the
+agent does it, so Debian's chromium-headless-shell runs when installed; with the full
+chromium (DISPUTE_AGENT_BROWSER=/usr/bin/chromium) the same run peaks at about 750 MB,
+as it keeps a browser-UI renderer and more helper processes (docs/decisions/0005).
+Another Chromium left running on the machine lowers these PSS figures (it shares their
+libraries): measure on a quiet machine.
 """
 
 from __future__ import annotations

@@ -7,9 +7,11 @@ written atomically with mode 0600 in a 0700 folder.
 
 Evidence: ``with session.evidence(page, "open-dispute"):`` wraps a step; on failure
 the screenshot, the page HTML and (with ``browser.trace_on_failure``) a Playwright
-trace of just that step land in ``<state>/evidence/<UTC time>-<label>/``, and
-Playwright's errors become the agent's own (:mod:`agent.errors`) so callers branch on
-meaning, not on library types. Saving evidence never hides the original error.
+trace land in ``<state>/evidence/<UTC time>-<label>/``: the trace covers that step,
+or the whole run of steps grouped by :meth:`BrowserSession.traced`; a step that types
+a secret (the login) is never traced. Playwright's errors become the agent's own
+(:mod:`agent.errors`) so callers branch on meaning, not on library types. Saving
+evidence never hides the original error.
 
 Playwright's sync API is bound to the thread that started it: use a session from
 that thread only.
@@ -42,7 +44,7 @@ from agent.errors import (
     UserInputError,
 )
 from agent.settings import Settings
-from flows.browser_path import QUIET_ARGS, resolve_chromium
+from flows.browser_path import QUIET_ARGS, is_headless_shell, resolve_chromium
 
 __all__ = [
     "BrowserSession",
@@ -155,7 +157,10 @@ class BrowserSession:
         ``label`` names the step ("open-dispute"); it becomes part of a folder name,
         so it must never contain data such as a login or an order's contents.
         Pass ``trace=False`` around a step that types a secret: a trace records
-        typed text verbatim (error messages are scrubbed, traces cannot be).
+        typed text verbatim (error messages are scrubbed, traces cannot be). Tracing
+        then stops for the whole context, so an enclosing block's recording so far is
+        dropped; after a failure it stays off for the rest of the session (the page
+        may still send what was typed), and that failure's evidence has no trace.
         """
         owns_chunk = self._begin_trace_chunk() if trace else False
         # tracing stops altogether while a secret is typed: a trace cannot be cut, and a
@@ -165,13 +170,16 @@ class BrowserSession:
             yield
         except Exception as exc:
             _scrub_typed_text(exc)
+            if not trace:
+                _empty_password_fields(page)  # before the screenshot and the HTML are taken
             folder = _saved_evidence(exc)
             fresh = folder is None
             if fresh:
                 folder = self._save_failure(page, label, exc)
                 _mark_saved(exc, folder)
             self._end_trace_chunk(owns_chunk, folder / "trace.zip" if folder else None)
-            self._after_secret(page, suspended, failed=True)
+            if suspended is not None:
+                log.info("tracing stays off in this browser session after the failed %s", label)
             mapped = _map_error(exc, label, folder)
             if mapped is exc:
                 raise
@@ -183,7 +191,26 @@ class BrowserSession:
             raise mapped from exc
         else:
             self._end_trace_chunk(owns_chunk, None)
-            self._after_secret(page, suspended, failed=False)
+            self._after_secret(page, suspended)
+
+    @contextmanager
+    def traced(self) -> Iterator[None]:
+        """One trace chunk around many evidence blocks (a chunk per block can cost more
+        than a quick step itself).
+
+        The chunk is saved into the evidence folder of the block that failed inside it,
+        so that failure's trace shows everything since this block began; an error no
+        evidence block saved (a callback's, say) drops the chunk with nothing saved.
+        """
+        owns_chunk = self._begin_trace_chunk()
+        try:
+            yield
+        except BaseException as exc:
+            folder = _saved_evidence(exc)
+            self._end_trace_chunk(owns_chunk, folder / "trace.zip" if folder else None)
+            raise
+        else:
+            self._end_trace_chunk(owns_chunk, None)
 
     def save_evidence(self, page: Page, label: str, kind: str = "action") -> Path:
         """Screenshot and HTML of a step that worked, for the audit log; best effort.
@@ -221,9 +248,10 @@ class BrowserSession:
             )
         except PlaywrightError as exc:
             what = executable or "Playwright's own Chromium"
+            package = "chromium-headless-shell" if is_headless_shell(executable) else "chromium"
             raise BrowserUnavailable(
                 f"Chromium failed to start ({what}: {_first_line(exc)}); "
-                "install chromium (apt install chromium) or set browser.executable"
+                f"reinstall it (apt install {package}) or set browser.executable"
             ) from exc
 
     def _new_context(self) -> BrowserContext:
@@ -264,17 +292,16 @@ class BrowserSession:
             log.warning("could not stop tracing: %s", _first_line(exc))
         return chunk_was_open
 
-    def _after_secret(self, page: Page, suspended: bool | None, *, failed: bool) -> None:
-        """Trace again, without what was typed.
+    def _after_secret(self, page: Page, suspended: bool | None) -> None:
+        """Trace again after a secret step that succeeded, without what was typed.
 
-        An enclosing block's chunk was dropped; it starts afresh only after a success
-        (a failure already left this block's evidence, which has no trace).
+        An enclosing block's chunk was dropped; it starts afresh.
         """
         if suspended is None or self._context is None:
             return
         _empty_password_fields(page)  # a later snapshot would show what was typed
         self._start_tracing(self._context)
-        if suspended and not failed:
+        if suspended:
             self._begin_trace_chunk()
 
     def _begin_trace_chunk(self) -> bool:
@@ -535,8 +562,9 @@ def _empty_password_fields(page: Page) -> None:
     """Best effort: a page that navigated away has nothing left to empty."""
     for frame in page.frames:
         try:
+            # the attribute too: a page's script may have copied the value there
             frame.evaluate("() => document.querySelectorAll('input[type=password]')"
-                           ".forEach((field) => { field.value = ''; })")
+                           ".forEach((field) => { field.value = ''; field.removeAttribute('value'); })")
         except PlaywrightError:
             continue
 

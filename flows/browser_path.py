@@ -13,11 +13,14 @@ the full ``chromium``.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
 
 from agent.errors import BrowserUnavailable
+
+log = logging.getLogger(__name__)
 
 #: environment variable naming an explicit browser executable
 BROWSER_ENV = "DISPUTE_AGENT_BROWSER"
@@ -28,6 +31,9 @@ HEADLESS_NAMES = ("chromium-headless-shell",)
 #: names of the full browser looked up on PATH, most specific first
 PATH_NAMES = ("chromium", "chromium-browser")
 
+#: file names of headless-only builds (Debian's wrapper, Playwright's own download)
+SHELL_FILE_NAMES = (*HEADLESS_NAMES, "headless_shell")
+
 
 def resolve_chromium(explicit: str | os.PathLike[str] | None = None, *, headless: bool = True) -> str | None:
     """Return the executable to launch, or ``None`` for Playwright's own build.
@@ -37,16 +43,8 @@ def resolve_chromium(explicit: str | os.PathLike[str] | None = None, *, headless
     """
     chosen = explicit or os.environ.get(BROWSER_ENV)
     if chosen:
-        path = Path(chosen).expanduser()
-        if path.is_file() and os.access(path, os.X_OK):
-            return str(path)
-        found = shutil.which(str(chosen))
-        if found:
-            return found
-        raise BrowserUnavailable(
-            f"browser executable {chosen!s} not found or not executable; "
-            f"fix the 'browser.executable' setting or {BROWSER_ENV}"
-        )
+        found = _explicit(chosen)
+        return found if headless or not is_headless_shell(found) else _window_capable_instead_of(found)
     for name in (*HEADLESS_NAMES, *PATH_NAMES) if headless else PATH_NAMES:
         found = shutil.which(name)
         if found:
@@ -54,8 +52,35 @@ def resolve_chromium(explicit: str | os.PathLike[str] | None = None, *, headless
     return None
 
 
+def _explicit(chosen: str | os.PathLike[str]) -> str:
+    path = Path(chosen).expanduser()
+    if path.is_file() and os.access(path, os.X_OK):
+        return str(path)
+    found = shutil.which(str(chosen))
+    if found:
+        return found
+    raise BrowserUnavailable(
+        f"browser executable {chosen!s} not found or not executable; "
+        f"fix the 'browser.executable' setting or {BROWSER_ENV}"
+    )
+
+
+def _window_capable_instead_of(shell: str) -> str:
+    """A visible login cannot run in the headless shell (it would wait, unseen, for a
+    person): take the full browser from PATH, or say what to install."""
+    for name in PATH_NAMES:
+        found = shutil.which(name)
+        if found:
+            log.warning("%s cannot show a window: using %s for this visible browser", shell, found)
+            return found
+    raise BrowserUnavailable(
+        f"{shell} is Chromium's headless shell and cannot show a window; install the full "
+        "browser (apt install chromium) or point browser.executable at it for a visible login"
+    )
+
+
 def is_headless_shell(executable: str | None) -> bool:
-    return executable is not None and Path(executable).name in HEADLESS_NAMES
+    return executable is not None and Path(executable).name in SHELL_FILE_NAMES
 
 
 #: flags that keep Chromium quiet on a machine without internet access

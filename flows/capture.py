@@ -2,9 +2,9 @@
 
 The real site fills its pages from "mtop" JSON answers; the page's own script signs
 them. Listening to what the page receives gets the same data with none of the
-signing, and keeps the agent's traffic identical to a person's. The listener only
-stores Playwright ``Response`` objects; bodies are read later, outside the event
-handler, when a flow asks for them.
+signing, and keeps the agent's traffic identical to a person's. The listener reads
+each API answer's body as it arrives: a page that navigates away (to the login page,
+say) takes the bodies of its answers with it.
 """
 
 from __future__ import annotations
@@ -13,10 +13,23 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from playwright.sync_api import Page, Response
+from playwright.sync_api import BrowserContext, Page, Response
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from agent.errors import LoginRequired, PageChanged, SiteUnavailable
 from flows import site
+
+
+def pause(context: BrowserContext, ms: float) -> None:
+    """Let Playwright deliver events for up to ``ms``, back early when any answer arrives.
+
+    Not ``page.wait_for_timeout``: inside a traced step each call of that records two
+    DOM snapshots, and the loops that wait for answers pause every few milliseconds.
+    """
+    try:
+        context.wait_for_event("response", timeout=max(1.0, ms))  # 0 would mean "forever"
+    except PlaywrightTimeoutError:
+        pass
 
 
 @dataclass
@@ -41,8 +54,6 @@ class ApiCapture:
     def _on_response(self, response: Response) -> None:
         api = site.api_of_url(response.url)
         if api is not None:
-            # read the body now: a page that navigates away (to the login page, say)
-            # takes its answers' bodies with it
             self._responses.append((api, self._read_body(api, response)))
 
     def mark(self) -> int:
@@ -66,7 +77,7 @@ class ApiCapture:
                     f"the page did not load {api} within {timeout_ms / 1000:.0f} s; "
                     "the site may have changed: run 'dispute-agent doctor' and report it"
                 )
-            self.page.wait_for_timeout(25)
+            pause(self.page.context, 25)
 
     def poll(self, api: str, *, after: int = 0) -> Captured | None:
         """The answer if it already arrived, else None; unchecked (pass it to ``checked``).

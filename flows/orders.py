@@ -25,7 +25,7 @@ from agent.models import Order
 from agent.secrets import Credentials
 from flows import site
 from flows.browser import BrowserSession
-from flows.capture import ApiCapture
+from flows.capture import ApiCapture, pause
 from flows.login import HANDOFF, open_page
 from flows.parsers.order_dom import parse_order_rows
 from flows.parsers.orders import parse_order_detail, parse_order_list
@@ -192,7 +192,7 @@ def read_order_details(session: BrowserSession, base_url: str, order_ids: Iterab
         if on_done:
             on_done(result.orders[-1])
         # one trace chunk for the whole pool: a chunk per page cost more than the reading
-        with session.evidence(workers[0][0], "order-details"):
+        with session.traced():
             _run_pool(session, base_url, pending, workers, politeness, tz, result, on_done, timeout_ms)
         result.complete = True
     except SiteError as error:
@@ -267,7 +267,7 @@ def _run_pool(session: BrowserSession, base_url: str, pending: list[str],
                 served[index] = 0
             if on_done:
                 on_done(order)
-        workers[0][0].wait_for_timeout(20)
+        pause(session.context(), 20)
 
 
 def read_tracking(session: BrowserSession, base_url: str, order_id: str,

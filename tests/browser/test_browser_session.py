@@ -256,28 +256,107 @@ def _assert_traced_without_the_secret(error: PageChanged) -> None:
     assert SECRET not in trace
 
 
+#: a password field whose page script copies what is typed into the HTML attribute
+SECRET_FORM = ("<input id='password' type='password' oninput=\"this.setAttribute('value', this.value)\">"
+               "<input id='locked' disabled>")
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("secret_step_fails", [True, False])
-def test_a_secret_typed_inside_a_traced_block_never_reaches_a_trace(
+def test_a_secret_typed_inside_a_traced_block_never_reaches_the_evidence(
     session: BrowserSession, secret_step_fails: bool
 ) -> None:
     page = session.new_page()
-    page.set_content("<input id='password' type='password'><input id='locked' disabled>")
+    page.set_content(SECRET_FORM)
 
     with pytest.raises(PageChanged) as excinfo:
         with session.evidence(page, "sync"):
             with session.evidence(page, "login", trace=False):
                 page.locator("#password").fill(SECRET)
+                assert SECRET in page.content()  # the page really put it into its HTML
                 if secret_step_fails:
                     page.locator("#locked").fill(SECRET, timeout=500)
             page.locator("#missing").click(timeout=500)  # the enclosing block goes on traced
 
-    if secret_step_fails:
-        assert not (excinfo.value.evidence / "trace.zip").exists()
-        with pytest.raises(PageChanged) as excinfo:  # and tracing goes on for later steps
-            with session.evidence(page, "order-list"):
+    folder = excinfo.value.evidence
+    assert SECRET not in (folder / "page.html").read_text()
+    if not secret_step_fails:
+        _assert_traced_without_the_secret(excinfo.value)
+        return
+    assert not (folder / "trace.zip").exists()
+    # the failed login page may still send what was typed: tracing stays off from then on
+    with pytest.raises(PageChanged) as excinfo:
+        with session.evidence(page, "order-list"):
+            page.locator("#missing").click(timeout=500)
+    assert not (excinfo.value.evidence / "trace.zip").exists()
+
+
+@pytest.mark.browser
+def test_a_traced_run_of_steps_saves_its_whole_trace_with_the_failing_step(session: BrowserSession) -> None:
+    first, second = session.new_page(), session.new_page()
+    first.set_content("<p id='first'>one</p>")
+    second.set_content("<p>two</p>")
+
+    with pytest.raises(PageChanged) as excinfo:
+        with session.traced():
+            with session.evidence(first, "order-detail"):
+                assert first.locator("#first").inner_text() == "one"
+            first.close()  # a worker page replaced on the way
+            with session.evidence(second, "order-detail"):
+                second.locator("#missing").click(timeout=500)
+
+    trace = _trace_text(excinfo.value.evidence / "trace.zip")
+    assert "#first" in trace and "#missing" in trace
+    assert (excinfo.value.evidence / "screenshot.png").exists()
+
+
+@pytest.mark.browser
+def test_an_error_outside_any_step_leaves_no_evidence_and_tracing_goes_on(
+    session: BrowserSession, settings: Settings
+) -> None:
+    page = session.new_page()
+    page.set_content("<p>ready</p>")
+
+    with pytest.raises(ValueError, match="the store refused"):
+        with session.traced():
+            with session.evidence(page, "order-detail"):
+                page.locator("p").inner_text()
+            raise ValueError("the store refused")  # e.g. a callback saving what was read
+
+    assert not settings.state.evidence_dir.exists() or not any(settings.state.evidence_dir.iterdir())
+    with pytest.raises(PageChanged) as excinfo:
+        with session.evidence(page, "order-list"):
+            page.locator("#missing").click(timeout=500)
+    assert "#missing" in _trace_text(excinfo.value.evidence / "trace.zip")
+
+
+@pytest.mark.browser
+def test_pausing_for_answers_records_no_dom_snapshots(session: BrowserSession, site: LocalSite) -> None:
+    import time
+
+    from flows.capture import pause
+
+    page = session.new_page()
+    page.set_content("<p>" + "text " * 200 + "</p>")
+
+    def snapshots_of_a_failing_step(pauses: int) -> int:
+        with pytest.raises(PageChanged) as excinfo:
+            with session.evidence(page, "waiting"):
+                for _ in range(pauses):
+                    pause(session.context(), 10)
                 page.locator("#missing").click(timeout=500)
-    _assert_traced_without_the_secret(excinfo.value)
+        trace = _trace_text(excinfo.value.evidence / "trace.zip")
+        assert trace.count('"type":"before"') >= pauses
+        return trace.count('"type":"frame-snapshot"')
+
+    # page.wait_for_timeout would add two snapshots per pause
+    assert snapshots_of_a_failing_step(10) == snapshots_of_a_failing_step(0)
+
+    started = time.monotonic()
+    # an answer ends a long pause early
+    page.evaluate("url => { setTimeout(() => fetch(url, {mode: 'no-cors'}), 100); }", f"{site.url}/login")
+    pause(session.context(), 5_000)
+    assert time.monotonic() - started < 4
 
 
 @pytest.mark.browser

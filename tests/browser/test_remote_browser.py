@@ -3,6 +3,8 @@ did not start, here one started by the test on 127.0.0.1."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import time
@@ -33,7 +35,8 @@ def remote_chromium(tmp_path):
     port = free_port()
     process = subprocess.Popen([executable, "--headless", "--no-sandbox", f"--remote-debugging-port={port}",
                                 "--remote-debugging-address=127.0.0.1", f"--user-data-dir={tmp_path / 'profile'}",
-                                *QUIET_ARGS, "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                *QUIET_ARGS, "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -46,8 +49,14 @@ def remote_chromium(tmp_path):
                 time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        # Debian's chromium-headless-shell is a shell script that does not exec: signal
+        # the whole group so the browser itself stops, not just the script around it.
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
 
 
 def test_the_agent_drives_a_remote_browser_and_saves_its_session(remote_chromium, tmp_path, monkeypatch):

@@ -9,9 +9,12 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from typer.testing import CliRunner
 
 import agent.browser_install as install
+from agent.cli import app
 from agent.errors import BrowserUnavailable
+from tests.support.isolation import isolate_environment
 
 PACKAGES = {"chromium": "/usr/bin/chromium", "chromium-headless-shell": "/usr/bin/chromium-headless-shell"}
 
@@ -49,7 +52,15 @@ class Machine:
 
 
 @pytest.fixture
-def machine(monkeypatch):
+def note(tmp_path, monkeypatch):
+    """The memo of a failed headless-shell install, kept out of the user's cache."""
+    path = tmp_path / "cache" / "headless-shell-not-installable"
+    monkeypatch.setattr(install, "shell_failure_note", lambda: path)
+    return path
+
+
+@pytest.fixture
+def machine(monkeypatch, note):
     def make(**kwargs) -> Machine:
         fake = Machine(**kwargs)
         monkeypatch.delenv("DISPUTE_AGENT_BROWSER", raising=False)
@@ -86,10 +97,25 @@ def test_debians_packages_where_the_download_is_not_reachable(machine):
     assert fake.installs() == ["chromium", "chromium-headless-shell"]
 
 
-def test_a_missing_headless_shell_package_leaves_the_full_browser(machine):
+def test_a_missing_headless_shell_package_leaves_the_full_browser(machine, note):
     fake = machine(download_works=False, apt_works=True, shell_packaged=False)
     assert install.install_browser(say=quiet) == "/usr/bin/chromium"
     assert fake.installs() == ["chromium", "chromium-headless-shell"]
+    assert note.exists()
+
+
+def test_a_headless_shell_that_could_not_be_installed_is_not_retried_on_every_run(machine, note):
+    fake = machine(download_works=False, apt_works=True, on_path=("chromium",), shell_packaged=False)
+    assert install.install_browser(say=quiet) == "/usr/bin/chromium"
+    assert fake.installs() == ["chromium-headless-shell", "chromium-headless-shell"]  # before and after an update
+    fake.commands.clear()
+    said: list[str] = []
+    assert install.install_browser(say=said.append) == "/usr/bin/chromium"
+    assert fake.commands == []
+    assert any(str(note) in line for line in said)  # how to try again
+    note.unlink()
+    fake.shell_packaged = True  # e.g. a newer release of the distribution
+    assert install.install_browser(say=quiet) == "/usr/bin/chromium-headless-shell"
 
 
 def test_the_headless_shell_is_added_beside_a_full_chromium(machine):
@@ -119,3 +145,32 @@ def test_no_way_to_install_ends_with_the_remedy(machine):
     machine(download_works=False, apt_works=False, root=False)
     with pytest.raises(BrowserUnavailable, match="apt-get install chromium"):
         install.install_browser(say=quiet)
+
+
+def test_the_settings_browser_is_an_explicit_choice(machine, tmp_path, monkeypatch):
+    fake = machine(download_works=False, apt_works=True, on_path=("chromium",))
+    isolate_environment(monkeypatch, tmp_path)
+    chosen = tmp_path / "chrome"
+    chosen.write_text("#!/bin/sh\n")
+    chosen.chmod(0o755)
+    config = tmp_path / "agent.toml"
+    config.write_text(f'[browser]\nexecutable = "{chosen}"\n')
+    result = CliRunner().invoke(app, ["install-browser", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert f"browser: {chosen}" in result.output
+    monkeypatch.setenv("DISPUTE_AGENT_BROWSER__EXECUTABLE", str(chosen))
+    result = CliRunner().invoke(app, ["install-browser"])
+    assert result.exit_code == 0, result.output
+    assert f"browser: {chosen}" in result.output
+    assert fake.commands == []
+
+
+def test_unreadable_settings_do_not_stop_the_install(machine, tmp_path, monkeypatch):
+    machine(download_works=False, apt_works=True, on_path=("chromium", "chromium-headless-shell"))
+    isolate_environment(monkeypatch, tmp_path)
+    config = tmp_path / "agent.toml"
+    config.write_text("[browser]\nheadless = 'sometimes'\n")
+    result = CliRunner().invoke(app, ["install-browser", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "settings not read" in result.output
+    assert "browser: /usr/bin/chromium-headless-shell" in result.output

@@ -59,7 +59,20 @@ def test_a_missing_explicit_choice_is_an_error_not_a_fallback(path_with) -> None
         resolve_chromium("/nowhere/chrome")
 
 
+def test_a_visible_browser_never_runs_in_an_explicit_headless_shell(path_with, monkeypatch) -> None:
+    folder = path_with("chromium-headless-shell")
+    shell = str(folder / "chromium-headless-shell")
+    assert resolve_chromium(shell) == shell
+    with pytest.raises(BrowserUnavailable, match="cannot show a window.*apt install chromium"):
+        resolve_chromium(shell, headless=False)
+    path_with("chromium")
+    assert resolve_chromium(shell, headless=False) == str(folder / "chromium")
+    monkeypatch.setenv(BROWSER_ENV, shell)
+    assert resolve_chromium(headless=False) == str(folder / "chromium")
+
+
 def test_is_headless_shell() -> None:
     assert is_headless_shell("/usr/bin/chromium-headless-shell")
+    assert is_headless_shell("/home/me/.cache/ms-playwright/chromium_headless_shell-1200/chrome-linux/headless_shell")
     assert not is_headless_shell("/usr/bin/chromium")
     assert not is_headless_shell(None)
