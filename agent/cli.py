@@ -206,7 +206,7 @@ def session_export(
 
     Example: dispute-agent session export ~/aliexpress-session.json
     """
-    from flows.browser import export_storage_state
+    from flows.session_file import export_storage_state
 
     settings = settings_from(config)
     path = run(lambda: export_storage_state(settings, dest))
@@ -222,7 +222,7 @@ def session_import(
 
     Example: dispute-agent session import aliexpress-session.json
     """
-    from flows.browser import import_storage_state
+    from flows.session_file import import_storage_state
 
     settings = settings_from(config)
     path = run(lambda: import_storage_state(settings, src))

@@ -2,8 +2,7 @@
 
 A :class:`BrowserSession` owns Playwright, one browser (launched locally or reached
 over CDP) and one context per account. The context starts from the account's saved
-``storage_state`` so logins are rare; the file holds live session cookies, so it is
-written atomically with mode 0600 in a 0700 folder.
+``storage_state`` (:mod:`flows.session_file`) so logins are rare.
 
 Evidence: ``with session.evidence(page, "open-dispute"):`` wraps a step; on failure
 the screenshot, the page HTML and (with ``browser.trace_on_failure``) a Playwright
@@ -19,11 +18,8 @@ that thread only.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,16 +37,12 @@ from agent.errors import (
     PageChanged,
     SiteError,
     SiteUnavailable,
-    UserInputError,
 )
 from agent.settings import Settings
 from flows.browser_path import QUIET_ARGS, is_headless_shell, resolve_chromium
+from flows.session_file import dump_json, make_private_dir, read_session_quietly, write_private
 
-__all__ = [
-    "BrowserSession",
-    "export_storage_state",
-    "import_storage_state",
-]
+__all__ = ["BrowserSession"]
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +136,7 @@ class BrowserSession:
         """Write the context's cookies and storage to the account's session file (0600)."""
         state = self.context().storage_state()
         path = self._settings.session_file
-        _write_private(path, _dump_json(state), private_dir=True)
+        write_private(path, dump_json(state), private_dir=True)
         log.info("browser session saved to %s", path)
         return path
 
@@ -257,7 +249,7 @@ class BrowserSession:
     def _new_context(self) -> BrowserContext:
         config = self._settings.browser
         options: dict[str, Any] = {}
-        state = _read_session_quietly(self._settings.session_file)
+        state = read_session_quietly(self._settings.session_file)
         if state is not None:
             options["storage_state"] = state
         if config.user_agent:
@@ -362,7 +354,7 @@ class BrowserSession:
 
     def _new_evidence_folder(self, label: str, kind: str | None) -> Path:
         root = self._settings.state.evidence_dir
-        _make_private_dir(root)
+        make_private_dir(root)
         stamp = self._clock().astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         parts = (stamp, kind and _safe_label(kind), _safe_label(label))
         name = "-".join(part for part in parts if part)
@@ -393,101 +385,6 @@ class BrowserSession:
     def _check_thread(self) -> None:
         if self._thread is not None and self._thread != threading.get_ident():
             raise RuntimeError("a BrowserSession must be used from the thread that started it")
-
-
-# --- moving a session between machines ------------------------------------------------
-
-
-def export_storage_state(settings: Settings, dest: Path | str) -> Path:
-    """Copy the account's saved session to ``dest`` (mode 0600), e.g. to log in elsewhere.
-
-    ``dest`` may be a folder; the file is then named after the account.
-    """
-    state = _load_storage_state(settings.session_file)
-    target = Path(dest).expanduser()
-    if target.is_dir():
-        target = target / settings.session_file.name
-    _write_private(target, _dump_json(state), private_dir=False)
-    log.info("browser session exported to %s", target)
-    return target
-
-
-def import_storage_state(settings: Settings, src: Path | str) -> Path:
-    """Install a session saved elsewhere as the account's session (mode 0600)."""
-    state = _load_storage_state(Path(src).expanduser())
-    path = settings.session_file
-    _write_private(path, _dump_json(state), private_dir=True)
-    log.info("browser session imported into %s", path)
-    return path
-
-
-def _load_storage_state(path: Path) -> dict[str, Any]:
-    remedy = "export it with 'dispute-agent session export' or log in with 'dispute-agent login'"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserInputError(f"no saved browser session at {path}; {remedy}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserInputError(f"{path} cannot be read as JSON ({exc}); {remedy}") from None
-    problem = _storage_state_problem(data)
-    if problem:
-        raise UserInputError(f"{path} is not a saved browser session ({problem}); {remedy}")
-    return data
-
-
-def _storage_state_problem(data: Any) -> str | None:
-    if not isinstance(data, dict):
-        return "not a JSON object"
-    for key in ("cookies", "origins"):
-        if not isinstance(data.get(key), list):
-            return f"no {key!r} list"
-    return None
-
-
-def _read_session_quietly(path: Path) -> dict[str, Any] | None:
-    """The saved session, or ``None``: a broken file means "log in again", not a crash."""
-    if not path.exists():
-        return None
-    try:
-        return _load_storage_state(path)
-    except UserInputError as exc:
-        log.warning("ignoring the saved session: %s", exc)
-        return None
-
-
-# --- files ------------------------------------------------------------------------------
-
-
-def _make_private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
-
-
-def _write_private(path: Path, data: bytes, *, private_dir: bool) -> None:
-    """Atomically replace ``path`` with ``data``, readable by the owner only.
-
-    The temporary file is created 0600 in the same folder, so the secret is never
-    readable by others, even for a moment, and a crash leaves the old file intact.
-    """
-    if private_dir:
-        _make_private_dir(path.parent)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _dump_json(data: Any) -> bytes:
-    return json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8")
 
 
 # --- errors -----------------------------------------------------------------------------

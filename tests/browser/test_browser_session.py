@@ -26,7 +26,8 @@ from agent.errors import (
     UserInputError,
 )
 from agent.settings import Settings, load_settings
-from flows.browser import BrowserSession, export_storage_state, import_storage_state
+from flows.browser import BrowserSession
+from flows.session_file import export_storage_state, import_storage_state
 from tests.support.isolation import isolate_environment
 from tests.support.local_site import SESSION_COOKIE, LocalSite
 
