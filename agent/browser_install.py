@@ -7,9 +7,10 @@ reach Debian's mirrors (as root), Debian's ``chromium`` and ``chromium-headless-
 packages are installed instead. Anything else gets a one-line instruction rather than
 a guess.
 
-Adding the headless shell is tried once per machine: where the package does not exist
-(Ubuntu ships Chromium as a snap) every ``make`` would otherwise spend an apt run on it.
-A note in the user's cache folder remembers the failure until someone deletes it.
+Where apt has no headless-shell package (Ubuntu ships Chromium as a snap) every
+``make`` would otherwise spend an apt run on it: a note in the user's cache folder
+remembers that until someone deletes it. Other failures (a busy apt lock, a mirror
+out of reach) are tried again on the next run.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agent.errors import BrowserUnavailable
-from flows.browser_path import BROWSER_ENV, is_headless_shell, resolve_chromium
+from agent.settings import BROWSER_ENV
+from flows.browser_path import is_headless_shell, resolve_chromium
 
 
 def playwright_own_chromium() -> str | None:
@@ -109,23 +111,40 @@ def _can_add_headless_shell(explicit: str | None, found: str) -> bool:
 
 def _add_headless_shell(say: Callable[[str], None], note: Path, *, updated: bool = False) -> None:
     """Best effort: without it the full Chromium runs headless, using more memory."""
+    package = "chromium-headless-shell"
     if not _apt_usable():
         say("tip: Debian's chromium-headless-shell package makes headless runs lighter "
-            "(sudo apt-get install chromium-headless-shell)")
+            f"(sudo apt-get install {package})")
         return
-    say("adding Debian's chromium-headless-shell package (lighter for headless runs)")
-    if _apt_install("chromium-headless-shell", say):
+    say(f"adding Debian's {package} package (lighter for headless runs)")
+    if _apt_install(package, say):
         return
-    if not updated and _run(["apt-get", "update", "-qq"], say, timeout=900) and _apt_install(
-        "chromium-headless-shell", say
-    ):
+    refreshed = updated or _run(["apt-get", "update", "-qq"], say, timeout=900)
+    if not updated and refreshed and _apt_install(package, say):
         return
     say("  not installed: the full Chromium will run headless")
+    # remembered only when the package does not exist here; a lock held by another
+    # apt run, a full disk or a mirror out of reach are tried again next time
+    if refreshed and not _apt_candidate(package):
+        try:
+            note.parent.mkdir(parents=True, exist_ok=True)
+            note.write_text(f"apt has no {package} package on this system; delete this file to retry\n")
+        except OSError:
+            pass  # only a memo: the next run tries again
+
+
+def _apt_candidate(package: str) -> bool:
+    """Whether apt's freshly updated lists offer ``package``; True when that is unknown."""
     try:
-        note.parent.mkdir(parents=True, exist_ok=True)
-        note.write_text("apt-get could not install chromium-headless-shell; delete this file to retry\n")
-    except OSError:
-        pass  # only a memo: the next run tries again
+        done = subprocess.run(["apt-cache", "policy", package], capture_output=True, text=True,
+                              timeout=60, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return True
+    if done.returncode != 0:
+        return True
+    candidates = [line.split(":", 1)[1].strip() for line in done.stdout.splitlines()
+                  if line.strip().startswith("Candidate:")]
+    return any(candidate != "(none)" for candidate in candidates)
 
 
 def _apt_usable() -> bool:

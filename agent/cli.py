@@ -122,10 +122,11 @@ def install_browser_command(
 ) -> None:
     """Find a Chromium to drive, installing one when none is found.
 
-    Order: --executable, the browser.executable setting or DISPUTE_AGENT_BROWSER, then
-    on PATH `chromium-headless-shell` (headless runs) and `chromium`, then Playwright's
-    own build; if none, Playwright's download, then Debian's packages (as root). A
-    Debian `chromium` gets its lighter headless shell added where apt can.
+    Order: --executable, the browser.executable setting (DISPUTE_AGENT_BROWSER wins
+    over the file's), then on PATH `chromium-headless-shell` (headless runs) and
+    `chromium`, then Playwright's own build; if none, Playwright's download, then
+    Debian's packages (as root). A Debian `chromium` gets its lighter headless shell
+    added where apt has it.
     """
     from agent.browser_install import install_browser
 

@@ -139,7 +139,8 @@ def _check_browser(settings: Settings, launch: bool) -> Check:
     if not launch:
         return Check("browser", None, "not launched (--no-browser)")
     from agent.errors import DisputeAgentError
-    from flows.browser_path import BROWSER_ENV, resolve_chromium
+    from agent.settings import BROWSER_ENV
+    from flows.browser_path import resolve_chromium
 
     config = settings.browser
     if config.cdp_url:

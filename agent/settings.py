@@ -59,6 +59,7 @@ from agent.policy import Policy
 
 __all__ = [
     "APP_NAME",
+    "BROWSER_ENV",
     "ENV_PREFIX",
     "AccountSettings",
     "BrowserSettings",
@@ -79,6 +80,8 @@ APP_NAME = "dispute-agent"
 #: every environment variable the settings read starts with this
 ENV_PREFIX = "DISPUTE_AGENT_"
 ENV_NESTED_DELIMITER = "__"
+#: short name of ``DISPUTE_AGENT_BROWSER__EXECUTABLE``, read by the browser code too
+BROWSER_ENV = ENV_PREFIX + "BROWSER"
 CONFIG_FILE_NAME = "agent.toml"
 #: where a user finds every key with its default (named in error messages)
 EXAMPLE_FILE = "config/agent.example.toml"
@@ -375,6 +378,18 @@ class _SectionEnvSource(EnvSettingsSource):
         return None, key, is_complex
 
 
+class _BrowserVariableSource(PydanticBaseSettingsSource):
+    """``DISPUTE_AGENT_BROWSER`` as ``browser.executable``: over the file, like every
+    variable, and under ``DISPUTE_AGENT_BROWSER__EXECUTABLE`` and explicit values."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        named = os.environ.get(BROWSER_ENV)
+        return {"browser": {"executable": named}} if named else {}
+
+
 #: the file :func:`load_settings` chose; sources are built by a classmethod, so this
 #: context-local variable is how a per-call path reaches them without a global
 _TOML_FILE: ContextVar[Path | None] = ContextVar("_TOML_FILE", default=None)
@@ -430,7 +445,9 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """init > environment > TOML; no dotenv, no secrets dir (secrets are not settings)."""
         toml_file = _TOML_FILE.get() or _existing(default_config_file())
-        sources: list[PydanticBaseSettingsSource] = [init_settings, _SectionEnvSource(settings_cls)]
+        sources: list[PydanticBaseSettingsSource] = [
+            init_settings, _SectionEnvSource(settings_cls), _BrowserVariableSource(settings_cls)
+        ]
         if toml_file is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
         return tuple(sources)

@@ -7,10 +7,10 @@ over CDP) and one context per account. The context starts from the account's sav
 Evidence: ``with session.evidence(page, "open-dispute"):`` wraps a step; on failure
 the screenshot, the page HTML and (with ``browser.trace_on_failure``) a Playwright
 trace land in ``<state>/evidence/<UTC time>-<label>/``: the trace covers that step,
-or the whole run of steps grouped by :meth:`BrowserSession.traced`; a step that types
-a secret (the login) is never traced. Playwright's errors become the agent's own
-(:mod:`agent.errors`) so callers branch on meaning, not on library types. Saving
-evidence never hides the original error.
+or the whole run of steps grouped by :meth:`BrowserSession.traced`. Once a step types
+a secret (the login), nothing more is traced in that browser session. Playwright's
+errors become the agent's own (:mod:`agent.errors`) so callers branch on meaning, not
+on library types. Saving evidence never hides the original error.
 
 Playwright's sync API is bound to the thread that started it: use a session from
 that thread only.
@@ -149,15 +149,14 @@ class BrowserSession:
         ``label`` names the step ("open-dispute"); it becomes part of a folder name,
         so it must never contain data such as a login or an order's contents.
         Pass ``trace=False`` around a step that types a secret: a trace records
-        typed text verbatim (error messages are scrubbed, traces cannot be). Tracing
-        then stops for the whole context, so an enclosing block's recording so far is
-        dropped; after a failure it stays off for the rest of the session (the page
-        may still send what was typed), and that failure's evidence has no trace.
+        typed text verbatim, and the requests that carry it, also ones a page sends
+        later (error messages are scrubbed, traces cannot be). Tracing then stops for
+        the rest of this browser session, an enclosing block's recording included;
+        the next session, which starts from the saved login, is traced again.
         """
         owns_chunk = self._begin_trace_chunk() if trace else False
-        # tracing stops altogether while a secret is typed: a trace cannot be cut, and a
-        # stopped chunk would still receive the login request's form data later on
-        suspended = None if trace else self._suspend_tracing()
+        if not trace:
+            self._stop_tracing(label)
         try:
             yield
         except Exception as exc:
@@ -170,8 +169,6 @@ class BrowserSession:
                 folder = self._save_failure(page, label, exc)
                 _mark_saved(exc, folder)
             self._end_trace_chunk(owns_chunk, folder / "trace.zip" if folder else None)
-            if suspended is not None:
-                log.info("tracing stays off in this browser session after the failed %s", label)
             mapped = _map_error(exc, label, folder)
             if mapped is exc:
                 raise
@@ -181,9 +178,13 @@ class BrowserSession:
                 raise
             _mark_saved(mapped, folder)
             raise mapped from exc
+        except BaseException:  # an interrupt: no evidence, but the chunk must not stay open
+            self._end_trace_chunk(owns_chunk, None)
+            raise
         else:
             self._end_trace_chunk(owns_chunk, None)
-            self._after_secret(page, suspended)
+            if not trace:
+                _empty_password_fields(page)  # a later failure's HTML would show what was typed
 
     @contextmanager
     def traced(self) -> Iterator[None]:
@@ -270,31 +271,16 @@ class BrowserSession:
         except PlaywrightError as exc:
             log.warning("no tracing, failures will have no trace: %s", _first_line(exc))
 
-    def _suspend_tracing(self) -> bool | None:
-        """Stop recording, dropping what was recorded; None when nothing was recording.
-
-        Returns whether an enclosing block's chunk was open (to reopen it afterwards).
-        """
+    def _stop_tracing(self, label: str) -> None:
+        """Stop recording for good, dropping what was recorded (an open chunk too)."""
         if not self._tracing or self._context is None:
-            return None
-        chunk_was_open, self._chunk_open, self._tracing = self._chunk_open, False, False
+            return
+        self._chunk_open = self._tracing = False
+        log.info("no traces for the rest of this browser session: %s types a secret", label)
         try:
             self._context.tracing.stop()
         except PlaywrightError as exc:
             log.warning("could not stop tracing: %s", _first_line(exc))
-        return chunk_was_open
-
-    def _after_secret(self, page: Page, suspended: bool | None) -> None:
-        """Trace again after a secret step that succeeded, without what was typed.
-
-        An enclosing block's chunk was dropped; it starts afresh.
-        """
-        if suspended is None or self._context is None:
-            return
-        _empty_password_fields(page)  # a later snapshot would show what was typed
-        self._start_tracing(self._context)
-        if suspended:
-            self._begin_trace_chunk()
 
     def _begin_trace_chunk(self) -> bool:
         """Record a trace of just this block; an enclosing block's chunk is left alone."""

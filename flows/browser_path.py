@@ -19,11 +19,9 @@ import shutil
 from pathlib import Path
 
 from agent.errors import BrowserUnavailable
+from agent.settings import BROWSER_ENV
 
 log = logging.getLogger(__name__)
-
-#: environment variable naming an explicit browser executable
-BROWSER_ENV = "DISPUTE_AGENT_BROWSER"
 
 #: names looked up on PATH for a headless launch, before the full browser's
 HEADLESS_NAMES = ("chromium-headless-shell",)
@@ -31,8 +29,10 @@ HEADLESS_NAMES = ("chromium-headless-shell",)
 #: names of the full browser looked up on PATH, most specific first
 PATH_NAMES = ("chromium", "chromium-browser")
 
-#: file names of headless-only builds (Debian's wrapper, Playwright's own download)
-SHELL_FILE_NAMES = (*HEADLESS_NAMES, "headless_shell")
+#: file names of headless-only builds: Debian's wrapper, Playwright's own download
+#: (``chrome-headless-shell``; ``headless_shell`` in older releases)
+SHELL_FILE_NAMES = (*HEADLESS_NAMES, "chrome-headless-shell", "chrome-headless-shell.exe",
+                    "headless_shell", "headless_shell.exe")
 
 
 def resolve_chromium(explicit: str | os.PathLike[str] | None = None, *, headless: bool = True) -> str | None:

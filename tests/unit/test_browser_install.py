@@ -23,26 +23,30 @@ class Machine:
     """A machine with what ``on_path`` names; records every command it is asked to run."""
 
     def __init__(self, download_works: bool, apt_works: bool, root: bool = True,
-                 on_path: tuple[str, ...] = (), shell_packaged: bool = True) -> None:
+                 on_path: tuple[str, ...] = (), shell_packaged: bool = True, apt_locked: bool = False) -> None:
         self.commands: list[list[str]] = []
         self.on_path = {name: PACKAGES[name] for name in on_path}
         self.downloaded = False
         self.download_works, self.apt_works, self.root = download_works, apt_works, root
         self.shell_packaged = shell_packaged
+        self.apt_locked = apt_locked  # another apt run holds the lock: installs fail for now
 
-    def run(self, command, timeout, env, stdin):
+    def run(self, command, **_):
         self.commands.append(command)
-        ok = False
+        ok, out = False, ""
         if "playwright" in command and self.download_works:
             self.downloaded = ok = True
         elif command[:2] == ["apt-get", "update"]:
             ok = self.apt_works
-        elif command[:2] == ["apt-get", "install"] and self.apt_works:
+        elif command[:2] == ["apt-get", "install"] and self.apt_works and not self.apt_locked:
             package = command[-1]
             ok = package == "chromium" or self.shell_packaged
             if ok:
                 self.on_path[package] = PACKAGES[package]
-        return subprocess.CompletedProcess(command, 0 if ok else 1)
+        elif command[:2] == ["apt-cache", "policy"]:
+            # apt-cache prints nothing for a package its lists do not know
+            ok, out = True, f"{command[-1]}:\n  Installed: (none)\n  Candidate: 130.0-1\n" if self.shell_packaged else ""
+        return subprocess.CompletedProcess(command, 0 if ok else 1, stdout=out)
 
     def which(self, name: str) -> str | None:
         return "/usr/bin/apt-get" if name == "apt-get" else self.on_path.get(name)
@@ -115,6 +119,15 @@ def test_a_headless_shell_that_could_not_be_installed_is_not_retried_on_every_ru
     assert any(str(note) in line for line in said)  # how to try again
     note.unlink()
     fake.shell_packaged = True  # e.g. a newer release of the distribution
+    assert install.install_browser(say=quiet) == "/usr/bin/chromium-headless-shell"
+
+
+@pytest.mark.parametrize("trouble", [{"apt_locked": True}, {"apt_works": False}], ids=["apt-locked", "offline"])
+def test_a_passing_apt_failure_is_tried_again_next_time(machine, note, trouble):
+    fake = machine(**{"download_works": False, "apt_works": True, "on_path": ("chromium",), **trouble})
+    assert install.install_browser(say=quiet) == "/usr/bin/chromium"
+    assert not note.exists()
+    fake.apt_locked, fake.apt_works = False, True
     assert install.install_browser(say=quiet) == "/usr/bin/chromium-headless-shell"
 
 

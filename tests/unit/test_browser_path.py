@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from agent.errors import BrowserUnavailable
-from flows.browser_path import BROWSER_ENV, is_headless_shell, resolve_chromium
+from agent.settings import BROWSER_ENV
+from flows.browser_path import is_headless_shell, resolve_chromium
 
 
 @pytest.fixture
@@ -73,6 +74,9 @@ def test_a_visible_browser_never_runs_in_an_explicit_headless_shell(path_with, m
 
 def test_is_headless_shell() -> None:
     assert is_headless_shell("/usr/bin/chromium-headless-shell")
-    assert is_headless_shell("/home/me/.cache/ms-playwright/chromium_headless_shell-1200/chrome-linux/headless_shell")
+    assert is_headless_shell("/home/me/.cache/ms-playwright/chromium_headless_shell-1200/"
+                             "chrome-headless-shell-linux64/chrome-headless-shell")
+    assert is_headless_shell("/home/me/.cache/ms-playwright/chromium_headless_shell-1148/chrome-linux/headless_shell")
+    assert is_headless_shell("C:/Users/me/ms-playwright/chrome-headless-shell-win64/chrome-headless-shell.exe")
     assert not is_headless_shell("/usr/bin/chromium")
     assert not is_headless_shell(None)

@@ -109,12 +109,27 @@ def test_environment_beats_file_and_arguments_beat_both(
     assert from_args.browser.headless is True
 
 
-def test_bare_browser_variable_is_not_read_as_a_section(monkeypatch: pytest.MonkeyPatch) -> None:
-    # DISPUTE_AGENT_BROWSER names an executable (flows/browser_path.py), not JSON.
-    monkeypatch.setenv("DISPUTE_AGENT_BROWSER", "/usr/bin/chromium")
+def test_bare_browser_variable_names_the_executable_not_a_section(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISPUTE_AGENT_BROWSER", "/usr/bin/chromium")  # not JSON for the section
     monkeypatch.setenv("DISPUTE_AGENT_PASSWORD", "not a setting")
 
-    assert load_settings().browser.executable is None
+    assert load_settings().browser.executable == "/usr/bin/chromium"
+
+
+def test_browser_variable_beats_the_file_and_loses_to_the_long_name_and_arguments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write(tmp_path / "agent.toml", '[browser]\nexecutable = "/opt/from-file"\nheadless = false\n')
+    assert load_settings(config).browser.executable == "/opt/from-file"
+
+    monkeypatch.setenv("DISPUTE_AGENT_BROWSER", "/opt/short-variable")
+    from_short = load_settings(config)
+    assert from_short.browser.executable == "/opt/short-variable"
+    assert from_short.browser.headless is False  # the file's other keys are kept
+    assert load_settings(config, browser={"executable": "/opt/argument"}).browser.executable == "/opt/argument"
+
+    monkeypatch.setenv("DISPUTE_AGENT_BROWSER__EXECUTABLE", "/opt/long-variable")
+    assert load_settings(config).browser.executable == "/opt/long-variable"
 
 
 def test_invalid_file_gives_one_line_per_problem_naming_key_and_file(tmp_path: Path) -> None:
