@@ -7,20 +7,23 @@ for a person instead and waits for them to reach the order list.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from agent.secrets import Credentials
 from agent.settings import Settings
 from agent.sync import credentials_provider
 
 
-def login(settings: Settings, *, headed: bool = False, timeout_s: float = 600) -> Path:
+def login(settings: Settings, *, headed: bool = False, timeout_s: float = 600,
+          credentials: Callable[[], Credentials] | None = None) -> Path:
     from flows import site
     from flows.browser import BrowserSession
     from flows.login import open_page, wait_for_person
 
     if headed:
         settings = settings.model_copy(update={"browser": settings.browser.model_copy(update={"headless": False})})
-    landing = settings.site.base_url.rstrip("/") + site.ORDER_LIST_PATH
+    landing = site.order_list_url(settings.site.base_url)
     with BrowserSession(settings) as session:
         page = session.new_page()
         # untraced either way: a trace would keep the typed password and the form's request
@@ -28,5 +31,5 @@ def login(settings: Settings, *, headed: bool = False, timeout_s: float = 600) -
             if headed:
                 wait_for_person(page, landing, timeout_s)
             else:
-                open_page(session, page, landing, credentials_provider(settings))
+                open_page(session, page, landing, credentials or credentials_provider(settings))
         return session.save_storage_state()

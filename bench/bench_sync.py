@@ -41,6 +41,7 @@ from pydantic import SecretStr
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agent.secrets import Credentials  # noqa: E402
+from agent.session import login  # noqa: E402
 from agent.settings import load_settings  # noqa: E402
 from agent.store import Store  # noqa: E402
 from agent.sync import sync_orders  # noqa: E402
@@ -173,26 +174,15 @@ def agent_run(url: str, state: Path, account: Credentials, trace: bool = True,
     settings = load_settings(None, site={"base_url": url}, state={"dir": str(state)},
                              browser={"trace_on_failure": trace},
                              politeness={"min_delay_ms": 0, "max_delay_ms": 0, "detail_concurrency": concurrency})
-    log_in(settings, account)
+    # untimed, as 'dispute-agent login': a run that types the password traces nothing
+    # after it, so timing one would skip the tracing every later sync and poll pays for
+    login(settings, credentials=lambda: account)
     store = Store(settings.state.db_path)
     begin = time.perf_counter()
     report = sync_orders(settings, store, credentials=lambda: account)
     elapsed = time.perf_counter() - begin
     store.close()
     return elapsed, report.details
-
-
-def log_in(settings, account: Credentials) -> None:
-    """Leave the saved session a user's 'dispute-agent login' leaves, before the timing:
-    a run that types the password traces nothing after it, so timing one would skip the
-    tracing every later sync and poll pays for."""
-    from flows import site
-    from flows.browser import BrowserSession
-    from flows.login import open_page
-
-    with BrowserSession(settings) as session:
-        page = session.new_page()
-        open_page(session, page, settings.site.base_url.rstrip("/") + site.ORDER_LIST_PATH, lambda: account)
 
 
 def naive_run(url: str, state: Path, account: Credentials, order_ids: list[str]) -> float:

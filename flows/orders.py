@@ -98,7 +98,7 @@ def read_order_list(session: BrowserSession, base_url: str,
     result = OrdersRead()
     page = session.new_page()
     capture = ApiCapture(page)
-    url = base_url.rstrip("/") + site.ORDER_LIST_PATH
+    url = site.order_list_url(base_url)
     try:
         with session.evidence(page, "order-list"):
             open_page(session, page, url, credentials)

@@ -39,6 +39,10 @@ def api_path(api: str) -> str:
     return f"/h5/{api.lower()}/1.0/"
 
 
+def order_list_url(base: str) -> str:
+    return f"{base.rstrip('/')}{ORDER_LIST_PATH}"
+
+
 def order_detail_url(base: str, order_id: str) -> str:
     return f"{base.rstrip('/')}{ORDER_DETAIL_PATH}?{urlencode({'orderId': order_id})}"
 

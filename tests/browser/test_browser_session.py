@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page
 
 from agent.errors import (
     BrowserUnavailable,
@@ -244,6 +245,13 @@ def test_typed_secrets_are_scrubbed_from_errors(session: BrowserSession, site: L
     assert not (folder / "trace.zip").exists()
 
 
+def _evidence_of_a_failed_step(session: BrowserSession, page: Page) -> Path:
+    with pytest.raises(PageChanged) as excinfo:
+        with session.evidence(page, "order-list"):
+            page.locator("#missing").click(timeout=500)
+    return excinfo.value.evidence
+
+
 def _trace_text(trace: Path) -> str:
     import zipfile
 
@@ -286,10 +294,7 @@ def test_a_secret_typed_inside_a_traced_block_never_reaches_the_evidence(
     assert SECRET not in (folder / "error.txt").read_text()
     assert not (folder / "trace.zip").exists()
     # and nothing more is traced in this browser session
-    with pytest.raises(PageChanged) as excinfo:
-        with session.evidence(page, "order-list"):
-            page.locator("#missing").click(timeout=500)
-    assert not (excinfo.value.evidence / "trace.zip").exists()
+    assert not (_evidence_of_a_failed_step(session, page) / "trace.zip").exists()
 
 
 @pytest.mark.browser
@@ -300,11 +305,8 @@ def test_the_next_session_is_traced_again(settings: Settings, site: LocalSite) -
         with first.evidence(page, "login", trace=False):
             page.locator("#password").fill(SECRET)
     with BrowserSession(settings) as second:
-        page = second.new_page()
-        with pytest.raises(PageChanged) as excinfo:
-            with second.evidence(page, "order-list"):
-                page.locator("#missing").click(timeout=500)
-        assert "#missing" in _trace_text(excinfo.value.evidence / "trace.zip")
+        folder = _evidence_of_a_failed_step(second, second.new_page())
+        assert "#missing" in _trace_text(folder / "trace.zip")
 
 
 @pytest.mark.browser
@@ -315,11 +317,8 @@ def test_an_interrupted_step_leaves_later_failures_their_trace(session: BrowserS
     with pytest.raises(KeyboardInterrupt):
         with session.evidence(page, "sync"):
             raise KeyboardInterrupt
-    with pytest.raises(PageChanged) as excinfo:
-        with session.evidence(page, "order-list"):
-            page.locator("#missing").click(timeout=500)
 
-    assert "#missing" in _trace_text(excinfo.value.evidence / "trace.zip")
+    assert "#missing" in _trace_text(_evidence_of_a_failed_step(session, page) / "trace.zip")
 
 
 @pytest.mark.browser

@@ -195,7 +195,7 @@ def test_a_person_finishing_the_login_in_the_browser_hands_over_the_session(agen
     with BrowserSession(settings) as session:
         page = session.new_page()
         page.add_init_script(person)
-        wait_for_person(page, server.url + site.ORDER_LIST_PATH, timeout_s=30)
+        wait_for_person(page, site.order_list_url(server.url), timeout_s=30)
         assert not site.is_login_url(page.url)
         session.save_storage_state()
     assert server.state()["account"]["logins"] == 1
@@ -209,4 +209,4 @@ def test_nobody_finishing_the_login_ends_with_login_required(agent, server):
 
     settings, _store = agent
     with BrowserSession(settings) as session, pytest.raises(LoginRequired, match="nobody finished"):
-        wait_for_person(session.new_page(), server.url + site.ORDER_LIST_PATH, timeout_s=1.5)
+        wait_for_person(session.new_page(), site.order_list_url(server.url), timeout_s=1.5)
