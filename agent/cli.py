@@ -95,19 +95,21 @@ def open_store(settings):
 @app.command()
 def sandbox(
     host: Annotated[str, typer.Option(help="Address to bind; keep 127.0.0.1 unless you mean it.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 8700,
+    port: Annotated[int, typer.Option(help="Port of the www. and m. hosts (0 picks a free one).")] = 8700,
+    login_port: Annotated[int, typer.Option(help="Port of the login. host (0 picks a free one).")] = 8701,
     scenario: Annotated[Path | None, typer.Option(help="Scenario file (TOML); default: the demo world.")] = None,
     rate: Annotated[float | None, typer.Option(help="Virtual seconds per real second (0 freezes the clock); "
                                                   "default: the scenario's clock.rate.")] = None,
 ) -> None:
     """Run the built-in AliExpress-shaped marketplace (for tests, the demo and trying things).
 
-    Example: dispute-agent sandbox --port 8700, then log in at http://127.0.0.1:8700/login
-    with buyer@example.com / sandbox-pass.
+    Example: dispute-agent sandbox --port 8700, then open http://www.aliexpress.localhost:8700/
+    and sign in with buyer@example.com / sandbox-pass (every browser resolves *.localhost
+    to this machine).
     """
     from sandbox.__main__ import main as sandbox_main
 
-    argv = ["--host", host, "--port", str(port)]
+    argv = ["--host", host, "--port", str(port), "--login-port", str(login_port)]
     if rate is not None:
         argv += ["--rate", str(rate)]
     if scenario is not None:

@@ -111,16 +111,22 @@ class SiteSettings(Section):
 
     #: the real site, or the sandbox's address in tests and demos
     base_url: str = "https://www.aliexpress.com"
+    #: the mobile host, where the refund/dispute list and pages live; unset, it is
+    #: base_url with its "www." host turned into "m." (flows.site.mobile_base)
+    mobile_url: str | None = None
     #: IANA zone used to read the site's date-only texts ("Sep 4, 2026")
     time_zone: TimeZoneName = "UTC"
 
-    @field_validator("base_url")
+    @field_validator("base_url", "mobile_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         parts = urlsplit(value.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("must be an http(s) URL such as https://www.aliexpress.com")
         return value.strip().rstrip("/")
+
 
 
     @property

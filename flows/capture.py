@@ -18,6 +18,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from agent.errors import LoginRequired, PageChanged, SiteUnavailable
 from flows import site
+from flows.parsers.transport import decode_api_body
 
 
 def pause(context: BrowserContext, ms: float) -> None:
@@ -39,7 +40,8 @@ class Captured:
     status: int
     body: Any
     date_header: str | None
-    error: str | None = None
+    #: why the body could not be read (None when it was)
+    error: PageChanged | str | None = None
 
 
 class ApiCapture:
@@ -96,9 +98,13 @@ class ApiCapture:
     def _read_body(api: str, response: Response) -> Captured:
         date_header = response.headers.get("date")
         try:
-            body = response.json()
-        except Exception as error:  # not JSON: a changed API, an error page, a page gone
+            text = response.text()
+        except Exception as error:  # the page navigated away and took the body with it
             return Captured(api, response.url, response.status, None, date_header, str(error).splitlines()[0])
+        try:  # JSONP for the GETs, JSON for the POSTs, as the live site answers
+            body = decode_api_body(text, api)
+        except PageChanged as error:
+            return Captured(api, response.url, response.status, None, date_header, error)
         return Captured(api, response.url, response.status, body, date_header)
 
     def checked(self, captured: Captured) -> Captured:
@@ -112,4 +118,6 @@ class ApiCapture:
             raise SiteUnavailable(
                 f"the site answered HTTP {captured.status} to {captured.api}; it will be tried again later"
             )
+        if isinstance(captured.error, PageChanged):
+            raise captured.error
         return captured

@@ -27,7 +27,7 @@ def read_dispute_list(session: BrowserSession, base_url: str, credentials: Calla
     capture = ApiCapture(page)
     try:
         with session.evidence(page, "dispute-list"):
-            open_page(session, page, base_url.rstrip("/") + site.DISPUTE_LIST_PATH, credentials)
+            open_page(session, page, site.mobile_base(base_url) + site.DISPUTE_LIST_PATH, credentials)
             answer = capture.wait(site.API_REFUND_LIST, timeout_ms=timeout_ms)
             listing = parse_refund_list(answer.body, tz=tz)
             items = list(listing.items)

@@ -7,7 +7,7 @@ responses of 2026-09 and public scrapers); the sandbox mirrors these shapes.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 # --- addresses (relative to the configured base URL) -------------------------------
 
@@ -17,9 +17,13 @@ TRACKING_PATH = "/p/tracking/index.html"  # ?tradeOrderId=<id>
 DISPUTE_START_PATH = "/p/reverse-pages/start.html"  # ?tradeOrderLineId=<line id>
 DISPUTE_LIST_PATH = "/p/refund-dispute/list.html"
 DISPUTE_DETAIL_PATH = "/p/refund-dispute/detail.html"  # ?reverseOrderLineId=<id>
-LOGIN_PATH = "/login"
-#: the real site sends logged-out visitors to another host; either marks a login page
-LOGIN_HOST_MARK = "login.aliexpress.com"
+#: the real site sends logged-out visitors to another host (``login.aliexpress.com``,
+#: ``passport.aliexpress.com``, ``login.aliexpress.us``): a page on a host named so is
+#: a login page, except the hops that only copy cookies between hosts on the way back
+LOGIN_HOST_LABELS = ("login", "passport")
+LOGIN_SYNC_PATHS = ("/sync_cookie_read", "/sync_cookie_write")
+#: login pages some regional sites keep on their own host
+LOGIN_PATHS = ("/p/account/login", "/member/login", "/user/login")
 
 # --- internal "mtop" API names ------------------------------------------------------
 
@@ -37,6 +41,18 @@ API_TRACKING = "mtop.ae.ld.querydetail"
 def api_path(api: str) -> str:
     """The path the page's script calls for ``api`` (lower-cased, as the site does)."""
     return f"/h5/{api.lower()}/1.0/"
+
+
+def mobile_base(base_url: str, configured: str | None = None) -> str:
+    """The mobile host (``m.aliexpress.com``), where the refund/dispute list and pages
+    live: the configured one, else ``base_url`` with its ``www.`` host turned into ``m.``."""
+    if configured:
+        return configured.rstrip("/")
+    parts = urlsplit(base_url)
+    host = parts.netloc
+    if host.startswith("www."):
+        host = "m." + host[len("www."):]
+    return f"{parts.scheme}://{host}{parts.path}".rstrip("/")
 
 
 def order_list_url(base: str) -> str:
@@ -120,8 +136,13 @@ def api_of_url(url: str) -> str | None:
 
 
 def is_login_url(url: str) -> bool:
-    path = url.split("?", 1)[0]
-    return LOGIN_HOST_MARK in path or path.rstrip("/").endswith(LOGIN_PATH)
+    """True for a page where the site asks who you are (not for a cookie-sync hop)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    path = parts.path or "/"
+    if host.split(".", 1)[0] in LOGIN_HOST_LABELS:
+        return not path.startswith(LOGIN_SYNC_PATHS)
+    return path.rstrip("/").startswith(LOGIN_PATHS)
 #: a one-time code step after the password (e-mail or SMS)
 SEL_LOGIN_CODE = "#fm-email-code, input[name=emailCode], input[name=smsCode]"
 SEL_LOGIN_ERROR = ".login-error, .fm-error"
@@ -166,7 +187,7 @@ SEL_DISPUTE_RENDERED = "#reverse-detail-body > *"
 
 
 def dispute_detail_url(base: str, reverse_line_id: str) -> str:
-    return f"{base.rstrip('/')}{DISPUTE_DETAIL_PATH}?{urlencode({DISPUTE_ID_PARAM: reverse_line_id})}"
+    return f"{mobile_base(base)}{DISPUTE_DETAIL_PATH}?{urlencode({DISPUTE_ID_PARAM: reverse_line_id})}"
 SEL_ACTION_ACCEPT = "#reverse-accept"
 SEL_ACTION_ACCEPT_CONFIRM = "#reverse-accept-confirm"
 SEL_ACTION_REJECT = "#reverse-reject"

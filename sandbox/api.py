@@ -232,7 +232,8 @@ def _status_reminder(world: World, order: Order, now: datetime) -> str:
     return ""
 
 
-def _product_buttons(world: World, order: Order, line, now: datetime, base: str) -> list[dict[str, Any]]:
+def _product_buttons(world: World, order: Order, line, now: datetime, base: str,
+                     mobile: str) -> list[dict[str, Any]]:
     buttons = [_button("REPURCHASE_LINE", "Add to cart", border=True)]
     allowed, _ = world.can_open_dispute(order, line.id, now)
     start = f"{base}/p/reverse-pages/start.html"
@@ -249,11 +250,11 @@ def _product_buttons(world: World, order: Order, line, now: datetime, base: str)
     if dispute is not None:
         # sandbox assumption: how the real page links an item to its dispute is not captured
         buttons.append(_button("VIEW_DISPUTE", "View dispute",
-                               href=f"{base}/p/refund-dispute/detail.html?reverseOrderLineId={dispute.reverse_line_id}"))
+                               href=_detail_url(mobile, dispute)))
     return buttons
 
 
-def order_detail(world: World, order_id: str, base: str) -> dict[str, Any]:
+def order_detail(world: World, order_id: str, base: str, mobile: str | None = None) -> dict[str, Any]:
     now = world.advance()
     order = world.order(order_id)
     status = world.status(order, now)
@@ -297,7 +298,7 @@ def order_detail(world: World, order_id: str, base: str) -> dict[str, Any]:
     children.append(add("detail_product_block", "111822", {
         "productVOList": [
             {**_line_fields(world, order, line, base),
-             "buttonVOS": _product_buttons(world, order, line, now, base)}
+             "buttonVOS": _product_buttons(world, order, line, now, base, mobile or base)}
             for line in order.lines
         ],
         "sellerVO": {"sellerName": base_store.name, "storeUrl": f"{base}/store/{order.store}"},

@@ -218,10 +218,22 @@ class Clock(_Strict):
     _start = field_validator("start", mode="before")(_as_instant)
 
 
+class SiteSpec(_Strict):
+    """How the site itself behaves, apart from the account and the process rules."""
+
+    #: fixes the CSS-module class hashes (``block--element--HASH``); unset, they change at
+    #: every start of the sandbox, as they change with every release of the real site
+    class_seed: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    #: the dispute page offers the buyer an "Escalate" button; unset, the platform steps
+    #: in on its own schedule, as help texts describe today's site
+    buyer_escalation: bool = False
+
+
 class Scenario(_Strict):
     name: str = "unnamed"
     clock: Clock
     account: Account
+    site: SiteSpec = SiteSpec()
     rules: Rules = Rules()
     stores: list[Store] = Field(min_length=1)
     orders: list[Order] = []

@@ -2,9 +2,14 @@
 
 Tests, the demo and benchmarks need the sandbox as a real HTTP server (Chromium
 talks to it over TCP, exactly as to the real site) but inside their own process, on
-a free port. ``SandboxServer`` binds the socket itself, so the actual port is known
+a free port. ``SandboxServer`` binds its sockets itself, so the actual ports are known
 before uvicorn starts, and stops within a second or two even with a browser holding
 keep-alive connections open.
+
+Two listeners, as the real site has separate hosts (see ``origins``): the main one
+serves ``www.`` and ``m.<domain>``, the second one ``login.<domain>``. A browser
+reaches them by name (``url``, ``mobile_url``, ``login_url``); Python clients, which
+cannot resolve ``*.localhost``, reach the control API by address (``control_url``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from .origins import DEFAULT_DOMAIN, Origins
 from .scenario import Scenario, load_scenario
 from .web import WorldHolder, create_app
 from .world import World
@@ -46,23 +52,40 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _address_for_clients(host: str) -> str:
+    """Where a client on this machine connects to reach a socket bound to ``host``."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "::1"
+    return host
+
+
 class SandboxServer:
-    """The sandbox app served by uvicorn in a thread; ``port=0`` picks a free port."""
+    """The sandbox app served by uvicorn in a thread; port 0 picks a free port.
+
+    ``domain`` is the parent of the site's host names (``www.``, ``m.``, ``login.``);
+    the default, ``aliexpress.localhost``, resolves to this machine in every browser.
+    """
 
     def __init__(self, scenario: Scenario | Path | str | None = None, host: str = "127.0.0.1",
-                 port: int = 0, *, rate: float | None = None, log_level: str = "warning") -> None:
+                 port: int = 0, *, login_port: int = 0, domain: str = DEFAULT_DOMAIN,
+                 rate: float | None = None, log_level: str = "warning") -> None:
         loaded = _load(scenario)
         world = World(loaded)
         if rate is not None:
             world.clock.set_rate(rate)
         self.app = create_app(world)
         self.host = host
+        self.domain = domain
         self.requested_port = port
+        self.requested_login_port = login_port
         self.port: int | None = None
+        self.login_port: int | None = None
         self.log_level = log_level
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
+        self._sockets: list[socket.socket] = []
         self._client: httpx.Client | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -70,13 +93,22 @@ class SandboxServer:
     def start(self, timeout: float = 10.0) -> "SandboxServer":
         if self._thread is not None:
             return self
-        self._socket = _bind(self.host, self.requested_port)
-        self.port = self._socket.getsockname()[1]
+        main = _bind(self.host, self.requested_port)
+        try:
+            login = _bind(self.host, self.requested_login_port)
+        except OSError:
+            main.close()
+            raise
+        self._sockets = [main, login]
+        self.port = main.getsockname()[1]
+        self.login_port = login.getsockname()[1]
+        self.app.state.origins = Origins.served("http", self.domain, self.port, self.login_port)
+        self.app.state.login_port = self.login_port
         config = uvicorn.Config(self.app, log_level=self.log_level, lifespan="off", access_log=False,
                                 date_header=False,
                                 timeout_graceful_shutdown=1, timeout_keep_alive=5)
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": list(self._sockets)},
                                         name=f"sandbox-{self.port}", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
@@ -100,9 +132,10 @@ class SandboxServer:
         if self._thread.is_alive():
             self._server.force_exit = True
             self._thread.join(timeout / 2)
-        if self._socket is not None:
-            self._socket.close()
-        self._server = self._thread = self._socket = None
+        for sock in self._sockets:
+            sock.close()
+        self._sockets = []
+        self._server = self._thread = None
 
     def wait(self) -> None:
         """Block until the server stops (Ctrl-C arrives in the caller as KeyboardInterrupt)."""
@@ -119,12 +152,33 @@ class SandboxServer:
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port if self.port is not None else self.requested_port}"
+        """The desktop site (``www.``): orders, order pages, the dispute form."""
+        return f"http://www.{self.domain}:{self._port()}"
+
+    @property
+    def mobile_url(self) -> str:
+        """The mobile site (``m.``): the refund/dispute list and each dispute's page."""
+        return f"http://m.{self.domain}:{self._port()}"
+
+    @property
+    def login_url(self) -> str:
+        """The sign-in host (``login.``), on the second listener."""
+        port = self.login_port if self.login_port is not None else self.requested_login_port
+        return f"http://login.{self.domain}:{port}"
+
+    @property
+    def address_url(self) -> str:
+        """The main listener by address, for clients that cannot resolve ``*.localhost``."""
+        host = _address_for_clients(self.host)
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self._port()}"
 
     @property
     def control_url(self) -> str:
-        return f"{self.url}/__sandbox__"
+        return f"{self.address_url}/__sandbox__"
+
+    def _port(self) -> int:
+        return self.port if self.port is not None else self.requested_port
 
     @property
     def holder(self) -> WorldHolder:

@@ -31,6 +31,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .classnames import ClassNames, new_seed
+from .origins import Origins, origin_of, origins_of, page_origin
 from .scenario import Scenario
 from .web_layout import rename_css, rename_html, renames_json
 from .world import World
@@ -57,6 +59,8 @@ class WorldHolder:
         self._lock = threading.Lock()
         self._world = world
         self.initial: Scenario = world.scenario
+        #: this start's "release": the CSS-module hashes, unless the scenario fixes them
+        self.release_seed = new_seed()
 
     @property
     def world(self) -> World:
@@ -76,6 +80,13 @@ def world_of(request: Request) -> World:
     return request.app.state.holder.world
 
 
+def class_names(request: Request, *, redesigned: bool = False) -> ClassNames:
+    """The CSS-module names of this rendering (a redesign under the ``dom_layout`` fault)."""
+    holder: WorldHolder = request.app.state.holder
+    seed = holder.world.scenario.site.class_seed or holder.release_seed
+    return ClassNames.redesigned(seed) if redesigned else ClassNames(seed)
+
+
 # --- rendering -------------------------------------------------------------------------
 
 def _templates() -> Environment:
@@ -93,11 +104,14 @@ def render(request: Request, template: str, context: dict[str, Any], *, status_c
     world = world_of(request)
     altered = world.take_fault("dom_layout", request.url.path) is not None
     env: Environment = request.app.state.templates
+    cm = class_names(request, redesigned=altered)
     html = env.get_template(template).render(
         request=request,
+        cm=cm,
         layout="v2" if altered else "v1",
         renames=renames_json() if altered else "[]",
         css_url="/static/site-v2.css" if altered else "/static/site.css",
+        origins=origins_of(request),
         **context,
     )
     if altered:
@@ -132,6 +146,25 @@ class FaultMiddleware:
         if world.take_fault("http500", path) is not None:
             await HTMLResponse(SERVER_ERROR_PAGE, status_code=500)(scope, receive, send)
             return
+        await self.app(scope, receive, send)
+
+
+class OriginGuard:
+    """A page is served only by its own host: the order list on ``www.``, the dispute
+    list on ``m.``, the sign-in on ``login.``. Asking the wrong host is a 404, as it
+    would be on the real site, so an agent that forgets to cross hosts fails here."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            came_to = origin_of(request)
+            wanted = page_origin(scope.get("path", ""))
+            if came_to is not None and wanted is not None and came_to != wanted:
+                await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
 
@@ -194,9 +227,13 @@ def create_app(world: World) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(VirtualDateMiddleware, holder=holder), Middleware(FaultMiddleware, holder=holder)],
+        middleware=[Middleware(VirtualDateMiddleware, holder=holder), Middleware(OriginGuard),
+                    Middleware(FaultMiddleware, holder=holder)],
         exception_handlers={HTTPException: _http_error, Exception: _http_error},
     )
     app.state.holder = holder
     app.state.templates = _templates()
+    # relative links until a server binds real sockets and names the hosts
+    app.state.origins = Origins()
+    app.state.login_port = None
     return app

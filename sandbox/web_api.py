@@ -3,7 +3,10 @@
 Requests look like the real ones (``?jsv=2.5.1&appKey=12574478&t=…&sign=…&api=…
 &v=1.0&type=originaljson&dataType=json&data=<json>``; later pages and the write
 calls are POSTed). The sign is not checked: the agent reads what the page receives
-and never signs its own calls. Answers are always HTTP 200 with the real envelope,
+and never signs its own calls. A GET that names a ``callback`` (the pages ask with
+``type=originaljsonp&callback=mtopjsonpN``) is answered as JSONP, ``mtopjsonpN({…})``,
+as the live site answers its GETs; a POST is answered as JSON. Answers are always
+HTTP 200 with the real envelope,
 and every failure is a ``ret`` code with a readable message — logged out:
 ``FAIL_SYS_SESSION_EXPIRED``; unknown id: ``FAIL_BIZ_NOT_FOUND``; refused input:
 ``FAIL_BIZ_PARAM`` plus ``data.field`` naming the form field — never a traceback.
@@ -20,11 +23,12 @@ from typing import Any, Awaitable, Callable
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import api
 from .lifecycle import BuyerError
+from .origins import origins_of
 from .web import world_of
 from .web_auth import logged_in
 from .world import World
@@ -38,6 +42,8 @@ INNER_FAULT = "FAIL_SYS_SERVICE_INNER_FAULT"
 log = logging.getLogger("sandbox.api")
 
 _AMOUNT = re.compile(r"^\d{1,9}([.,]\d{1,2})?$")
+#: a JSONP callback name the page may ask for (anything else would be script injection)
+_CALLBACK = re.compile(r"^[A-Za-z_$][\w$]{0,63}$")
 
 
 class BadRequest(Exception):
@@ -52,7 +58,10 @@ class Call:
     world: World
     data: dict[str, Any]
     form: FormData | None
+    #: the www. host's address, for links to order pages and the dispute form
     base: str
+    #: the m. host's address, for links to the dispute list and pages
+    mobile: str
 
     def text(self, name: str) -> str:
         if self.form is None:
@@ -120,7 +129,7 @@ def empty_order_detail(world: World) -> dict[str, Any]:
 async def order_detail(call: Call) -> dict[str, Any]:
     if "tradeOrderId" not in call.data and "orderId" in call.data:
         return empty_order_detail(call.world)
-    return api.order_detail(call.world, _id(call.data, "tradeOrderId"), call.base)
+    return api.order_detail(call.world, _id(call.data, "tradeOrderId"), call.base, call.mobile)
 
 
 async def order_count(call: Call) -> dict[str, Any]:
@@ -131,7 +140,7 @@ async def refund_list(call: Call) -> dict[str, Any]:
     status = _int(call.data, "reverseStatus", 1)
     if status not in (1, 2, 3, 4):
         raise BadRequest(f"reverseStatus must be 1, 2, 3 or 4, got {status}")
-    return api.refund_list(call.world, status, max(1, _int(call.data, "pageNum", 1)), call.base)
+    return api.refund_list(call.world, status, max(1, _int(call.data, "pageNum", 1)), call.mobile)
 
 
 async def dispute_detail(call: Call) -> dict[str, Any]:
@@ -172,7 +181,7 @@ async def apply_dispute(call: Call) -> dict[str, Any]:
     return api.envelope(api.API_DISPUTE_APPLY, {
         "module": {"reverseOrderId": dispute.reverse_order_id,
                    "reverseOrderLineId": dispute.reverse_line_id,
-                   "detailUrl": f"{call.base}/p/refund-dispute/detail.html?"
+                   "detailUrl": f"{call.mobile}/p/refund-dispute/detail.html?"
                                 f"reverseOrderLineId={dispute.reverse_line_id}"},
         "global": {"curTime": int(now.timestamp() * 1000)},
     })
@@ -247,7 +256,16 @@ async def _decode(request: Request) -> tuple[dict[str, Any], FormData | None]:
     return data, form
 
 
-async def mtop(request: Request) -> JSONResponse:
+def answer(request: Request, body: dict[str, Any]) -> Response:
+    """JSONP for a GET that names its callback, JSON otherwise."""
+    callback = request.query_params.get("callback", "")
+    if request.method == "GET" and _CALLBACK.match(callback):
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        return Response(f"{callback}({text})", media_type="application/javascript; charset=utf-8")
+    return JSONResponse(body)
+
+
+async def mtop(request: Request) -> Response:
     world = world_of(request)
     requested = request.path_params["api"]
     endpoint = ENDPOINTS.get(requested.lower())
@@ -260,8 +278,10 @@ async def mtop(request: Request) -> JSONResponse:
             body = api.session_expired(name)
         else:
             data, form = await _decode(request)
-            base = str(request.base_url).rstrip("/")
-            body = await endpoint.handler(Call(request, world, data, form, base))
+            here = str(request.base_url).rstrip("/")
+            origins = origins_of(request)
+            body = await endpoint.handler(Call(request, world, data, form, origins.www or here,
+                                               origins.m or here))
     except BadRequest as error:
         body = _failure(name, PARAM_FORMAT, str(error))
     except BuyerError as error:
@@ -282,7 +302,7 @@ async def mtop(request: Request) -> JSONResponse:
             await form.close()
     if world.take_fault("api_shape", request.url.path) is not None:
         body = api.mangle(body)
-    return JSONResponse(body)
+    return answer(request, body)
 
 
 def routes() -> list[Route]:

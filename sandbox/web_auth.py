@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from .origins import LOGIN, WWW, delete_site_cookie, origins_of, set_site_cookie
 from .web import render, world_of
 from .world import World
 
@@ -27,7 +28,9 @@ SESSION_COOKIE = "xman_t"
 TOKEN_COOKIE = "_m_h5_tk"
 PENDING_COOKIE = "havana_lgc2_77"
 PENDING_SECONDS = 600
-DEFAULT_RETURN_URL = "/p/order/index.html"
+DEFAULT_RETURN_PATH = "/p/order/index.html"
+#: where a logged-out visitor is sent, on the login host
+LOGIN_ENTRY = "/login"
 #: share of the slider track the knob must travel (the page checks the same)
 CAPTCHA_MIN_SLIDE = 0.9
 
@@ -37,15 +40,22 @@ PENDING_EXPIRED = "Your sign-in session timed out. Please sign in again."
 CAPTCHA_ERROR = "Verification failed. Please slide the bar all the way to the right."
 
 
-def safe_return_url(value: str | None) -> str:
-    """Only same-site relative paths: an open redirect would be a real site's bug, not ours."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return DEFAULT_RETURN_URL
-    if any(ch in value for ch in "\r\n\t") or value.startswith("/login"):
-        return DEFAULT_RETURN_URL
+def default_return_url(request: Request) -> str:
+    return origins_of(request).url(WWW, DEFAULT_RETURN_PATH)
+
+
+def safe_return_url(request: Request, value: str | None) -> str:
+    """Only the site's own pages (any of its hosts): an open redirect would be a real
+    site's bug, not ours. The login pages themselves are no place to return to."""
+    fallback = default_return_url(request)
+    if not value or "\\" in value or any(ch in value for ch in "\r\n\t"):
+        return fallback
+    origins = origins_of(request)
+    if not origins.owns(value):
+        return fallback
     parts = urlsplit(value)
-    if parts.scheme or parts.netloc:
-        return DEFAULT_RETURN_URL
+    if parts.path.startswith(LOGIN_ENTRY) or (origins.login and value.startswith(origins.login)):
+        return fallback
     return value
 
 
@@ -54,9 +64,13 @@ def logged_in(request: Request, world: World) -> bool:
 
 
 def login_redirect(request: Request) -> RedirectResponse:
-    """Send a logged-out visitor to the login page, remembering where they wanted to go."""
+    """Send a logged-out visitor to the login host, remembering where they wanted to go."""
+    origins = origins_of(request)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse("/login?" + urlencode({"return_url": target}), status_code=302)
+    if origins.www:  # came by name: the full address of the page, on whichever host it was
+        target = str(request.url)
+    login = origins.url(LOGIN, LOGIN_ENTRY)
+    return RedirectResponse(login + "?" + urlencode({"return_url": target}), status_code=302)
 
 
 # --- pending logins --------------------------------------------------------------------
@@ -96,17 +110,17 @@ def _next_stage(world: World, after: str) -> str | None:
     return None
 
 
-def _complete(world: World, return_url: str, pending_key: str | None = None) -> Response:
+def _complete(request: Request, world: World, return_url: str, pending_key: str | None = None) -> Response:
     """Open a session: the HttpOnly session cookie, the script's token, back where the buyer was."""
     token = world.new_session()
     if pending_key:
         with world.lock:
             world.pending_logins.pop(pending_key, None)
-    response = RedirectResponse(safe_return_url(return_url), status_code=302)
+    response = RedirectResponse(safe_return_url(request, return_url), status_code=302)
     lifetime = int(timedelta(days=world.scenario.account.session_days).total_seconds())
-    response.set_cookie(SESSION_COOKIE, token, max_age=lifetime, path="/", httponly=True, samesite="lax")
+    set_site_cookie(request, response, SESSION_COOKIE, token, max_age=lifetime)
     signing = f"{secrets.token_hex(16)}_{world.clock.epoch_ms() + 3_600_000}"
-    response.set_cookie(TOKEN_COOKIE, signing, max_age=lifetime, path="/", httponly=False, samesite="lax")
+    set_site_cookie(request, response, TOKEN_COOKIE, signing, max_age=lifetime, httponly=False)
     response.delete_cookie(PENDING_COOKIE, path="/login")
     return response
 
@@ -139,7 +153,7 @@ def _password_page(request: Request, return_url: str, error: str = "", login: st
 
 async def login_page(request: Request) -> Response:
     world = world_of(request)
-    return_url = safe_return_url(request.query_params.get("return_url"))
+    return_url = safe_return_url(request, request.query_params.get("return_url"))
     if logged_in(request, world):
         return RedirectResponse(return_url, status_code=302)
     return _password_page(request, return_url)
@@ -150,7 +164,7 @@ async def login_submit(request: Request) -> Response:
     form = await request.form()
     login = str(form.get("fm-login-id", "")).strip()
     password = str(form.get("fm-login-password", ""))
-    return_url = safe_return_url(str(form.get("return_url", "")))
+    return_url = safe_return_url(request, str(form.get("return_url", "")))
     account = world.scenario.account
     if not login or not password:
         return _password_page(request, return_url, "Please enter your account name and password.", login)
@@ -158,7 +172,7 @@ async def login_submit(request: Request) -> Response:
         return _password_page(request, return_url, LOGIN_ERROR, login)
     stage = _next_stage(world, "password")
     if stage is None:
-        return _complete(world, return_url)
+        return _complete(request, world, return_url)
     return _to_stage(world, return_url, stage, None)
 
 
@@ -166,7 +180,7 @@ async def verify_page(request: Request) -> Response:
     world = world_of(request)
     pending = _pending(request, world)
     if pending is None:
-        return _password_page(request, DEFAULT_RETURN_URL, PENDING_EXPIRED)
+        return _password_page(request, default_return_url(request), PENDING_EXPIRED)
     _, entry = pending
     return render(request, "login.html", {
         "stage": entry["stage"], "error": entry.get("error", ""), "return_url": entry["return_url"],
@@ -179,7 +193,7 @@ async def captcha_submit(request: Request) -> Response:
     world = world_of(request)
     pending = _pending(request, world)
     if pending is None or pending[1]["stage"] != "captcha":
-        return _password_page(request, DEFAULT_RETURN_URL, PENDING_EXPIRED)
+        return _password_page(request, default_return_url(request), PENDING_EXPIRED)
     key, entry = pending
     form = await request.form()
     try:
@@ -192,7 +206,7 @@ async def captcha_submit(request: Request) -> Response:
         return RedirectResponse("/login/verify", status_code=302)
     stage = _next_stage(world, "captcha")
     if stage is None:
-        return _complete(world, entry["return_url"], key)
+        return _complete(request, world, entry["return_url"], key)
     return _to_stage(world, entry["return_url"], stage, key)
 
 
@@ -200,7 +214,7 @@ async def email_submit(request: Request) -> Response:
     world = world_of(request)
     pending = _pending(request, world)
     if pending is None or pending[1]["stage"] != "email":
-        return _password_page(request, DEFAULT_RETURN_URL, PENDING_EXPIRED)
+        return _password_page(request, default_return_url(request), PENDING_EXPIRED)
     key, entry = pending
     form = await request.form()
     code = str(form.get("code", "")).strip()
@@ -210,7 +224,7 @@ async def email_submit(request: Request) -> Response:
             "stage": "email", "error": EMAIL_CODE_ERROR, "return_url": entry["return_url"],
             "masked_login": _masked(world.scenario.account.login), "title": "Verification",
         })
-    return _complete(world, entry["return_url"], key)
+    return _complete(request, world, entry["return_url"], key)
 
 
 async def logout(request: Request) -> Response:
@@ -219,9 +233,9 @@ async def logout(request: Request) -> Response:
     if token:
         with world.lock:
             world.sessions.pop(token, None)
-    response = RedirectResponse("/login", status_code=302)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(TOKEN_COOKIE, path="/")
+    response = RedirectResponse(origins_of(request).url(LOGIN, LOGIN_ENTRY), status_code=302)
+    delete_site_cookie(request, response, SESSION_COOKIE)
+    delete_site_cookie(request, response, TOKEN_COOKIE)
     return response
 
 

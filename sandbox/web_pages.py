@@ -21,7 +21,7 @@ from starlette.routing import Route
 from .formats import format_money
 from .lifecycle import REASONS, Received
 from .web import render, world_of
-from .web_auth import DEFAULT_RETURN_URL, logged_in, login_redirect
+from .web_auth import default_return_url, logged_in, login_redirect
 from .world import World
 
 
@@ -40,7 +40,7 @@ def _page(request: Request, template: str, page: str, title: str, **context: Any
 
 
 async def home(request: Request) -> Response:
-    return RedirectResponse(DEFAULT_RETURN_URL, status_code=302)
+    return RedirectResponse(default_return_url(request), status_code=302)
 
 
 async def order_list(request: Request) -> Response:

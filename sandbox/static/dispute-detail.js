@@ -58,7 +58,7 @@
       el('div', { class: 'reverse-item-info' },
         el('div', { class: 'reverse-item-title', text: m.itemTitle }),
         el('div', { class: 'reverse-item-order' }, 'Order ID: ',
-          el('a', { href: '/p/order/detail.html?orderId=' + encodeURIComponent(m.tradeOrderId), text: m.tradeOrderId }))),
+          el('a', { href: Site.www('/p/order/detail.html?orderId=' + encodeURIComponent(m.tradeOrderId)), text: m.tradeOrderId }))),
       el('div', { class: 'reverse-item-paid' }, 'Amount paid: ', el('span', { class: 'reverse-item-paid-value', text: money(m.paidAmount) }))));
 
     var p = m.reachSolution;

@@ -27,6 +27,32 @@
     return selector.replace(/([.#])([A-Za-z_][\w-]*)/g, function (m, p, t) { return p + C(t); });
   }
 
+  /* --- CSS-module class names (sandbox/classnames.py computes the same) ------------------ */
+
+  var CM_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  var cmSeed = document.body.getAttribute('data-cm-seed') || 'release';
+  var cmBlocks = {};
+  try { cmBlocks = JSON.parse(document.body.getAttribute('data-cm-blocks') || '{}'); } catch (e) { cmBlocks = {}; }
+
+  function fnv1a(text, offset) {
+    var h = offset >>> 0;
+    for (var i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
+    return h >>> 0;
+  }
+
+  function digits(value, count) {
+    var out = '';
+    for (var i = 0; i < count; i++) { out += CM_ALPHABET.charAt(value % 62); value = Math.floor(value / 62); }
+    return out;
+  }
+
+  /* cm('reminder', 'statusStr') -> 'reminder--statusStr--3FMxRSU' */
+  function cm(block, element) {
+    block = cmBlocks[block] || block;
+    var text = cmSeed + '|' + block + '|' + element;
+    return block + '--' + element + '--' + digits(fnv1a(text, 0x811C9DC5), 4) + digits(fnv1a(text, 0x050C5D1F), 3);
+  }
+
   function $(selector, root) { return (root || document).querySelector(S(selector)); }
   function $all(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(S(selector))); }
   function byId(id) { return document.getElementById(C(id)); }
@@ -54,6 +80,10 @@
     if (Array.isArray(child)) { child.forEach(function (c) { append(node, c); }); return; }
     node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
   }
+
+  /* an address on the www. or m. host (relative when the page came by address) */
+  function www(path) { return (document.body.getAttribute('data-www-url') || '') + path; }
+  function mobile(path) { return (document.body.getAttribute('data-m-url') || '') + path; }
 
   function query(name) { return new URLSearchParams(location.search).get(name) || ''; }
 
@@ -96,38 +126,71 @@
   SiteError.prototype = Object.create(Error.prototype);
 
   function goLogin() {
-    location.href = '/login?return_url=' + encodeURIComponent(location.pathname + location.search);
+    var login = document.body.getAttribute('data-login-url') || '/login';
+    var back = login.charAt(0) === '/' ? location.pathname + location.search : location.href;
+    location.href = login + '?return_url=' + encodeURIComponent(back);
   }
 
-  /* mtop(api, data, {method: 'POST'} | {form: FormData}) -> the envelope */
+  var jsonpCount = 0;
+
+  /* a GET by JSONP, as the real pages load their data: a <script> whose answer calls
+     window.mtopjsonpN({...}); an HTTP error or a body that is no call rejects */
+  function jsonp(url, callbackName) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement('script');
+      var done = false;
+      function cleanup() {
+        done = true;
+        try { delete window[callbackName]; } catch (e) { window[callbackName] = undefined; }
+        if (script.parentNode) script.parentNode.removeChild(script);
+      }
+      window[callbackName] = function (body) { cleanup(); resolve(body); };
+      script.onerror = function () {
+        cleanup();
+        reject(new SiteError('The server is busy. Please try again later.', 500));
+      };
+      script.onload = function () {
+        if (!done) { cleanup(); reject(new SiteError('The server sent an unreadable answer. Please try again later.', 200)); }
+      };
+      script.src = url;
+      document.head.appendChild(script);
+    });
+  }
+
+  /* mtop(api, data, {method: 'POST'} | {form: FormData}) -> the envelope. GETs come back as
+     JSONP (type=originaljsonp&callback=mtopjsonpN), POSTs as JSON. */
   function mtop(api, data, options) {
     options = options || {};
     var t = String(Date.now());
     var json = JSON.stringify(data || {});
     var token = cookie('_m_h5_tk').split('_')[0];
+    var post = !!(options.form || options.method === 'POST');
     var params = [
       ['jsv', '2.5.1'], ['appKey', APP_KEY], ['t', t], ['sign', sign(token + '&' + t + '&' + APP_KEY + '&' + json)],
-      ['api', api], ['v', '1.0'], ['type', 'originaljson'], ['dataType', 'json']
+      ['api', api], ['v', '1.0']
     ];
-    var init = { credentials: 'same-origin', headers: { Accept: 'application/json' } };
-    if (options.form) {
+    var init = { credentials: 'include', headers: { Accept: 'application/json' } };
+    var callbackName = null;
+    if (post) {
+      params.push(['type', 'originaljson'], ['dataType', 'json'], ['post', '1']);
       init.method = 'POST';
-      init.body = options.form;
-    } else if (options.method === 'POST') {
-      init.method = 'POST';
-      init.body = new URLSearchParams({ data: json });
+      init.body = options.form || new URLSearchParams({ data: json });
     } else {
-      params.push(['data', json]);
+      callbackName = 'mtopjsonp' + (++jsonpCount);
+      params.push(['type', 'originaljsonp'], ['dataType', 'originaljsonp'], ['callback', callbackName], ['data', json]);
     }
     var url = '/h5/' + api.toLowerCase() + '/1.0/?' + params.map(function (p) {
       return p[0] + '=' + encodeURIComponent(p[1]);
     }).join('&');
-    return fetch(url, init).then(function (response) {
-      if (!response.ok) {
-        throw new SiteError('The server is busy (HTTP ' + response.status + '). Please try again later.', response.status);
-      }
-      return response.json();
-    }).then(function (body) {
+    var answer = post
+      ? fetch(url, init).then(function (response) {
+          if (!response.ok) {
+            throw new SiteError('The server is busy (HTTP ' + response.status + '). Please try again later.', response.status);
+          }
+          return response.json();
+        })
+      : jsonp(url, callbackName);
+    return answer.then(function (body) {
       if (body && Object.prototype.hasOwnProperty.call(body, 'traceIdV2')) body = unmangle(body);
       var ret = (body && body.ret && body.ret[0]) || '';
       if (SESSION_GONE.test(ret)) {
@@ -262,7 +325,7 @@
   }
 
   window.Site = {
-    C: C, S: S, $: $, $all: $all, byId: byId, el: el, append: append, query: query,
+    C: C, S: S, cm: cm, www: www, mobile: mobile, $: $, $all: $all, byId: byId, el: el, append: append, query: query,
     mtop: mtop, ok: ok, retMessage: retMessage, retCode: retCode, graph: graph, SiteError: SiteError,
     loading: loading, showError: showError, formatCountdown: formatCountdown, parseCountdown: parseCountdown,
     countdown: countdown, liveText: liveText, modal: modal, goLogin: goLogin

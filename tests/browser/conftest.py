@@ -16,3 +16,9 @@ from sandbox.server import SandboxServer
 def server():
     with SandboxServer() as running:
         yield running
+
+
+@pytest.fixture
+def fresh_world(server):
+    """The demo world back at its start (the sandbox page tests use it on every test)."""
+    server.control("POST", "reset")

@@ -3,8 +3,7 @@ the dispute list, the mediator's request answered with a file, a refused action 
 the page with nothing changed, and an agreed return shipped from the dispute page.
 
 Uses the session's demo sandbox (``tests/browser/conftest.py``), reset before each test;
-the login goes through the form's POST from the page's own request context (same cookies
-as the page), which keeps each test to one or two page loads.
+the login goes through the sign-in host's form, as a person's would.
 """
 
 from __future__ import annotations
@@ -19,8 +18,8 @@ from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
-LOGIN, PASSWORD = "buyer@example.com", "sandbox-pass"
-DISPUTE = "/p/refund-dispute/detail.html?reverseOrderLineId={}"
+from tests.support.sandbox_pages import DISPUTE, log_in, url
+
 #: the demo's disputes: silent seller (BRL 47.30), mediator asking for information (EUR 27.60)
 SILENT_ORDER, MEDIATOR_ORDER = "8215000000000014", "8215000000000015"
 
@@ -32,10 +31,7 @@ def fresh_world(server):
 
 @pytest.fixture
 def buyer(page: Page, server) -> Page:
-    answer = page.request.post(server.url + "/login", form={
-        "fm-login-id": LOGIN, "fm-login-password": PASSWORD, "return_url": "/p/order/index.html"},
-        max_redirects=0)
-    assert answer.status == 302
+    log_in(page, server)
     return page
 
 
@@ -50,12 +46,12 @@ def jpeg() -> bytes:
 
 
 def test_unknown_ids_give_a_clear_error_on_the_pages(buyer: Page, server):
-    buyer.goto(server.url + "/p/order/detail.html?orderId=1234567")
+    buyer.goto(url(server, "/p/order/detail.html?orderId=1234567"))
     expect(buyer.locator(".comet-error")).to_contain_text("Order not found: unknown order id '1234567'")
-    buyer.goto(server.url + DISPUTE.format("6499999999999999"))
+    buyer.goto(url(server, DISPUTE.format("6499999999999999")))
     expect(buyer.locator(".comet-error")).to_contain_text("Dispute not found: unknown dispute id '6499999999999999'")
     expect(buyer.locator("#reverse-actions")).to_be_hidden()
-    buyer.goto(server.url + "/p/reverse-pages/start.html?tradeOrderLineId=42&received=no")
+    buyer.goto(url(server, "/p/reverse-pages/start.html?tradeOrderLineId=42&received=no"))
     expect(buyer.locator(".reverse-form-error")).to_have_text("This item was not found in your orders.")
     expect(buyer.locator("#reverse-form")).to_have_count(0)
 
@@ -63,7 +59,7 @@ def test_unknown_ids_give_a_clear_error_on_the_pages(buyer: Page, server):
 def test_dispute_list_shows_every_case_and_filters_finished_ones(buyer: Page, server):
     disputes = server.state()["disputes"]
     with buyer.expect_response(re.compile(r"queryreverseorderpagelistforbuyer")) as first:
-        buyer.goto(server.url + "/p/refund-dispute/list.html")
+        buyer.goto(url(server, "/p/refund-dispute/list.html"))
     assert '"reverseStatus":1' in first.value.url.replace("%22", '"').replace("%3A", ":")
     items = buyer.locator(".reverse-list-item")
     expect(items).to_have_count(len(disputes))
@@ -85,7 +81,7 @@ def test_dispute_list_shows_every_case_and_filters_finished_ones(buyer: Page, se
 def test_answering_the_mediator_with_a_file(buyer: Page, server):
     case = dispute_of(server, MEDIATOR_ORDER)
     photo = jpeg()
-    buyer.goto(server.url + DISPUTE.format(case["reverse_line_id"]))
+    buyer.goto(url(server, DISPUTE.format(case["reverse_line_id"])))
     expect(buyer.locator(".reverse-mediator-text")).to_have_text(case["mediator_request"]["text"])
     expect(buyer.locator(".reverse-mediator-deadline")).to_have_text("Answer before 2026-11-22 09:00:00")
     expect(buyer.locator(".reverse-mediator-countdown .reverse-countdown-time")).to_have_text("2 days 00:00:00")
@@ -114,7 +110,7 @@ def test_a_refused_action_is_shown_on_the_page_and_changes_nothing(buyer: Page, 
     case = dispute_of(server, SILENT_ORDER)["reverse_line_id"]
     server.seller(case, action="offer", amount="5.00")
     before = dispute_of(server, SILENT_ORDER)
-    buyer.goto(server.url + DISPUTE.format(case))
+    buyer.goto(url(server, DISPUTE.format(case)))
     buyer.click("#reverse-reject")
     buyer.fill("#reverse-reject-amount", "999.00")
     buyer.fill("#reverse-reject-message", "Everything back, please.")
@@ -128,7 +124,7 @@ def test_a_refused_action_is_shown_on_the_page_and_changes_nothing(buyer: Page, 
 def test_an_agreed_return_is_shipped_from_the_dispute_page(buyer: Page, server):
     case = dispute_of(server, SILENT_ORDER)["reverse_line_id"]
     server.seller(case, action="change_solution", amount="47.30")
-    buyer.goto(server.url + DISPUTE.format(case))
+    buyer.goto(url(server, DISPUTE.format(case)))
     expect(buyer.locator(".reverse-proposal-solution")).to_have_text("Return and refund")
     buyer.click("#reverse-accept")
     buyer.click("#reverse-accept-confirm")
@@ -142,3 +138,20 @@ def test_an_agreed_return_is_shipped_from_the_dispute_page(buyer: Page, server):
     expect(buyer.locator("#reverse-actions")).to_be_hidden()
     after = dispute_of(server, SILENT_ORDER)
     assert (after["status"], after["result"], after["refund"]) == ("FINISHED", "WON", "47.30")
+
+
+def test_the_page_script_names_module_classes_as_the_server_does(buyer: Page, server):
+    from sandbox.classnames import ClassNames
+
+    seed = buyer.locator("body").get_attribute("data-cm-seed")
+    assert seed
+    pairs = [["reminder", "statusStr"], ["orderItem", "orderItem"], ["commet", "textarea"],
+             ["newReverseRefundInfo", "amount"], ["a", "b"]]
+    assert buyer.evaluate("(pairs) => pairs.map(([b, e]) => Site.cm(b, e))", pairs) == \
+        [ClassNames(seed)(b, e) for b, e in pairs]
+    server.add_fault("dom_layout", "/p/order/")
+    buyer.goto(url(server, "/p/order/index.html"))
+    redesigned = buyer.locator("body").get_attribute("data-cm-seed")
+    assert redesigned != seed
+    assert buyer.evaluate("(pairs) => pairs.map(([b, e]) => Site.cm(b, e))", pairs) == \
+        [ClassNames.redesigned(seed)(b, e) for b, e in pairs]

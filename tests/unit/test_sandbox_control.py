@@ -85,7 +85,7 @@ def control(server):
 @pytest.fixture
 def site(server, control):
     """A logged-out client on the shop itself."""
-    with httpx.Client(base_url=server.url, timeout=10, follow_redirects=False) as client:
+    with httpx.Client(base_url=server.address_url, timeout=10, follow_redirects=False) as client:
         yield client
 
 

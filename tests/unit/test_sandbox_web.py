@@ -298,14 +298,14 @@ def test_slow_fault_waits_without_blocking_other_requests():
 
         def slow_call():
             started = time.monotonic()
-            httpx.get(f"{server.url}/h5/{ORDER_LIST.lower()}/1.0/", timeout=10)
+            httpx.get(f"{server.address_url}/h5/{ORDER_LIST.lower()}/1.0/", timeout=10)
             slow_took.append(time.monotonic() - started)
 
         thread = threading.Thread(target=slow_call)
         thread.start()
         time.sleep(0.2)
         started = time.monotonic()
-        assert httpx.get(f"{server.url}/login", timeout=10).status_code == 200
+        assert httpx.get(f"{server.address_url}/login", timeout=10).status_code == 200
         assert time.monotonic() - started < 0.5
         thread.join(10)
         assert slow_took and slow_took[0] >= 1.4
@@ -313,14 +313,18 @@ def test_slow_fault_waits_without_blocking_other_requests():
 
 def test_server_binds_a_free_port_and_stops_fast_with_a_connection_open():
     server = SandboxServer(scenario()).start()
-    assert server.port and server.url == f"http://127.0.0.1:{server.port}"
-    with httpx.Client(base_url=server.url) as keep_alive:
+    assert server.port and server.address_url == f"http://127.0.0.1:{server.port}"
+    assert server.url == f"http://www.aliexpress.localhost:{server.port}"
+    assert server.mobile_url == f"http://m.aliexpress.localhost:{server.port}"
+    assert server.login_port not in (None, server.port)
+    assert server.login_url == f"http://login.aliexpress.localhost:{server.login_port}"
+    with httpx.Client(base_url=server.address_url) as keep_alive:
         assert keep_alive.get("/login").status_code == 200
         started = time.monotonic()
         server.stop()
         assert time.monotonic() - started < 3
     with pytest.raises(httpx.ConnectError):
-        httpx.get(server.url.rsplit(":", 1)[0] + f":{server.port}/login", timeout=2)
+        httpx.get(f"{server.address_url}/login", timeout=2)
 
 
 def test_python_m_sandbox_stops_on_ctrl_c_with_exit_0(tmp_path):
@@ -329,15 +333,19 @@ def test_python_m_sandbox_stops_on_ctrl_c_with_exit_0(tmp_path):
         'name = "web"\n[clock]\nstart = 2026-11-20T09:00:00Z\n'
         f'[account]\nlogin = "{LOGIN}"\npassword = "{PASSWORD}"\n'
         '[[stores]]\nid = "s1"\nname = "Vega Store"\n', encoding="utf-8")
-    process = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", "0", "--scenario", str(toml)],
+    process = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", "0", "--login-port", "0",
+                                "--scenario", str(toml)],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = process.stdout.readline()
-        match = re.search(r"running at (http://127\.0\.0\.1:\d+)/", first)
+        match = re.search(r"running at http://www\.aliexpress\.localhost:(\d+)/", first)
         assert match, first
-        rest = "".join(process.stdout.readline() for _ in range(5))
+        rest = "".join(process.stdout.readline() for _ in range(7))
         assert LOGIN in rest and PASSWORD in rest and "/__sandbox__/" in rest
-        assert httpx.get(match.group(1) + "/login", timeout=5).status_code == 200
+        assert "http://m.aliexpress.localhost:" in rest and "http://login.aliexpress.localhost:" in rest
+        control = re.search(r"control API: (http://127\.0\.0\.1:\d+)/__sandbox__/", rest)
+        assert control and control.group(1).endswith(":" + match.group(1)), rest
+        assert httpx.get(control.group(1) + "/login", timeout=5).status_code == 200
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=10)
     finally:
