@@ -148,12 +148,13 @@ def install_browser_command(
 
 @app.command()
 def parse(
-    file: Annotated[Path, typer.Argument(help="A saved API response (JSON).", exists=False)],
+    file: Annotated[Path, typer.Argument(help="A saved API response (JSON or JSONP).", exists=False)],
     as_json: JsonOption = False,
 ) -> None:
     """Parse a saved API response of the site and print what the agent reads from it.
 
-    Detects the kind (order list, order detail, refund list, dispute detail). This is
+    Detects the kind (order list, order detail, refund list, dispute detail). The body
+    may be JSON or JSONP (mtopjsonp1({...}), as the site answers its GET calls). This is
     how to report a page that changed: a response it cannot read gets an error naming
     the missing field, and exit code 2.
 
@@ -164,13 +165,14 @@ def parse(
     def action():
         from agent.errors import PageChanged, UserInputError
         from flows.parsers.detect import detect_and_parse
+        from flows.parsers.transport import decode_api_body
 
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
+            data = decode_api_body(file.read_bytes(), str(file))
         except OSError as error:
             raise UserInputError(f"{file}: cannot be read ({error.strerror}); check the path") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise UserInputError(f"{file}: not JSON ({error}); save the response body as it came") from None
+        except PageChanged as error:
+            raise UserInputError(f"{error}; save the response body as it came") from None
         try:
             return detect_and_parse(data)
         except PageChanged as error:

@@ -69,6 +69,13 @@ def test_parse_order_list_json_has_every_order():
     assert data["data"]["orders"][0]["order_id"] == "8214398062177351"
 
 
+def test_parse_reads_a_jsonp_body_as_the_site_sends_it(tmp_path):
+    path = tmp_path / "order-list.js"
+    path.write_text("mtopjsonp2(" + (FIXTURES / "order-list-init.json").read_text() + ")")
+    data = json.loads(invoke("parse", str(path), "--json").output)
+    assert len(data["data"]["orders"]) == 10
+
+
 def test_parse_names_the_missing_field_and_exits_2(tmp_path):
     broken = json.loads((FIXTURES / "order-list-init.json").read_text())
     del broken["data"]["hierarchy"]
@@ -80,7 +87,8 @@ def test_parse_names_the_missing_field_and_exits_2(tmp_path):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(("content", "message"), [(None, "cannot be read"), ("{not json", "not JSON")])
+@pytest.mark.parametrize(("content", "message"), [(None, "cannot be read"),
+                                                  ("{not json", "neither JSON nor JSONP")])
 def test_parse_bad_files_are_one_line(tmp_path, content, message):
     path = tmp_path / "x.json"
     if content is not None:
