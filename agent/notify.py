@@ -5,10 +5,12 @@ and plain webhooks, so a new channel is configuration, not code.
 
 Why the privacy machinery lives here: an Apprise URL carries passwords and tokens, and
 Apprise itself traces every URL it parses (and echoes some in warnings), as does its
-HTTP client. Targets are shown only in Apprise's privacy form (``url(privacy=True)``),
-and a filter on those loggers masks every part of a configured URL that the privacy
-form hides, whoever logs it. Failure reasons are masked the same way before they are
-stored or printed.
+HTTP client. Targets are shown only in Apprise's privacy form (``url(privacy=True)``)
+with every query value masked too (the privacy form shows custom headers such as
+``?+X-Api-Key=KEY`` in clear), and a filter on those loggers masks every part of a
+configured URL that the privacy form hides, and every header, parameter and
+credential-named query value, whoever logs it. Failure reasons are masked the same
+way before they are stored or printed.
 
 The words of the messages are in :mod:`agent.messages`.
 """
@@ -23,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from agent.alerts import Alert, Severity
@@ -41,6 +43,7 @@ __all__ = [
     "SendResult",
     "check_channel_url",
     "mask_secrets",
+    "shown_form",
     "url_secrets",
 ]
 
@@ -56,6 +59,8 @@ APPRISE_WIKI = "https://github.com/caronc/apprise/wiki"
 # --- privacy -------------------------------------------------------------------------------
 
 _DELIMITERS = re.compile(r"[/:@?&=#,;\s]+")
+#: a percent-escape between two parts of a value ("Bearer%20token")
+_ESCAPES = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
 def _pieces(text: str) -> set[str]:
@@ -65,24 +70,55 @@ def _pieces(text: str) -> set[str]:
     return pieces
 
 
+#: query keys whose values are secret whatever Apprise's privacy form shows: Apprise's
+#: custom headers (``+X-Api-Key=…``), extra GET (``-token=…``) and form (``:field=…``)
+#: parameters, and anything named like a credential
+_SECRET_KEY = re.compile(r"^[+:-]|token|key|pass|pwd|secret|auth|sig|session|cookie|bearer|webhook|user",
+                         re.IGNORECASE)
+
+
 def url_secrets(url: str, shown: str | None = None) -> set[str]:
-    """The parts of ``url`` to mask: whatever Apprise's privacy form ``shown`` hides.
+    """The parts of ``url`` to mask: whatever Apprise's privacy form ``shown`` hides,
+    and every header, parameter and credential-named value in its query (the privacy
+    form shows those in clear: ``json://host/?+X-Api-Key=KEY``).
 
     Without a privacy form (the URL could not be loaded) every part but the scheme
-    counts as secret. Query keys are never secret, their values may be.
+    counts as secret. Query keys are never secret.
     """
     scheme, has_scheme, _ = url.partition("://")
     parts = urlsplit(url if has_scheme else f"//{url}")
     userinfo, _, hostport = parts.netloc.rpartition("@")
     password = userinfo.partition(":")[2]
     candidates = _pieces(userinfo) | _pieces(hostport) | _pieces(parts.path) | _pieces(parts.fragment)
-    for _, value in parse_qsl(parts.query):
+    always: set[str] = set()
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
         candidates |= _pieces(value)
+    for raw_key, _, raw_value in (pair.partition("=") for pair in parts.query.split("&") if pair):
+        if raw_value and _SECRET_KEY.search(unquote(raw_key.replace("+", "%2B"))):
+            # as written ("Bearer%20tok") and decoded ("Bearer tok"), whole and in pieces,
+            # since a log may print either form
+            forms = {raw_value, unquote(raw_value)}
+            pieces = {p for form in forms for p in _ESCAPES.split(form) for p in _DELIMITERS.split(p)}
+            always |= forms | {piece for piece in pieces if len(piece) >= 3}
     hidden = candidates - (_pieces(shown) if shown else set()) - {scheme.lower()}
-    secrets = {piece for piece in hidden if len(piece) >= 3}
+    secrets = {piece for piece in hidden if len(piece) >= 3} | always
     if password:  # a password is secret whatever its length and whatever Apprise shows
         secrets |= {password, unquote(password)}
     return secrets
+
+
+def shown_form(privacy_form: str) -> str:
+    """Apprise's privacy form with every query value masked: the only form ever printed.
+
+    Apprise hides tokens in the path and the password, but shows query values, custom
+    headers included, in clear.
+    """
+    parts = urlsplit(privacy_form)
+    if not parts.query:
+        return privacy_form
+    keys = [key for key, _ in parse_qsl(parts.query, keep_blank_values=True)]
+    query = "&".join(f"{quote(key, safe='')}={MASK}" for key in keys)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}?{query}"
 
 
 def _compile(secrets: set[str]) -> re.Pattern[str] | None:
@@ -211,14 +247,15 @@ def _load(url: str) -> tuple[Any, str]:
 
 
 def check_channel_url(url: str) -> str:
-    """The privacy form of ``url`` if Apprise can use it; else ``ValueError`` saying why.
+    """The printable form of ``url`` (:func:`shown_form`) if Apprise can use it; else
+    ``ValueError`` saying why.
 
     The error never contains the URL's secret parts: it ends up in logs.
     """
     plugin, why = _load(url)
     if plugin is None:
         raise ValueError(why)
-    return plugin.url(privacy=True)
+    return shown_form(plugin.url(privacy=True))
 
 
 # --- sending ------------------------------------------------------------------------------------
@@ -241,7 +278,7 @@ _NOTIFY_TYPES = {Severity.CRITICAL: "failure", Severity.WARNING: "warning", Seve
 class _Target:
     name: str
     apprise: apprise.Apprise
-    #: the URL in Apprise's privacy form: the only form that is ever logged or printed
+    #: the URL in its printable form (:func:`shown_form`): the only form ever logged or printed
     shown: str
     #: the channel takes files and the user wants screenshots there
     attach: bool
@@ -265,7 +302,7 @@ class Notifier:
         asset = apprise.AppriseAsset(app_id="dispute-agent", app_desc="dispute-agent")
         sender = apprise.Apprise(asset=asset)
         sender.add(plugin)
-        return _Target(name=channel.name, apprise=sender, shown=plugin.url(privacy=True),
+        return _Target(name=channel.name, apprise=sender, shown=shown_form(plugin.url(privacy=True)),
                        attach=channel.attach_screenshots and bool(getattr(plugin, "attachment_support", False)))
 
     @property
@@ -273,7 +310,7 @@ class Notifier:
         return list(self._targets)
 
     def target(self, channel: str) -> str:
-        """The channel's URL in Apprise's privacy form."""
+        """The channel's URL in its printable form (no secret, no query value)."""
         return self._get(channel).shown
 
     def _get(self, channel: str) -> _Target:

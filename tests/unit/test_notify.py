@@ -175,6 +175,55 @@ def test_passwords_and_tokens_never_reach_the_logs_or_the_errors(caplog: pytest.
     assert any("unpacked as" in r.getMessage() and MASK in r.getMessage() for r in caplog.records)
 
 
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+#: every place an Apprise URL can carry a secret: the password, tokens in the path, and
+#: the query (custom headers ``+``, GET ``-`` and form ``:`` parameters, named tokens),
+#: which Apprise's own privacy form shows in clear
+SECRET_URLS = [
+    ("json://127.0.0.1:{port}/hook?+X-Api-Key=KEYsecret123", ["KEYsecret123"], True),
+    ("json://127.0.0.1:{port}/hook?-token=GETsecret456&+Authorization=Bearer%20hdrTok789", ["GETsecret456", "hdrTok789"], True),
+    ("form://127.0.0.1:{port}/?:field=FORMsecret789", ["FORMsecret789"], True),
+    ("xml://user:xPassSecret@127.0.0.1:{port}/?+X-Token=abcTOKEN42", ["xPassSecret", "abcTOKEN42"], True),
+    ("ntfy://127.0.0.1:{port}/topic?token=tk_ntfySecret99", ["tk_ntfySecret99"], True),
+    ("ntfy://user:ntfyPass42@127.0.0.1:{port}/topic", ["ntfyPass42"], True),
+    ("gotify://127.0.0.1:{port}/Tk2gotifyTOKEN", ["Tk2gotifyTOKEN"], True),
+    ("apprise://127.0.0.1:{port}/keySECRET77", ["keySECRET77"], True),
+    ("mailto://agent:MailPass55@127.0.0.1:{port}?from=agent@example.com&to=me@example.com", ["MailPass55"], True),
+    ("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654321", ["AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"], False),
+    ("discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js", ["JHMHI8qBe7bk2ZwO5U711o3dV_js"], False),
+    ("slack://TokenA1xx/TokenB22yy/TokenC333zz/#chan", ["TokenA1xx", "TokenB22yy", "TokenC333zz"], False),
+    ("pover://uKEYuserSecret@aTOKENappSecret", ["uKEYuserSecret", "aTOKENappSecret"], False),
+]
+
+
+@pytest.mark.parametrize(("template", "secrets", "try_sending"), SECRET_URLS)
+def test_no_kind_of_channel_secret_reaches_a_log_a_status_or_an_error(
+        caplog: pytest.LogCaptureFixture, template: str, secrets: list[str], try_sending: bool) -> None:
+    caplog.set_level(1)
+    url = template.format(port=_closed_port())
+    sender = notifier({"name": "chan", "url": url})
+    shown = sender.target("chan")
+    results = [sender.deliver("chan", zero_offer(), NOW)] if try_sending else []
+    logging_out = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
+    for secret in secrets:
+        assert secret not in shown, shown
+        assert secret not in check_channel_url(url)
+        assert secret not in logging_out
+        assert secret not in mask_secrets(f"failed at {url}")
+        for result in results:
+            assert not result.ok
+            assert secret not in result.target and secret not in (result.error or "")
+    assert "?" not in shown or all(value == MASK for _, value in
+                                   __import__("urllib.parse").parse.parse_qsl(shown.split("?", 1)[1]))
+
+
 def test_secret_parts_are_what_the_privacy_form_hides() -> None:
     url = "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654321"
     shown = check_channel_url(url)

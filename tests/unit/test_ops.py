@@ -167,34 +167,29 @@ def test_healthcheck_command_exit_codes(state):
 
 
 _LIGHT_SCRIPT = """
-import sys, time
-started = time.perf_counter()
+import sys
 from agent.cli import main
 try:
     main(["healthcheck"])
 except SystemExit as done:
     code = done.code
-print("ELAPSED", time.perf_counter() - started)
 print("CODE", code)
 print("HEAVY", ",".join(m for m in ("sqlalchemy", "playwright", "apprise", "apscheduler", "keyring")
                         if m in sys.modules))
 """
 
 
-def test_the_healthcheck_command_is_fast_and_imports_nothing_heavy(state):
+def test_the_healthcheck_command_imports_nothing_heavy(state):
+    """What keeps it fast; the time itself is measured by bench/bench_startup.py."""
     now = datetime.now(UTC)
     beat(state, now)
     polled(state, now - timedelta(hours=1))
     env = {**os.environ, "DISPUTE_AGENT_STATE__DIR": str(state)}
-    elapsed = []
-    for _ in range(2):  # the better of two: a busy machine must not fail the test
-        done = subprocess.run([sys.executable, "-c", _LIGHT_SCRIPT], capture_output=True, text=True,
-                              env=env, cwd=ROOT, check=True)
-        fields = dict(line.split(" ", 1) if " " in line else (line, "") for line in done.stdout.splitlines())
-        assert fields["CODE"] == "0", done.stdout
-        assert fields["HEAVY"] == ""
-        elapsed.append(float(fields["ELAPSED"]))
-    assert min(elapsed) < 0.3, elapsed
+    done = subprocess.run([sys.executable, "-c", _LIGHT_SCRIPT], capture_output=True, text=True,
+                          env=env, cwd=ROOT, check=True)
+    fields = dict(line.split(" ", 1) if " " in line else (line, "") for line in done.stdout.splitlines())
+    assert fields["CODE"] == "0", done.stdout
+    assert fields["HEAVY"] == ""
 
 
 def test_the_state_directory_is_found_as_the_settings_find_it(tmp_path, monkeypatch):
