@@ -7,11 +7,13 @@ the test on a free loopback port; nothing is sent anywhere else.
 from __future__ import annotations
 
 import base64
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -176,8 +178,6 @@ def test_passwords_and_tokens_never_reach_the_logs_or_the_errors(caplog: pytest.
 
 
 def _closed_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -220,8 +220,7 @@ def test_no_kind_of_channel_secret_reaches_a_log_a_status_or_an_error(
         for result in results:
             assert not result.ok
             assert secret not in result.target and secret not in (result.error or "")
-    assert "?" not in shown or all(value == MASK for _, value in
-                                   __import__("urllib.parse").parse.parse_qsl(shown.split("?", 1)[1]))
+    assert "?" not in shown or all(value == MASK for _, value in parse_qsl(shown.split("?", 1)[1]))
 
 
 def test_secret_parts_are_what_the_privacy_form_hides() -> None:
