@@ -40,6 +40,8 @@ class AlertKind(StrEnum):
     LOGIN_NEEDED = "login_needed"
     AUTOMATION_BROKEN = "automation_broken"
     ALL_CLEAR = "all_clear"
+    #: a notification channel failing for a long time (told on the other channels)
+    CHANNEL_BROKEN = "channel_broken"
     ACTION_TAKEN = "action_taken"
     DIGEST = "digest"  # the daily digest (agent.messages.build_digest): one per local day
     TEST = "test"

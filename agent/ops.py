@@ -275,6 +275,7 @@ def status_report(settings: Settings, store: Store, now: datetime | None = None)
         "open_alerts": sum(by_severity.values()) if by_severity is not None else None,
         "open_alerts_by_severity": by_severity,
         "pending_outbox": _count(store, "outbox", "SELECT count(*) FROM outbox WHERE status = 'pending'"),
+        "channels": _failing_channels(store),
         "session": {"path": str(session), "saved_at": _mtime(session),
                     "age_seconds": round(now.timestamp() - session.stat().st_mtime, 1)
                     if session.is_file() else None},
@@ -302,6 +303,27 @@ def _count(store: Store, table: str, sql: str) -> int | None:
         if not store.engine.dialect.has_table(connection, table):
             return None
         return int(connection.execute(text(sql)).scalar_one())
+
+
+def _failing_channels(store: Store) -> list[dict[str, Any]]:
+    """Channels failing now (``broken_since`` set once one fails for long), failing first."""
+    from sqlalchemy import text
+
+    query = text("SELECT channel, consecutive_failures, failing_since, broken_since, last_error "
+                 "FROM channel_health WHERE consecutive_failures > 0 ORDER BY failing_since, channel")
+    with store.engine.connect() as connection:
+        if not store.engine.dialect.has_table(connection, "channel_health"):
+            return []
+        rows = connection.execute(query).all()
+
+    def iso(value: Any) -> str | None:
+        if value is None:
+            return None
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+    return [{"channel": channel, "failures": int(failures), "failing_since": iso(since), "broken_since": iso(broken),
+             "last_error": error} for channel, failures, since, broken, error in rows]
 
 
 def _db_size(path: Path) -> int | None:
@@ -354,6 +376,10 @@ def format_status(report: Mapping[str, Any]) -> list[str]:
              f" ({', '.join(f'{n} {kind}' for kind, n in sorted(alerts.items()))})" if alerts else "")),
         ("pending outbox", "unknown (no outbox table yet)" if report["pending_outbox"] is None
          else str(report["pending_outbox"])),
+        *[("channel", f"{c['channel']}: " + ("BROKEN since " + _when(now, c["broken_since"]) if c["broken_since"]
+                                             else f"failing since {_when(now, c['failing_since'])}")
+           + f" ({c['failures']} failed attempts; last: {c['last_error'] or 'unknown'})")
+          for c in report["channels"]],
         ("session", f"saved {_when(now, session['saved_at'])} ({session['path']})" if session["saved_at"]
          else f"none saved ({session['path']})"),
         ("database", f"{database['path']} ({_bytes(database['size_bytes'])})" if database["size_bytes"] is not None

@@ -8,11 +8,22 @@ where it was left. Why the dedupe key is the primary key: one incident is one me
 recording the same alert on every poll sends nothing new.
 
 Delivery happens outside any open transaction (a slow SMTP server must not hold the
-database), and each success is marked in its own transaction right after the send, so
-a row is sent at most once unless the process dies in that instant; then it is sent
-again on restart, because a duplicate warning is better than a lost one.
+database). Why per channel, with the channel's own backoff: a channel that is down
+must never delay another, however many of its rows wait; the rows of each channel are
+taken on their own, critical first. Why a claim (a lease that expires) before sending:
+the daemon's outbox job and a command-line ``poll`` may deliver at the same moment;
+a row claimed by one is left alone by the other, and a claim left by a process that
+died expires, so the row is sent again rather than lost. Each success is marked right
+after the send, so a row is sent at most once unless the process dies in that
+instant; then it is sent again after the lease, because a duplicate warning is
+better than a lost one.
 
-    record_alerts(session, alerts, channels)   in the caller's transaction
+Why "broken": a channel failing for ``channel_broken_after_hours`` is marked broken,
+shown by ``status``, and announced on the other channels; it is still tried (at the
+longest backoff), and its old rows are given up once their alert reached another
+channel. An alert that reached no channel is never given up.
+
+    record_alerts(session, alerts, channels)   in the caller's transaction, idempotent
     Outbox(store, settings).deliver_due(now)   sends what is due, retries with backoff
 """
 
@@ -20,16 +31,31 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, Update, func, select, update
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Update,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
-from agent.alerts import Alert, AlertKind, Severity, SuggestedAction
+from agent.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
 from agent.money import Money
 from agent.notify import Notifier, mask_secrets
 from agent.settings import Channel, NotificationsSettings
@@ -37,6 +63,8 @@ from agent.store import Base, Store, UtcDateTime
 
 __all__ = [
     "AlertRow",
+    "ChannelHealth",
+    "ChannelState",
     "Delivery",
     "DeliveryReport",
     "DeliveryStatus",
@@ -51,6 +79,12 @@ logger = logging.getLogger(__name__)
 
 #: a failure reason is kept short: it is for a status line, not a log
 _ERROR_LENGTH = 500
+#: how long a claimed row is left alone by other senders (a send takes seconds)
+CLAIM_LEASE = timedelta(minutes=5)
+#: rows taken per channel and run: a backlog is sent over a few runs, and no channel's
+#: backlog can crowd out another's rows
+PER_CHANNEL_BATCH = 100
+_SEVERITY_RANK = {Severity.CRITICAL.value: 0, Severity.WARNING.value: 1, Severity.INFO.value: 2}
 
 
 class DeliveryStatus(StrEnum):
@@ -102,7 +136,22 @@ class OutboxRow(Base):
     #: why the last attempt failed, privacy-safe (no secret of the channel's URL)
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: the sender that holds the row, and until when (None: free)
+    claim: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     alert: Mapped[AlertRow] = relationship(back_populates="deliveries")
+
+
+class ChannelHealth(Base):
+    """How a channel has fared lately: its own backoff, and since when it fails."""
+
+    __tablename__ = "channel_health"
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    broken_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 # --- recording (in the caller's transaction) ------------------------------------------------
@@ -131,30 +180,47 @@ def _alert_of(row: AlertRow) -> Alert:
     )
 
 
+def _insert_ignoring_duplicates(session: Session, table, values: dict) -> bool:
+    """INSERT that does nothing when the key exists; True when the row was written.
+
+    Two processes may record the same incident at once (the daemon and a command-line
+    poll): the second must neither fail nor roll back the rest of its batch.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)
+
+
 def record_alerts(session: Session, alerts: Sequence[Alert], channels: Sequence[Channel]) -> list[Alert]:
     """Store the alerts whose key is new, each with one pending delivery per channel.
 
     Runs in ``session``, the caller's transaction: the alerts commit (or roll back)
     together with the observations that raised them. A key already stored is skipped
-    (one incident, one message); so is a repeat within ``alerts``. A channel receives
-    an alert when its ``severities`` include the alert's. Returns the new alerts.
+    (one incident, one message), also when another process stores it at the same
+    moment; so is a repeat within ``alerts``. A channel receives an alert when its
+    ``severities`` include the alert's. Returns the new alerts.
     """
-    keys = {alert.dedupe_key for alert in alerts}
-    known = set(session.scalars(select(AlertRow.dedupe_key).where(AlertRow.dedupe_key.in_(keys)))) if keys else set()
     new: list[Alert] = []
+    seen: set[str] = set()
     for alert in alerts:
-        if alert.dedupe_key in known:
+        if alert.dedupe_key in seen:
             continue
-        known.add(alert.dedupe_key)
+        seen.add(alert.dedupe_key)
         row = _row_of(alert)
-        row.deliveries = [
-            OutboxRow(channel=channel.name, status=DeliveryStatus.PENDING.value, attempts=0,
-                      next_attempt_at=alert.created_at)
-            for channel in channels if alert.severity in channel.severities
-        ]
-        session.add(row)
+        values = {column.key: getattr(row, column.key) for column in AlertRow.__table__.columns}
+        if not _insert_ignoring_duplicates(session, AlertRow.__table__, values):
+            continue
+        takers = [channel for channel in channels if alert.severity in channel.severities]
+        for channel in takers:
+            _insert_ignoring_duplicates(session, OutboxRow.__table__, {
+                "alert_key": alert.dedupe_key, "channel": channel.name, "status": DeliveryStatus.PENDING.value,
+                "attempts": 0, "next_attempt_at": alert.created_at})
         new.append(alert)
-        if not row.deliveries:
+        if not takers:
             logger.info("alert %s (%s) recorded; no channel takes %s alerts",
                         alert.dedupe_key, alert.kind.value, alert.severity.value)
     return new
@@ -182,6 +248,10 @@ class DeliveryReport:
     abandoned: int = 0
     #: ``"<channel>: <reason>"`` per failure, privacy-safe
     failures: list[str] = field(default_factory=list)
+    #: channels that became broken in this run
+    broken: list[str] = field(default_factory=list)
+    #: deliveries given up because their channel is broken and their alert reached another
+    given_up: int = 0
 
     @property
     def ok(self) -> bool:
@@ -214,13 +284,32 @@ class _Due:
     alert: Alert
 
 
-class Outbox:
-    """Delivers what :func:`record_alerts` stored; all state is in the database."""
+@dataclass(frozen=True)
+class ChannelState:
+    """A channel's health, as a plain value for ``status``."""
 
-    def __init__(self, store: Store, settings: NotificationsSettings, notifier: Notifier | None = None) -> None:
+    channel: str
+    consecutive_failures: int
+    failing_since: datetime | None
+    next_attempt_at: datetime | None
+    broken_since: datetime | None
+    last_error: str | None
+    pending: int
+
+
+class Outbox:
+    """Delivers what :func:`record_alerts` stored; all state is in the database.
+
+    ``lease_clock`` gives the machine's time for claims (they coordinate processes,
+    whatever clock the deliveries are judged by); injectable for tests.
+    """
+
+    def __init__(self, store: Store, settings: NotificationsSettings, notifier: Notifier | None = None,
+                 *, lease_clock: Callable[[], datetime] | None = None) -> None:
         self._store = store
         self._settings = settings
         self._notifier = notifier if notifier is not None else Notifier(settings)
+        self._lease_clock = lease_clock or (lambda: datetime.now(UTC))
 
     @property
     def notifier(self) -> Notifier:
@@ -231,70 +320,190 @@ class Outbox:
         with self._store.transaction() as session:
             return record_alerts(session, alerts, self._settings.channels)
 
-    def deliver_due(self, now: datetime, limit: int = 500) -> DeliveryReport:
-        """Send every pending delivery due at ``now`` (oldest first, at most ``limit``)."""
+    def deliver_due(self, now: datetime, limit: int = PER_CHANNEL_BATCH) -> DeliveryReport:
+        """Send every pending delivery due at ``now``: each channel on its own (at most
+        ``limit`` rows each, critical first), a channel that is down skipped until its
+        backoff ends."""
         report = DeliveryReport()
-        down: set[str] = set()
-        configured = set(self._notifier.channel_names)
-        for due in self._due(now, limit):
-            if due.channel not in configured:
-                self._abandon(due, f"channel {due.channel!r} is no longer configured")
-                report.abandoned += 1
+        configured = list(self._notifier.channel_names)
+        report.abandoned += self._abandon_unconfigured(configured)
+        for channel in configured:
+            health = self._health(channel)
+            if health is not None and health.next_attempt_at is not None and health.next_attempt_at > now:
+                report.deferred += self._due_count(channel, now)
                 continue
-            if due.channel in down:
-                report.deferred += 1
-                continue
-            try:
-                message = self._notifier.render_for(due.channel, due.alert, now)
-            except Exception as error:  # a template bug must not stop the other deliveries
-                logger.exception("cannot word alert %s", due.alert.dedupe_key)
-                self._failed(due, f"the message could not be built: {type(error).__name__}: {error}", now, report)
-                continue
-            result = self._notifier.send(due.channel, message)
-            if result.ok:
-                self._delivered(due, now)
-                report.delivered += 1
-            else:
-                down.add(due.channel)
-                self._failed(due, result.error or "failed", now, report)
+            self._deliver_channel(channel, now, limit, report)
         return report
 
-    def _due(self, now: datetime, limit: int) -> list[_Due]:
+    # --- one channel -------------------------------------------------------------------------
+
+    def _deliver_channel(self, channel: str, now: datetime, limit: int, report: DeliveryReport) -> None:
+        token = secrets.token_hex(8)
+        claimed = self._claim(channel, now, limit, token)
+        for index, due in enumerate(claimed):
+            try:
+                message = self._notifier.render_for(channel, due.alert, now)
+            except Exception as error:  # a template bug must not stop the other deliveries
+                logger.exception("cannot word alert %s", due.alert.dedupe_key)
+                self._failed_row(due, token, f"the message could not be built: {type(error).__name__}: {error}",
+                                 now, report)
+                continue
+            result = self._notifier.send(channel, message)
+            if result.ok:
+                self._delivered(due, token, now)
+                report.delivered += 1
+                self._channel_ok(channel, now)
+                continue
+            error = mask_secrets(result.error or "failed")[:_ERROR_LENGTH]
+            self._failed_row(due, token, error, now, report)
+            rest = claimed[index + 1:]
+            self._release(token)
+            report.deferred += len(rest)
+            self._channel_failed(channel, error, now, report)
+            return
+
+    def _claim(self, channel: str, now: datetime, limit: int, token: str) -> list[_Due]:
+        """Take up to ``limit`` of the channel's due rows that nobody else holds."""
+        lease_now = self._lease_clock()
+        free = or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < lease_now)
+        due = and_(OutboxRow.channel == channel, OutboxRow.status == DeliveryStatus.PENDING.value,
+                   OutboxRow.next_attempt_at <= now, free)
+        rank = case(_SEVERITY_RANK, value=AlertRow.severity, else_=3)
         with self._store.transaction() as session:
+            ids = list(session.scalars(
+                select(OutboxRow.id).join(AlertRow, OutboxRow.alert_key == AlertRow.dedupe_key).where(due)
+                .order_by(rank, OutboxRow.next_attempt_at, OutboxRow.id).limit(limit)))
+            if not ids:
+                return []
+            # the conditions again: another sender may have claimed one since the SELECT
+            session.execute(update(OutboxRow).where(OutboxRow.id.in_(ids), due)
+                            .values(claim=token, claimed_until=lease_now + CLAIM_LEASE))
             rows = session.scalars(
-                select(OutboxRow).options(selectinload(OutboxRow.alert))
-                .where(OutboxRow.status == DeliveryStatus.PENDING.value, OutboxRow.next_attempt_at <= now)
-                .order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit)
-            ).all()
+                select(OutboxRow).options(selectinload(OutboxRow.alert)).where(OutboxRow.claim == token)).all()
+            by_id = {row.id: row for row in rows}
             return [_Due(id=row.id, channel=row.channel, attempts=row.attempts, alert=_alert_of(row.alert))
-                    for row in rows]
+                    for row in (by_id[i] for i in ids if i in by_id)]
+
+    def _release(self, token: str) -> None:
+        with self._store.transaction() as session:
+            session.execute(update(OutboxRow).where(OutboxRow.claim == token)
+                            .values(claim=None, claimed_until=None))
 
     @staticmethod
-    def _pending(due: _Due) -> Update:
-        """An UPDATE of ``due``'s row only while it is pending: a settled row stays settled."""
-        return update(OutboxRow).where(OutboxRow.id == due.id, OutboxRow.status == DeliveryStatus.PENDING.value)
+    def _held(due: _Due, token: str) -> Update:
+        """An UPDATE of ``due``'s row only while this sender holds it and it is pending."""
+        return update(OutboxRow).where(OutboxRow.id == due.id, OutboxRow.claim == token,
+                                       OutboxRow.status == DeliveryStatus.PENDING.value)
 
-    def _delivered(self, due: _Due, now: datetime) -> None:
+    def _delivered(self, due: _Due, token: str, now: datetime) -> None:
         with self._store.transaction() as session:
-            session.execute(self._pending(due).values(
-                status=DeliveryStatus.DELIVERED.value, delivered_at=now, attempts=due.attempts + 1, last_error=None))
+            session.execute(self._held(due, token).values(
+                status=DeliveryStatus.DELIVERED.value, delivered_at=now, attempts=due.attempts + 1, last_error=None,
+                claim=None, claimed_until=None))
         logger.info("alert %s delivered to %s", due.alert.dedupe_key, due.channel)
 
-    def _failed(self, due: _Due, error: str, now: datetime, report: DeliveryReport) -> None:
+    def _failed_row(self, due: _Due, token: str, error: str, now: datetime, report: DeliveryReport) -> None:
         attempts = due.attempts + 1
         retry_at = now + backoff(attempts, self._settings.retry_backoff_seconds, self._settings.retry_max_seconds)
         error = mask_secrets(error)[:_ERROR_LENGTH]
         with self._store.transaction() as session:
-            session.execute(self._pending(due).values(attempts=attempts, next_attempt_at=retry_at, last_error=error))
+            session.execute(self._held(due, token).values(attempts=attempts, next_attempt_at=retry_at,
+                                                         last_error=error, claim=None, claimed_until=None))
         report.retrying += 1
         report.failures.append(f"{due.channel}: {error}")
         logger.warning("alert %s to %s failed (attempt %d), next try at %s: %s",
                        due.alert.dedupe_key, due.channel, attempts, retry_at.isoformat(), error)
 
-    def _abandon(self, due: _Due, why: str) -> None:
+    def _abandon_unconfigured(self, configured: list[str]) -> int:
+        why = "channel {!r} is no longer configured"
         with self._store.transaction() as session:
-            session.execute(self._pending(due).values(status=DeliveryStatus.FAILED_PERMANENTLY.value, last_error=why))
-        logger.warning("alert %s: %s; not delivered there", due.alert.dedupe_key, why)
+            gone = session.execute(
+                select(OutboxRow.id, OutboxRow.channel, OutboxRow.alert_key)
+                .where(OutboxRow.status == DeliveryStatus.PENDING.value, OutboxRow.channel.not_in(configured))
+            ).all()
+            for row_id, channel, key in gone:
+                session.execute(update(OutboxRow).where(OutboxRow.id == row_id).values(
+                    status=DeliveryStatus.FAILED_PERMANENTLY.value, last_error=why.format(channel)))
+                logger.warning("alert %s: %s; not delivered there", key, why.format(channel))
+        return len(gone)
+
+    # --- channel health ----------------------------------------------------------------------
+
+    def _health(self, channel: str) -> ChannelHealth | None:
+        with self._store.transaction() as session:
+            return session.get(ChannelHealth, channel)
+
+    def _due_count(self, channel: str, now: datetime) -> int:
+        with self._store.transaction() as session:
+            return int(session.scalar(select(func.count()).select_from(OutboxRow).where(
+                OutboxRow.channel == channel, OutboxRow.status == DeliveryStatus.PENDING.value,
+                OutboxRow.next_attempt_at <= now)) or 0)
+
+    def _channel_ok(self, channel: str, now: datetime) -> None:
+        with self._store.transaction() as session:
+            health = session.get(ChannelHealth, channel)
+            if health is None or (health.consecutive_failures == 0 and health.broken_since is None):
+                return
+            was_broken = health.broken_since
+            health.consecutive_failures, health.failing_since, health.next_attempt_at = 0, None, None
+            health.broken_since, health.last_error = None, None
+            if was_broken is not None:
+                logger.warning("channel %s works again (broken since %s)", channel, was_broken.isoformat())
+                record_alerts(session, [_channel_alert(channel, was_broken, now, recovered=True)],
+                              self._settings.channels)
+
+    def _channel_failed(self, channel: str, error: str, now: datetime, report: DeliveryReport) -> None:
+        settings = self._settings
+        with self._store.transaction() as session:
+            health = session.get(ChannelHealth, channel)
+            if health is None:
+                health = ChannelHealth(channel=channel, consecutive_failures=0)
+                session.add(health)
+            health.consecutive_failures = (health.consecutive_failures or 0) + 1
+            health.failing_since = health.failing_since or now
+            health.last_error = error
+            health.next_attempt_at = now + backoff(health.consecutive_failures, settings.retry_backoff_seconds,
+                                                   settings.retry_max_seconds)
+            broken_after = timedelta(hours=settings.channel_broken_after_hours)
+            if health.broken_since is None and now - health.failing_since >= broken_after:
+                health.broken_since = now
+                report.broken.append(channel)
+                others = [c for c in settings.channels if c.name != channel]
+                record_alerts(session, [_channel_alert(channel, health.failing_since, now, error=error)], others)
+                logger.error("channel %s is broken: failing since %s (%s)", channel,
+                             health.failing_since.isoformat(), error)
+            if health.broken_since is not None:
+                report.given_up += self._give_up_delivered_elsewhere(session, channel, now)
+
+    def _give_up_delivered_elsewhere(self, session: Session, channel: str, now: datetime) -> int:
+        """A broken channel's rows older than the give-up window, whose alert reached
+        another channel, are closed; an alert that reached nobody stays pending."""
+        cutoff = now - timedelta(hours=self._settings.channel_give_up_hours)
+        delivered_elsewhere = select(OutboxRow.alert_key).where(
+            OutboxRow.channel != channel, OutboxRow.status == DeliveryStatus.DELIVERED.value)
+        result = session.execute(update(OutboxRow).where(
+            OutboxRow.channel == channel, OutboxRow.status == DeliveryStatus.PENDING.value,
+            OutboxRow.alert_key.in_(delivered_elsewhere),
+            OutboxRow.alert_key.in_(select(AlertRow.dedupe_key).where(AlertRow.created_at < cutoff)),
+        ).values(status=DeliveryStatus.FAILED_PERMANENTLY.value,
+                 last_error=f"channel {channel!r} is broken; the alert reached other channels"))
+        return int(result.rowcount or 0)
+
+    def channel_states(self) -> list[ChannelState]:
+        """Every configured channel's health and pending count (``status`` shows them)."""
+        states = []
+        with self._store.transaction() as session:
+            for channel in self._notifier.channel_names:
+                health = session.get(ChannelHealth, channel)
+                pending = int(session.scalar(select(func.count()).select_from(OutboxRow).where(
+                    OutboxRow.channel == channel, OutboxRow.status == DeliveryStatus.PENDING.value)) or 0)
+                states.append(ChannelState(
+                    channel=channel, consecutive_failures=health.consecutive_failures if health else 0,
+                    failing_since=health.failing_since if health else None,
+                    next_attempt_at=health.next_attempt_at if health else None,
+                    broken_since=health.broken_since if health else None,
+                    last_error=health.last_error if health else None, pending=pending))
+        return states
 
     # --- status ------------------------------------------------------------------------------
 
@@ -317,3 +526,21 @@ class Outbox:
                 Delivery(channel=d.channel, status=DeliveryStatus(d.status), attempts=d.attempts,
                          next_attempt_at=d.next_attempt_at, last_error=d.last_error, delivered_at=d.delivered_at)
                 for d in row.deliveries)) for row in rows]
+
+
+def _channel_alert(channel: str, failing_since: datetime, now: datetime, *, error: str | None = None,
+                   recovered: bool = False) -> Alert:
+    """"Channel broken" (to the other channels) or "works again" (to all)."""
+    stamp = failing_since.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    if recovered:
+        return Alert(kind=AlertKind.ALL_CLEAR, severity=Severity.INFO, dedupe_key=f"channel-recovered:{channel}:{stamp}",
+                     title=f"Notification channel {channel!r} works again", facts={"channel": channel},
+                     created_at=now)
+    return Alert(kind=AlertKind.CHANNEL_BROKEN, severity=Severity.CRITICAL,
+                 dedupe_key=f"channel-broken:{channel}:{stamp}",
+                 title=f"Notification channel {channel!r} is broken: alerts no longer reach it",
+                 facts={"channel": channel, "failing_since": failing_since.isoformat(), "error": error or ""},
+                 action=SuggestedAction(kind=ActionKind.CHECK_SITE,
+                                        text=f"Fix channel {channel!r} (see `dispute-agent status`), then "
+                                             f"`dispute-agent notify-test --channel {channel}`"),
+                 created_at=now)

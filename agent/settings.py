@@ -354,6 +354,11 @@ class NotificationsSettings(Section):
     retry_backoff_seconds: int = Field(default=60, ge=1)
     #: ... up to this many seconds between attempts
     retry_max_seconds: int = Field(default=3600, ge=1)
+    #: a channel failing for this long is "broken": shown by status, told on the others
+    channel_broken_after_hours: float = Field(default=24, gt=0)
+    #: a broken channel's alerts older than this, which reached another channel, are
+    #: given up there (an alert that reached no channel is never given up)
+    channel_give_up_hours: float = Field(default=72, gt=0)
 
 
     @model_validator(mode="after")

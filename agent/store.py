@@ -26,7 +26,9 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
@@ -128,6 +130,21 @@ def _migrate_to_1(connection: Connection) -> None:
     Base.metadata.create_all(connection)
 
 
+def _add_missing_columns(connection: Connection) -> None:
+    """``ALTER TABLE … ADD COLUMN`` for each nullable column a model gained since the
+    database was made (existing rows read it as NULL, which the code treats as unknown)."""
+    inspector = inspect(connection)
+    for table in Base.metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            if not column.nullable or column.primary_key:
+                raise RuntimeError(f"{table.name}.{column.name} is new and not nullable: it needs a migration")
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+
+
 #: modules that declare tables on ``Base`` (imported before the schema is checked)
 TABLE_MODULES: tuple[str, ...] = ("agent.dispute_records", "agent.outbox")
 
@@ -144,8 +161,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def database_url(path_or_url: str | Path) -> str:
-    text = str(path_or_url)
-    return text if "://" in text else f"sqlite:///{text}"
+    given = str(path_or_url)
+    return given if "://" in given else f"sqlite:///{given}"
 
 
 class Store:
@@ -175,11 +192,12 @@ class Store:
             return int(value) if value is not None else 0
 
     def upgrade(self) -> None:
-        """Run the numbered migrations, then create any table added since (additive).
+        """Run the numbered migrations, then add any table or column added since (additive).
 
-        New tables need no migration: every module in ``TABLE_MODULES`` declares its
-        tables on ``Base`` and ``create_all`` adds the missing ones. Changes to existing
-        tables get a numbered step in ``MIGRATIONS``.
+        New tables and new nullable columns need no migration: every module in
+        ``TABLE_MODULES`` declares its tables on ``Base``; ``create_all`` adds the missing
+        tables and ``_add_missing_columns`` the missing nullable columns. Any other change
+        to an existing table gets a numbered step in ``MIGRATIONS``.
         """
         import importlib
 
@@ -199,6 +217,7 @@ class Store:
                 connection.execute(Meta.__table__.delete().where(Meta.key == "schema_version"))
                 connection.execute(Meta.__table__.insert().values(key="schema_version", value=str(version)))
             Base.metadata.create_all(connection)
+            _add_missing_columns(connection)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

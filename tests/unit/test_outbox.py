@@ -17,7 +17,17 @@ from sqlalchemy import func, select
 
 from agent.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
 from agent.money import Money
-from agent.outbox import AlertRow, DeliveryStatus, Outbox, OutboxRow, backoff, record_alerts
+from agent.outbox import (
+    PER_CHANNEL_BATCH,
+    AlertRow,
+    DeliveryReport,
+    DeliveryStatus,
+    Outbox,
+    OutboxRow,
+    backoff,
+    record_alerts,
+)
+from agent.ops import format_status, status_report
 from agent.settings import NotificationsSettings, load_settings
 from agent.store import Meta, Store
 from tests.support.isolation import isolate_environment
@@ -317,3 +327,199 @@ def test_secrets_stay_out_of_last_error_and_logs(store: Store, caplog: pytest.Lo
         assert all(secret not in failure for failure in report.failures)
     assert all(row.last_error for row in rows(store))
     assert any(r.levelno == logging.WARNING and r.name == "agent.outbox" for r in caplog.records)
+
+
+# --- one channel never holds up another -------------------------------------------------------------
+
+
+def _dead_url() -> str:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"json://127.0.0.1:{port}/dead"
+
+
+def test_a_dead_channels_backlog_never_delays_another_channel(store: Store, smtp: SmtpReceiver) -> None:
+    settings = notifications({"name": "chat", "url": _dead_url(), "severities": ["info"]},
+                             {"name": "mail", "url": smtp.url(), "severities": ["critical"]})
+    outbox = Outbox(store, settings)
+    backlog = [alert(f"news-{i}", Severity.INFO, created_at=NOW - timedelta(hours=48) + timedelta(seconds=i))
+               for i in range(600)]
+    record(store, settings, *backlog)
+    record(store, settings, alert("zero-offer", created_at=NOW))
+
+    report = outbox.deliver_due(NOW)
+
+    assert report.delivered == 1 and len(smtp.inbox) == 1  # the zero offer, at once
+    assert "(zero-offer)" in smtp.inbox[0]["Subject"]
+    assert report.retrying == 1 and report.deferred == PER_CHANNEL_BATCH - 1
+
+
+def test_critical_alerts_of_a_channel_go_first(store: Store, hook: WebhookReceiver) -> None:
+    settings = notifications({"name": "hook", "url": hook.url(), "severities": ["critical", "info"]})
+    record(store, settings, *[alert(f"news-{i}", Severity.INFO, created_at=NOW - timedelta(hours=1))
+                              for i in range(3)], alert("crit", created_at=NOW))
+
+    assert Outbox(store, settings).deliver_due(NOW, limit=1).delivered == 1
+
+    assert "(crit)" in hook.requests[0]["json"]["title"]
+
+
+def fail_for(outbox: Outbox, start: datetime, hours: float) -> list[DeliveryReport]:
+    """Run deliveries every time the channel's backoff allows, for ``hours``."""
+    reports, now = [], start
+    while now <= start + timedelta(hours=hours):
+        reports.append(outbox.deliver_due(now))
+        now += timedelta(minutes=30)
+    return reports
+
+
+def test_a_channel_failing_for_a_day_is_broken_and_the_others_are_told(store: Store, smtp: SmtpReceiver) -> None:
+    settings = notifications({"name": "chat", "url": _dead_url()}, {"name": "mail", "url": smtp.url()},
+                             retry_backoff_seconds=60, retry_max_seconds=3600, channel_broken_after_hours=24)
+    outbox = Outbox(store, settings)
+    record(store, settings, alert("zero-offer"))
+
+    reports = fail_for(outbox, NOW, 23.5)
+    assert not any(r.broken for r in reports)
+    [state] = [s for s in outbox.channel_states() if s.channel == "chat"]
+    assert state.broken_since is None and state.failing_since == NOW and state.pending == 1
+
+    later = fail_for(outbox, NOW + timedelta(hours=24), 1)
+    assert [r.broken for r in later if r.broken] == [["chat"]]
+    [state] = [s for s in outbox.channel_states() if s.channel == "chat"]
+    assert state.broken_since is not None and state.consecutive_failures > 1 and "chat" not in (state.last_error or "x")
+    told = [m["Subject"] for m in smtp.inbox if "broken" in m["Subject"]]
+    assert len(told) == 1 and "'chat'" in told[0]  # once, on the other channel
+    shown = format_status(status_report(load_settings(notifications={"channels": []}), store,
+                                        NOW + timedelta(hours=25)))
+    assert any(line.startswith("channel") and "chat: BROKEN since" in line and "Connection error" in line
+               for line in shown), shown
+    with store.transaction() as session:
+        keys = session.scalars(select(OutboxRow.channel).where(OutboxRow.alert_key.like("channel-broken:%"))).all()
+    assert keys == ["mail"]
+
+
+def test_a_broken_channel_that_works_again_gets_its_backlog_and_an_all_clear(store: Store, hook: WebhookReceiver,
+                                                                              smtp: SmtpReceiver) -> None:
+    settings = notifications({"name": "hook", "url": hook.url()}, {"name": "mail", "url": smtp.url()},
+                             channel_broken_after_hours=1)
+    outbox = Outbox(store, settings)
+    record(store, settings, alert("zero-offer"))
+    hook.status = 500
+    fail_for(outbox, NOW, 2)
+    assert outbox.channel_states()[0].broken_since is not None
+
+    hook.status = 200
+    failed_attempts = len(hook.requests)
+    outbox.deliver_due(NOW + timedelta(hours=3))
+    outbox.deliver_due(NOW + timedelta(hours=3))  # the all-clear recorded in the first run
+
+    titles = [r["json"]["title"] for r in hook.requests[failed_attempts:]]
+    assert len(titles) == 2
+    assert "(zero-offer)" in titles[0] and "works again" in titles[1]
+    assert any("works again" in m["Subject"] for m in smtp.inbox)
+    assert outbox.channel_states()[0].broken_since is None
+
+
+def test_a_broken_channel_gives_up_only_alerts_that_reached_another_channel(store: Store, smtp: SmtpReceiver) -> None:
+    settings = notifications({"name": "chat", "url": _dead_url()},
+                             {"name": "mail", "url": smtp.url(), "severities": ["critical"]},
+                             channel_broken_after_hours=1, channel_give_up_hours=72)
+    outbox = Outbox(store, settings)
+    record(store, settings, alert("both"), alert("chat-only", Severity.INFO))
+    fail_for(outbox, NOW, 2)
+    assert outbox.pending_count("chat") == 2
+
+    outbox.deliver_due(NOW + timedelta(hours=73))
+
+    with store.transaction() as session:
+        chat = {row.alert_key: row.status for row in session.scalars(select(OutboxRow).where(OutboxRow.channel == "chat"))}
+    assert chat == {"both": "failed-permanently", "chat-only": "pending"}
+
+
+# --- two senders at once ---------------------------------------------------------------------------
+
+
+def test_a_row_claimed_by_one_sender_is_left_alone_by_another(db: Path, hook: WebhookReceiver) -> None:
+    settings = notifications({"name": "hook", "url": hook.url()})
+    daemon_store, cli_store = Store(db), Store(db)
+    try:
+        record(daemon_store, settings, alert("a"))
+        daemon = Outbox(daemon_store, settings)
+        claimed = daemon._claim("hook", NOW, 10, "daemon-token")  # the daemon is about to send it
+        assert [d.alert.dedupe_key for d in claimed] == ["a"]
+
+        assert Outbox(cli_store, settings).deliver_due(NOW).delivered == 0
+        assert hook.requests == []
+
+        # the daemon died holding it: once the lease is over, another sender takes it
+        late = Outbox(cli_store, settings, lease_clock=lambda: datetime.now(UTC) + timedelta(minutes=6))
+        assert late.deliver_due(NOW).delivered == 1
+        assert len(hook.requests) == 1
+    finally:
+        daemon_store.close()
+        cli_store.close()
+
+
+def test_two_senders_at_once_send_each_alert_exactly_once(db: Path, hook: WebhookReceiver) -> None:
+    import threading
+
+    settings = notifications({"name": "hook", "url": hook.url()})
+    stores = [Store(db), Store(db)]
+    try:
+        record(stores[0], settings, *[alert(f"a{i}") for i in range(30)])
+        start = threading.Barrier(2)
+
+        def send(store: Store) -> None:
+            start.wait()
+            Outbox(store, settings).deliver_due(NOW, limit=5)
+            Outbox(store, settings).deliver_due(NOW)
+
+        threads = [threading.Thread(target=send, args=(s,)) for s in stores]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        for store in stores:
+            store.close()
+    titles = [r["json"]["title"] for r in hook.requests]
+    assert len(titles) == 30 and len(set(titles)) == 30
+
+
+def test_recording_the_same_incident_from_two_processes_at_once_loses_nothing(db: Path) -> None:
+    import threading
+    import time
+
+    settings = notifications({"name": "hook", "url": "json://127.0.0.1:9/hook"})
+    first, second = Store(db), Store(db)
+    errors: list[BaseException] = []
+    recorded: list[list[Alert]] = []
+    try:
+        with first.transaction() as session:
+            record_alerts(session, [alert("a")], settings.channels)
+
+            def other_process() -> None:
+                try:
+                    with second.transaction() as other:
+                        recorded.append(record_alerts(other, [alert("a"), alert("b")], settings.channels))
+                except BaseException as error:  # noqa: BLE001 - the test reports it
+                    errors.append(error)
+
+            thread = threading.Thread(target=other_process)
+            thread.start()
+            time.sleep(0.5)  # the other one waits for the write lock, having seen no "a"
+        thread.join(30)
+    finally:
+        first.close()
+        second.close()
+    assert errors == []
+    assert [[a.dedupe_key for a in batch] for batch in recorded] == [["b"]]
+    reopened = Store(db)
+    try:
+        assert sorted(r.alert_key for r in rows(reopened)) == ["a", "b"]
+    finally:
+        reopened.close()

@@ -116,3 +116,26 @@ def test_meta_values(store):
     store.set_meta("x", "1")
     store.set_meta("x", "2")
     assert store.get_meta("x") == "2"
+
+
+def test_a_database_made_before_a_column_was_added_gains_it_and_keeps_its_rows(tmp_path):
+    from sqlalchemy import select
+
+    from agent.outbox import OutboxRow
+
+    db = tmp_path / "agent.db"
+    Store(db).close()
+    with sqlite3.connect(db) as raw:  # as an older version of the agent left it
+        raw.execute("INSERT INTO alerts (dedupe_key, kind, severity, title, facts, created_at) "
+                    "VALUES ('k', 'test', 'info', 't', '{}', '2026-11-20 09:00:00')")
+        raw.execute("INSERT INTO outbox (alert_key, channel, status, attempts, next_attempt_at) "
+                    "VALUES ('k', 'mail', 'pending', 0, '2026-11-20 09:00:00')")
+        raw.execute("ALTER TABLE outbox DROP COLUMN claimed_until")
+        raw.execute("ALTER TABLE outbox DROP COLUMN claim")
+    store = Store(db)
+    try:
+        with store.transaction() as session:
+            [row] = session.scalars(select(OutboxRow)).all()
+        assert (row.channel, row.claim, row.claimed_until) == ("mail", None, None)
+    finally:
+        store.close()
