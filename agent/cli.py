@@ -681,6 +681,9 @@ def doctor(
 
 
 def main(argv: list[str] | None = None) -> Any:
+    from agent.private_files import use_private_umask
+
+    use_private_umask()  # the state directory's files: the session, the database, screenshots
     return app(args=argv, prog_name="dispute-agent")
 
 

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from agent.errors import DisputeAgentError
+from agent.private_files import private_dir
 
 DAEMON_LOCK = "daemon.lock"
 BROWSER_LOCK = "browser.lock"
@@ -31,7 +32,7 @@ class FileLock:
         self._fd: int | None = None
 
     def acquire(self, timeout: float = 0.0, poll: float = 0.2) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)  # often the first thing to create the state directory
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + timeout
         while True:

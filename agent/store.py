@@ -36,6 +36,7 @@ from sqlalchemy.types import TypeDecorator
 
 from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
 from agent.money import Money
+from agent.private_files import private_dir, private_file
 
 SCHEMA_VERSION = 1
 
@@ -170,14 +171,17 @@ class Store:
 
     def __init__(self, path_or_url: str | Path, now: Callable[[], datetime] | None = None) -> None:
         url = database_url(path_or_url)
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+        if file is not None:
+            private_dir(file.parent)
         self.engine: Engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._now = now or (lambda: datetime.now(UTC))
         self.upgrade()
+        if file is not None:  # SQLite creates it with the process's umask; its -wal and -shm copy its mode
+            private_file(file)
 
     def close(self) -> None:
         self.engine.dispose()

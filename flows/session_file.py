@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import UserInputError
+from agent.private_files import private_dir
 from agent.settings import Settings
 
 __all__ = [
@@ -88,8 +89,7 @@ def read_session_quietly(path: Path) -> dict[str, Any] | None:
 
 
 def make_private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+    private_dir(path)
 
 
 def write_private(path: Path, data: bytes, *, private_dir: bool) -> None:

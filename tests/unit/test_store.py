@@ -139,3 +139,46 @@ def test_a_database_made_before_a_column_was_added_gains_it_and_keeps_its_rows(t
         assert (row.channel, row.claim, row.claimed_until) == ("mail", None, None)
     finally:
         store.close()
+
+
+def test_the_state_directory_and_the_database_are_private_whoever_creates_them(tmp_path):
+    import os
+    import stat
+
+    from agent.lock import browser_lock
+
+    previous = os.umask(0o022)  # a usual login shell's
+    try:
+        state = tmp_path / "new" / "state"
+        with browser_lock(state, timeout=1):  # `login` takes the lock before anything else
+            pass
+        store = Store(state / "agent.db")
+        store.close()
+    finally:
+        os.umask(previous)
+
+    def mode(path):
+        return stat.S_IMODE(path.stat().st_mode)
+
+    assert mode(state) == 0o700 and mode(state.parent) == 0o700
+    assert mode(state / "agent.db") == 0o600
+    assert mode(state / "browser.lock") == 0o600
+
+
+def test_the_command_line_creates_every_file_private(tmp_path):
+    import os
+    import stat
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    state = tmp_path / "state"
+    script = ("import os; os.umask(0o022); from agent.cli import main\n"
+              "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+              "from pathlib import Path; folder = Path(os.environ['DISPUTE_AGENT_STATE__DIR'])\n"
+              "folder.mkdir(parents=True); (folder / 'probe').write_text('x')\n")
+    env = {**os.environ, "DISPUTE_AGENT_STATE__DIR": str(state), "HOME": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", script], cwd=root, env=env, check=True, capture_output=True)
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    assert stat.S_IMODE((state / "probe").stat().st_mode) == 0o600
