@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,6 +39,8 @@ from agent.money import Money
 from agent.private_files import private_dir, private_file
 
 SCHEMA_VERSION = 1
+#: a countdown read twice gives ends a second or two apart: the same timer
+TIMER_JITTER = timedelta(seconds=60)
 
 
 class UtcDateTime(TypeDecorator):
@@ -279,10 +281,24 @@ class Store:
             session.add(StatusObservation(order_id=order.order_id, status=row.status,
                                           status_text=order.status_text, observed_at=observed))
         if order.timer is not None:
-            session.add(TimerObservation(
-                order_id=order.order_id, ends_at=order.timer.ends_at, source=order.timer.source.value,
-                read_at=order.timer.read_at, raw_text=order.timer.raw_text, observed_at=observed,
-            ))
+            self._observe_timer(session, order.order_id, order.timer, observed)
+
+    @staticmethod
+    def _observe_timer(session: Session, order_id: str, timer: ProtectionTimer, observed: datetime) -> None:
+        """A new row only when the timer's end moved (or its source changed); otherwise the
+        latest row is confirmed in place, so a daily sync of a quiet account adds nothing."""
+        latest = session.scalars(
+            select(TimerObservation).where(TimerObservation.order_id == order_id)
+            .order_by(TimerObservation.observed_at.desc(), TimerObservation.id.desc()).limit(1)
+        ).first()
+        if (latest is not None and latest.source == timer.source.value
+                and abs(latest.ends_at - timer.ends_at) <= TIMER_JITTER):
+            latest.read_at, latest.raw_text = timer.read_at, timer.raw_text
+            return
+        session.add(TimerObservation(
+            order_id=order_id, ends_at=timer.ends_at, source=timer.source.value,
+            read_at=timer.read_at, raw_text=timer.raw_text, observed_at=observed,
+        ))
 
     @staticmethod
     def _line_row(row: LineRow | None, line: OrderLine, position: int) -> LineRow:

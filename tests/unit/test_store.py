@@ -59,6 +59,23 @@ def test_a_timer_that_jumps_stays_visible_in_the_history(store):
     assert stored.order.timer.ends_at == T0 + timedelta(days=17)
 
 
+def test_a_timer_read_again_unchanged_adds_no_row_but_is_confirmed(store):
+    first = make_order(ends=T0 + timedelta(days=10))
+    store.save_orders([first])
+    for day in range(1, 40):  # daily syncs; the countdown's end wobbles by a second or two
+        again = make_order(ends=T0 + timedelta(days=10, seconds=day % 3))
+        timer = again.timer.model_copy(update={"read_at": T0 + timedelta(days=day), "raw_text": f"{10 - day} days"})
+        store.save_orders([again.model_copy(update={"timer": timer, "timers": [timer]})])
+    stored = store.order("8300000000000001")
+    assert len(stored.timer_history) == 1
+    assert stored.timer_history[0][0] == T0  # first seen then
+    assert stored.order.timer.read_at == T0 + timedelta(days=39)  # last confirmed now
+    store.save_orders([make_order(ends=T0 + timedelta(days=10, seconds=61))])  # a real move is kept
+    assert len(store.order("8300000000000001").timer_history) == 2
+    with sqlite3.connect(store.engine.url.database) as raw:
+        assert raw.execute("SELECT count(*) FROM timer_observations").fetchone() == (2,)
+
+
 def test_status_changes_are_recorded_once_each(store):
     store.save_orders([make_order()])
     store.save_orders([make_order()])
