@@ -81,6 +81,13 @@ class Daemon:
                      report.delivered, report.pending)
             if not report.read_ok:
                 self._schedule_retry()
+        self.prune_job()
+
+    def prune_job(self) -> None:
+        from agent.retention import prune_evidence
+
+        with self._step("prune evidence"):
+            prune_evidence(self.settings.state, self.store, self._now())
 
     def frequent_poll_job(self) -> None:
         soon = timedelta(hours=self.settings.policy.deadline_soon_hours)

@@ -280,6 +280,7 @@ def status_report(settings: Settings, store: Store, now: datetime | None = None)
                     "age_seconds": round(now.timestamp() - session.stat().st_mtime, 1)
                     if session.is_file() else None},
         "database": {"path": str(db), "size_bytes": _db_size(db)},
+        "evidence": _evidence(settings),
     }
 
 
@@ -303,6 +304,16 @@ def _count(store: Store, table: str, sql: str) -> int | None:
         if not store.engine.dialect.has_table(connection, table):
             return None
         return int(connection.execute(text(sql)).scalar_one())
+
+
+def _evidence(settings: Settings) -> dict[str, Any]:
+    from agent.retention import evidence_use
+
+    use = evidence_use(settings.state.evidence_dir)
+    return {"path": str(settings.state.evidence_dir), "size_bytes": use.total_bytes,
+            "bytes_by_kind": use.bytes_by_kind, "folders_by_kind": use.folders_by_kind,
+            "keep_poll_days": settings.state.keep_poll_evidence_days,
+            "keep_failure_days": settings.state.keep_failure_evidence_days}
 
 
 def _failing_channels(store: Store) -> list[dict[str, Any]]:
@@ -384,8 +395,20 @@ def format_status(report: Mapping[str, Any]) -> list[str]:
          else f"none saved ({session['path']})"),
         ("database", f"{database['path']} ({_bytes(database['size_bytes'])})" if database["size_bytes"] is not None
          else f"{database['path']} (not created yet)"),
+        ("evidence", _evidence_line(report["evidence"])),
     ]
     return [f"{name:<15} {value}" for name, value in lines]
+
+
+def _evidence_line(evidence: Mapping[str, Any]) -> str:
+    by_kind = evidence["bytes_by_kind"]
+    if not by_kind:
+        return f"{evidence['path']} (empty)"
+    names = {"action": "actions, kept", "routine": f"poll snapshots, {evidence['keep_poll_days']:g} days",
+             "failure": f"failures, {evidence['keep_failure_days']:g} days", "other": "other"}
+    parts = ", ".join(f"{names.get(kind, kind)}: {_bytes(size)} in {evidence['folders_by_kind'][kind]}"
+                      for kind, size in sorted(by_kind.items()))
+    return f"{evidence['path']} ({_bytes(evidence['size_bytes'])}; {parts})"
 
 
 def _age(now: datetime, iso: str | None) -> timedelta:

@@ -143,6 +143,11 @@ class StateSettings(Section):
     """Where the agent keeps its database, browser sessions and evidence."""
 
     dir: UserPath = Field(default_factory=_default_state_dir)
+    #: routine snapshots of each poll (a dispute's page) are kept this many days, unless
+    #: still the latest of their dispute or waiting to go out with an alert
+    keep_poll_evidence_days: float = Field(default=14, gt=0)
+    #: what a failed step left (screenshot, HTML, trace) is kept this many days
+    keep_failure_evidence_days: float = Field(default=30, gt=0)
 
     @property
     def db_path(self) -> Path:
