@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Integer, Numeric, String, Text, select
+from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agent.models import DisputeDetail
-from agent.store import Base, Store, UtcDateTime
+from agent.store import Base, ExactDecimal, Store, UtcDateTime
 
 
 class DisputeRow(Base):
@@ -52,7 +52,7 @@ class IntentRow(Base):
     branch: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(40))
     solution: Mapped[str] = mapped_column(String(24))
-    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal)
     currency: Mapped[str] = mapped_column(String(3))
     reverse_line_id: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)

@@ -21,7 +21,6 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
-    Numeric,
     String,
     Text,
     create_engine,
@@ -60,6 +59,30 @@ class UtcDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
+class ExactDecimal(TypeDecorator):
+    """A Decimal kept exactly, as text: SQLite has no decimal type (SQLAlchemy's Numeric
+    goes through a float and a fixed scale, so 1.235 KWD came back as 1.24).
+
+    Databases made before keep their NUMERIC columns; SQLite may hand those back as
+    numbers, which are read through their shortest text form (1.235, not 1.2349999…).
+    """
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError(f"money is stored from Decimal only, got {type(value).__name__}")
+        return format(value, "f")
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return Decimal(value if isinstance(value, str) else repr(value))
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -80,7 +103,7 @@ class OrderRow(Base):
     paid_on: Mapped[date | None] = mapped_column(Date)
     shipped_on: Mapped[date | None] = mapped_column(Date)
     completed_on: Mapped[date | None] = mapped_column(Date)
-    total_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    total_amount: Mapped[Decimal | None] = mapped_column(ExactDecimal)
     currency: Mapped[str | None] = mapped_column(String(3))
     buttons: Mapped[str] = mapped_column(Text, default="")
     reminder: Mapped[str | None] = mapped_column(Text)
@@ -102,7 +125,7 @@ class LineRow(Base):
     product_id: Mapped[str | None] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(Text)
     sku: Mapped[str | None] = mapped_column(Text)
-    unit_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    unit_amount: Mapped[Decimal | None] = mapped_column(ExactDecimal)
     currency: Mapped[str | None] = mapped_column(String(3))
     quantity: Mapped[int] = mapped_column(Integer)
     can_open_dispute: Mapped[int | None] = mapped_column(Integer)

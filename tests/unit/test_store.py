@@ -199,3 +199,27 @@ def test_the_command_line_creates_every_file_private(tmp_path):
     subprocess.run([sys.executable, "-c", script], cwd=root, env=env, check=True, capture_output=True)
     assert stat.S_IMODE(state.stat().st_mode) == 0o700
     assert stat.S_IMODE((state / "probe").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(("amount", "currency"), [("1.235", "KWD"), ("0.001", "BHD"), ("126.59", "BRL"),
+                                                  ("1000", "JPY"), ("0.00", "EUR"), ("12345678901.99", "USD")])
+def test_money_comes_back_exactly_in_every_currency(tmp_path, amount, currency):
+    store = Store(tmp_path / "agent.db")
+    try:
+        order = make_order()
+        money = Money(amount=Decimal(amount), currency=currency)
+        line = order.lines[0].model_copy(update={"unit_price": money})
+        store.save_orders([order.model_copy(update={"total": money, "lines": [line]})])
+        stored = store.order(order.order_id).order
+        assert stored.total == money and str(stored.total.amount) == amount
+        assert stored.lines[0].unit_price == money
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(("stored", "read"), [(1.235, "1.235"), (126.59, "126.59"), (5, "5"), ("0.001", "0.001")])
+def test_amounts_an_older_version_stored_as_numbers_read_back_exactly(stored, read):
+    from agent.store import ExactDecimal
+
+    # a NUMERIC column of an older database may hand back a float or an int
+    assert ExactDecimal().process_result_value(stored, None) == Decimal(read)
