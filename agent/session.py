@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.secrets import Credentials
+from agent.secrets import Credentials, get_credentials
 from agent.settings import Settings
-from agent.sync import credentials_provider
 
 
 def login(settings: Settings, *, headed: bool = False, timeout_s: float = 600,
@@ -31,5 +30,6 @@ def login(settings: Settings, *, headed: bool = False, timeout_s: float = 600,
             if headed:
                 wait_for_person(page, landing, timeout_s)
             else:
-                open_page(session, page, landing, credentials or credentials_provider(settings))
+                # asked for by the user: missing credentials are a set-up error here, not "login needed"
+                open_page(session, page, landing, credentials or (lambda: get_credentials(settings)))
         return session.save_storage_state()

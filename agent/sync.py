@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from agent.clock import SiteClock
+from agent.errors import LoginRequired, SecretError
 from agent.models import Order, OrderStatus
 from agent.secrets import Credentials, get_credentials
 from agent.settings import Settings
@@ -51,7 +52,24 @@ def site_clock(store: Store) -> SiteClock:
 
 
 def credentials_provider(settings: Settings) -> Callable[[], Credentials]:
-    return lambda: get_credentials(settings)
+    """The credentials, read only when the site asks for a login.
+
+    Called only then: the saved session has expired. A set-up that imports sessions and
+    stores no password is then "login needed" like any other — not a configuration error
+    that would raise no alert.
+    """
+
+    def provide() -> Credentials:
+        try:
+            return get_credentials(settings)
+        except SecretError as error:
+            raise LoginRequired(
+                "the saved session has expired and no password is stored to log in again "
+                f"({str(error).split(';', 1)[0]}); log in by hand with 'dispute-agent login --headed' "
+                "or 'dispute-agent session import FILE'"
+            ) from None
+
+    return provide
 
 
 def needs_detail(order: Order) -> bool:

@@ -209,3 +209,17 @@ def test_secret_never_shown_in_repr_str_or_logs(
         assert PASSWORD not in text
     assert creds.model_dump_json().count(PASSWORD) == 0
     assert creds.password.get_secret_value() == PASSWORD
+
+
+def test_an_expired_session_without_a_stored_password_is_login_needed() -> None:
+    """A set-up that only imports sessions: the site asks for a login, nothing can answer it."""
+    from agent.errors import LoginRequired
+    from agent.health import failure_kind
+    from agent.sync import credentials_provider
+
+    provide = credentials_provider(settings_with())
+    with pytest.raises(LoginRequired) as caught:
+        provide()
+    assert failure_kind(caught.value) == "login_needed"
+    assert "dispute-agent login --headed" in str(caught.value) and "session import" in str(caught.value)
+    assert caught.value.exit_code == LoginRequired.exit_code
