@@ -196,9 +196,38 @@ def _readable_size(path: Path) -> int:
     return size
 
 
+#: the first atom types of a QuickTime/MP4 file (ISO base media: size, then type)
+_ISO_MEDIA_ATOMS = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot")
+_MATROSKA = b"\x1a\x45\xdf\xa3"
+
+
+def _video_container(head: bytes) -> str | None:
+    """The container a file's first bytes announce: "iso-media", "avi", "matroska", or None."""
+    if len(head) >= 8 and head[4:8] in _ISO_MEDIA_ATOMS:
+        return "iso-media"
+    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return "avi"
+    if head[:4] == _MATROSKA:
+        return "matroska"
+    return None
+
+
+def _check_video_content(path: Path) -> None:
+    """A video must be one by its content, not just its name (a ``clip.mp4`` that is a
+    link to a text file would otherwise be uploaded to the seller)."""
+    with path.open("rb") as handle:  # follows a link: what would be uploaded is the target
+        head = handle.read(16)
+    if _video_container(head) is None:
+        raise UserInputError(
+            f"{path}: named .{path.suffix.lower().lstrip('.')} but its content is not a video "
+            "(no MP4, QuickTime, AVI or Matroska header); attach the original recording"
+        )
+
+
 def _prepare_video(path: Path, size: int, limits: AttachmentLimits) -> PreparedFile:
-    # Videos are only checked by extension and size: decoding one needs a codec
-    # library the agent does not carry, and the site re-encodes them anyway.
+    # The container is checked by its header; the frames are not decoded (that needs a
+    # codec library the agent does not carry, and the site re-encodes videos anyway).
+    _check_video_content(path)
     if size > limits.video_max_bytes:
         raise UserInputError(
             f"{path}: the video is {format_size(size)} and the form takes at most "

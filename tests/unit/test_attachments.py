@@ -128,6 +128,37 @@ def test_a_video_within_the_limit_passes(tmp_path: Path, limits: AttachmentLimit
     assert (item.path, item.kind, item.size, item.resized, item.note) == (video, "video", 2012, False, None)
 
 
+@pytest.mark.parametrize(("name", "head"), [
+    ("a.mp4", b"\x00\x00\x00\x18ftypisom"), ("b.mov", b"\x00\x00\x00\x08wide\x00\x00\x00\x00mdat"),
+    ("c.avi", b"RIFF\x00\x10\x00\x00AVI LIST"), ("d.mp4", b"\x00\x00\x00\x20moov"),
+])
+def test_a_video_is_one_by_its_header(tmp_path: Path, limits: AttachmentLimits, work: Path, name: str,
+                                      head: bytes) -> None:
+    video = tmp_path / name
+    video.write_bytes(head + bytes(200))
+    assert prepare_attachments([video], limits, work).form[0].kind == "video"
+
+
+@pytest.mark.parametrize("content", [b"password=hunter2\nkey=abc\n" * 20, b"\x89PNG\r\n\x1a\n" + bytes(100),
+                                     b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(50)])
+def test_a_file_named_like_a_video_that_is_not_one_is_refused(tmp_path: Path, limits: AttachmentLimits,
+                                                              work: Path, content: bytes) -> None:
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(content)
+    with pytest.raises(UserInputError, match=r"clip\.mp4: named \.mp4 but its content is not a video"):
+        prepare_attachments([video], limits, work)
+
+
+def test_a_link_named_like_a_video_to_a_secret_file_is_refused(tmp_path: Path, limits: AttachmentLimits,
+                                                               work: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the bank's one-time codes: 123456, 654321\n" * 10)
+    link = tmp_path / "clip.mp4"
+    link.symlink_to(secret)
+    with pytest.raises(UserInputError, match="its content is not a video"):
+        prepare_attachments([link], limits, work)
+
+
 # --- photos over the size limit ---------------------------------------------------------
 
 
@@ -242,7 +273,7 @@ def test_a_small_photo_with_a_gps_position_is_kept_but_warned_about(tmp_path: Pa
 def test_images_beyond_the_forms_count_go_to_extra(tmp_path: Path, limits: AttachmentLimits, work: Path) -> None:
     photos = [small_jpeg(tmp_path / f"p{i}.jpg", (i * 40, 0, 0)) for i in range(4)]
     video = tmp_path / "clip.mov"
-    video.write_bytes(b"mov" * 100)
+    video.write_bytes(b"\x00\x00\x00\x14ftypqt  " + b"mov" * 100)
 
     result = prepare_attachments([*photos, video], limits, work)
 
@@ -268,7 +299,7 @@ def test_more_videos_than_allowed_are_refused_before_any_resizing(tmp_path: Path
 
 def test_a_video_over_the_limit_is_refused_with_advice(tmp_path: Path, work: Path) -> None:
     video = tmp_path / "unboxing.mp4"
-    video.write_bytes(b"\x00" * 5000)
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 5000)
     with pytest.raises(UserInputError) as excinfo:
         prepare_attachments([video], AttachmentLimits(video_max_bytes=4096), work)
     message = str(excinfo.value)
