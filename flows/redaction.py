@@ -43,9 +43,12 @@ def scrub_typed_text(exc: BaseException) -> None:
 
 
 def redacted(text: str, secrets: list[str]) -> str:
-    """``text`` with every secret replaced, also as HTML writes it (``&amp;``, ``&quot;``)."""
+    """``text`` with every secret replaced, also as HTML writes it: in text (``&amp;``,
+    ``&lt;``) and in attributes (also ``&quot;``, and ``&#x27;`` by some writers)."""
     for secret in secrets:
-        for form in {secret, html.escape(secret), html.escape(secret, quote=False)}:
+        in_text = html.escape(secret, quote=False)
+        forms = {secret, in_text, in_text.replace('"', "&quot;"), html.escape(secret)}
+        for form in sorted(forms, key=len, reverse=True):
             text = text.replace(form, MASK)
     return text
 
