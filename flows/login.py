@@ -53,11 +53,8 @@ def challenge_on_page(page: Page) -> str | None:
     """Describe the captcha shown on ``page`` (its address or a visible marker), if any."""
     if site.is_challenge_url(page.url):
         return "a slider captcha (the site's anti-bot page)"
-    if any(_shown(page.locator(selector)) for selector in site.SEL_CAPTCHA):
-        return "a slider captcha"
-    if _shown(page.get_by_text(site.TEXT_CAPTCHA)):
-        return "a slider captcha"
-    return None
+    markers = page.locator(", ".join(site.SEL_CAPTCHA)).or_(page.get_by_text(site.TEXT_CAPTCHA))
+    return "a slider captcha" if _shown(markers) else None
 
 
 def code_on_page(page: Page) -> str | None:

@@ -18,7 +18,7 @@ from agent.secrets import Credentials
 from agent.settings import Settings, load_settings
 from flows import site
 from flows.browser import BrowserSession
-from flows.login import open_page
+from flows.login import open_page, wait_for_person
 from sandbox.scenario import load_scenario
 from tests.support.isolation import isolate_environment
 
@@ -144,3 +144,37 @@ def test_a_punish_page_before_any_login_stops_without_typing_anything(settings, 
         page = session.new_page()
         with session.evidence(page, "visit"):
             open_page(session, page, site.order_list_url(server.url), no_credentials)
+
+
+def test_a_person_passes_the_punish_page_and_the_sign_in_while_the_agent_waits(settings, server):
+    """``login --headed``: the agent waits across the hosts; the "person" acts between its polls."""
+    server.set_captcha(True, "punish")
+    done: list[str] = []
+
+    def person(_seconds: float) -> None:
+        if site.is_challenge_url(page.url) and not done:
+            knob, track = page.locator("#nc_1_n1z").bounding_box(), page.locator("#nc_1_n1t").bounding_box()
+            y = knob["y"] + knob["height"] / 2
+            page.mouse.move(knob["x"] + 5, y)
+            page.mouse.down()
+            page.mouse.move(track["x"] + track["width"] + 20, y, steps=15)
+            page.mouse.up()
+            done.append("slider")
+        elif site.is_login_url(page.url) and done == ["slider"]:
+            field = page.locator("input[label='Email or phone number']")
+            field.fill(ACCOUNT.login)
+            field.blur()
+            page.get_by_role("button", name="Continue").click()
+            page.locator("#fm-login-password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in", exact=True).click()
+            done.append("sign-in")
+        else:
+            page.wait_for_timeout(200)
+
+    orders = site.order_list_url(server.url)
+    with BrowserSession(settings) as session:
+        page = session.new_page()
+        wait_for_person(page, orders, timeout_s=60, sleep=person)
+        assert page.url == orders
+    assert done == ["slider", "sign-in"]
+    assert logins(server) == 1

@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sandbox.scenario import parse_scenario
+from sandbox.scenario import ScenarioError, parse_scenario
 from sandbox.server import SandboxServer
 from sandbox.web import create_app
 from sandbox.web_layout import RENAMES, rename, rename_css, rename_html
@@ -186,6 +186,16 @@ def test_the_sign_in_page_comes_in_each_layout(form, marker):
     assert marker in page and 'id="fm-login-password"' in page
     assert ('aria-label="Continue"' in page) is (form != "one_page")
     assert ('type="submit"' in page) is (form == "one_page")
+
+
+def test_the_scenario_names_the_captcha_kind_and_checks_the_code():
+    assert (World(scenario(captcha=True)).captcha_kind, World(scenario(captcha="punish")).captcha_kind) == (
+        "dialog", "punish")
+    assert World(scenario()).captcha is False
+    for bad in ({"captcha": "sometimes"}, {"email_code": "12ab"}, {"login_form": "three_step"}):
+        with pytest.raises(ScenarioError) as error:
+            scenario(**bad)
+        assert f"account.{next(iter(bad))}" in " ".join(error.value.problems)
 
 
 def test_the_chooser_offers_the_remembered_account():
