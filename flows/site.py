@@ -178,6 +178,7 @@ def is_challenge_url(url: str) -> bool:
     """True for the anti-bot layer's slider page, shown instead of the page asked for."""
     return bool(CHALLENGE_URL.search(url))
 
+
 # --- the dispute form (reverse-pages/start.html) ------------------------------------------
 # Today's form is not captured publicly: these follow the sandbox, which follows the
 # reference notes. Sources disagree on the limits; the safer (smaller) values are used,
