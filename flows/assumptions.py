@@ -44,6 +44,16 @@ _ENTRIES = (
                "the dispute form and the dispute page send their changes through calls whose answer carries "
                "the case's ids",
                "invented: no public capture of the write calls exists; the case id is not in the URL [ARC]"),
+    Assumption("login-unknown-account",
+               "after 'Continue' an address the site does not know is refused on the same page, with its "
+               "message in .nfm-login-input-error-text (as a wrong password is)",
+               "invented: the message element is the wrong password's [FGC]; a public tool shows a separate "
+               "'email not found' step with 'Register' and 'Back' buttons and no quoted text [GG]"),
+    Assumption("login-chooser",
+               "the account chooser shows the remembered address in full in div.nfm-multiple-email-prompt; its "
+               "'Continue' leads to that account's password and 'Switch account' to the e-mail field",
+               "the prompt box and its 'Continue' [GG] and the 'Switch account' span [FGC] are public; that the "
+               "address is shown in full is invented (shown masked, the agent takes 'Switch account')"),
     Assumption("order-countdown-text",
                "the orders page's countdown reads 'Your order will be closed in: N days HH:MM:SS'",
                "invented format around the text buyers report ('Your order will be closed in: …')"),

@@ -40,6 +40,7 @@ from agent.errors import (
 )
 from agent.settings import Settings
 from flows.browser_path import QUIET_ARGS, is_headless_shell, resolve_chromium
+from flows.redaction import empty_fields_holding, empty_password_fields, redacted, scrub_typed_text
 from flows.session_file import dump_json, make_private_dir, read_session_quietly, write_private
 
 __all__ = ["BrowserSession"]
@@ -77,6 +78,7 @@ class BrowserSession:
         self._context: BrowserContext | None = None
         self._tracing = False
         self._chunk_open = False
+        self._secrets: list[str] = []
 
     # --- lifecycle ----------------------------------------------------------------
 
@@ -160,9 +162,9 @@ class BrowserSession:
         try:
             yield
         except Exception as exc:
-            _scrub_typed_text(exc)
+            scrub_typed_text(exc)
             if not trace:
-                _empty_password_fields(page)  # before the screenshot and the HTML are taken
+                empty_password_fields(page)  # before the screenshot and the HTML are taken
             folder = _saved_evidence(exc)
             fresh = folder is None
             if fresh:
@@ -184,7 +186,18 @@ class BrowserSession:
         else:
             self._end_trace_chunk(owns_chunk, None)
             if not trace:
-                _empty_password_fields(page)  # a later failure's HTML would show what was typed
+                empty_password_fields(page)  # a later failure's HTML would show what was typed
+
+    def redact(self, secret: str) -> None:
+        """Keep ``secret`` out of every evidence file of this browser session.
+
+        Password fields are emptied before evidence is taken, but a page's script may
+        copy what was typed anywhere (a hidden field, an attribute, a message): fields
+        holding it are emptied too, and the page's HTML and the error text are written
+        with it replaced.
+        """
+        if secret and secret not in self._secrets:
+            self._secrets.append(secret)
 
     @contextmanager
     def traced(self) -> Iterator[None]:
@@ -320,7 +333,8 @@ class BrowserSession:
             url = "(unknown)"
         try:
             (folder / "error.txt").write_text(
-                f"step: {label}\nerror: {type(exc).__name__}: {exc}\nurl: {url}\n", encoding="utf-8"
+                redacted(f"step: {label}\nerror: {type(exc).__name__}: {exc}\nurl: {url}\n", self._secrets),
+                encoding="utf-8",
             )
         except Exception as error:
             log.warning("no error.txt in %s: %s", folder, error)
@@ -328,13 +342,15 @@ class BrowserSession:
         return folder
 
     def _capture_page(self, page: Page, folder: Path) -> None:
+        if self._secrets and not self._tracing:  # (a traced call would record the secret)
+            empty_fields_holding(page, self._secrets)
         try:
             page.screenshot(path=str(folder / "screenshot.png"), full_page=True,
                             timeout=EVIDENCE_TIMEOUT_MS)
         except Exception as exc:
             log.warning("no screenshot in %s: %s", folder, _first_line(exc))
         try:
-            (folder / "page.html").write_text(page.content(), encoding="utf-8")
+            (folder / "page.html").write_text(redacted(page.content(), self._secrets), encoding="utf-8")
         except Exception as exc:
             log.warning("no page HTML in %s: %s", folder, _first_line(exc))
 
@@ -406,28 +422,6 @@ def _map_error(exc: Exception, label: str, folder: Path | None) -> BaseException
     return None
 
 
-#: Playwright's call log repeats what fill()/type() typed, i.e. the password
-_TYPED_TEXT = re.compile(
-    r"(?m)\b(fill|type|press|pressSequentially|press_sequentially|insertText)\(.*$"
-)
-
-
-def _scrub_typed_text(exc: BaseException) -> None:
-    """Remove typed text from a Playwright error in place, before it reaches any log."""
-    if not isinstance(exc, PlaywrightError):
-        return
-
-    def scrub(text: Any) -> Any:
-        return _TYPED_TEXT.sub(r"\1(<redacted>)", text) if isinstance(text, str) else text
-
-    exc.args = tuple(scrub(arg) for arg in exc.args)
-    for name in ("_message", "_stack"):  # what .message and .stack return
-        if hasattr(exc, name):
-            setattr(exc, name, scrub(getattr(exc, name)))
-    if isinstance(getattr(exc, "_log", None), list):
-        exc._log = [scrub(line) for line in exc._log]
-
-
 def _saved_evidence(exc: BaseException) -> Path | None:
     if isinstance(exc, SiteError) and exc.evidence is not None:
         return exc.evidence
@@ -439,17 +433,6 @@ def _mark_saved(exc: BaseException, folder: Path | None) -> None:
         setattr(exc, _EVIDENCE_ATTR, folder)
     except (AttributeError, TypeError):
         pass
-
-
-def _empty_password_fields(page: Page) -> None:
-    """Best effort: a page that navigated away has nothing left to empty."""
-    for frame in page.frames:
-        try:
-            # the attribute too: a page's script may have copied the value there
-            frame.evaluate("() => document.querySelectorAll('input[type=password]')"
-                           ".forEach((field) => { field.value = ''; field.removeAttribute('value'); })")
-        except PlaywrightError:
-            continue
 
 
 def _first_line(exc: BaseException) -> str:

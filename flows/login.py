@@ -1,39 +1,94 @@
 """Logging in, or handing the login to a person.
 
 A saved session is always tried first (the flows simply open the page they need; a
-redirect to the login page means the session is gone). The agent then tries the
-login form once with the configured credentials. A captcha or a one-time code stops
-it with ``CaptchaRequired`` and a screenshot: the agent never guesses and never
+redirect to the login host means the session is gone). The agent then signs in once
+with the configured credentials, the way a person does: the e-mail, "Continue", the
+password, "Sign in" (or the older one-page form, or the account chooser first). A
+captcha, the anti-bot layer's punish page or a one-time code stops it with
+``CaptchaRequired`` and evidence: the agent never solves them, never guesses and never
 loops; a person finishes with ``dispute-agent login --headed`` or imports a session
 saved elsewhere.
+
+Nothing here waits a fixed time for the site: each step polls the page for the few
+outcomes it can have and names what it waited for when none comes.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
-from playwright.sync_api import Page
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page
 
-from agent.errors import CaptchaRequired, LoginRequired
+from agent.errors import CaptchaRequired, LoginRequired, PageChanged
 from agent.secrets import Credentials
 from flows import site
+from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession
 
 HANDOFF = "log in by hand with 'dispute-agent login --headed' or 'dispute-agent session import FILE'"
+#: how long the site may take to show a step or to answer "Continue" / "Sign in"
+STEP_TIMEOUT_MS = 30_000
+POLL_MS = 150
+_ANY_TEXT = re.compile(r"\S")
+
+
+# --- what the page shows ------------------------------------------------------------------
+
+def _visible(locator: Locator) -> Locator:
+    return locator.filter(visible=True)
+
+
+def _shown(locator: Locator) -> bool:
+    """True when a visible element matches; False while the page is between documents."""
+    try:
+        return _visible(locator).count() > 0
+    except PlaywrightError:
+        return False
 
 
 def challenge_on_page(page: Page) -> str | None:
-    """Describe the human challenge shown on ``page`` (captcha, code), if any."""
-    for selector in site.SEL_CAPTCHA:
-        if page.locator(selector).count() > 0:
-            return "a slider captcha"
-    if page.get_by_text(site.TEXT_CAPTCHA, exact=False).count() > 0:
-        return "a slider captcha"
-    if page.locator(site.SEL_LOGIN_CODE).count() > 0:
+    """Describe the captcha shown on ``page`` (its address or a visible marker), if any."""
+    if site.is_challenge_url(page.url):
+        return "a slider captcha (the site's anti-bot page)"
+    markers = page.locator(", ".join(site.SEL_CAPTCHA)).or_(page.get_by_text(site.TEXT_CAPTCHA))
+    return "a slider captcha" if _shown(markers) else None
+
+
+def code_on_page(page: Page) -> str | None:
+    """A one-time code page (checked on the login host only: ``data-id`` is common elsewhere)."""
+    if _shown(page.locator(site.SEL_LOGIN_CODE)) or _shown(page.get_by_text(site.TEXT_LOGIN_CODE)):
         return "a one-time code (e-mail or SMS)"
     return None
 
+
+def _error_text(page: Page) -> str | None:
+    error = _visible(page.locator(site.SEL_LOGIN_ERROR)).filter(has_text=_ANY_TEXT)
+    try:
+        return error.first.inner_text(timeout=1_000).strip() if error.count() else None
+    except PlaywrightError:
+        return None
+
+
+def _wait_for(page: Page, outcomes: dict[str, Callable[[], bool]], timeout_ms: float,
+              on_timeout: Callable[[], Exception]) -> str:
+    """The first outcome that holds; a captcha (or code page) at any moment stops the login."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        for name, holds in outcomes.items():
+            if holds():
+                return name
+        found = challenge_on_page(page) or (code_on_page(page) if site.is_login_url(page.url) else None)
+        if found:
+            raise CaptchaRequired(f"the site asks for {found} to log in; {HANDOFF}")
+        if time.monotonic() > deadline:
+            raise on_timeout()
+        page.wait_for_timeout(POLL_MS)
+
+
+# --- the use case ---------------------------------------------------------------------------
 
 def open_page(session: BrowserSession, page: Page, url: str,
               credentials: Callable[[], Credentials] | None) -> bool:
@@ -44,42 +99,119 @@ def open_page(session: BrowserSession, page: Page, url: str,
     """
     page.goto(url, wait_until="domcontentloaded")
     if not site.is_login_url(page.url):
-        found = challenge_on_page(page)
-        if found:
-            raise CaptchaRequired(f"the site shows {found} instead of the page; {HANDOFF}")
+        _refuse_challenge(page)
         return False
     if credentials is None:
         raise LoginRequired(f"the saved session has expired; {HANDOFF}")
-    # untraced: a trace records typed text verbatim, and evidence folders are kept
+    account = credentials()
+    # untraced: a trace records typed text verbatim, and the requests that carry it;
+    # and whatever the page does with the password, evidence files never show it
+    session.redact(account.password.get_secret_value())
     with session.evidence(page, "login", trace=False):
-        submit_login(page, credentials())
+        submit_login(page, account)
     session.save_storage_state()
     if page.url.split("?", 1)[0] != url.split("?", 1)[0]:
         page.goto(url, wait_until="domcontentloaded")
     if site.is_login_url(page.url):
         raise LoginRequired(f"the site still asks for a login after a successful one; {HANDOFF}")
+    _refuse_challenge(page)
     return True
 
 
-def submit_login(page: Page, credentials: Credentials) -> None:
-    """Fill the login form once; raise if the site refuses or wants a person."""
-    page.locator(site.SEL_LOGIN_ID).wait_for(state="visible")
-    page.fill(site.SEL_LOGIN_ID, credentials.login)
-    page.fill(site.SEL_LOGIN_PASSWORD, credentials.password.get_secret_value())
-    page.click(site.SEL_LOGIN_SUBMIT)
-    page.wait_for_load_state("domcontentloaded")
+def _refuse_challenge(page: Page) -> None:
     found = challenge_on_page(page)
     if found:
-        raise CaptchaRequired(f"the site asks for {found} to log in; {HANDOFF}")
-    if site.is_login_url(page.url):
-        error = page.locator(site.SEL_LOGIN_ERROR)
-        said = error.first.inner_text().strip() if error.count() else "no reason shown"
-        raise LoginRequired(f"the site refused the login ({said}); check the login and password, or {HANDOFF}")
+        raise CaptchaRequired(f"the site shows {found} instead of the page; {HANDOFF}")
+
+
+def submit_login(page: Page, credentials: Credentials, timeout_ms: float = STEP_TIMEOUT_MS) -> None:
+    """Sign in once on the login host; raise if the site refuses or wants a person."""
+    login_field = page.locator(site.SEL_LOGIN_ID)
+    password_field = page.locator(site.SEL_LOGIN_PASSWORD)
+    switch = page.get_by_text(site.TEXT_LOGIN_SWITCH_ACCOUNT, exact=True)
+    arrived = _wait_for(page, {
+        "left": lambda: not site.is_login_url(page.url),
+        "form": lambda: _shown(login_field),
+        "chooser": lambda: _shown(switch),
+    }, timeout_ms, lambda: PageChanged(
+        "login: the sign-in page showed neither the e-mail field nor the account chooser; "
+        "compare the evidence with flows/site.py"))
+    if arrived == "left":
+        return
+    if arrived == "chooser" and _chooser_continue(page, credentials.login, timeout_ms):
+        _sign_in(page, credentials, timeout_ms)
+        return
+    if arrived == "chooser":
+        _visible(switch).first.click()
+        _wait_for(page, {"form": lambda: _shown(login_field)}, timeout_ms, lambda: unconfirmed(
+            "login-chooser", "login", "'Switch account' did not lead to the e-mail field"))
+    field = _visible(login_field).first
+    field.fill(credentials.login)
+    if _shown(password_field):  # the older one-page form: both fields at once
+        _sign_in(page, credentials, timeout_ms)
+        return
+    _continue(page, field, credentials.login, timeout_ms)
+    _sign_in(page, credentials, timeout_ms)
+
+
+def _chooser_continue(page: Page, login: str, timeout_ms: float) -> bool:
+    """The remembered account is ours: "Continue" to its password. False: not ours."""
+    box = _visible(page.locator(site.SEL_LOGIN_EMAIL_PROMPT))
+    shown = box.first.inner_text().strip() if box.count() else ""
+    if login.casefold() not in shown.casefold():
+        return False
+    _visible(page.get_by_role("button", name=site.TEXT_LOGIN_CONTINUE, exact=True)).first.click()
+    _wait_for(page, {"password": lambda: _shown(page.locator(site.SEL_LOGIN_PASSWORD))}, timeout_ms,
+              lambda: unconfirmed("login-chooser", "login",
+                                  "'Continue' on the remembered account did not lead to the password"))
+    return True
+
+
+def _continue(page: Page, field: Locator, login: str, timeout_ms: float) -> None:
+    """Step one: leave the field (the button stays disabled until then), get the
+    suggestion menu out of the way of "Continue", press it, wait for the password."""
+    field.press("Escape")
+    field.blur()
+    prompt = _visible(page.locator(site.SEL_LOGIN_EMAIL_PROMPT))
+    if prompt.count():  # still over the button: pick the suggestion that is exactly our login
+        prompt.get_by_text(login, exact=True).first.click()
+    _visible(page.get_by_role("button", name=site.TEXT_LOGIN_CONTINUE, exact=True)).first.click()
+    outcome = _wait_for(page, {
+        "password": lambda: _shown(page.locator(site.SEL_LOGIN_PASSWORD)),
+        "error": lambda: _error_text(page) is not None,
+        "left": lambda: not site.is_login_url(page.url),
+    }, timeout_ms, lambda: unconfirmed(
+        "login-unknown-account", "login", "after 'Continue' neither the password field nor a message appeared"))
+    if outcome == "error":
+        raise LoginRequired(f"the site refused the account ({_error_text(page)}); "
+                            f"check the login in the settings, or {HANDOFF}")
+    if outcome == "left":
+        raise PageChanged("login: the page left the login host after 'Continue', before the password; "
+                          "compare the evidence with flows/site.py")
+
+
+def _sign_in(page: Page, credentials: Credentials, timeout_ms: float) -> None:
+    """Step two: the password and "Sign in", then wait until the browser leaves the
+    login host (through the cookie-sync hop), the page says why not, or a person is needed."""
+    _visible(page.locator(site.SEL_LOGIN_PASSWORD)).first.fill(credentials.password.get_secret_value())
+    _visible(page.get_by_role("button", name=site.TEXT_LOGIN_SUBMIT, exact=True)).first.click()
+    outcome = _wait_for(page, {
+        "left": lambda: not site.is_login_url(page.url),
+        "error": lambda: _error_text(page) is not None,
+    }, timeout_ms, lambda: PageChanged(
+        "login: after 'Sign in' the page neither left the login host nor said why; "
+        "compare the evidence with flows/site.py"))
+    if outcome == "error":
+        raise LoginRequired(f"the site refused the login ({_error_text(page)}); "
+                            f"check the login and password, or {HANDOFF}")
+    page.wait_for_load_state("domcontentloaded")
+    _refuse_challenge(page)
 
 
 def wait_for_person(page: Page, landing_url: str, timeout_s: float = 600,
                     sleep: Callable[[float], None] | None = None) -> None:
-    """Let a person log in in a visible browser; return once they are past the login."""
+    """Let a person log in in a visible browser (across the login host, the sync hop and
+    any captcha); return once the browser shows an ordinary page of the site."""
     page.goto(landing_url, wait_until="domcontentloaded")
     deadline = time.monotonic() + timeout_s
     while site.is_login_url(page.url) or challenge_on_page(page):
@@ -89,3 +221,4 @@ def wait_for_person(page: Page, landing_url: str, timeout_s: float = 600,
             sleep(0.5)
         else:
             page.wait_for_timeout(500)
+    page.wait_for_load_state("domcontentloaded")

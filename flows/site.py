@@ -7,6 +7,7 @@ responses of 2026-09 and public scrapers); the sandbox mirrors these shapes.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode, urlsplit
 
 # --- addresses (relative to the configured base URL) -------------------------------
@@ -83,20 +84,45 @@ TAG_DETAIL_PRICE = "detail_order_price_block"
 TAG_DETAIL_INFO = "detail_simple_order_info_component"
 TAG_DETAIL_SERVICES = "detail_order_services"
 
-# --- login page -----------------------------------------------------------------------
+# --- sign-in (the login host) ----------------------------------------------------------
+# Today's sign-in is two steps on one page [GG, FGC, ARC]: the e-mail/phone field and a
+# "Continue" button (type=button, aria-label "Continue"), then the password and "Sign in"
+# (type=button, its text in a span). The older one-page form [KG] is still recognised:
+# both fields visible at once. After "Sign in" the browser leaves the login host through
+# the cookie-sync hop, or the page says why not.
 
-SEL_LOGIN_ID = "#fm-login-id"
-SEL_LOGIN_PASSWORD = "#fm-login-password"
-SEL_LOGIN_SUBMIT = "button[type=submit]"
-#: any of these on a page means a person must solve a challenge
+#: the e-mail/phone field: today's label, the 2025 label, the older form's id
+SEL_LOGIN_ID = "input[label='Email or phone number'], input[label='Email'], #fm-login-id"
+SEL_LOGIN_PASSWORD = "#fm-login-password, input[label='Password'], input[type=password]"
+TEXT_LOGIN_CONTINUE = "Continue"
+TEXT_LOGIN_SUBMIT = "Sign in"
+#: the e-mail suggestion menu that opens over "Continue" while typing (also the account
+#: chooser's box); "Continue" also stays disabled until the field loses focus [FGC]
+SEL_LOGIN_EMAIL_PROMPT = "div.nfm-multiple-email-prompt"
+#: the account chooser's way back to the classic form [FGC]
+TEXT_LOGIN_SWITCH_ACCOUNT = "Switch account"
+#: where the site says why it refused ("Your account name or password is incorrect.") [FGC, GG]
+SEL_LOGIN_ERROR = ".nfm-login-input-error-text"
+#: a one-time code page after the password [GG]: "Email verification code", boxes data-id 0..n
+SEL_LOGIN_CODE = "input[data-id='0']"
+TEXT_LOGIN_CODE = re.compile(r"verification code", re.I)
+#: any of these, visible, means a person must solve a challenge [FGC, Antibot-Detector]
 SEL_CAPTCHA = (
     "#nc_1_wrapper",
     "#nc_1_n1z",
     ".nc-container",
+    ".baxia-dialog",
     "#baxia-dialog-content",
+    "iframe[src*=x5sec]",
     "iframe[src*=punish]",
+    "iframe[src*=captcha]",  # also nocaptcha
+    "iframe[src*=awsc]",
+    "iframe[src*=baxia]",
 )
-TEXT_CAPTCHA = "please slide to verify"
+TEXT_CAPTCHA = re.compile(r"slide.{0,20}verify|drag.{0,20}slider|\u5411\u53f3\u6ed1\u52a8", re.I)
+#: the anti-bot layer's own page instead of the one asked for:
+#: ``<page URL>/_____tmd_____/punish?x5secdata=…&x5step=1``
+CHALLENGE_URL = re.compile(r"/_____tmd_____/punish|[?&]x5secdata=|/punish\?")
 
 # --- order list DOM (fallback when no API response can be read) -----------------------
 
@@ -136,16 +162,22 @@ def api_of_url(url: str) -> str | None:
 
 
 def is_login_url(url: str) -> bool:
-    """True for a page where the site asks who you are (not for a cookie-sync hop)."""
+    """True for a page where the site asks who you are: not for a cookie-sync hop, nor for
+    the anti-bot layer's punish page (that is a captcha, see ``is_challenge_url``)."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     path = parts.path or "/"
+    if is_challenge_url(url):
+        return False
     if host.split(".", 1)[0] in LOGIN_HOST_LABELS:
         return not path.startswith(LOGIN_SYNC_PATHS)
     return path.rstrip("/").startswith(LOGIN_PATHS)
-#: a one-time code step after the password (e-mail or SMS)
-SEL_LOGIN_CODE = "#fm-email-code, input[name=emailCode], input[name=smsCode]"
-SEL_LOGIN_ERROR = ".login-error, .fm-error"
+
+
+def is_challenge_url(url: str) -> bool:
+    """True for the anti-bot layer's slider page, shown instead of the page asked for."""
+    return bool(CHALLENGE_URL.search(url))
+
 
 # --- the dispute form (reverse-pages/start.html) ------------------------------------------
 # Today's form is not captured publicly: these follow the sandbox, which follows the

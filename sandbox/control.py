@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from .scenario import DEFAULT_SCENARIO, Scenario, ScenarioError, load_scenario, parse_scenario
 from .web import holder_of, world_of
+from .web_challenge import void_passes
 from .world import FAULT_KINDS, Fault, World
 
 BUILTIN_DIR = DEFAULT_SCENARIO.parent
@@ -123,7 +124,7 @@ async def index(request: Request) -> Response:
         "POST /__sandbox__/scenario (TOML body, {\"path\": …} or {\"builtin\": \"demo\"})",
         "POST /__sandbox__/reset", "POST /__sandbox__/disputes/{id}/seller",
         "POST /__sandbox__/disputes/{id}/mediator", "POST /__sandbox__/session/expire",
-        "POST /__sandbox__/captcha {on}", "GET|POST|DELETE /__sandbox__/faults",
+        "POST /__sandbox__/captcha {on, kind}", "GET|POST|DELETE /__sandbox__/faults",
         "GET /__sandbox__/files/{sha256}",
     ]})
 
@@ -258,13 +259,21 @@ async def expire_session(request: Request) -> Response:
 
 @handles_errors
 async def captcha(request: Request) -> Response:
+    """``{"on": true, "kind": "dialog"|"punish"}``; switching it on voids every solved one."""
     world = world_of(request)
     body = await _json_object(request)
-    if set(body) != {"on"} or not isinstance(body["on"], bool):
-        raise ControlError('give {"on": true} or {"on": false}')
+    if "on" not in body or not isinstance(body["on"], bool) or set(body) - {"on", "kind"}:
+        raise ControlError('give {"on": true} or {"on": false}, and optionally "kind": "dialog" or "punish"')
+    kind = body.get("kind", "dialog")
+    if kind not in ("dialog", "punish"):
+        raise ControlError(f'kind: {kind!r} is not a captcha kind; use "dialog" or "punish"')
     with world.lock:
         world.captcha = body["on"]
-    return JSONResponse({"captcha": world.captcha})
+        if body["on"]:
+            world.captcha_kind = kind
+    if body["on"]:
+        void_passes(world)
+    return JSONResponse({"captcha": world.captcha, "kind": world.captcha_kind})
 
 
 def _faults_json(world: World) -> dict[str, Any]:

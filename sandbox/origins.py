@@ -32,13 +32,16 @@ WWW, MOBILE, LOGIN = "www", "m", "login"
 #: the first label of a host name, as the real site names its hosts
 _LABELS = {"www": WWW, "m": MOBILE, "login": LOGIN}
 
-#: which origin serves a page path (the longest matching prefix wins); paths not listed
-#: here (the API, static files, the control API) are served on every origin
+#: which origin serves a page path (the first matching prefix wins); paths not listed
+#: here (the API, static files, the control API, the captcha's ``/_____tmd_____/``) are
+#: served on every origin, and ``/`` is the sign-in on the login host, a redirect elsewhere
 PAGE_PATHS: tuple[tuple[str, str], ...] = (
     ("/p/refund-dispute/", MOBILE),
     ("/p/refund-amount/", MOBILE),
     ("/p/", WWW),
     ("/login", LOGIN),
+    ("/newlogin/", LOGIN),
+    ("/sync_cookie_write.htm", LOGIN),
     ("/logout", WWW),
 )
 

@@ -53,12 +53,19 @@ Instant = Annotated[datetime, Field()]
 class Account(_Strict):
     login: str
     password: str
-    #: show the slider captcha after the password is accepted
-    captcha: bool = False
-    #: when set, ask for this code (as if sent by e-mail) after the password
-    email_code: str | None = None
+    #: the slider captcha: ``true`` or ``"dialog"`` shows it in a dialog after "Sign in";
+    #: ``"punish"`` sends every page of ``www.``/``m.`` to the ``/_____tmd_____/punish`` page
+    captcha: bool | Literal["dialog", "punish"] = False
+    #: when set, ask for this code (as if sent by e-mail) after the password, one box a digit
+    email_code: str | None = Field(None, pattern=r"^\d{4,8}$")
     #: virtual days a session lives
     session_days: float = 30.0
+    #: the sign-in form: today's two steps, the same with the 2025 field label "Email",
+    #: or the older one-page form
+    login_form: Literal["two_step", "two_step_email", "one_page"] = "two_step"
+    #: the login host remembers an account and offers it first ("Continue" or "Switch
+    #: account"): ``true`` for this account, or another address
+    remembered: bool | str = False
 
 
 class Rules(_Strict):

@@ -229,8 +229,9 @@ class SandboxServer:
     def expire_sessions(self) -> dict[str, Any]:
         return self.control("POST", "session/expire")
 
-    def set_captcha(self, on: bool) -> dict[str, Any]:
-        return self.control("POST", "captcha", {"on": on})
+    def set_captcha(self, on: bool, kind: str = "dialog") -> dict[str, Any]:
+        """``kind``: ``dialog`` (after "Sign in") or ``punish`` (in front of every page)."""
+        return self.control("POST", "captcha", {"on": on, "kind": kind} if on else {"on": on})
 
     def add_fault(self, kind: str, path: str = "/", remaining: int | None = None,
                   delay_ms: int = 0) -> dict[str, Any]:

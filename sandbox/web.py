@@ -2,7 +2,8 @@
 
 ``create_app(world)`` assembles the pieces kept in their own modules:
 
-- ``web_auth``   the login (password, slider captcha, e-mail code) and the session cookies;
+- ``web_auth``   the sign-in (two steps, chooser, e-mail code) and the session cookies;
+- ``web_challenge`` the slider captcha (the login's dialog, the ``punish`` page);
 - ``web_pages``  the buyer's HTML pages (Jinja2 templates + plain JS in ``static/``);
 - ``web_api``    ``/h5/<api>/1.0/``, the JSON the pages' scripts load, in the real shapes;
 - ``control``    ``/__sandbox__/``, the control API for tests, the demo and benchmarks.
@@ -213,11 +214,12 @@ async def _favicon(request: Request) -> Response:
 
 def create_app(world: World) -> Starlette:
     """The whole sandbox site around ``world`` (which the control API may later replace)."""
-    from . import control, web_api, web_auth, web_pages
+    from . import control, web_api, web_auth, web_challenge, web_pages
 
     holder = WorldHolder(world)
     routes = [
         *web_auth.routes(),
+        *web_challenge.routes(),
         *web_pages.routes(),
         *web_api.routes(),
         Mount("/__sandbox__", routes=control.routes()),
@@ -228,6 +230,7 @@ def create_app(world: World) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[Middleware(VirtualDateMiddleware, holder=holder), Middleware(OriginGuard),
+                    Middleware(web_challenge.PunishGate, holder=holder),
                     Middleware(FaultMiddleware, holder=holder)],
         exception_handlers={HTTPException: _http_error, Exception: _http_error},
     )

@@ -6,8 +6,8 @@ responses or the rendered page. The dispute form is the exception: its item, amo
 paid, reasons and limits are rendered by the server (the real form's data source is
 not known; see the README's "sandbox assumptions").
 
-Every page needs a valid session; without one it answers 302 to
-``/login?return_url=<path+query>``, as the real site sends logged-out visitors away.
+Every page needs a valid session; without one it answers 302 to the login host's
+``/?return_url=<address>``, as the real site sends logged-out visitors away.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from starlette.routing import Route
 from .formats import format_money
 from .lifecycle import REASONS, Received
 from .web import render, world_of
-from .web_auth import default_return_url, logged_in, login_redirect
+from .web_auth import default_return_url, is_login_host, logged_in, login_page, login_redirect
 from .world import World
 
 
@@ -40,6 +40,9 @@ def _page(request: Request, template: str, page: str, title: str, **context: Any
 
 
 async def home(request: Request) -> Response:
+    """The login host's root is the sign-in page; elsewhere the orders page."""
+    if is_login_host(request):
+        return await login_page(request)
     return RedirectResponse(default_return_url(request), status_code=302)
 
 

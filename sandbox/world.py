@@ -82,7 +82,11 @@ class World:
         self.disputes: dict[str, Dispute] = {}
         self.sessions: dict[str, datetime] = {}
         self.pending_logins: dict[str, dict[str, Any]] = {}
-        self.captcha = scenario.account.captcha
+        self.captcha = bool(scenario.account.captcha)
+        #: "dialog" (after "Sign in") or "punish" (in front of every page)
+        self.captcha_kind = "punish" if scenario.account.captcha == "punish" else "dialog"
+        #: slider challenges shown and passes earned (``sandbox/web_challenge.py``)
+        self.challenges: dict[str, dict[str, Any]] = {}
         self.faults: list[Fault] = []
         self.actions: list[dict[str, Any]] = []
         self.logins = 0
@@ -461,6 +465,7 @@ class World:
                 "clock": {"now": now.isoformat(), "epoch_ms": int(now.timestamp() * 1000),
                           "rate": self.clock.rate},
                 "account": {"login": self.scenario.account.login, "captcha": self.captcha,
+                            "captcha_kind": self.captcha_kind,
                             "email_code": self.scenario.account.email_code,
                             "sessions": len(self.sessions), "logins": self.logins},
                 "orders": orders,

@@ -7,6 +7,7 @@ browser that cannot start says how to fix it.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import socket
@@ -295,6 +296,38 @@ def test_a_secret_typed_inside_a_traced_block_never_reaches_the_evidence(
     assert not (folder / "trace.zip").exists()
     # and nothing more is traced in this browser session
     assert not (_evidence_of_a_failed_step(session, page) / "trace.zip").exists()
+
+
+#: a sign-in page whose script keeps what was typed elsewhere: in a hidden field (as a
+#: form that sends it later might), in an attribute, and in a text field a person sees
+KEEPING_FORM = ("<input id='password' type='password' oninput=\"document.querySelector('#kept').value = "
+                "this.value; document.body.dataset.typed = this.value; "
+                "document.querySelector('#shown').value = this.value\">"
+                "<input id='kept' type='hidden'><input id='shown' type='text'><input id='locked' disabled>")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("secret", [SECRET, 'pa"ss<&>\'word'])
+def test_a_redacted_secret_the_page_kept_elsewhere_never_reaches_the_evidence(
+    session: BrowserSession, site: LocalSite, secret: str
+) -> None:
+    page = session.new_page()
+    page.goto(site.url)
+    page.set_content(KEEPING_FORM)
+    session.redact(secret)
+
+    with pytest.raises(PageChanged) as excinfo:
+        with session.evidence(page, "login", trace=False):
+            page.locator("#password").fill(secret)
+            assert page.locator("#kept").input_value() == secret
+            page.locator("#locked").fill(secret, timeout=500)
+
+    folder = excinfo.value.evidence
+    saved = (folder / "page.html").read_text()
+    assert "<redacted>" in saved  # the attribute, replaced in the HTML
+    for text in (saved, (folder / "error.txt").read_text(), str(excinfo.value)):
+        assert secret not in text and html.escape(secret) not in text
+    assert page.locator("#shown").input_value() == ""  # emptied before the screenshot
 
 
 @pytest.mark.browser

@@ -186,10 +186,16 @@ def test_a_person_finishing_the_login_in_the_browser_hands_over_the_session(agen
 
     settings, _store = agent
     person = """
-      if (location.pathname === '/login') setTimeout(() => {
-        document.querySelector('#fm-login-id').value = 'buyer@example.com';
-        document.querySelector('#fm-login-password').value = 'sandbox-pass';
-        document.querySelector('button[type=submit]').click();
+      if (location.hostname.startsWith('login.')) setTimeout(() => {
+        const field = document.querySelector("input[label='Email or phone number']");
+        field.value = 'buyer@example.com';
+        field.dispatchEvent(new Event('input'));
+        field.dispatchEvent(new Event('blur'));
+        document.querySelector('button[aria-label=Continue]').click();
+        setTimeout(() => {
+          document.querySelector('#fm-login-password').value = 'sandbox-pass';
+          [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Sign in').click();
+        }, 600);
       }, 300);
     """
     with BrowserSession(settings) as session:

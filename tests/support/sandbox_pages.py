@@ -56,17 +56,30 @@ def dispute_of(server, order_id: str) -> dict:
 
 def login_redirect(server, path: str) -> re.Pattern:
     """The login host's address a logged-out visit to ``path`` is sent to."""
-    return re.compile(re.escape(f"{server.login_url}/login?return_url=" + quote(url(server, path), safe="")) + "$")
+    return re.compile(re.escape(f"{server.login_url}/?return_url=" + quote(url(server, path), safe="")) + "$")
+
+
+#: the sign-in page's e-mail/phone field (today's label; the 2025 one is "Email")
+ACCOUNT_FIELD = "input[label='Email or phone number']"
+
+
+def continue_with(page: Page, login: str = LOGIN) -> None:
+    """Step one of the sign-in: type the address, leave the field, "Continue"."""
+    field = page.locator(ACCOUNT_FIELD)
+    field.fill(login)
+    field.blur()  # "Continue" stays disabled until the field loses focus; the prompt closes
+    page.get_by_role("button", name="Continue").click()
 
 
 def submit_password(page: Page, password: str = PASSWORD) -> None:
-    page.fill("#fm-login-id", LOGIN)
-    page.fill("#fm-login-password", password)
-    page.click("button[type=submit]")
+    """Both steps of the sign-in form, ending with "Sign in"."""
+    continue_with(page)
+    page.locator("#fm-login-password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def log_in(page: Page, server, path: str = ORDERS) -> None:
-    """Ask for ``path`` logged out, pass the login form, land back on ``path``."""
+    """Ask for ``path`` logged out, pass the sign-in on the login host, land back on ``path``."""
     page.goto(url(server, path))
     expect(page).to_have_url(login_redirect(server, path))
     submit_password(page)

@@ -94,6 +94,7 @@ def buyer(site):
     """A logged-in client on the shop (the session cookie comes from the login form)."""
     answer = site.post("/login", data={"fm-login-id": LOGIN, "fm-login-password": PASSWORD})
     assert answer.status_code == 302, answer.text
+    assert site.get(answer.headers["location"]).status_code == 302  # the cookie-sync hop
     assert "xman_t" in site.cookies
     return site
 
@@ -254,18 +255,32 @@ def test_session_expire_logs_the_buyer_out(control, buyer):
     assert page.headers["location"] == "/login?return_url=%2Fp%2Forder%2Findex.html"
 
 
+def sign_in(site) -> dict:
+    return site.post("/newlogin/login.do", data={"loginId": LOGIN, "password": PASSWORD}).json()
+
+
 def test_captcha_switch(control, site):
-    assert ok(control.post("/captcha", json={"on": True})) == {"captcha": True}
-    assert ok(control.get("/state"))["account"]["captcha"] is True
-    login = site.post("/login", data={"fm-login-id": LOGIN, "fm-login-password": PASSWORD})
-    assert (login.status_code, login.headers["location"]) == (302, "/login/verify")
+    assert ok(control.post("/captcha", json={"on": True})) == {"captcha": True, "kind": "dialog"}
+    account = ok(control.get("/state"))["account"]
+    assert (account["captcha"], account["captcha_kind"]) == (True, "dialog")
+    stopped = sign_in(site)
+    assert stopped["ok"] is False and "x5secdata=" in stopped["captcha"]
+    assert "nc_1_n1z" in site.get(stopped["captcha"]).text
     assert "xman_t" not in site.cookies
-    assert "nc_1_n1z" in site.get("/login/verify").text
-    assert ok(control.post("/captcha", json={"on": False})) == {"captcha": False}
-    site.cookies.clear()
-    login = site.post("/login", data={"fm-login-id": LOGIN, "fm-login-password": PASSWORD})
-    assert login.headers["location"] == "/p/order/index.html"
+    assert ok(control.post("/captcha", json={"on": False})) == {"captcha": False, "kind": "dialog"}
+    passed = sign_in(site)
+    assert passed["ok"] is True
+    assert site.get(passed["url"]).headers["location"] == "/p/order/index.html"
     assert "xman_t" in site.cookies
+
+
+def test_captcha_switch_punish_kind_stops_pages_not_the_login(control, site):
+    assert ok(control.post("/captcha", json={"on": True, "kind": "punish"})) == {"captcha": True, "kind": "punish"}
+    assert ok(control.get("/state"))["account"]["captcha_kind"] == "punish"
+    assert "/_____tmd_____/punish?x5secdata=" in site.get("/p/order/index.html").headers["location"]
+    assert sign_in(site)["ok"] is True
+    assert ok(control.post("/captcha", json={"on": False})) == {"captcha": False, "kind": "punish"}
+    assert site.get("/p/order/index.html").headers["location"].startswith("/login?return_url=")
 
 
 def test_faults_are_added_listed_used_up_and_cleared(control, site):
@@ -429,6 +444,8 @@ def test_scenario_from_a_missing_path_or_unknown_builtin(control, tmp_path):
     ("/captcha", b"[true]"),
     ("/captcha", b""),
     ("/captcha", b'{"on": "yes"}'),
+    ("/captcha", b'{"on": true, "kind": "popup"}'),
+    ("/captcha", b'{"on": true, "colour": "red"}'),
     ("/faults", b"{broken"),
     ("/clock", b"[]"),
 ])

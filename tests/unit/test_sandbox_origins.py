@@ -20,7 +20,9 @@ ORIGINS = Origins.served("http", "aliexpress.localhost", 8700, 8701)
 @pytest.mark.parametrize(("path", "origin"), [
     ("/p/order/index.html", WWW), ("/p/order/detail.html", WWW), ("/p/reverse-pages/start.html", WWW),
     ("/p/tracking/index.html", WWW), ("/p/refund-dispute/list.html", MOBILE),
-    ("/p/refund-amount/detail.html", MOBILE), ("/login", LOGIN), ("/login/verify", LOGIN),
+    ("/p/refund-amount/detail.html", MOBILE), ("/login", LOGIN), ("/newlogin/login.do", LOGIN),
+    ("/sync_cookie_write.htm", LOGIN), ("/p/order/index.html/_____tmd_____/punish", WWW),
+    ("/p/refund-dispute/list.html/_____tmd_____/punish", MOBILE), ("/_____tmd_____/slide", None), ("/", None),
     ("/h5/mtop.aliexpress.trade.buyer.order.list/1.0/", None), ("/static/sandbox.js", None),
     ("/__sandbox__/state", None),
 ])
@@ -76,8 +78,17 @@ def test_a_logged_out_visit_goes_to_the_login_host_with_the_full_address():
     with client(World(load_scenario()), "m.aliexpress.localhost:8700") as site:
         answer = site.get("/p/refund-dispute/list.html?tab=2")
     assert answer.headers["location"] == (
-        "http://login.aliexpress.localhost:8701/login?return_url="
+        "http://login.aliexpress.localhost:8701/?return_url="
         "http%3A%2F%2Fm.aliexpress.localhost%3A8700%2Fp%2Frefund-dispute%2Flist.html%3Ftab%3D2")
+
+
+def test_the_root_is_the_sign_in_on_the_login_host_and_the_orders_elsewhere():
+    world = World(load_scenario())
+    with client(world, "login.aliexpress.localhost:8701") as login:
+        assert 'label="Email or phone number"' in login.get("/").text
+    with client(world, "www.aliexpress.localhost:8700") as www:
+        assert www.get("/").headers["location"] == "http://www.aliexpress.localhost:8700/p/order/index.html"
+        assert www.get("/logout").headers["location"] == "http://login.aliexpress.localhost:8701/"
 
 
 # --- CSS-module class names -------------------------------------------------------------------

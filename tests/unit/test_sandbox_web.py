@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sandbox.scenario import parse_scenario
+from sandbox.scenario import ScenarioError, parse_scenario
 from sandbox.server import SandboxServer
 from sandbox.web import create_app
 from sandbox.web_layout import RENAMES, rename, rename_css, rename_html
@@ -78,8 +78,21 @@ def site(world):
 
 
 def log_in(client, return_url: str = ORDERS_PAGE) -> httpx.Response:
-    return client.post("/login", data={"fm-login-id": LOGIN, "fm-login-password": PASSWORD,
-                                       "return_url": return_url})
+    """The older one-page form posted without its script, then the cookie-sync hop's answer."""
+    answer = client.post("/login", data={"fm-login-id": LOGIN, "fm-login-password": PASSWORD,
+                                         "return_url": return_url})
+    assert answer.status_code == 302, answer.text
+    assert answer.headers["location"].startswith("/sync_cookie_write.htm?xman_goto=")
+    assert "xman_t" not in set_cookie_headers(answer)  # the hop sets the session, not the form
+    return client.get(answer.headers["location"])
+
+
+def sign_in(client, password: str = PASSWORD, return_url: str = ORDERS_PAGE) -> dict:
+    """"Sign in" as the page's script sends it."""
+    answer = client.post("/newlogin/login.do", data={"loginId": LOGIN, "password": password,
+                                                     "returnUrl": return_url})
+    assert answer.status_code == 200 and "Traceback" not in answer.text
+    return answer.json()
 
 
 @pytest.fixture
@@ -122,43 +135,125 @@ def test_login_sets_an_httponly_session_and_a_readable_signing_token(site, world
 
 @pytest.mark.parametrize("target", [
     "//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)",
-    "/login?return_url=/p/order/index.html", "",
+    "/login?return_url=/p/order/index.html", "", "/sync_cookie_write.htm?xman_goto=https://evil.example/",
+    "/p/order/index.html/_____tmd_____/punish?x5secdata=x", "/newlogin/login.do",
 ])
 def test_return_url_never_leaves_the_site(site, target):
     answer = log_in(site, target)
     assert answer.headers["location"] == ORDERS_PAGE
 
 
+def test_the_sync_hop_passes_a_buyer_through_and_sends_anyone_else_to_the_sign_in(site):
+    target = "/sync_cookie_write.htm?xman_goto=%2Fp%2Forder%2Fdetail.html%3ForderId%3D1"
+    assert site.get(target).headers["location"] == "/login?return_url=%2Fp%2Forder%2Fdetail.html%3ForderId%3D1"
+    log_in(site)
+    assert site.get(target).headers["location"] == "/p/order/detail.html?orderId=1"
+    evil = site.get("/sync_cookie_write.htm?xman_goto=https://evil.example/")
+    assert evil.headers["location"] == ORDERS_PAGE
+
+
 def test_wrong_password_answers_the_form_again_with_the_error_and_no_cookie(site):
     answer = site.post("/login", data={"fm-login-id": LOGIN, "fm-login-password": "nope"})
     assert answer.status_code == 200
-    assert 'class="login-error"' in answer.text and 'id="fm-login-id"' in answer.text
-    assert "xman_t" not in set_cookie_headers(answer)
+    assert "Your account name or password is incorrect." in answer.text
+    assert 'label="Email or phone number"' in answer.text
+    assert not set_cookie_headers(answer)
+    assert sign_in(site, "nope") == {"ok": False, "message": "Your account name or password is incorrect."}
+    assert "xman_t" not in site.cookies and "havana_lgc2_77" not in site.cookies
 
 
-def test_captcha_step_cannot_be_skipped_and_needs_the_full_slide():
+def test_step_one_knows_the_account_and_step_two_leaves_through_the_hop(site, world):
+    known = site.post("/newlogin/account/check.do", data={"loginId": LOGIN.upper()}).json()
+    unknown = site.post("/newlogin/account/check.do", data={"loginId": "who@example.com"}).json()
+    assert known == {"ok": True}
+    assert unknown["ok"] is False and "couldn't find an account" in unknown["message"]
+    answer = sign_in(site, return_url="/p/refund-dispute/list.html")
+    assert answer == {"ok": True, "next": "done",
+                      "url": "/sync_cookie_write.htm?xman_goto=%2Fp%2Frefund-dispute%2Flist.html"}
+    assert world.sessions == {}
+    done = site.get(answer["url"])
+    assert done.headers["location"] == "/p/refund-dispute/list.html"
+    assert world.session_valid(site.cookies["xman_t"]) and world.pending_logins == {}
+
+
+@pytest.mark.parametrize("form, marker", [
+    ("two_step", 'label="Email or phone number"'), ("two_step_email", 'label="Email"'),
+    ("one_page", 'id="fm-login-id"'),
+])
+def test_the_sign_in_page_comes_in_each_layout(form, marker):
+    with client_for(World(scenario(login_form=form))) as site:
+        page = site.get("/login?return_url=/p/order/index.html").text
+    assert marker in page and 'id="fm-login-password"' in page
+    assert ('aria-label="Continue"' in page) is (form != "one_page")
+    assert ('type="submit"' in page) is (form == "one_page")
+
+
+def test_the_scenario_names_the_captcha_kind_and_checks_the_code():
+    assert (World(scenario(captcha=True)).captcha_kind, World(scenario(captcha="punish")).captcha_kind) == (
+        "dialog", "punish")
+    assert World(scenario()).captcha is False
+    for bad in ({"captcha": "sometimes"}, {"email_code": "12ab"}, {"login_form": "three_step"}):
+        with pytest.raises(ScenarioError) as error:
+            scenario(**bad)
+        assert f"account.{next(iter(bad))}" in " ".join(error.value.problems)
+
+
+def test_the_chooser_offers_the_remembered_account():
+    with client_for(World(scenario(remembered="someone@example.com"))) as site:
+        page = site.get("/login").text
+    assert 'data-view="chooser"' in page
+    assert '<span class="nfm-multiple-email-prefix">someone@example.com</span>' in page
+    assert "Switch account" in page
+
+
+def test_captcha_and_code_cannot_be_skipped_and_the_slide_must_be_full():
     world = World(scenario(captcha=True, email_code="424242"))
     with client_for(world) as site:
-        answer = log_in(site, "/p/refund-dispute/list.html")
-        assert answer.headers["location"] == "/login/verify"
-        assert "httponly" in set_cookie_headers(answer)["havana_lgc2_77"].lower()
-        page = site.get("/login/verify")
+        first = sign_in(site, return_url="/p/refund-dispute/list.html")
+        assert first["ok"] is False and first["captcha"].startswith("/_____tmd_____/punish?x5secdata=")
+        assert "pureCaptcha=true" in first["captcha"]
+        page = site.get(first["captcha"])
         assert 'id="nc_1_wrapper"' in page.text and 'id="nc_1_n1z"' in page.text
         assert "Please slide to verify" in page.text
-        # no session yet: pages still send the buyer to the login, the e-mail step is refused
+        blob = re.search(r'data-x5secdata="([^"]+)"', page.text).group(1)
+        assert sign_in(site)["captcha"]  # still stopped: nothing was solved
+        short = site.post("/_____tmd_____/slide", json={"x5secdata": blob, "slide": "0.5"}).json()
+        assert short["success"] is False and "Verification failed" in short["message"]
+        solved = site.post("/_____tmd_____/slide", json={"x5secdata": blob, "slide": "0.97"})
+        assert solved.json()["success"] is True
+        assert "httponly" in set_cookie_headers(solved)["x5sec"].lower()
+        # past the captcha, the code: no session yet, the hop opens none, pages still ask
+        code_step = sign_in(site, return_url="/p/refund-dispute/list.html")
+        assert code_step == {"ok": True, "next": "email_code", "masked": "m***@example.com"}
+        assert [entry["stage"] for entry in world.pending_logins.values()] == ["email_code"]
+        assert site.get("/sync_cookie_write.htm?xman_goto=/p/order/index.html").headers["location"].startswith(
+            "/login?return_url=")
         assert site.get(ORDERS_PAGE).headers["location"].startswith("/login?return_url=")
-        assert "timed out" in site.post("/login/email", data={"code": "424242"}).text
-        site.post("/login/captcha", data={"slide": "0.5"})
-        assert "Verification failed" in site.get("/login/verify").text
-        site.post("/login/captcha", data={"slide": "0.97"})
-        page = site.get("/login/verify")
-        assert 'id="fm-email-code"' in page.text and "m***@example.com" in page.text
-        wrong = site.post("/login/email", data={"code": "000000"})
-        assert wrong.status_code == 200 and 'class="login-error"' in wrong.text
-        done = site.post("/login/email", data={"code": "424242"})
-        assert done.headers["location"] == "/p/refund-dispute/list.html"
+        page = site.get("/login").text
+        assert 'data-view="email_code"' in page and "m***@example.com" in page and 'data-id="5"' in page
+        wrong = site.post("/newlogin/code/verify.do", data={"code": "000000"}).json()
+        assert wrong["ok"] is False and "incorrect" in wrong["message"]
+        done = site.post("/newlogin/code/verify.do", data={"code": "424242"}).json()
+        assert done == {"ok": True, "url": "/sync_cookie_write.htm?xman_goto=%2Fp%2Frefund-dispute%2Flist.html"}
+        assert site.get(done["url"]).headers["location"] == "/p/refund-dispute/list.html"
         assert world.session_valid(site.cookies["xman_t"])
         assert world.pending_logins == {}
+
+
+def test_the_punish_captcha_stands_in_front_of_every_page_until_solved(site, world):
+    log_in(site)
+    world.captcha, world.captcha_kind = True, "punish"
+    stopped = site.get("/p/order/detail.html?orderId=" + ORDER)
+    assert stopped.status_code == 302
+    location = stopped.headers["location"]
+    assert re.fullmatch(r"/p/order/detail\.html/_____tmd_____/punish\?x5secdata=[\w-]+&x5step=1", location)
+    assert site.get(f"/h5/{ORDER_LIST.lower()}/1.0/").status_code == 200  # pages only
+    page = site.get(location)
+    assert page.status_code == 200 and 'id="nc_1_n1z"' in page.text
+    blob = re.search(r'data-x5secdata="([^"]+)"', page.text).group(1)
+    solved = site.post("/_____tmd_____/slide", json={"x5secdata": blob, "slide": 1}).json()
+    assert solved == {"success": True, "url": "/p/order/detail.html?orderId=" + ORDER}
+    assert site.get(solved["url"]).status_code == 200
 
 
 def test_logout_ends_the_session_on_the_server_too(buyer, world):
