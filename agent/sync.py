@@ -63,10 +63,11 @@ def credentials_provider(settings: Settings) -> Callable[[], Credentials]:
         try:
             return get_credentials(settings)
         except SecretError as error:
+            how = str(error).split(";", 1)[-1].strip()
             raise LoginRequired(
-                "the saved session has expired and no password is stored to log in again "
-                f"({str(error).split(';', 1)[0]}); log in by hand with 'dispute-agent login --headed' "
-                "or 'dispute-agent session import FILE'"
+                "the site asks for a login (no saved session, or it expired) and no password is stored; "
+                "log in by hand with 'dispute-agent login --headed' or 'dispute-agent session import FILE', "
+                f"or store the password to let the agent log in: {how}"
             ) from None
 
     return provide

@@ -60,11 +60,12 @@ def test_captcha_is_one_line_with_the_remedy(user, server):
     assert "Traceback" not in result.output
 
 
-def test_no_credentials_is_one_line(user, server, monkeypatch):
+def test_no_credentials_is_login_needed_in_one_line(user, server, monkeypatch):
     monkeypatch.delenv("DISPUTE_AGENT_PASSWORD")
     result = runner.invoke(app, ["sync"])
-    assert result.exit_code == 2
-    assert "DISPUTE_AGENT_PASSWORD" in result.output
+    assert result.exit_code == 1  # login needed (an alert in the daemon), not bad input
+    [error] = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert "login --headed" in error and "DISPUTE_AGENT_PASSWORD" in error
 
 
 def test_bad_browser_is_one_line(user, monkeypatch):

@@ -222,4 +222,5 @@ def test_an_expired_session_without_a_stored_password_is_login_needed() -> None:
         provide()
     assert failure_kind(caught.value) == "login_needed"
     assert "dispute-agent login --headed" in str(caught.value) and "session import" in str(caught.value)
+    assert "DISPUTE_AGENT_PASSWORD" in str(caught.value)
     assert caught.value.exit_code == LoginRequired.exit_code
