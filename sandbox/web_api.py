@@ -171,14 +171,25 @@ async def upload_file(call: Call) -> dict[str, Any]:
     world = call.world
     with world.lock:
         world.check_files([(name, data)], world.advance(), existing=[])
-    delay = world.rules.upload_thumbnail_ms
-    if delay > 0:  # the upload's own time: the page shows the thumbnail when this answers
-        await asyncio.sleep(delay / 1000)
+    # the upload's own time: the page shows the thumbnail when this answers
+    if not await _took(call.request, world.rules.upload_thumbnail_ms / 1000):
+        raise BadRequest("the upload was abandoned")
     upload = world.uploads.add(name, data)
     return api.envelope(api.API_DISPUTE_UPLOAD, {
         "module": {"fileId": upload.file_id, "fileName": upload.name, "size": len(upload.data),
                    "url": f"{call.base}{UPLOAD_PATH}{upload.file_id}"},
     })
+
+
+async def _took(request: Request, seconds: float) -> bool:
+    """Wait ``seconds`` unless the page goes away first (then False: nobody is waiting)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while loop.time() < end:
+        if await request.is_disconnected():
+            return False
+        await asyncio.sleep(min(0.1, end - loop.time()))
+    return True
 
 
 async def apply_dispute(call: Call) -> dict[str, Any]:
