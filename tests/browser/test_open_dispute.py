@@ -71,7 +71,7 @@ def open_cli(*args: str):
 def test_not_received_full_refund_with_three_photos_and_a_video(user, server):
     files = [photo(user / f"p{i}.jpg") for i in range(3)]
     video = user / "unboxing.mp4"
-    video.write_bytes(os.urandom(300_000))
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(300_000))  # an MP4 header, random frames
     args = [AWAITING_12_DAYS, "--not-received", "--reason", "not_arrived", "--yes"]
     for path in [*files, video]:
         args += ["--attach", str(path)]
@@ -232,8 +232,8 @@ def flow(server, tmp_path, monkeypatch):
 
 
 def free_form(**changes) -> DisputeForm:
-    fields = dict(order_id=FREE_ORDER, line_id=FREE_LINE, received=False, reason="not_arrived",
-                  solution="refund_only", amount=None, description=DESCRIPTION, paid=Decimal("59.00"))
+    fields = {"order_id": FREE_ORDER, "line_id": FREE_LINE, "received": False, "reason": "not_arrived",
+              "solution": "refund_only", "amount": None, "description": DESCRIPTION, "paid": Decimal("59.00")}
     return DisputeForm(**{**fields, **changes})
 
 
@@ -251,9 +251,13 @@ def test_the_flow_returns_both_ids_from_the_answer_under_two_class_seeds(flow, s
                                                               (OTHER_ORDER, OTHER_LINE, "24.80"))):
         server.load(demo_scenario(site={"class_seed": seed}))
         photo_path = photo(tmp_path / f"{seed}.png")
-        recorded = []
+        recorded: list[int] = []
+
+        def record(into: list[int] = recorded) -> None:
+            into.append(len(server.state()["disputes"]))
+
         result = flow(free_form(order_id=order, line_id=line, paid=Decimal(paid), files=(photo_path,)),
-                      before_submit=lambda: recorded.append(len(server.state()["disputes"])))
+                      before_submit=record)
         (case,) = [d for d in server.state()["disputes"] if d["line_id"] == line]
         assert recorded == [len(server.state()["disputes"]) - 1]  # the intent came before the filing
         assert (result.reverse_line_id, result.reverse_order_id, result.trade_line_id) == (
@@ -328,7 +332,7 @@ def test_a_stale_answer_meets_the_forms_refusal_in_its_words(flow, server):
         parts = urlsplit(route.request.url)
         text = httpx.get(f"{server.address_url}{parts.path}?{parts.query}",
                          headers={"cookie": route.request.all_headers().get("cookie", "")}).text
-        callback, body = re.fullmatch(r"(\w+)\((.*)\)", text, re.S).groups()
+        callback, body = re.fullmatch(r"(\w+)\((.*)\)", text, re.DOTALL).groups()
         answer = json.loads(body)
         for component in answer["data"]["data"].values():
             for product in component.get("fields", {}).get("productVOList", []):
