@@ -286,10 +286,12 @@ def _submit(session, settings: Settings, records: DisputeRecords, store: Store, 
     from flows.dispute_actions import act_on_dispute
     from flows.dispute_form import DisputeForm, file_dispute
 
+    paid = plan.line.unit_price * plan.line.quantity if plan.line.unit_price is not None else None
     form = DisputeForm(order_id=plan.order.order_id, line_id=plan.line.line_id, received=request.received,
                        reason=plan.reason.key, solution=plan.solution,
                        amount=None if plan.full else plan.amount.amount, description=plan.description,
-                       files=tuple(item.path for item in plan.attachments.form))
+                       files=tuple(item.path for item in plan.attachments.form),
+                       paid=paid.amount if paid is not None else None)
     intent: list[int] = []
 
     def record_intent() -> None:
@@ -305,23 +307,37 @@ def _submit(session, settings: Settings, records: DisputeRecords, store: Store, 
         return Outcome(plan=plan, dry_run=True, evidence=[result.form_evidence])
     if after_submit is not None:
         after_submit()
-    records.mark_intent(intent[0], "submitted", result.reverse_line_id)
-    records.save_dispute(result.detail, link=result.link, screenshot=result.confirmation_evidence / "screenshot.png",
-                         opened_by_agent=True, opened_at=result.detail.site_time)
-    records.audit("open_dispute", "ok", order_id=form.order_id, dispute_id=result.reverse_line_id,
-                  evidence=result.form_evidence,
+    case = result.reverse_line_id
+    records.mark_intent(intent[0], "submitted", case)
+    records.audit("open_dispute", "ok", order_id=form.order_id, dispute_id=case, evidence=result.form_evidence,
                   detail=f"{form.reason}, {plan.solution}, {plan.amount}, {len(form.files)} file(s) — filled form")
-    records.audit("open_dispute", "ok", order_id=form.order_id, dispute_id=result.reverse_line_id,
+    records.audit("open_dispute", "ok", order_id=form.order_id, dispute_id=case, evidence=result.before_evidence,
+                  detail="the summary, before 'Confirm'")
+    records.audit("open_dispute", "ok", order_id=form.order_id, dispute_id=case,
                   evidence=result.confirmation_evidence, detail="the site's confirmation")
-    evidence = [result.form_evidence, result.confirmation_evidence]
+    detail, link, shot = _read_filed_case(session, settings, result, credentials)
+    records.save_dispute(detail, link=link, screenshot=(shot or result.confirmation_evidence) / "screenshot.png",
+                         opened_by_agent=True, opened_at=detail.site_time)
+    evidence = [result.form_evidence, result.before_evidence, result.confirmation_evidence]
     if plan.attachments.extra:
-        extra = act_on_dispute(session, settings.site.base_url, result.reverse_line_id, "evidence", credentials,
+        extra = act_on_dispute(session, settings.site.base_url, case, "evidence", credentials,
                                message="More photos of the problem.",
                                files=[item.path for item in plan.attachments.extra],
                                timeout_ms=settings.browser.timeout_ms)
         records.save_dispute(extra.detail)
-        records.audit("add_evidence", "ok", order_id=form.order_id, dispute_id=result.reverse_line_id,
+        records.audit("add_evidence", "ok", order_id=form.order_id, dispute_id=case,
                       evidence=extra.evidence[-1], detail=f"{len(plan.attachments.extra)} more image(s)")
         evidence += extra.evidence
         say(f"{len(plan.attachments.extra)} more image(s) added as evidence on the dispute page")
-    return Outcome(plan=plan, reverse_line_id=result.reverse_line_id, evidence=evidence, link=result.link)
+    return Outcome(plan=plan, reverse_line_id=case, evidence=evidence, link=link)
+
+
+def _read_filed_case(session, settings: Settings, result, credentials):
+    """The case just filed, read by the dispute-reading flow: (detail, its address, screenshot folder).
+
+    The one call of that flow here; both of the case's ids are in ``result``.
+    """
+    from flows.disputes import read_dispute
+
+    return read_dispute(session, settings.site.base_url, result.reverse_line_id, credentials, settings.site.zone,
+                        settings.browser.timeout_ms, screenshot_label="dispute-opened")

@@ -54,6 +54,24 @@ _ENTRIES = (
                "'Continue' leads to that account's password and 'Switch account' to the e-mail field",
                "the prompt box and its 'Continue' [GG] and the 'Switch account' span [FGC] are public; that the "
                "address is shown in full is invented (shown masked, the agent takes 'Switch account')"),
+    Assumption("form-calls",
+               "the dispute form loads its data through mtop.aliexpress.reverse.buyer.render (data.module.canApply, "
+               "notApplicableReason, reverseOrder), uploads each file through mtop.aliexpress.reverse.buyer.upload and "
+               "files the case through mtop.aliexpress.reverse.buyer.apply, whose answer carries "
+               "data.module.reverseOrderId/reverseOrderLineId/tradeOrderLineId; a refusal is "
+               "FAIL_BIZ_PARAM::<the site's words>",
+               "invented: no public capture of the form's calls exists; a public tool shows the new case's id is "
+               "not in the URL after submitting [ARC], so it is read from the answer"),
+    Assumption("form-reason-texts",
+               "the reason dropdown lists the texts of flows/site.py FORM_REASON_TEXTS",
+               "one text is quoted by a public tool ('Tracked as returned/canceled/lost' [ARC]); the others are "
+               "invented from the reasons the help pages name"),
+    Assumption("form-solution-amount",
+               "the form offers the solution as radio buttons labelled 'Refund only' / 'Return and refund' and the "
+               "amount as a box named 'Refund amount' holding the amount paid (read-only when the package did "
+               "not arrive)",
+               "invented: where the solution and the amount sit on today's form is not public; the help pages "
+               "only say both are chosen (full refund by default when nothing arrived)"),
     Assumption("order-countdown-text",
                "the orders page's countdown reads 'Your order will be closed in: N days HH:MM:SS'",
                "invented format around the text buyers report ('Your order will be closed in: …')"),

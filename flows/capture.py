@@ -94,6 +94,11 @@ class ApiCapture:
                 return captured
         return None
 
+    def answers(self, api: str, *, after: int = 0) -> list[Captured]:
+        """Every answer of ``api`` received after position ``after``, unchecked."""
+        wanted = api.lower()
+        return [captured for name, captured in self._responses[after:] if name == wanted]
+
     @staticmethod
     def _read_body(api: str, response: Response) -> Captured:
         date_header = response.headers.get("date")

@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit
 ORDER_LIST_PATH = "/p/order/index.html"
 ORDER_DETAIL_PATH = "/p/order/detail.html"  # ?orderId=<id>
 TRACKING_PATH = "/p/tracking/index.html"  # ?tradeOrderId=<id>
-DISPUTE_START_PATH = "/p/reverse-pages/start.html"  # ?tradeOrderLineId=<line id>
+DISPUTE_START_PATH = "/p/reverse-pages/start.html"  # opened in a new tab by the order page
 DISPUTE_LIST_PATH = "/p/refund-dispute/list.html"
 DISPUTE_DETAIL_PATH = "/p/refund-dispute/detail.html"  # ?reverseOrderLineId=<id>
 #: the real site sends logged-out visitors to another host (``login.aliexpress.com``,
@@ -180,9 +180,8 @@ def is_challenge_url(url: str) -> bool:
 
 
 # --- the dispute form (reverse-pages/start.html) ------------------------------------------
-# Today's form is not captured publicly: these follow the sandbox, which follows the
-# reference notes. Sources disagree on the limits; the safer (smaller) values are used,
-# and every one can be overridden in the settings ([attachments]).
+# The attachment limits: sources disagree; the safer (smaller) values are used, and every
+# one can be overridden in the settings ([attachments]).
 
 ATTACHMENT_IMAGE_TYPES = ("jpg", "jpeg", "png", "gif", "bmp")
 ATTACHMENT_MAX_IMAGES = 3
@@ -191,22 +190,63 @@ ATTACHMENT_VIDEO_TYPES = ("mp4", "mov", "avi")
 ATTACHMENT_MAX_VIDEOS = 1
 ATTACHMENT_VIDEO_MAX_BYTES = 500 * 1024 * 1024  # 2017 help; 2025 says 2 GB
 
-#: the item's "Returns/refunds" button (type OPEN_DISPUTE in the detail answer)
-SEL_DISPUTE_BUTTON = "button[data-type=OPEN_DISPUTE][data-line-id='{line_id}']"
-#: the "Have you received your package?" dialog it opens
-SEL_RECEIVED_YES = "#dispute-received-yes"
-SEL_RECEIVED_NO = "#dispute-received-no"
-SEL_FORM = "#reverse-form"
-SEL_FORM_REASON = "#reverse-reason"
-SEL_FORM_SOLUTION = "#reverse-solution-{solution}"  # refund_only | return_and_refund
-SEL_FORM_REFUND_FULL = "#reverse-refund-full"
-SEL_FORM_REFUND_PARTIAL = "#reverse-refund-partial"
-SEL_FORM_AMOUNT = "#reverse-amount"
-SEL_FORM_DESCRIPTION = "#reverse-description"
-SEL_FORM_FILES = "#reverse-files"
-SEL_FORM_SUBMIT = "#reverse-submit"
-SEL_FORM_ERROR = "#reverse-form-error"
-#: where a submitted dispute lands: its detail page carries the new case's id
+# Opening a dispute. The order page's part and most of the form are quoted by a public tool
+# that files refunds on today's site [ARC]: each item's "Returns/refunds" button, the
+# ".comet-modal" question, the form in a new tab, the ".comet-v2-select-show-arrow" reason
+# dropdown and its ".comet-v2-menu-item"s, the "commet--textarea--" description (sic), the
+# file input, the "upload--imageThumb--" thumbnail that must show before going on, "Next
+# step", the data-pl Submit and "Confirm" in ".comet-v2-modal-footer". The form's own
+# calls, the solution and amount controls and most reason texts are guesses, each listed
+# in flows/assumptions.py.
+
+#: the item's button; the order.detail answer's OPEN_DISPUTE button says its text too
+TEXT_DISPUTE_BUTTON = "Returns/refunds"
+#: the dialog the button opens; its title and answers come with the answer's ``extMap``
+#: (``title``, ``okButton.text``, ``cancelButton.text``), these are the fallbacks
+SEL_RECEIVED_DIALOG = ".comet-modal"
+TEXT_RECEIVED_QUESTION = "Have you received your package?"
+TEXT_RECEIVED_YES = "Yes"
+TEXT_RECEIVED_NO = "No"
+#: the form's own calls: its data, one upload per file, the request itself [form-calls]
+API_DISPUTE_FORM = "mtop.aliexpress.reverse.buyer.render"
+API_DISPUTE_UPLOAD = "mtop.aliexpress.reverse.buyer.upload"
+API_DISPUTE_APPLY = "mtop.aliexpress.reverse.buyer.apply"
+#: the refusal code of the form's calls, with the site's words after "::" [form-calls]
+RET_FORM_REFUSED = "FAIL_BIZ_PARAM"
+#: the reason: a custom dropdown (not a <select>), opened by its box, items by their text
+SEL_FORM_REASON_BOX = ".comet-v2-select-show-arrow"
+SEL_FORM_REASON_ITEM = ".comet-v2-menu-item"
+#: the agent's reason keys -> the dropdown's texts; only "Tracked as returned/canceled/lost"
+#: is quoted by a public tool [form-reason-texts]
+FORM_REASON_TEXTS = {
+    "not_arrived": "Package did not arrive in time",
+    "wrong_address": "Shipping address is wrong",
+    "no_tracking": "No tracking information",
+    "customs": "Package held by customs",
+    "returned_to_sender": "Tracked as returned/canceled/lost",
+    "not_as_described": "Item not as described",
+    "quality": "Quality problem",
+    "damaged": "Item damaged or broken",
+    "missing_parts": "Missing parts or accessories",
+    "wrong_item": "Wrong item received",
+    "counterfeit": "Counterfeit item",
+    "empty_parcel": "Empty package",
+    "short_quantity": "Quantity is less than ordered",
+    "duplicate_charge": "Charged twice",
+}
+#: the solution as radio buttons by their label; the amount as a box named so, holding
+#: the amount paid, read-only when the package did not arrive [form-solution-amount]
+FORM_SOLUTION_TEXTS = {"refund_only": "Refund only", "return_and_refund": "Return and refund"}
+TEXT_FORM_AMOUNT = "Refund amount"
+SEL_FORM_DESCRIPTION = 'textarea[class*="commet--textarea--"]'  # sic: "commet"
+SEL_FORM_FILES = "input[type=file]"
+#: a photo is part of the request only once its thumbnail shows the uploaded image
+SEL_FORM_THUMB_DONE = '[class*="upload--imageThumb--"][style*="background-image"]'
+TEXT_FORM_NEXT = "Next step"
+SEL_FORM_SUBMIT = 'button[data-pl="buyersubmit_btn_submit"]'
+SEL_FORM_CONFIRM_FOOTER = ".comet-v2-modal-footer"
+TEXT_FORM_CONFIRM = "Confirm"
+#: the dispute page's query parameter (the case's id)
 DISPUTE_ID_PARAM = "reverseOrderLineId"
 
 # --- the dispute list and a dispute's page -------------------------------------------------

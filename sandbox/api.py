@@ -36,6 +36,9 @@ API_TRACKING = "mtop.ae.ld.querydetail"
 # sandbox assumptions: the real names of the write calls are not captured anywhere
 API_DISPUTE_APPLY = "mtop.aliexpress.reverse.buyer.apply"
 API_DISPUTE_ACTION = "mtop.aliexpress.reverse.buyer.action"
+#: the dispute form's data and its photo upload: sandbox assumptions too (``reverse_form.py``)
+API_DISPUTE_FORM = "mtop.aliexpress.reverse.buyer.render"
+API_DISPUTE_UPLOAD = "mtop.aliexpress.reverse.buyer.upload"
 
 READ_APIS = (API_ORDER_LIST, API_ORDER_DETAIL, API_ORDER_COUNT, API_REFUND_LIST,
              API_DISPUTE_DETAIL, API_TRACKING)

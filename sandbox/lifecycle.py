@@ -44,13 +44,15 @@ class Received(Enum):
     YES = "received"
 
 
+#: the form's reasons per branch, key -> the text the dropdown shows; only "Tracked as
+#: returned/canceled/lost" is quoted by a public tool, the other texts are sandbox assumptions
 REASONS: dict[Received, dict[str, str]] = {
     Received.NO: {
         "not_arrived": "Package did not arrive in time",
         "wrong_address": "Shipping address is wrong",
         "no_tracking": "No tracking information",
         "customs": "Package held by customs",
-        "returned_to_sender": "Package was returned to sender",
+        "returned_to_sender": "Tracked as returned/canceled/lost",  # the one text a public tool quotes
     },
     Received.YES: {
         "not_as_described": "Item not as described",

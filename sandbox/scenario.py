@@ -90,6 +90,9 @@ class Rules(_Strict):
     max_videos: int = 1
     image_types: list[str] = ["jpg", "jpeg", "png", "gif", "bmp"]
     video_types: list[str] = ["mp4", "mov", "avi"]
+    #: real milliseconds a photo's upload on the dispute form takes: its thumbnail shows
+    #: only then, and a photo whose thumbnail has not shown is left out of the request
+    upload_thumbnail_ms: int = Field(1000, ge=0, le=120_000)
 
 
 class SellerStep(_Strict):

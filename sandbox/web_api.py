@@ -14,6 +14,7 @@ and every failure is a ``ret`` code with a readable message — logged out:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -26,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import api
+from . import api, reverse_form
 from .lifecycle import BuyerError
 from .origins import origins_of
 from .web import world_of
@@ -73,7 +74,7 @@ class Call:
         if self.form is None:
             return []
         result = []
-        for key in ("files[]", "files"):
+        for key in ("files[]", "files", "file"):
             for value in self.form.getlist(key):
                 if isinstance(value, UploadFile):
                     data = await value.read()
@@ -151,38 +152,75 @@ async def tracking(call: Call) -> dict[str, Any]:
     return api.tracking(call.world, _id(call.data, "tradeOrderId"))
 
 
-# --- write calls (names and fields are sandbox assumptions) ----------------------------
+# --- the dispute form (names and fields are sandbox assumptions) -----------------------
+
+async def dispute_form(call: Call) -> dict[str, Any]:
+    """The form's data: the item, the amount paid, the branch's reasons, limits, eligibility."""
+    return reverse_form.form_answer(call.world, _id(call.data, "tradeOrderLineId"),
+                                    reverse_form.received_flag(call.data.get("received")))
+
+
+async def upload_file(call: Call) -> dict[str, Any]:
+    """One photo or video of the form, checked at once, answered when its thumbnail may show."""
+    if call.form is None:
+        raise BadRequest("this API must be called with POST")
+    files = await call.files()
+    if len(files) != 1:
+        raise BuyerError("files", "Please choose one file to upload.")
+    name, data = files[0]
+    world = call.world
+    with world.lock:
+        world.check_files([(name, data)], world.advance(), existing=[])
+    # the upload's own time: the page shows the thumbnail when this answers
+    if not await _took(call.request, world.rules.upload_thumbnail_ms / 1000):
+        raise BadRequest("the upload was abandoned")
+    upload = world.uploads.add(name, data)
+    return api.envelope(api.API_DISPUTE_UPLOAD, {
+        "module": {"fileId": upload.file_id, "fileName": upload.name, "size": len(upload.data),
+                   "url": f"{call.base}{UPLOAD_PATH}{upload.file_id}"},
+    })
+
+
+async def _took(request: Request, seconds: float) -> bool:
+    """Wait ``seconds`` unless the page goes away first (then False: nobody is waiting)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while loop.time() < end:
+        if await request.is_disconnected():
+            return False
+        await asyncio.sleep(min(0.1, end - loop.time()))
+    return True
+
 
 async def apply_dispute(call: Call) -> dict[str, Any]:
-    """Open a dispute from the form's multipart POST."""
+    """Open a dispute from the form's POST; the photos are named by their upload ids."""
     if call.form is None:
         raise BadRequest("this API must be called with POST")
     received = call.text("received").lower()
     if received not in ("yes", "no"):
         raise BuyerError("received", "Please tell us whether you received the package.")
-    refund_type = call.text("refundType").lower() or ("partial" if call.text("amount") else "full")
-    if refund_type not in ("full", "partial"):
-        raise BuyerError("refundType", "Please choose a full or a partial refund.")
-    amount = None
-    if refund_type == "partial":
-        if not call.text("amount"):
-            raise BuyerError("amount", "Please enter the refund amount.")
-        amount = _amount(call.text("amount"))
+    amount = _amount(call.text("amount")) if call.text("amount") else None
     line_id = call.text("tradeOrderLineId")
     if not line_id:
         raise BuyerError("line", "This item was not found in your orders.")
-    files = await call.files()
+    file_ids = [part for part in re.split(r"[,\s]+", call.text("fileIds")) if part]
+    uploads = call.world.uploads.find(file_ids)
+    if uploads is None:
+        raise BuyerError("files", "A photo is no longer available. Please upload it again.")
+    # files sent with the request itself (an API client's way) count as well
+    files = [(upload.name, upload.data) for upload in uploads] + await call.files()
     dispute = call.world.open_dispute(
         line_id=line_id, received=received == "yes", reason=call.text("reason"),
         solution=call.text("solution"), amount=amount, description=call.text("description"),
         files=files,
     )
+    call.world.uploads.discard(file_ids)
     now = call.world.now()
     return api.envelope(api.API_DISPUTE_APPLY, {
         "module": {"reverseOrderId": dispute.reverse_order_id,
                    "reverseOrderLineId": dispute.reverse_line_id,
-                   "detailUrl": f"{call.mobile}/p/refund-dispute/detail.html?"
-                                f"reverseOrderLineId={dispute.reverse_line_id}"},
+                   "tradeOrderId": dispute.order_id,
+                   "tradeOrderLineId": dispute.line_id},
         "global": {"curTime": int(now.timestamp() * 1000)},
     })
 
@@ -226,6 +264,8 @@ ENDPOINTS: dict[str, Endpoint] = {e.name.lower(): e for e in (
     Endpoint(api.API_REFUND_LIST, refund_list),
     Endpoint(api.API_DISPUTE_DETAIL, dispute_detail),
     Endpoint(api.API_TRACKING, tracking),
+    Endpoint(api.API_DISPUTE_FORM, dispute_form),
+    Endpoint(api.API_DISPUTE_UPLOAD, upload_file),
     Endpoint(api.API_DISPUTE_APPLY, apply_dispute),
     Endpoint(api.API_DISPUTE_ACTION, dispute_action),
 )}
@@ -305,5 +345,20 @@ async def mtop(request: Request) -> Response:
     return answer(request, body)
 
 
+#: where an uploaded file is shown (its thumbnail), on whichever host asks
+UPLOAD_PATH = "/reverse-upload/"
+
+
+async def uploaded_file(request: Request) -> Response:
+    world = world_of(request)
+    if not logged_in(request, world):
+        return Response("Not Found", status_code=404, media_type="text/plain")
+    upload = world.uploads.get(request.path_params["file_id"])
+    if upload is None:
+        return Response("Not Found", status_code=404, media_type="text/plain")
+    return Response(upload.data, media_type=upload.content_type)
+
+
 def routes() -> list[Route]:
-    return [Route("/h5/{api}/1.0/", mtop, methods=["GET", "POST"])]
+    return [Route("/h5/{api}/1.0/", mtop, methods=["GET", "POST"]),
+            Route(UPLOAD_PATH + "{file_id}", uploaded_file, methods=["GET"])]

@@ -30,6 +30,7 @@ from .lifecycle import (
 )
 from .scenario import Order as OrderSpec
 from .scenario import Scenario, Script
+from .uploads import Uploads
 
 __all__ = ["Attachment", "BuyerError", "World"]
 
@@ -90,6 +91,8 @@ class World:
         self.faults: list[Fault] = []
         self.actions: list[dict[str, Any]] = []
         self.logins = 0
+        #: the dispute form's uploaded files, until a request names them
+        self.uploads = Uploads()
         self._ids = itertools.count(1)
         for order in scenario.orders:
             for existing in order.disputes:

@@ -8,31 +8,35 @@
   var root = Site.byId('order-detail-body');
   var orderId = Site.query('orderId');
 
+  /* the form's address: the answer's href plus the line and the answer to the question
+     (the real query is not public: sandbox assumption) */
   function startUrl(href, lineId, received) {
-    var base = href || '/p/reverse-pages/start.html';
+    var base = href || Site.www('/p/reverse-pages/start.html');
     return base + (base.indexOf('?') >= 0 ? '&' : '?') + 'tradeOrderLineId=' + encodeURIComponent(lineId) +
       '&received=' + received;
   }
 
+  /* "Have you received your package?": the choice opens the form in a new tab, as the real page does */
   function askReceived(button, lineId) {
     var ext = button.extMap || {};
     var yes = ext.okButton || {};
     var no = ext.cancelButton || {};
+    function go(href, received) {
+      return function (close) { close(); window.open(startUrl(href, lineId, received), '_blank'); };
+    }
     Site.modal({
-      id: 'dispute-received-dialog',
       title: ext.title || 'Have you received your package?',
       buttons: [
-        { id: 'dispute-received-no', text: no.text || 'No', onclick: function () { location.href = startUrl(no.href, lineId, 'no'); } },
-        { id: 'dispute-received-yes', text: yes.text || 'Yes', primary: true, onclick: function () { location.href = startUrl(yes.href, lineId, 'yes'); } }
+        { text: no.text || 'No', onclick: go(no.href, 'no') },
+        { text: yes.text || 'Yes', primary: true, onclick: go(yes.href, 'yes') }
       ]
     });
   }
 
+  /* the item's buttons carry no data attributes: the live page's are not known to */
   function productButton(product, b) {
     return el('button', {
-      type: 'button', 'data-type': b.type, 'data-line-id': product.orderLineId,
-      class: 'comet-btn order-detail-item-btn' + (b.type === 'OPEN_DISPUTE' ? ' order-detail-item-dispute' : ''),
-      text: b.text,
+      type: 'button', class: 'comet-btn order-detail-item-btn', text: b.text,
       onclick: function () {
         if (b.type === 'OPEN_DISPUTE') askReceived(b, product.orderLineId);
         else if (b.href) location.href = b.href;

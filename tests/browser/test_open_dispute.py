@@ -6,17 +6,29 @@ import hashlib
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import textwrap
+from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from PIL import Image
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from agent.cli import app
+from agent.errors import NotEligible, PageChanged
+from agent.secrets import Credentials
+from agent.settings import load_settings
+from flows.browser import BrowserSession
+from flows.dispute_form import DisputeForm, file_dispute
 from tests.support.agent_env import point_agent_at
+from tests.support.isolation import isolate_environment
+from tests.support.sandbox_pages import demo_scenario
 
 pytestmark = pytest.mark.browser
 runner = CliRunner()
@@ -59,7 +71,7 @@ def open_cli(*args: str):
 def test_not_received_full_refund_with_three_photos_and_a_video(user, server):
     files = [photo(user / f"p{i}.jpg") for i in range(3)]
     video = user / "unboxing.mp4"
-    video.write_bytes(os.urandom(300_000))
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(300_000))  # an MP4 header, random frames
     args = [AWAITING_12_DAYS, "--not-received", "--reason", "not_arrived", "--yes"]
     for path in [*files, video]:
         args += ["--attach", str(path)]
@@ -74,8 +86,9 @@ def test_not_received_full_refund_with_three_photos_and_a_video(user, server):
         data = path.read_bytes()
         assert sent[hashlib.sha256(data).hexdigest()] == len(data)  # byte for byte
     log = json.loads(runner.invoke(app, ["log", AWAITING_12_DAYS, "--json"]).output)
-    assert [e["action"] for e in log] == ["open_dispute", "open_dispute"]
+    assert [e["action"] for e in log] == ["open_dispute"] * 3  # the filled form, the summary, the outcome
     assert all(Path(e["evidence"], "screenshot.png").is_file() for e in log)
+    assert "Your request has been submitted" in Path(log[-1]["evidence"], "page.html").read_text(encoding="utf-8")
 
 
 def test_received_partial_refund_with_return_and_extra_photos_as_follow_up(user, server):
@@ -189,3 +202,146 @@ def test_monthly_limit_refuses_and_force_passes(user, server, monkeypatch):
     assert "--force" in refused.output
     forced = open_cli(AWAITING_12_DAYS, "--not-received", "--reason", "not_arrived", "--yes", "--force")
     assert forced.exit_code == 0, forced.output
+
+
+# --- the filing flow itself, against pages that differ from what it expects -----------------
+
+FREE_ORDER, FREE_LINE = "8215000000000020", "8215100000020001"  # Nova, USD 59.00, nothing filed yet
+OTHER_ORDER, OTHER_LINE = "8215000000000026", "8215100000026001"  # Nova, USD 24.80
+DESCRIPTION = "The package never arrived and tracking has not moved for weeks."
+ACCOUNT = Credentials(login="buyer@example.com", password=SecretStr("sandbox-pass"), source="test")
+REMOVE_BUTTONS = """new MutationObserver(() => document.querySelectorAll('button').forEach((b) => {
+  if (b.textContent.trim() === 'Returns/refunds') b.remove(); })).observe(document, {childList: true, subtree: true});"""
+# polled, not observed: a tab opened by the page keeps its first window, not its first document
+RENAME_REASON = """setInterval(() => document.querySelectorAll('.comet-v2-menu-item').forEach((i) => {
+  if (i.textContent === 'Package did not arrive in time') i.textContent = 'Package did not arrive'; }), 20);"""
+
+
+@pytest.fixture
+def flow(server, tmp_path, monkeypatch):
+    """A browser session of the agent, the demo world fresh; ``file(form, **options)`` files."""
+    isolate_environment(monkeypatch, tmp_path)
+    server.reset()
+    settings = load_settings(None, site={"base_url": server.url}, state={"dir": str(tmp_path / "state")},
+                             browser={"timeout_ms": 15_000})
+    with BrowserSession(settings) as session:
+        def file(form: DisputeForm, timeout_ms: float = 15_000, **options):
+            return file_dispute(session, server.url, form, lambda: ACCOUNT, timeout_ms=timeout_ms, **options)
+        file.session = session
+        yield file
+
+
+def free_form(**changes) -> DisputeForm:
+    fields = {"order_id": FREE_ORDER, "line_id": FREE_LINE, "received": False, "reason": "not_arrived",
+              "solution": "refund_only", "amount": None, "description": DESCRIPTION, "paid": Decimal("59.00")}
+    return DisputeForm(**{**fields, **changes})
+
+
+def assert_changed_page_with_evidence(error: PageChanged, server, *shown: str) -> None:
+    folder = error.evidence
+    assert folder is not None and (folder / "screenshot.png").is_file()
+    html = (folder / "page.html").read_text(encoding="utf-8")
+    assert all(text in html for text in shown), shown
+    assert server.state()["disputes"] == [d for d in server.state()["disputes"] if d["created_at"] < "2026-11-20"]
+
+
+def test_the_flow_returns_both_ids_from_the_answer_under_two_class_seeds(flow, server, tmp_path):
+    seen = set()
+    for seed, (order, line, paid) in zip(("alpha", "beta"), ((FREE_ORDER, FREE_LINE, "59.00"),
+                                                              (OTHER_ORDER, OTHER_LINE, "24.80"))):
+        server.load(demo_scenario(site={"class_seed": seed}))
+        photo_path = photo(tmp_path / f"{seed}.png")
+        recorded: list[int] = []
+
+        def record(into: list[int] = recorded) -> None:
+            into.append(len(server.state()["disputes"]))
+
+        result = flow(free_form(order_id=order, line_id=line, paid=Decimal(paid), files=(photo_path,)),
+                      before_submit=record)
+        (case,) = [d for d in server.state()["disputes"] if d["line_id"] == line]
+        assert recorded == [len(server.state()["disputes"]) - 1]  # the intent came before the filing
+        assert (result.reverse_line_id, result.reverse_order_id, result.trade_line_id) == (
+            case["reverse_line_id"], case["reverse_order_id"], line)
+        assert [a["sha256"] for a in case["attachments"]] == [hashlib.sha256(photo_path.read_bytes()).hexdigest()]
+        assert case["amount"] == paid
+        form_html = (result.form_evidence / "page.html").read_text(encoding="utf-8")
+        seen.add(re.search(r"commet--textarea--(\w{7})", form_html).group(1))
+        for folder in (result.before_evidence, result.confirmation_evidence):
+            assert (folder / "screenshot.png").is_file()
+    assert len(seen) == 2  # two different releases of the class names, one flow
+
+
+def test_no_open_dispute_in_the_answer_is_not_eligible(flow, server):
+    with pytest.raises(NotEligible, match="site's own answer .* offers no 'Returns/refunds'"):
+        flow(free_form(order_id=TOO_FRESH, line_id="8215100000006001"))
+
+
+def test_a_missing_button_while_the_answer_offers_it_is_a_changed_page(flow, server):
+    flow.session.context().add_init_script(REMOVE_BUTTONS)
+    with pytest.raises(PageChanged, match="the page changed, not the item's eligibility") as error:
+        flow(free_form())
+    assert_changed_page_with_evidence(error.value, server, "Mini Projector 1080p")
+
+
+@pytest.mark.parametrize("path, shown", [
+    ("/p/order/", "cmt-modal"),  # the question's dialog is no longer a .comet-modal
+    ("/p/reverse-pages/", "cmt-v2-select-show-arrow"),  # the form's dropdown renamed
+])
+def test_a_redesigned_page_is_a_changed_page_with_evidence(flow, server, path, shown):
+    server.add_fault("dom_layout", path)
+    with pytest.raises(PageChanged) as error:
+        flow(free_form())
+    assert_changed_page_with_evidence(error.value, server, shown)
+
+
+def test_thumbnails_that_never_show_stop_before_anything_is_sent(flow, server, tmp_path):
+    server.load(demo_scenario(rules={"upload_thumbnail_ms": 120_000}))
+    called = []
+    with pytest.raises(PageChanged, match="0 of 1 file thumbnail") as error:
+        flow(free_form(files=(photo(tmp_path / "late.png"),)), before_submit=lambda: called.append(1),
+             timeout_ms=8_000)
+    assert called == []
+    assert_changed_page_with_evidence(error.value, server, "upload--imageContainer--")
+
+
+def test_a_reason_the_form_does_not_offer_lists_what_it_offers(flow, server):
+    flow.session.context().add_init_script(RENAME_REASON)
+    with pytest.raises(NotEligible, match=r"offers no reason 'Package did not arrive in time' \(not_arrived\)") as error:
+        flow(free_form())
+    assert "Package did not arrive (no --reason for it)" in str(error.value)
+    assert "Tracked as returned/canceled/lost (returned_to_sender)" in str(error.value)
+
+
+def test_the_sites_refusals_are_not_eligible_in_its_own_words(flow, server, tmp_path):
+    program = tmp_path / "invoice.exe"
+    program.write_bytes(b"MZ" * 64)
+    with pytest.raises(NotEligible, match="refused a file: invoice.exe: file type not supported"):
+        flow(free_form(files=(program,)))
+    called = []
+    with pytest.raises(NotEligible, match=r"refused the dispute: Please describe the problem \(at least 10"):
+        flow(free_form(description="short"), before_submit=lambda: called.append(1))
+    assert called == [1]
+    assert [d for d in server.state()["disputes"] if d["line_id"] == FREE_LINE] == []
+
+
+def test_a_stale_answer_meets_the_forms_refusal_in_its_words(flow, server):
+    """The order's answer offers the button (here: rewritten on the way), the form knows better."""
+    case = next(d for d in server.state()["disputes"] if d["order_id"] == HAS_DISPUTE)
+
+    def offer_anyway(route):  # fetched by address: only the browser resolves *.localhost
+        parts = urlsplit(route.request.url)
+        text = httpx.get(f"{server.address_url}{parts.path}?{parts.query}",
+                         headers={"cookie": route.request.all_headers().get("cookie", "")}).text
+        callback, body = re.fullmatch(r"(\w+)\((.*)\)", text, re.DOTALL).groups()
+        answer = json.loads(body)
+        for component in answer["data"]["data"].values():
+            for product in component.get("fields", {}).get("productVOList", []):
+                product["buttonVOS"].append({"type": "OPEN_DISPUTE", "text": "Returns/refunds", "extMap": {
+                    "title": "Have you received your package?",
+                    "okButton": {"text": "Yes", "href": ""}, "cancelButton": {"text": "No", "href": ""}}})
+        route.fulfill(body=f"{callback}({json.dumps(answer)})", content_type="application/javascript")
+
+    flow.session.context().route(re.compile(r"/h5/mtop\.aliexpress\.trade\.buyer\.order\.detail/"), offer_anyway)
+    with pytest.raises(NotEligible, match=f"a dispute already exists for this item.*case {case['reverse_line_id']}"):
+        flow(free_form(order_id=HAS_DISPUTE, line_id=case["line_id"], paid=Decimal("47.30")))
+    assert len([d for d in server.state()["disputes"] if d["order_id"] == HAS_DISPUTE]) == 1

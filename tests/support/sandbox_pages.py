@@ -94,3 +94,15 @@ def png(color: tuple[int, int, int] = (200, 40, 40)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (32, 24), color).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def demo_scenario(*, rules: dict | None = None, site: dict | None = None):
+    """The demo world with some of its rules or site switches changed (``server.load`` it)."""
+    import tomllib
+
+    from sandbox.scenario import DEFAULT_SCENARIO, parse_scenario
+
+    data = tomllib.loads(DEFAULT_SCENARIO.read_text(encoding="utf-8"))
+    data.setdefault("rules", {}).update(rules or {})
+    data.setdefault("site", {}).update(site or {})
+    return parse_scenario(data, "demo (changed)")

@@ -32,6 +32,7 @@ ORDER_COUNT = "mtop.aliexpress.trade.buyer.order.count"
 DISPUTE_DETAIL = "mtop.aliexpress.buyer.reverse.reverseOrderLineRenderForBuyer"
 TRACKING = "mtop.ae.ld.querydetail"
 APPLY = "mtop.aliexpress.reverse.buyer.apply"
+DISPUTE_FORM = "mtop.aliexpress.reverse.buyer.render"
 
 #: awaiting delivery, disputable now, USD 59.00, store "nova" (a silent seller)
 FREE_LINE = "8215100000020001"
@@ -476,9 +477,9 @@ def test_unknown_order_id_is_a_not_found_envelope(buyer):
     # the pages are shells: they load and their script shows the API's message
     assert buyer.get("/p/order/detail.html", params={"orderId": "8215999999999999"}).status_code == 200
     form = buyer.get("/p/reverse-pages/start.html", params={"tradeOrderLineId": "8215999999999999"})
-    assert form.status_code == 200
-    assert "This item was not found in your orders." in form.text
-    assert "Traceback" not in form.text
+    assert form.status_code == 200 and "Traceback" not in form.text
+    assert ret(mtop(buyer, DISPUTE_FORM, {"tradeOrderLineId": "8215999999999999"})) == (
+        "FAIL_BIZ_NOT_FOUND::unknown order line id '8215999999999999'")
 
 
 def test_malformed_api_calls_are_param_errors(buyer):

@@ -36,6 +36,8 @@ ORDER, LINE, PAID = "8300000000000001", "8300000000000101", "12.50"
 ORDERS_PAGE = "/p/order/index.html"
 ORDER_LIST = "mtop.aliexpress.trade.buyer.order.list"
 APPLY = "mtop.aliexpress.reverse.buyer.apply"
+UPLOAD = "mtop.aliexpress.reverse.buyer.upload"
+FORM = "mtop.aliexpress.reverse.buyer.render"
 ACTION = "mtop.aliexpress.reverse.buyer.action"
 DISPUTE_DETAIL = "mtop.aliexpress.buyer.reverse.reverseOrderLineRenderForBuyer"
 
@@ -46,6 +48,7 @@ def scenario(**account):
         "name": "web",
         "clock": {"start": "2026-11-20T09:00:00Z"},
         "account": {"login": LOGIN, "password": PASSWORD, **account},
+        "rules": {"upload_thumbnail_ms": 0},
         "stores": [{"id": "s1", "name": "Vega Store"}],
         "orders": [
             {"id": ORDER, "store": "s1", "currency": "EUR", "placed": "2026-10-30",
@@ -268,18 +271,23 @@ def test_logout_ends_the_session_on_the_server_too(buyer, world):
 
 
 GOOD_FORM = {"tradeOrderLineId": LINE, "received": "no", "reason": "not_arrived", "solution": "refund_only",
-             "refundType": "full", "description": "The parcel has not moved for two weeks."}
+             "amount": PAID, "description": "The parcel has not moved for two weeks."}
+
+
+def upload(client, name: str, data: bytes, mime: str = "image/png") -> dict:
+    return call(client, UPLOAD, files=[("file", (name, data, mime))])
 
 
 @pytest.mark.parametrize("change, field, words", [
     ({"received": ""}, "received", "received the package"),
-    ({"refundType": "partial"}, "amount", "refund amount"),
-    ({"refundType": "partial", "amount": "abc"}, "amount", "valid refund amount"),
-    ({"refundType": "partial", "amount": "12.51"}, "amount", "more than you paid"),
-    ({"refundType": "some"}, "refundType", "full or a partial"),
+    ({"amount": "abc"}, "amount", "valid refund amount"),
+    ({"amount": "12.51"}, "amount", "more than you paid"),
+    ({"amount": "0"}, "amount", "greater than 0"),
     ({"reason": "quality"}, "reason", "reason"),
+    ({"solution": ""}, "solution", "choose a solution"),
     ({"solution": "return_and_refund"}, "solution", "only ask for a refund"),
     ({"description": "short"}, "description", "describe the problem"),
+    ({"fileIds": "ae0000"}, "files", "no longer available"),
     ({"tradeOrderLineId": "999"}, "line", "not found"),
 ])
 def test_apply_refusals_name_the_field_and_create_nothing(buyer, world, change, field, words):
@@ -290,25 +298,55 @@ def test_apply_refusals_name_the_field_and_create_nothing(buyer, world, change, 
     assert [d.line_id for d in world.disputes.values()] == ["8300000000000201"]
 
 
-def test_apply_refuses_a_program_file_and_keeps_the_good_one_out_too(buyer, world):
-    files = [("files[]", ("photo.jpg", b"\xff\xd8jpeg", "image/jpeg")),
-             ("files[]", ("setup.exe", b"MZ", "application/octet-stream"))]
-    body = call(buyer, APPLY, **GOOD_FORM, files=files)
+def test_form_data_says_what_the_form_offers_and_why_not(buyer, world):
+    module = call(buyer, FORM, {"tradeOrderLineId": LINE, "received": "no"})["data"]["module"]
+    assert (module["canApply"], module["notApplicableReason"], module["reverseOrder"]) == (True, None, None)
+    assert module["paidAmount"]["amount"] == PAID and module["paidAmount"]["currency"] == "EUR"
+    assert "Tracked as returned/canceled/lost" in [r["reasonName"] for r in module["reasons"]]
+    assert [(s["solutionType"], s["enabled"]) for s in module["solutions"]] == [
+        ("refund_only", True), ("return_and_refund", False)]
+    assert module["refundAmountEditable"] is False
+    received = call(buyer, FORM, {"tradeOrderLineId": LINE, "received": "yes"})["data"]["module"]
+    assert len(received["reasons"]) == 9 and received["refundAmountEditable"] is True
+    assert call(buyer, FORM, {"tradeOrderLineId": LINE})["data"]["module"]["reasons"] == []  # asks first
+    taken = call(buyer, FORM, {"tradeOrderLineId": "8300000000000201", "received": "no"})["data"]["module"]
+    case = next(iter(world.disputes.values()))
+    assert taken["canApply"] is False and "already exists" in taken["notApplicableReason"]
+    assert taken["reverseOrder"] == {"reverseOrderId": case.reverse_order_id,
+                                     "reverseOrderLineId": case.reverse_line_id,
+                                     "tradeOrderLineId": "8300000000000201"}
+    assert call(buyer, FORM, {"tradeOrderLineId": "42"})["ret"][0] == (
+        "FAIL_BIZ_NOT_FOUND::unknown order line id '42'")
+
+
+def test_an_upload_is_checked_at_once_and_a_program_file_is_refused(buyer, world):
+    body = upload(buyer, "setup.exe", b"MZ", "application/octet-stream")
     assert body["ret"][0].startswith("FAIL_BIZ_PARAM::setup.exe") and body["data"]["field"] == "files"
-    assert len(world.disputes) == 1
-
-
-def test_apply_accepts_a_partial_amount_with_a_decimal_comma(buyer, world):
+    assert upload(buyer, "empty.png", b"")["data"]["field"] == "files"
+    assert len(world.uploads) == 0
     photo = b"\x89PNG fake but non-empty"
-    body = call(buyer, APPLY, **{**GOOD_FORM, "refundType": "partial", "amount": "7,50"},
-                files=[("files[]", ("label.png", photo, "image/png"))])
-    module = body["data"]["module"]
+    module = upload(buyer, "label.png", photo)["data"]["module"]
+    assert (module["fileName"], module["size"]) == ("label.png", len(photo))
+    shown = buyer.get(module["url"])
+    assert shown.status_code == 200 and shown.content == photo and shown.headers["content-type"] == "image/png"
+    buyer.cookies.clear()
+    assert buyer.get(module["url"]).status_code == 404  # only for the buyer who uploaded
+
+
+def test_apply_files_the_uploaded_photos_and_answers_the_ids(buyer, world):
+    photo = b"\x89PNG fake but non-empty"
+    file_id = upload(buyer, "label.png", photo)["data"]["module"]["fileId"]
+    body = call(buyer, APPLY, **{**GOOD_FORM, "received": "yes", "reason": "damaged", "amount": "7,50",
+                                 "fileIds": file_id})
     assert body["ret"][0].startswith("SUCCESS")
-    assert module["detailUrl"].endswith(f"/p/refund-dispute/detail.html?reverseOrderLineId={module['reverseOrderLineId']}")
+    module = body["data"]["module"]
     dispute = world.dispute(module["reverseOrderLineId"])
+    assert module == {"reverseOrderId": dispute.reverse_order_id, "reverseOrderLineId": dispute.reverse_line_id,
+                      "tradeOrderId": ORDER, "tradeOrderLineId": LINE}
     assert str(dispute.amount) == "7.50"
     assert [(a.name, a.size, a.sha256) for a in dispute.attachments] == [
         ("label.png", len(photo), hashlib.sha256(photo).hexdigest())]
+    assert len(world.uploads) == 0  # taken by the request
 
 
 def test_a_refused_reject_leaves_the_proposal_and_the_messages_alone(buyer, world):
