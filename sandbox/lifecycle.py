@@ -3,8 +3,10 @@
 Windows come from the scenario's ``rules`` (defaults from the reference notes):
 a seller who stays silent past ``seller_response_days`` lets the buyer's request be
 executed; a proposal left unanswered past its deadline closes the case **with that
-proposal** (the loss the agent exists to prevent); escalation is possible after
-``escalation_after_days``; a mediator may ask for information with a deadline and
+proposal** (the loss the agent exists to prevent); the platform steps in by itself
+``platform_escalation_days`` after opening if the two sides are still talking (and,
+only where the scenario's ``[site] buyer_escalation`` says so, the buyer may escalate
+after ``escalation_after_days``); a mediator may ask for information with a deadline and
 decides after ``mediator_decision_days``; an agreed return must be shipped within
 ``return_ship_days`` or the money goes to the seller.
 
@@ -27,14 +29,37 @@ ZERO = Decimal("0.00")
 
 NEGOTIATING = ("WAIT_SELLER_RESPONSE", "WAIT_BUYER_RESPONSE")
 ESCALATED_STATES = ("ESCALATED", "WAIT_BUYER_INFO")
-STATUS_TEXT = {
-    "WAIT_SELLER_RESPONSE": "Waiting for the seller to respond",
-    "WAIT_BUYER_RESPONSE": "The seller made a proposal: respond before the deadline",
-    "ESCALATED": "Dispute Escalated - Processing",
-    "WAIT_BUYER_INFO": "Dispute Escalated - Waiting for both parties to respond",
-    "WAIT_RETURN_SHIPMENT": "Please return the item and enter the tracking number",
-    "FINISHED": "Dispute closed",
+#: ``reverseDetailStatus`` is a number on the real site: 100 with "Request complete" is
+#: observed [EM]; the other numbers are the sandbox's own
+STATUS_CODE = {
+    "WAIT_SELLER_RESPONSE": 10,
+    "WAIT_BUYER_RESPONSE": 20,
+    "ESCALATED": 30,
+    "WAIT_BUYER_INFO": 31,
+    "WAIT_RETURN_SHIPMENT": 40,
+    "FINISHED": 100,
 }
+#: ``reverseDetailStatusText`` in the API answer ("Request complete" is observed [EM])
+STATUS_TEXT = {
+    "WAIT_SELLER_RESPONSE": "Waiting for the seller's response",
+    "WAIT_BUYER_RESPONSE": "Waiting for your response",
+    "ESCALATED": "Waiting for AliExpress's feedback",
+    "WAIT_BUYER_INFO": "AliExpress needs more information",
+    "WAIT_RETURN_SHIPMENT": "Waiting for you to return the item",
+    "FINISHED": "Request complete",
+}
+#: the status line the page shows (``reminder--statusStr--``): "Waiting for your
+#: response", "Waiting for AliExpress's feedback" and "Refund complete" are the live
+#: page's own words [ARC]; the others are the sandbox's
+PAGE_STATUS_TEXT = {
+    "WAIT_SELLER_RESPONSE": "Waiting for the seller's response",
+    "WAIT_BUYER_RESPONSE": "Waiting for your response",
+    "ESCALATED": "Waiting for AliExpress's feedback",
+    "WAIT_BUYER_INFO": "AliExpress needs more information from you",
+    "WAIT_RETURN_SHIPMENT": "Please return the item",
+}
+PAGE_STATUS_REFUNDED = "Refund complete"
+PAGE_STATUS_CLOSED = "Request closed"
 SOLUTION_TEXT = {"refund_only": "Refund only", "return_and_refund": "Return and refund"}
 SOLUTION_CODE = {"refund_only": 1, "return_and_refund": 2}
 
@@ -154,7 +179,20 @@ class Dispute:
         return 2
 
     def escalation_available_at(self, rules: Rules) -> datetime:
+        """From when a buyer may escalate, where the site lets buyers escalate at all."""
         return self.created_at + timedelta(days=rules.escalation_after_days)
+
+    def platform_escalation_at(self, rules: Rules) -> datetime | None:
+        """When the platform steps in by itself, while the two sides are still talking."""
+        if rules.platform_escalation_days is None or self.status not in NEGOTIATING:
+            return None
+        return self.created_at + timedelta(days=rules.platform_escalation_days)
+
+    @property
+    def page_status_text(self) -> str:
+        if self.status == "FINISHED":
+            return PAGE_STATUS_REFUNDED if self.refund and self.refund > 0 else PAGE_STATUS_CLOSED
+        return PAGE_STATUS_TEXT[self.status]
 
     def mediator_decision_at(self, rules: Rules) -> datetime | None:
         if self.escalated_at is None:
@@ -181,6 +219,8 @@ class Dispute:
             times.append(self.mediator_request["deadline"])
         if self.status == "WAIT_RETURN_SHIPMENT" and self.return_deadline is not None:
             times.append(self.return_deadline)
+        if (platform := self.platform_escalation_at(rules)) is not None:
+            times.append(platform)
         return min(times) if times else None
 
     # --- transitions ---------------------------------------------------------------
@@ -297,8 +337,18 @@ class Dispute:
 
     def buyer_action(self, action: str, now: datetime, rules: Rules, next_id: Callable[[], int], *,
                      amount: Decimal | None, message: str, paid: Decimal, has_files: bool,
-                     tracking_number: str) -> str:
-        """Apply a buyer's move; a refused move (``BuyerError``) changes nothing."""
+                     tracking_number: str, proposal_id: str = "", buyer_escalation: bool = True) -> str:
+        """Apply a buyer's move; a refused move (``BuyerError``) changes nothing.
+
+        ``proposal_id`` (accept) names the solution the buyer chose: a stale page that
+        accepts a proposal no longer on the table is refused. ``buyer_escalation`` is the
+        site's switch: without it only the platform escalates."""
+        if action == "escalate" and not buyer_escalation:
+            when = self.platform_escalation_at(rules)
+            raise BuyerError("action", "Only AliExpress can escalate this dispute"
+                             + (f": it steps in on {format_stamp(when)} if it is not solved." if when else "."))
+        if action == "accept" and proposal_id and (self.pending is None or self.pending.id != proposal_id):
+            raise BuyerError("action", "This solution is no longer available. Please refresh the page.")
         detail = self._buyer_move(action, now, rules, next_id, amount=amount, message=message,
                                   paid=paid, has_files=has_files, tracking_number=tracking_number)
         self.modified_at = now
@@ -391,6 +441,7 @@ class Dispute:
             "modified_at": self.modified_at.isoformat() if self.modified_at else None,
             "seller_deadline": self.seller_deadline.isoformat() if self.seller_deadline else None,
             "escalation_available_at": self.escalation_available_at(rules).isoformat(),
+            "platform_escalation_at": (p.isoformat() if (p := self.platform_escalation_at(rules)) else None),
             "escalated_at": self.escalated_at.isoformat() if self.escalated_at else None,
             "mediator_request": (
                 {"text": self.mediator_request["text"],
@@ -451,6 +502,12 @@ def advance_dispute(dispute: Dispute, when: datetime, rules: Rules,
         detail = dispute._execute(buyer.solution, buyer.amount, when, rules)
         log.append({"actor": "platform", "action": "seller_silent",
                     "detail": f"the seller did not answer in time; {detail}"})
+        return log
+    platform = dispute.platform_escalation_at(rules)
+    if platform is not None and platform <= when:
+        dispute.escalate(when, rules)
+        log.append({"actor": "platform", "action": "escalated",
+                    "detail": "the two sides did not agree in time: AliExpress steps in"})
         return log
     if dispute.status == "WAIT_BUYER_INFO" and dispute.mediator_request and dispute.mediator_request["deadline"] <= when:
         dispute.finish("LOST", ZERO, when)

@@ -38,6 +38,7 @@ ORDER_LIST = "mtop.aliexpress.trade.buyer.order.list"
 APPLY = "mtop.aliexpress.reverse.buyer.apply"
 ACTION = "mtop.aliexpress.reverse.buyer.action"
 DISPUTE_DETAIL = "mtop.aliexpress.buyer.reverse.reverseOrderLineRenderForBuyer"
+REFUND_LIST = "mtop.aliexpress.buyer.reverse.queryreverseorderpagelistforbuyer"
 
 
 def scenario(**account):
@@ -209,8 +210,9 @@ def test_apply_accepts_a_partial_amount_with_a_decimal_comma(buyer, world):
                 files=[("files[]", ("label.png", photo, "image/png"))])
     module = body["data"]["module"]
     assert body["ret"][0].startswith("SUCCESS")
-    assert module["detailUrl"].endswith(f"/p/refund-dispute/detail.html?reverseOrderLineId={module['reverseOrderLineId']}")
     dispute = world.dispute(module["reverseOrderLineId"])
+    assert module["detailUrl"].endswith(
+        f"/p/refund-amount/detail.html?pha_manifest=refund-amount&tradeOrderLineId={dispute.line_id}")
     assert str(dispute.amount) == "7.50"
     assert [(a.name, a.size, a.sha256) for a in dispute.attachments] == [
         ("label.png", len(photo), hashlib.sha256(photo).hexdigest())]
@@ -251,14 +253,14 @@ def unmangle(value):
 
 
 def test_api_shape_changes_every_field_name_and_is_reversible(buyer, world):
-    case = next(iter(world.disputes))
-    plain = call(buyer, DISPUTE_DETAIL, {"reverseOrderLineId": case})
+    case = {"terminalType": "PC", "tradeOrderLineId": next(iter(world.disputes.values())).line_id}
+    plain = call(buyer, DISPUTE_DETAIL, case)
     buyer.post("/__sandbox__/faults", json={"kind": "api_shape", "path": "/h5/", "remaining": 1})
-    altered = call(buyer, DISPUTE_DETAIL, {"reverseOrderLineId": case})
+    altered = call(buyer, DISPUTE_DETAIL, case)
     assert "traceIdV2" in altered and "module" not in altered["data"]
     plain.pop("traceId"), altered.pop("traceIdV2")
     assert unmangle(altered) == plain
-    assert "traceId" in call(buyer, DISPUTE_DETAIL, {"reverseOrderLineId": case})  # used up
+    assert "traceId" in call(buyer, DISPUTE_DETAIL, case)  # used up
 
 
 def test_dom_layout_renames_html_css_and_script_table_alike(buyer):
