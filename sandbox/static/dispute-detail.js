@@ -335,8 +335,10 @@
     Site.loading(true);
     return Site.mtop(API_ACTION, {}, { form: form }).then(function (answer) {
       if (!Site.ok(answer)) return Site.retMessage(answer);
-      toast('Submitted successfully. The dispute has been updated.', false);
-      return load().then(function () { return null; });
+      return load().then(function () {
+        toast('Submitted successfully. The dispute has been updated.', false);
+        return null;
+      });
     }).catch(function (error) {
       return error.message || String(error);
     }).then(function (result) { Site.loading(false); return result; });

@@ -229,7 +229,7 @@ def test_zero_offer_deadline_falls_back_to_the_pages_respond_deadline() -> None:
     ("notify", ("ESCALATE",), ActionKind.ESCALATE, False),
     ("reject", ("ESCALATE",), ActionKind.REJECT, True),
     ("escalate", ("ESCALATE",), ActionKind.ESCALATE, True),
-    ("escalate", (), ActionKind.REJECT, True),  # escalation not open yet: reject so it cannot close on $0
+    ("escalate", (), ActionKind.REJECT, True),  # no escalation on the page: reject so it cannot close on $0
 ])
 def test_zero_offer_action_follows_the_policy(mode: str, buttons: tuple[str, ...], kind: ActionKind,
                                               automatic: bool) -> None:
@@ -238,6 +238,25 @@ def test_zero_offer_action_follows_the_policy(mode: str, buttons: tuple[str, ...
     for alert in (only(alerts, AlertKind.ZERO_OFFER), only(alerts, AlertKind.ZERO_OFFER_REMINDER)):
         assert alert.action is not None
         assert (alert.action.kind, alert.action.automatic, alert.action.not_after) == (kind, automatic, D)
+
+
+PLATFORM = T0 + 7 * DAY
+
+
+@pytest.mark.parametrize(("mode", "buttons", "said"), [
+    ("escalate", (), "; the page offers no escalation: AliExpress is expected to step in on Fri 27 Nov 2026 10:00 UTC"),
+    ("escalate", ("ESCALATE",), ""),
+    ("notify", (), ""),
+    ("reject", (), ""),
+])
+def test_where_the_page_offers_no_escalation_policy_escalate_rejects_and_says_when_aliexpress_steps_in(
+        mode: str, buttons: tuple[str, ...], said: str) -> None:
+    latest = detail(offer(), buttons=buttons, deadlines=((DeadlineKind.PLATFORM_ESCALATION, PLATFORM),))
+    alert = only(run(latest, T0, policy=Policy(on_zero_offer=mode)), AlertKind.ZERO_OFFER)
+    assert alert.action.text.endswith(said) if said else "step in" not in alert.action.text
+    assert "escalate" not in alert.action.text.lower().replace("policy: escalate", "") or buttons
+    # the message says when AliExpress steps in only where the page offers no escalation
+    assert alert.facts.get("platform_steps_in") == (None if buttons else "Fri 27 Nov 2026 10:00 UTC")
 
 
 @pytest.mark.parametrize("mode", ["notify", "reject", "escalate"])
@@ -383,11 +402,14 @@ def test_seller_silent_key_survives_seconds_of_countdown_jitter() -> None:
 
 
 @pytest.mark.parametrize(("stage", "deadlines", "buttons", "now", "expected"), [
-    (DisputeStage.WAIT_SELLER_RESPONSE, ((DeadlineKind.ESCALATE_AVAILABLE, T0 + DAY),), (), T0 + DAY - SECOND, False),
-    (DisputeStage.WAIT_SELLER_RESPONSE, ((DeadlineKind.ESCALATE_AVAILABLE, T0 + DAY),), (), T0 + DAY, True),
+    # only a button the page shows counts: a date passing does not put one there
+    (DisputeStage.WAIT_SELLER_RESPONSE, ((DeadlineKind.ESCALATE_AVAILABLE, T0 + DAY),), (), T0 + DAY, False),
+    (DisputeStage.WAIT_SELLER_RESPONSE, ((DeadlineKind.PLATFORM_ESCALATION, T0 + DAY),), (), T0 + 2 * DAY, False),
+    (DisputeStage.WAIT_SELLER_RESPONSE, ((DeadlineKind.ESCALATE_AVAILABLE, T0),), ("ESCALATE",), T0, True),
     (DisputeStage.WAIT_BUYER_RESPONSE, (), ("ESCALATE",), T0, True),
     (DisputeStage.UNKNOWN, (), ("ESCALATE",), T0, True),
     (DisputeStage.ESCALATED, ((DeadlineKind.ESCALATE_AVAILABLE, T0),), ("ESCALATE",), T0 + DAY, False),
+    (DisputeStage.WAIT_RETURN_SHIPMENT, (), ("ESCALATE",), T0, False),
 ])
 def test_escalation_possible(stage: DisputeStage, deadlines: tuple, buttons: tuple[str, ...], now: datetime,
                              expected: bool) -> None:
