@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Page
 
@@ -67,11 +67,12 @@ def file_dispute(session: BrowserSession, base_url: str, form: DisputeForm,
                 before_submit()
             mark = capture.mark()
             page.click(site.SEL_FORM_SUBMIT)
-            reverse_line_id = _wait_for_outcome(page, timeout_ms)
+            _wait_for_outcome(page, timeout_ms)
             answer = capture.wait(site.API_DISPUTE_DETAIL, after=mark, timeout_ms=timeout_ms)
             detail = parse_dispute_detail(answer.body, date_header=answer.date_header)
-            if detail.reverse_line_id != reverse_line_id:
-                raise PageChanged(f"the site opened case {reverse_line_id} but shows case {detail.reverse_line_id}")
+            if detail.trade_line_id != form.line_id:
+                raise PageChanged(f"the site shows the case of item {detail.trade_line_id}, not of {form.line_id}")
+            reverse_line_id = detail.reverse_line_id
             page.locator(site.SEL_DISPUTE_RENDERED).first.wait_for(state="visible", timeout=timeout_ms)
             confirmation = session.save_evidence(page, "dispute-opened")
             return FilingResult(form_evidence=shot, dry_run=False, reverse_line_id=reverse_line_id,
@@ -120,15 +121,15 @@ def _fill(page: Page, form: DisputeForm) -> None:
         page.set_input_files(site.SEL_FORM_FILES, [str(path) for path in form.files])
 
 
-def _wait_for_outcome(page: Page, timeout_ms: float) -> str:
-    """The new case's id once the site lands on its page; the form's error otherwise."""
+def _wait_for_outcome(page: Page, timeout_ms: float) -> None:
+    """The site lands on the new case's page (its id comes with that page's data); the
+    form's error otherwise."""
     error = page.locator(site.SEL_FORM_ERROR)
     page.wait_for_function(
-        """([param, errorSel]) => location.search.includes(param + '=') ||
+        """([path, errorSel]) => location.pathname.endsWith(path) ||
              Array.from(document.querySelectorAll(errorSel)).some((e) => !e.hidden && e.textContent.trim())""",
-        arg=[site.DISPUTE_ID_PARAM, site.SEL_FORM_ERROR], timeout=timeout_ms,
+        arg=[site.DISPUTE_DETAIL_PATH, site.SEL_FORM_ERROR], timeout=timeout_ms,
     )
-    found = parse_qs(urlsplit(page.url).query).get(site.DISPUTE_ID_PARAM)
-    if found:
-        return found[0]
+    if urlsplit(page.url).path.endswith(site.DISPUTE_DETAIL_PATH):
+        return
     raise NotEligible(f"the site refused the dispute: {error.first.inner_text().strip()}")

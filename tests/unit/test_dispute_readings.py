@@ -96,6 +96,9 @@ def page(**changes: Any) -> PageTexts:
     pytest.param({"stage": DisputeStage.UNKNOWN}, {"status": "Brand new words",
                                                    "deadline": "Do it before 2026-11-25 10:00:00"}, UTC,
                  ["deadline"], ("answer", "page"), id="stage-unknown-to-both-deadline-the-data-lacks"),
+    pytest.param({"stage": DisputeStage.UNKNOWN}, {"status": "Brand new words",
+                                                   "deadline": "Do it before 2026-11-24 10:03:00"}, UTC,
+                 ["deadline"], ("answer", "page"), id="stage-unknown-to-both-deadline-3-minutes-off"),
     pytest.param({}, {"status": "Something new on the page"}, UTC, [], ("answer", "page"), id="unknown-page-text"),
     pytest.param({"stage": DisputeStage.UNKNOWN}, {}, UTC, [], ("answer", "page"), id="unknown-data-stage"),
     # the deadline, within its tolerance and beyond it

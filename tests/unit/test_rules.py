@@ -836,3 +836,24 @@ def test_any_polling_of_a_protection_timer(ends_in: int, polls: list[int]) -> No
         else:
             assert alert.kind is AlertKind.AFTER_CLOSE_WINDOW
             assert end <= alert.created_at < end + timedelta(days=15)
+
+
+@pytest.mark.parametrize(("seen_by", "says"), [
+    (("page",), "only the dispute page shows a refund of nothing"),
+    (("answer",), "only the dispute data shows a refund of nothing"),
+    (("answer", "page"), "a refund of nothing is on the table, and the page disagrees with its data"),
+])
+def test_a_zero_seen_on_a_page_that_disagrees_with_its_data_is_critical_at_once(seen_by, says) -> None:
+    from agent.dispute_rules import unconfirmed_zero_alert
+    from zoneinfo import ZoneInfo
+
+    from agent.messages import render
+
+    latest = detail(offer("5.00"), latest_proposal=offer("5.00"))
+    alert = unconfirmed_zero_alert(latest, seen_by, T0, POLICY, link="https://x/d/R1")
+    assert (alert.kind, alert.severity) == (AlertKind.ZERO_OFFER, Severity.CRITICAL)
+    assert alert.dedupe_key == f"zero-unconfirmed:R1:{'+'.join(seen_by)}"
+    assert says in alert.title and alert.deadline == D
+    assert alert.action.kind is ActionKind.CHECK_SITE and not alert.action.automatic
+    message = render(alert, T0, ZoneInfo("UTC"))
+    assert "The dispute page and the data behind it disagree" in message.body
