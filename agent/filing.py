@@ -316,7 +316,8 @@ def _submit(session, settings: Settings, records: DisputeRecords, store: Store, 
     evidence = [result.form_evidence, result.confirmation_evidence]
     if plan.attachments.extra:
         extra = act_on_dispute(session, settings.site.base_url, result.reverse_line_id, "evidence", credentials,
-                               message="More photos of the problem.",
+                               trade_line_id=form.line_id, mobile_url=settings.site.mobile_url,
+                               tz=settings.site.zone, message="More photos of the problem.",
                                files=[item.path for item in plan.attachments.extra],
                                timeout_ms=settings.browser.timeout_ms)
         records.save_dispute(extra.detail)

@@ -72,12 +72,12 @@ def test_valid_dispute_with_a_file_lands_on_the_dispute_page(page: Page, server)
     page.click("#dispute-received-no")
     page.wait_for_url(re.compile(r"/p/reverse-pages/start\.html"))
     fill_dispute_form(page, amount="30.00", files=[{"name": "tracking.png", "mimeType": "image/png", "buffer": photo}])
-    page.wait_for_url(re.compile(r"/p/refund-dispute/detail\.html\?reverseOrderLineId=\d+$"))
-    expect(page.locator(".reverse-status-text")).to_have_text("Waiting for the seller to respond")
-    expect(page.locator(f".reverse-evidence-item[data-sha256='{digest}']")).to_contain_text("tracking.png")
+    page.wait_for_url(re.compile(r"/p/refund-amount/detail\.html\?pha_manifest=refund-amount&tradeOrderLineId=\d+$"))
+    expect(page.locator('[class*="reminder--statusStr--"]')).to_have_text("Waiting for the seller's response")
+    expect(page.get_by_text("tracking.png (1 KB)")).to_be_visible()
 
     filed = next(d for d in state(server)["disputes"] if d["line_id"] == FREE_LINE)
-    assert page.url.endswith(f"reverseOrderLineId={filed['reverse_line_id']}")
+    assert page.url.endswith(f"tradeOrderLineId={FREE_LINE}")
     assert (filed["reason"], filed["solution"], filed["amount"], filed["description"]) == (
         "not_arrived", "refund_only", "30.00", DESCRIPTION)
     assert [(a["name"], a["size"], a["sha256"], a["kind"]) for a in filed["attachments"]] == [
