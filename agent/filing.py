@@ -199,7 +199,8 @@ def open_dispute(settings: Settings, store: Store, request: OpenRequest,
         order = read.orders[0]
         store.save_orders([order])
         now = order.site_time
-        disputes = read_dispute_list(session, base, credentials, settings.site.zone, timeout)
+        disputes = read_dispute_list(session, base, credentials, settings.site.zone, timeout,
+                                     mobile_url=settings.site.mobile_url)
         tracking = _tracking(session, base, order, credentials, timeout)
         for line in choose_lines(order, request.lines):
             linked = _resolve_pending(records, line, disputes, say)
