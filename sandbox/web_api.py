@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import api
+from . import api, api_reverse
 from .lifecycle import BuyerError
 from .origins import origins_of
 from .web import world_of
@@ -152,7 +152,7 @@ async def refund_list(call: Call) -> dict[str, Any]:
     if not 1 <= size <= 50:
         raise BadRequest(f"size must be between 1 and 50, got {size}")
     page = max(1, _int(call.data, "pageNo", 1))
-    return api.refund_list(call.world, status, page, call.base, call.mobile, size=size)
+    return api_reverse.refund_list(call.world, status, page, call.base, call.mobile, size=size)
 
 
 async def dispute_detail(call: Call) -> dict[str, Any]:
@@ -163,7 +163,7 @@ async def dispute_detail(call: Call) -> dict[str, Any]:
         raise BadRequest("terminalType is required")
     line = _id(call.data, "tradeOrderLineId")
     case = str(call.data.get("reverseOrderLineId") or "").strip()
-    return api.dispute_detail(call.world, line, case)
+    return api_reverse.dispute_detail(call.world, line, case)
 
 
 async def tracking(call: Call) -> dict[str, Any]:
@@ -200,7 +200,7 @@ async def apply_dispute(call: Call) -> dict[str, Any]:
     return api.envelope(api.API_DISPUTE_APPLY, {
         "module": {"reverseOrderId": dispute.reverse_order_id,
                    "reverseOrderLineId": dispute.reverse_line_id,
-                   "detailUrl": api.dispute_page_url(call.mobile, dispute)},
+                   "detailUrl": api_reverse.dispute_page_url(call.mobile, dispute)},
         "global": {"curTime": int(now.timestamp() * 1000)},
     })
 

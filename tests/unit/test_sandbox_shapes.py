@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import api
+from sandbox import api, api_reverse
 from sandbox.scenario import load_scenario
 from sandbox.world import World
 
@@ -139,17 +139,17 @@ def test_completed_order_detail_has_the_real_reminder_and_info(world):
 
 
 def test_refund_list_items(world):
-    real, ours = sample("refund-list.json"), api.refund_list(world, 1, 1, BASE, BASE)
+    real, ours = sample("refund-list.json"), api_reverse.refund_list(world, 1, 1, BASE, BASE)
     assert_same_shape(real["data"]["module"], ours["data"]["module"])
     assert ours["data"]["module"]["pages"] == 0  # the real quirk: count the items
     assert ours["data"]["module"]["total"] == len(world.disputes)
-    finished = api.refund_list(world, 4, 1, BASE, BASE)["data"]["module"]["items"]
+    finished = api_reverse.refund_list(world, 4, 1, BASE, BASE)["data"]["module"]["items"]
     assert finished and all(item["reverseOrderLines"][0]["reverseStatus"] == 4 for item in finished)
 
 
 def test_refund_list_links_the_dispute_page_as_the_real_buttons_do(world):
     real = sample("refund-list.json")["data"]["module"]["items"][0]["reverseOrderLines"][0]["buttonDTOList"]
-    line = api.refund_list(world, 1, 1, BASE, "http://m.example")["data"]["module"]["items"][0]["reverseOrderLines"][0]
+    line = api_reverse.refund_list(world, 1, 1, BASE, "http://m.example")["data"]["module"]["items"][0]["reverseOrderLines"][0]
     assert [(b["type"], b["code"]) for b in line["buttonDTOList"]] == [(b["type"], b["code"]) for b in real]
     assert line["buttonDTOList"][0]["detailUrl"] == (
         "http://m.example/p/refund-amount/detail.html?pha_manifest=refund-amount"
@@ -177,7 +177,7 @@ EM_DETAIL = {
 
 def test_a_finished_dispute_has_the_fields_a_public_extension_reads(world):
     won = next(d for d in world.disputes.values() if d.order_id == "8215000000000016")
-    module = api.dispute_detail(world, won.line_id)["data"]["module"]
+    module = api_reverse.dispute_detail(world, won.line_id)["data"]["module"]
     assert_same_shape(EM_DETAIL, module)
     assert module["reverseDetailStatus"] == 100 and module["reverseDetailStatusText"] == "Request complete"
     refund = module["reverseFinishInfo"]["refundInfo"]
@@ -186,7 +186,7 @@ def test_a_finished_dispute_has_the_fields_a_public_extension_reads(world):
 
 def test_an_open_dispute_keeps_the_real_types_and_a_numeric_status(world):
     trap = next(d for d in world.disputes.values() if d.order_id == "8215000000000013")
-    module = api.dispute_detail(world, trap.line_id)["data"]["module"]
+    module = api_reverse.dispute_detail(world, trap.line_id)["data"]["module"]
     assert_same_shape({k: v for k, v in EM_DETAIL.items() if k != "reverseFinishInfo"}, module)
     assert isinstance(module["reverseDetailStatus"], int) and module["reverseFinishInfo"] is None
     assert module["reachSolution"]["refundMoney"] == {"cent": 0, "currency": "USD", "unit": "0.00",
@@ -207,7 +207,7 @@ def test_money_is_written_like_the_site(world):
     assert fields["formatPriceInfo"] == "R$125,00|125|00"
     eur = api.order_fields(world, world.order("8215000000000002"), world.now(), BASE)
     assert eur["totalPriceText"] == "23,40 €"
-    refund = api.refund_list(world, 1, 1, BASE, BASE)["data"]["module"]["items"]
+    refund = api_reverse.refund_list(world, 1, 1, BASE, BASE)["data"]["module"]["items"]
     assert any(item["reverseOrderLines"][0]["aeItemDTO"]["itemUnitPrice"]["formatMoney"] == "R$47.30"
                for item in refund)
 
