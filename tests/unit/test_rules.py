@@ -683,6 +683,9 @@ class Timeline:
     sweeps: tuple[datetime, ...]  # judge on the stored observations only
     auto_close: bool  # the platform closes the case with an unanswered offer at its deadline
     policy: Policy
+    #: the page shows an escalation button (else the platform steps in by itself at ``platform``)
+    escalation_button: bool = False
+    platform: datetime | None = None
 
 
 MINUTES = st.integers(0, 9 * 24 * 60)
@@ -708,8 +711,9 @@ def timelines(draw: st.DrawFn) -> Timeline:
         step = timedelta(minutes=draw(st.integers(3 * 60, 24 * 60)))
         polls += [T0 + step * k for k in range((max(p.deadline for p in offers) - T0) // step + 2)]
     policy = Policy(on_zero_offer=draw(st.sampled_from(["notify", "reject", "escalate"])))
+    platform = draw(st.one_of(st.none(), anywhere.map(lambda moments: moments[0] if moments else T0)))
     return Timeline(tuple(offers), tuple(sorted(set(polls))), tuple(draw(anywhere) + draw(near)),
-                    draw(st.booleans()), policy)
+                    draw(st.booleans()), policy, draw(st.booleans()), platform)
 
 
 def site_at(timeline: Timeline, t: datetime) -> DisputeDetail:
@@ -744,7 +748,9 @@ def site_at(timeline: Timeline, t: datetime) -> DisputeDetail:
     stage = DisputeStage.FINISHED if finish else \
         DisputeStage.WAIT_BUYER_RESPONSE if pending else DisputeStage.WAIT_SELLER_RESPONSE
     return detail(*proposals, stage=stage, finish=finish, site_time=t,
-                  latest_proposal=proposals[-1] if proposals else None)
+                  latest_proposal=proposals[-1] if proposals else None,
+                  buttons=("ESCALATE",) if timeline.escalation_button and not finish else (),
+                  deadlines=((DeadlineKind.PLATFORM_ESCALATION, timeline.platform),) if timeline.platform else ())
 
 
 @dataclass(frozen=True)
@@ -809,6 +815,9 @@ def test_any_timeline_yields_one_critical_per_zero_offer_and_nothing_late(timeli
             assert alert.action.not_after is not None and alert.created_at < alert.action.not_after
         facts = (alert.kind, alert.severity, alert.dispute_id, alert.amount, alert.deadline)
         assert meaning.setdefault(alert.dedupe_key, facts) == facts
+        if not timeline.escalation_button:  # never a button the page does not show
+            assert alert.kind is not AlertKind.ESCALATION_POSSIBLE
+            assert alert.action is None or alert.action.kind is not ActionKind.ESCALATE
     for key in outbox:
         if key.startswith("withdrawn:"):
             planned = next(p for p in timeline.offers if p.pid == key.rsplit(":", 1)[1])
