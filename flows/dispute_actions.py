@@ -29,7 +29,7 @@ from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from agent.errors import NotEligible, PageChanged
-from agent.models import DisputeDetail
+from agent.models import DisputeDetail, DisputeStage
 from agent.money import Money
 from agent.secrets import Credentials
 from flows import site
@@ -73,6 +73,8 @@ def act_on_dispute(session: BrowserSession, base_url: str, reverse_line_id: str,
         with session.evidence(page, f"dispute-{action}"):
             open_page(session, page, site.dispute_detail_url(base_url, trade_line_id, mobile_url), credentials)
             detail = read_case(page, capture, reverse_line_id, tz, timeout_ms)
+            if not detail.buttons and detail.stage is not DisputeStage.FINISHED:
+                raise unconfirmed("dispute-detail-shape", "dispute page", "its data lists no actions for an open case")
             if _OFFERED[action] not in detail.buttons:
                 raise NotEligible(f"the dispute page offers no '{action}' action now (dispute {reverse_line_id})")
             if action == "escalate":
