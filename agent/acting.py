@@ -1,25 +1,29 @@
 """Use case: the user acts on a dispute — escalate, reject (with a counter-offer), add
-evidence, accept.
+evidence, answer the mediator, ship a return, accept.
 
 The case is read fresh from the site first, so the user decides on what the site
-shows now. Accepting closes a dispute for good: it is confirmed by a person, and a
-zero offer is refused unless ``accept_zero`` says the person really means it.
+shows now. Accepting closes a dispute for good: it is confirmed by a person, a zero
+offer is refused unless ``accept_zero`` says the person really means it, and the page
+is asked to accept exactly the amount the person confirmed. Escalating where the page
+offers no escalation button is refused in one line saying when AliExpress is expected
+to step in by itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 from agent.attachments import AttachmentLimits, prepare_attachments
 from agent.dispute_records import DisputeRecords
-from agent.errors import NotEligible, UserInputError
-from agent.models import DisputeDetail, Proposal
+from agent.errors import NotEligible, NotFound, UserInputError
+from agent.models import DeadlineKind, DisputeDetail, Proposal
 from agent.settings import Settings
 from agent.store import Store
 from agent.sync import credentials_provider
-from agent.watch_state import pending_offers
+from agent.watch_state import deadline_of, escalation_possible, pending_offers, platform_escalation
 
 
 def pending_offer(detail: DisputeDetail) -> Proposal | None:
@@ -49,8 +53,40 @@ def check_counter(detail: DisputeDetail, amount: Decimal | None) -> None:
         raise UserInputError(f"--counter {amount} is more than what was paid ({detail.paid_amount})")
 
 
+def check_escalate(detail: DisputeDetail, local: Callable[[datetime], str]) -> None:
+    """Refused, in one line, where the page offers no escalation button."""
+    if escalation_possible(detail, detail.site_time):
+        return
+    who = f"dispute {detail.reverse_line_id}"
+    opens = deadline_of(detail, DeadlineKind.ESCALATE_AVAILABLE)
+    if opens is not None and opens > detail.site_time:
+        raise NotEligible(f"{who}: the dispute page offers escalation only from {local(opens)}")
+    platform = platform_escalation(detail)
+    if platform is not None:
+        raise NotEligible(f"{who}: the dispute page offers no escalation; AliExpress is expected to step in by "
+                          f"itself on {local(platform)} — until then answer any offer with 'dispute-agent reject'")
+    raise NotEligible(f"{who}: the dispute page offers no escalation now and does not say when AliExpress "
+                      "steps in; look at the dispute page")
+
+
+def trade_line_of(store: Store, settings: Settings, session, dispute_id: str, credentials) -> str:
+    """The order line a case's page is addressed by: from the store, else from the site's list."""
+    from flows.disputes import read_dispute_list
+
+    known = DisputeRecords(store).dispute(dispute_id)
+    if known is not None and known.line_id:
+        return known.line_id
+    listed = read_dispute_list(session, settings.site.base_url, credentials, settings.site.zone,
+                               settings.browser.timeout_ms, mobile_url=settings.site.mobile_url)
+    for item in listed:
+        if item.reverse_line_id == dispute_id:
+            return item.trade_line_id
+    raise NotFound(f"dispute {dispute_id} is not in the site's list of returns/refunds; "
+                   "check the id with 'dispute-agent disputes' or run 'dispute-agent poll'")
+
+
 def act(settings: Settings, store: Store, dispute_id: str, action: str, *, amount: Decimal | None = None,
-        message: str = "", files: tuple[Path, ...] = (), accept_zero: bool = False,
+        message: str = "", files: tuple[Path, ...] = (), accept_zero: bool = False, tracking_number: str = "",
         confirm: Callable[[DisputeDetail, Proposal], bool] | None = None,
         say: Callable[[str], None] = print) -> DisputeDetail | None:
     from flows.browser import BrowserSession
@@ -59,15 +95,21 @@ def act(settings: Settings, store: Store, dispute_id: str, action: str, *, amoun
 
     if action == "evidence" and not files and not message:
         raise UserInputError("add at least one file (--attach) or a --message")
+    if action == "ship_return" and not tracking_number.strip():
+        raise UserInputError("give the return's tracking number (--tracking)")
     limits = AttachmentLimits.from_settings(settings.attachments)
     prepared = prepare_attachments(list(files), limits, settings.state.dir / "attachments" / dispute_id)
     batches = _batches([item.path for item in prepared.form + prepared.extra], limits.max_images)
     records = DisputeRecords(store)
     credentials = credentials_provider(settings)
+    site = settings.site
     with BrowserSession(settings) as session:
-        detail, link, shot = read_dispute(session, settings.site.base_url, dispute_id, credentials,
-                                          settings.site.zone, settings.browser.timeout_ms, screenshot_label="dispute")
+        line = trade_line_of(store, settings, session, dispute_id, credentials)
+        detail, link, shot = read_dispute(session, site.base_url, dispute_id, credentials, site.zone,
+                                          settings.browser.timeout_ms, screenshot_label="dispute",
+                                          trade_line_id=line, mobile_url=site.mobile_url)
         records.save_dispute(detail, link=link, screenshot=shot / "screenshot.png" if shot else None)
+        offer = None
         if action == "accept":
             offer = check_accept(detail, accept_zero)
             if confirm is not None and not confirm(detail, offer):
@@ -75,11 +117,15 @@ def act(settings: Settings, store: Store, dispute_id: str, action: str, *, amoun
                 return None
         if action == "reject":
             check_counter(detail, amount)
+        if action == "escalate":
+            check_escalate(detail, settings.policy.local)
         result = None
         for index, batch in enumerate(batches or [[]]):
-            result = act_on_dispute(session, settings.site.base_url, dispute_id, action, credentials,
-                                    amount=amount, message=message if index == 0 else "", files=batch,
-                                    timeout_ms=settings.browser.timeout_ms)
+            result = act_on_dispute(session, site.base_url, dispute_id, action, credentials, trade_line_id=line,
+                                    mobile_url=site.mobile_url, amount=amount,
+                                    message=message if index == 0 else "", files=batch,
+                                    offer=offer.refund if offer else None, tracking_number=tracking_number,
+                                    tz=site.zone, timeout_ms=settings.browser.timeout_ms)
             records.save_dispute(result.detail)
             records.audit(action, "ok", order_id=detail.trade_order_id, dispute_id=dispute_id,
                           evidence=result.evidence[-1], detail=_describe(action, amount, message, batch))
@@ -95,6 +141,8 @@ def _describe(action: str, amount: Decimal | None, message: str, files: list[Pat
     parts = [action]
     if amount is not None:
         parts.append(f"counter-offer {amount}")
+    if action == "ship_return":
+        parts.append("tracking number sent")
     if files:
         parts.append(f"{len(files)} file(s)")
     if message:

@@ -484,7 +484,10 @@ def _act(config: Path | None, dispute_id: str, action: str, **kwargs: Any) -> No
 
 @app.command()
 def escalate(dispute_id: DisputeId, config: ConfigOption = None) -> None:
-    """Ask the platform to decide the dispute (possible a few days after opening it).
+    """Ask the platform to decide the dispute, where the dispute page offers that.
+
+    Today's page usually offers no escalation: AliExpress steps in by itself. Then
+    nothing is done and one line says when it is expected to (exit code 2).
 
     Example: dispute-agent escalate 6400000000000001
     """
@@ -522,6 +525,19 @@ def evidence(
     Example: dispute-agent evidence 6400000000000001 --attach label.jpg --message "The parcel label."
     """
     _act(config, dispute_id, "evidence", files=tuple(attach or ()), message=message or "")
+
+
+@app.command("ship-return")
+def ship_return(
+    dispute_id: DisputeId,
+    tracking: Annotated[str, typer.Option(help="The return parcel's tracking number.")],
+    config: ConfigOption = None,
+) -> None:
+    """Enter the tracking number of an agreed return (without it in time, the seller keeps the money).
+
+    Example: dispute-agent ship-return 6400000000000001 --tracking RR123456789CN
+    """
+    _act(config, dispute_id, "ship_return", tracking_number=tracking.strip())
 
 
 @app.command()

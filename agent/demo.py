@@ -3,9 +3,10 @@
 It starts the sandbox marketplace (demo world) and a local inbox on 127.0.0.1, points
 the agent at them with a throw-away state folder, and walks through what the agent is
 for: log in, read every order and its timer, open a dispute with a photo, let days
-pass until the seller offers 0.00, poll — the alert arrives in the inbox and the
-policy escalates the case before its deadline — and sums up what was done and where
-the evidence lies. Everything it started is stopped, whatever happens.
+pass until the seller offers 0.00, poll — the alert arrives in the inbox and, the
+page offering no escalation (as today's site), the policy answers the offer with
+"I don't agree" before its deadline — and sums up what was done and where the
+evidence lies. Everything it started is stopped, whatever happens.
 """
 
 from __future__ import annotations
@@ -93,7 +94,9 @@ def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print)
                 say("   and gave two days to answer: left alone, the case would close with nothing.")
                 server.advance(timedelta(days=3, hours=1))
 
-                say("\n5. The agent polls, with the policy on_zero_offer = \"escalate\"…")
+                say("\n5. The agent polls, with the policy on_zero_offer = \"escalate\". Like today's site, the dispute")
+                say("   page offers no escalation (AliExpress steps in by itself later), so the agent answers the")
+                say("   offer through the page's \"I don't agree with above solution(s)\" instead…")
                 result = poll(settings, store, Policy(on_zero_offer="escalate"), say=lambda line: say("   " + line),
                               credentials=lambda: account)
                 for alert in result.new_alerts:

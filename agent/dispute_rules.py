@@ -27,6 +27,7 @@ from agent.watch_state import (
     is_nothing,
     offer_deadline,
     pending_offers,
+    platform_escalation,
     proposal_ref,
 )
 
@@ -72,9 +73,11 @@ class _Case:
               deadline: datetime | None = None, action: SuggestedAction | None = None,
               facts: Facts | None = None, screenshot: bool = False) -> Alert:
         detail = self.detail
+        platform = None if escalation_possible(detail, self.now) else platform_escalation(detail)
         base: Facts = {"dispute_id": self.id, "order_id": self.order, "item": detail.item_title,
                        "store": self.view.order.store_name if self.view.order else None,
-                       "stage": detail.stage_text or detail.stage.value,
+                       "stage": detail.page_status_text or detail.stage_text or detail.stage.value,
+                       "platform_steps_in": self.policy.local(platform) if platform else None,
                        **deadline_facts(deadline, self.now, self.policy), **(facts or {})}
         return Alert(kind=kind, severity=severity, dedupe_key=key, title=title, order_id=self.order,
                      dispute_id=self.id, amount=amount, deadline=deadline, action=action, facts=clean_facts(base),
@@ -110,7 +113,12 @@ def _timed(case: _Case, kind: AlertKind, reminder_kind: AlertKind, severities: t
 
 
 def _zero_action(case: _Case, amount: Money | None, deadline: datetime | None) -> SuggestedAction:
-    """Reject (escalating when the site allows); automatic only by policy and before the deadline."""
+    """Reject (escalating where the page offers it); automatic only by policy and before the deadline.
+
+    Where the page offers no escalation, policy "escalate" rejects through the page's
+    "I don't agree" path instead: the offer must be answered before its deadline, and
+    AliExpress steps in by itself later, which the text says when the page tells when.
+    """
     mode = case.policy.on_zero_offer
     escalate = mode != "reject" and escalation_possible(case.detail, case.now)
     automatic = mode != "notify" and deadline is not None and case.now < deadline
@@ -118,6 +126,10 @@ def _zero_action(case: _Case, amount: Money | None, deadline: datetime | None) -
     text = f"{verb.capitalize()} of {money_text(amount)} {case.by(deadline)}, or the case closes with nothing"
     if automatic:
         text = f"The agent will {verb} of {money_text(amount)} by itself {case.by(deadline)} (policy: {mode})"
+    if not escalate and mode == "escalate":
+        platform = platform_escalation(case.detail)
+        text += ("; the page offers no escalation" + (f": AliExpress is expected to step in on "
+                                                      f"{case.policy.local(platform)}" if platform else ""))
     return SuggestedAction(kind=ActionKind.ESCALATE if escalate else ActionKind.REJECT, text=text,
                            not_after=deadline, automatic=automatic)
 
@@ -322,3 +334,30 @@ def _closed(case: _Case) -> list[Alert]:
         if lost else None,
         facts={"result": result.value, "refund": money_text(refund),
                "finished_local": case.policy.local(finished_at) if finished_at else None})]
+
+
+def unconfirmed_zero_alert(detail: DisputeDetail, seen_by: tuple[str, ...], now: datetime, policy: Policy, *,
+                           link: str | None = None, screenshot=None) -> Alert:
+    """The page and its data disagree, and one of them shows a refund of zero.
+
+    The agent then decides nothing on the case (its reading is not trustworthy), but a
+    zero seen by either reading is never left unsaid: critical at once, pointing at the
+    page. The key holds while the same reading shows the zero, so one message per incident.
+    """
+    view = DisputeView(latest=detail, link=link, screenshot=screenshot)
+    case = _Case(view, now, policy)
+    offer = detail.latest_proposal
+    deadline = offer_deadline(detail, offer) if offer is not None else None
+    if len(seen_by) == 1:
+        title = (f"Order {case.order}: only the {'dispute page' if seen_by == ('page',) else 'dispute data'} "
+                 "shows a refund of nothing, the other reading disagrees — check it now")
+        facts = {"seen_by": "page" if seen_by == ("page",) else "data behind the page", "amount": "0"}
+    else:
+        title = f"Order {case.order}: a refund of nothing is on the table, and the page disagrees with its data — check it now"
+        facts = {"amount": "0", "disagree": "yes"}
+    return case.alert(
+        AlertKind.ZERO_OFFER, Severity.CRITICAL, f"zero-unconfirmed:{case.id}:{'+'.join(seen_by)}", title,
+        deadline=deadline, facts=facts, screenshot=screenshot is not None,
+        action=SuggestedAction(kind=ActionKind.CHECK_SITE, not_after=deadline,
+                               text=f"Open the dispute page and answer any offer of nothing yourself {case.by(deadline)}; "
+                                    "the agent cannot read this case reliably and does nothing on it"))

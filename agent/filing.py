@@ -199,7 +199,8 @@ def open_dispute(settings: Settings, store: Store, request: OpenRequest,
         order = read.orders[0]
         store.save_orders([order])
         now = order.site_time
-        disputes = read_dispute_list(session, base, credentials, settings.site.zone, timeout)
+        disputes = read_dispute_list(session, base, credentials, settings.site.zone, timeout,
+                                     mobile_url=settings.site.mobile_url)
         tracking = _tracking(session, base, order, credentials, timeout)
         for line in choose_lines(order, request.lines):
             linked = _resolve_pending(records, line, disputes, say)
@@ -321,7 +322,8 @@ def _submit(session, settings: Settings, records: DisputeRecords, store: Store, 
     evidence = [result.form_evidence, result.before_evidence, result.confirmation_evidence]
     if plan.attachments.extra:
         extra = act_on_dispute(session, settings.site.base_url, case, "evidence", credentials,
-                               message="More photos of the problem.",
+                               trade_line_id=result.trade_line_id, mobile_url=settings.site.mobile_url,
+                               tz=settings.site.zone, message="More photos of the problem.",
                                files=[item.path for item in plan.attachments.extra],
                                timeout_ms=settings.browser.timeout_ms)
         records.save_dispute(extra.detail)
@@ -340,4 +342,5 @@ def _read_filed_case(session, settings: Settings, result, credentials):
     from flows.disputes import read_dispute
 
     return read_dispute(session, settings.site.base_url, result.reverse_line_id, credentials, settings.site.zone,
-                        settings.browser.timeout_ms, screenshot_label="dispute-opened")
+                        settings.browser.timeout_ms, screenshot_label="dispute-opened",
+                        trade_line_id=result.trade_line_id, mobile_url=settings.site.mobile_url)

@@ -205,7 +205,10 @@ class ProposalStatus(StrEnum):
 class DeadlineKind(StrEnum):
     BUYER_RESPOND = "BUYER_RESPOND"
     SELLER_RESPOND = "SELLER_RESPOND"
+    #: where the site lets buyers escalate: from when
     ESCALATE_AVAILABLE = "ESCALATE_AVAILABLE"
+    #: when the platform is expected to step in by itself (no buyer escalation needed)
+    PLATFORM_ESCALATION = "PLATFORM_ESCALATION"
     MEDIATOR_INFO = "MEDIATOR_INFO"
     RETURN_SHIPMENT = "RETURN_SHIPMENT"
     UNKNOWN = "UNKNOWN"
@@ -266,12 +269,15 @@ class DisputeDetail(_Model):
     reverse_line_id: str
     trade_order_id: str
     trade_line_id: str
-    #: 2 negotiating, 3 escalated, 4 finished
-    reverse_status: int
+    #: 2 negotiating, 3 escalated, 4 finished (the list's codes; None when the page omits it)
+    reverse_status: int | None = None
     stage: DisputeStage
     #: the site's own code, kept when ``stage`` is UNKNOWN so a new code is visible
     stage_code: str | None = None
+    #: the answer's status text
     stage_text: str | None = None
+    #: the status line the page itself shows (read from the page, not from the answer)
+    page_status_text: str | None = None
     item_title: str | None = None
     paid_amount: Money | None = None
     reason_key: str | None = None
@@ -286,7 +292,8 @@ class DisputeDetail(_Model):
     deadlines: list[DisputeDeadline] = []
     mediator_request: MediatorRequest | None = None
     evidence: list[EvidenceFile] = []
-    #: button type codes (ACCEPT, REJECT, ESCALATE, ADD_EVIDENCE, ANSWER_MEDIATOR)
+    #: what the page offers the buyer (ACCEPT, REJECT, ESCALATE, ADD_EVIDENCE, ANSWER_MEDIATOR,
+    #: SHIP_RETURN); ESCALATE only where the page shows an escalation button
     buttons: list[str] = []
     finish: FinishInfo | None = None
     site_time: UtcDatetime

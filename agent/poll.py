@@ -47,24 +47,43 @@ class PollReport:
 
 
 def read_site(settings: Settings, store: Store, session, say: Callable[[str], None],
-              credentials=None) -> tuple[int, int]:
-    """Orders, then disputes; every case still open is read from its own page."""
+              credentials=None, disagreements: list | None = None) -> tuple[int, int]:
+    """Orders, then disputes; every case still open is read from its own page.
+
+    A case whose page and data disagree is not recorded (nothing is decided on it); the
+    other cases are still read, then the first disagreement fails the read. Each one is
+    added to ``disagreements`` so the caller can still warn about a zero either reading saw.
+    """
     from flows.disputes import read_dispute, read_dispute_list
 
     credentials = credentials or credentials_provider(settings)
     report = sync_orders(settings, store, session=session, credentials=credentials)
     records = DisputeRecords(store)
-    listed = read_dispute_list(session, settings.site.base_url, credentials, settings.site.zone,
-                               settings.browser.timeout_ms)
+    site = settings.site
+    listed = read_dispute_list(session, site.base_url, credentials, site.zone, settings.browser.timeout_ms,
+                               mobile_url=site.mobile_url)
     known = {d.reverse_line_id: d for d in records.disputes()}
-    wanted = [item.reverse_line_id for item in listed
+    wanted = [item for item in listed
               if item.reverse_status in (2, 3) or (item.reverse_line_id in known
                                                    and known[item.reverse_line_id].stage != "FINISHED")
               or item.reverse_line_id not in known]
-    for reverse_line_id in wanted:
-        detail, link, shot = read_dispute(session, settings.site.base_url, reverse_line_id, credentials,
-                                          settings.site.zone, settings.browser.timeout_ms, screenshot_label="dispute")
+    failed: list[SiteError] = []
+    for item in wanted:
+        try:
+            detail, link, shot = read_dispute(session, site.base_url, item.reverse_line_id, credentials, site.zone,
+                                              settings.browser.timeout_ms, screenshot_label="dispute",
+                                              trade_line_id=item.trade_line_id, mobile_url=site.mobile_url)
+        except SiteError as error:
+            if not hasattr(error, "zero_seen"):
+                raise
+            failed.append(error)
+            if disagreements is not None:
+                disagreements.append(error)
+            say(f"dispute {item.reverse_line_id} could not be read reliably: {error}")
+            continue
         records.save_dispute(detail, link=link, screenshot=shot / "screenshot.png" if shot else None)
+    if failed:
+        raise failed[0]
     say(f"read {report.orders} orders and {len(wanted)} open disputes")
     return report.orders, len(wanted)
 
@@ -89,9 +108,10 @@ def poll(settings: Settings, store: Store, policy: Policy, *, say: Callable[[str
 
     report = PollReport(read_ok=False)
     session = None
+    disagreements: list = []
     try:
         session = BrowserSession(settings).start()
-        report.orders, report.disputes = read_site(settings, store, session, say, credentials)
+        report.orders, report.disputes = read_site(settings, store, session, say, credentials, disagreements)
         report.read_ok = True
     except DisputeAgentError as error:
         report.error = str(error)
@@ -101,7 +121,7 @@ def poll(settings: Settings, store: Store, policy: Policy, *, say: Callable[[str
     if report.read_ok:
         health_store.record_success(store, clock())
     try:
-        alerts = judge(watch_state(store), clock(), policy)
+        alerts = judge(watch_state(store), clock(), policy) + zero_disagreements(store, disagreements, clock(), policy)
         if session is not None and report.read_ok:
             taken = act_on_zero_offers(settings, store, session, alerts, policy, clock, report, say)
             acted = {alert.dispute_id for alert in taken}
@@ -119,6 +139,23 @@ def poll(settings: Settings, store: Store, policy: Policy, *, say: Callable[[str
     if deliver:
         report.delivered, report.pending = deliver_due(settings, store, clock())
     return report
+
+
+def zero_disagreements(store: Store, errors: list, now: datetime, policy: Policy) -> list[Alert]:
+    """A zero that only one reading of a dispute page saw (or both, on a page that disagrees
+    with its data otherwise): critical at once, though nothing else is decided on the case."""
+    from agent.dispute_rules import unconfirmed_zero_alert
+
+    records = DisputeRecords(store)
+    alerts = []
+    for error in errors:
+        if not error.zero_seen:
+            continue
+        known = records.dispute(error.detail.reverse_line_id)
+        alerts.append(unconfirmed_zero_alert(error.detail, tuple(error.zero_seen), now, policy,
+                                             link=known.link if known else None,
+                                             screenshot=error.evidence / "screenshot.png" if error.evidence else None))
+    return alerts
 
 
 def act_on_zero_offers(settings: Settings, store: Store, session, alerts: list[Alert], policy: Policy,
@@ -144,14 +181,17 @@ def act_on_zero_offers(settings: Settings, store: Store, session, alerts: list[A
             continue
         handled.add(alert.dispute_id)
         kind = "escalate" if action.kind is ActionKind.ESCALATE else "reject"
+        tracked = records.dispute(alert.dispute_id)
+        if tracked is None:
+            continue
         try:
             try:
-                result = _act(settings, session, alert.dispute_id, kind, act_on_dispute)
+                result = _act(settings, session, alert.dispute_id, kind, act_on_dispute, tracked.line_id)
             except NotEligible:
                 if kind != "escalate":
                     raise
-                kind = "reject"  # the site does not offer escalation yet: rejecting still saves the money
-                result = _act(settings, session, alert.dispute_id, kind, act_on_dispute)
+                kind = "reject"  # the page no longer offers escalation: rejecting still saves the money
+                result = _act(settings, session, alert.dispute_id, kind, act_on_dispute, tracked.line_id)
         except (NotEligible, SiteError) as error:
             records.audit(f"auto_{kind}", "failed", order_id=alert.order_id, dispute_id=alert.dispute_id,
                           detail=str(error), evidence=getattr(error, "evidence", None))
@@ -174,10 +214,12 @@ def act_on_zero_offers(settings: Settings, store: Store, session, alerts: list[A
     return done
 
 
-def _act(settings: Settings, session, dispute_id: str, kind: str, act_on_dispute):
+def _act(settings: Settings, session, dispute_id: str, kind: str, act_on_dispute, trade_line_id: str):
+    """Reject through the page's "I don't agree" path (the buyer's request stands), or escalate."""
     message = REJECT_MESSAGE if kind == "reject" else ""
     return act_on_dispute(session, settings.site.base_url, dispute_id, kind, credentials_provider(settings),
-                          message=message, timeout_ms=settings.browser.timeout_ms)
+                          trade_line_id=trade_line_id, mobile_url=settings.site.mobile_url, message=message,
+                          tz=settings.site.zone, timeout_ms=settings.browser.timeout_ms)
 
 
 def digest(settings: Settings, store: Store, now: datetime) -> list[Alert]:

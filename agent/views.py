@@ -274,7 +274,7 @@ def dispute_rows(state, now: datetime, policy) -> list[dict[str, Any]]:
             "order_id": detail.trade_order_id,
             "item": detail.item_title,
             "stage": detail.stage.value,
-            "status_text": detail.stage_text,
+            "status_text": detail.page_status_text or detail.stage_text,
             "asked": money_json(detail.buyer_solution.refund if detail.buyer_solution else None),
             "offer": money_json(offer.refund if offer else None),
             "offer_status": offer.status.value if offer and offer.status else None,

@@ -44,6 +44,7 @@ __all__ = [
     "is_pending",
     "offer_deadline",
     "pending_offers",
+    "platform_escalation",
     "proposal_ref",
 ]
 
@@ -104,7 +105,9 @@ class WatchState(_View):
 #: an offer from anyone but the buyer; UNKNOWN counts, so a proposer we cannot read can
 #: still raise a zero-offer alert (a false alarm is cheaper than a missed $0)
 _COUNTERPARTY = frozenset({Proposer.SELLER, Proposer.PLATFORM, Proposer.UNKNOWN})
-_NEGOTIATING = frozenset({DisputeStage.WAIT_SELLER_RESPONSE, DisputeStage.WAIT_BUYER_RESPONSE})
+#: stages in which an escalation button is taken at its word (UNKNOWN: the button decides)
+_MAY_ESCALATE = frozenset({DisputeStage.WAIT_SELLER_RESPONSE, DisputeStage.WAIT_BUYER_RESPONSE,
+                           DisputeStage.UNKNOWN})
 #: the site's ``reverseStatus`` of a finished case
 _FINISHED_STATUS = 4
 
@@ -169,10 +172,17 @@ def offer_deadline(detail: DisputeDetail, offer: Proposal) -> datetime | None:
 
 
 def escalation_possible(detail: DisputeDetail, now: datetime) -> bool:
-    """The site offers to escalate, or the escalation date passed while still negotiating."""
-    if is_finished(detail) or detail.stage not in (*_NEGOTIATING, DisputeStage.UNKNOWN):
-        return False
-    if "ESCALATE" in detail.buttons:
-        return True
-    opens = deadline_of(detail, DeadlineKind.ESCALATE_AVAILABLE)
-    return detail.stage in _NEGOTIATING and opens is not None and opens <= now
+    """The page offers the buyer an escalation button (both readings saw it).
+
+    Only what the page offers counts: today's page usually offers none (the platform
+    steps in by itself), and suggesting a button that is not there sends a person
+    looking for it while the real deadline runs.
+    """
+    if is_finished(detail) or detail.stage not in _MAY_ESCALATE:
+        return False  # a button on a case already escalated or settling is not believed
+    return "ESCALATE" in detail.buttons
+
+
+def platform_escalation(detail: DisputeDetail) -> datetime | None:
+    """When AliExpress is expected to step in by itself, if the page says."""
+    return None if is_finished(detail) else deadline_of(detail, DeadlineKind.PLATFORM_ESCALATION)

@@ -32,14 +32,55 @@ class Assumption:
 
 _ENTRIES = (
     Assumption("dispute-detail-shape",
-               "the dispute page's answer carries the buyer's request, the proposal history, deadlines, "
-               "the mediator's request, evidence and messages under the field names the sandbox serves",
-               "invented: no public capture of reverseOrderLineRenderForBuyer exists; only reverseDetailStatusText, "
-               "reachSolution.solutionTypeText/refundMoney, applyReason.reasonName and "
-               "reverseFinishInfo.refundInfo are read by a public tool [EM]"),
+               "the dispute page's answer carries, besides the observed fields, the buyer's request "
+               "(buyerSolution), the proposal history with proposer and status, the deadlines with their kinds, "
+               "the mediator's request, evidence, messages, the actions offered (buttons), reverseStatus and "
+               "paidAmount under the field names the sandbox serves",
+               "invented: no public capture of a whole reverseOrderLineRenderForBuyer answer exists; [EM] reads "
+               "reverseDetailStatus (100), reverseDetailStatusText, applyReason{reasonId, reasonName}, "
+               "reachSolution{solutionType, solutionTypeText, refundMoney} and reverseFinishInfo.refundInfo"),
     Assumption("offer-is-reach-solution",
-               "reachSolution is the latest proposal the buyer must answer (its refundMoney the offered amount)",
-               "inferred from the field's name and [EM]'s reading of it"),
+               "reachSolution is the proposal the buyer must answer (its refundMoney the offered amount), and "
+               "once the case is closed the solution it closed with",
+               "inferred from the field's name and [EM]'s reading of it on a finished case"),
+    Assumption("dispute-stage-texts",
+               "the status texts other than 'Waiting for your response', 'Waiting for AliExpress's feedback', "
+               "'Refund complete' (page) and 'Request complete' (answer) name the stages listed in "
+               "flows/site.py DISPUTE_STAGE_BY_TEXT",
+               "invented: [ARC] quotes the three page texts, [EM] the answer's 100 / 'Request complete'; "
+               "an unlisted text is read as an unknown stage, never guessed"),
+    Assumption("dispute-page-amount",
+               "the page's amount ([class*=newReverseRefundInfo--amount--]) is the amount on the table: "
+               "the final refund of a closed case, else the proposal waiting for the buyer, else the buyer's "
+               "own request, written with its currency",
+               "[AR] reads that element as the case page's amount; what it holds at each stage is inferred"),
+    Assumption("dispute-page-deadline",
+               "the page writes the deadline of the stage ([class*=deadline--text--], e.g. 'Respond before "
+               "2026-11-21 09:00:00') in the site's time zone",
+               "invented: no public source shows the dispute page's deadline"),
+    Assumption("dispute-solutions",
+               "'View possible solutions' lists the solutions on the table ([class*=solution--card--] with "
+               "[class*=solution--amount--]); a counter-proposal has an 'Accept' button that asks to 'Confirm' "
+               "in a dialog showing the amount",
+               "the button text and the disagree path after it are [ARC]'s; the cards, 'Accept' and 'Confirm' "
+               "are invented"),
+    Assumption("disagree-dialog-amount",
+               "the dialog opened by 'Upload more photos/videos' takes a new proposal in input[name=refundAmount]",
+               "invented: [ARC] fills only the evidence textarea and a photo; the help texts say a counter-"
+               "proposal can be made"),
+    Assumption("dispute-other-actions",
+               "the page offers 'Escalate dispute' (only where buyers may escalate), 'Provide information' "
+               "(the mediator's request), 'Add photos/videos' (evidence) and 'Enter tracking number' "
+               "(input[name=trackingNumber]) as buttons that open the same kind of dialog",
+               "invented: no public source shows these controls of today's page"),
+    Assumption("dispute-action-outcome",
+               "after an action the page says so in an element of role status, and a refusal in one of role "
+               "alert, then loads the case's data again",
+               "invented: [ARC] only waits a few seconds after submitting"),
+    Assumption("platform-escalation-date",
+               "the answer says when AliExpress steps in by itself (a deadline of kind PLATFORM_ESCALATION)",
+               "invented field; the rule behind it (a dispute officer steps in within 7 days) is a seller's "
+               "guide's, and help texts tell buyers to wait for AliExpress to escalate"),
     Assumption("write-calls",
                "the dispute form and the dispute page send their changes through calls whose answer carries "
                "the case's ids",

@@ -1,82 +1,145 @@
-"""Reading the dispute ("refund/return") list and each dispute's page.
+"""Reading the dispute ("refund/return") list and each dispute's page, on the m. host.
 
-Both pages fill themselves from the site's API; the flows read those answers. The
-list's ``pages`` field can be 0 although items exist, so "View more" is followed
-while the page offers it and the count of items read is below ``total``.
+Both pages fill themselves from the site's API; the flows read those answers (POSTs,
+answered as JSON). The list is paged with its "next" control until the control is
+disabled, and each page's rows are counted against the cases of its answer, so a list
+that draws something else than it loaded is noticed. The list's ``pages`` field can
+be 0 although items exist: the items are counted against ``total`` instead.
+
+A dispute's page is read twice, independently: its answer, and what it shows (the
+status line, the amount with its currency, the deadline in words). The two readings
+are compared in ``flows/parsers/dispute_page.py``; any difference is a PageChanged
+with the evidence of the page, never a silent pass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable
 from datetime import UTC, tzinfo
 
-from agent.errors import SiteError
-from agent.models import DisputeDetail, DisputeSummary
+from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from agent.errors import PageChanged
+from agent.models import DisputeDetail, DisputeSummary, RefundListPage
 from agent.secrets import Credentials
 from flows import site
 from flows.browser import BrowserSession
-from flows.capture import ApiCapture
+from flows.capture import ApiCapture, Captured, pause
 from flows.login import open_page
+from flows.parsers.dispute_page import PageTexts, api_amount, check_readings, compare_readings, read_page
 from flows.parsers.disputes import parse_dispute_detail
 from flows.parsers.refunds import parse_refund_list
 
+#: how long the page may take to draw an answer it received before the two readings must agree
+SETTLE_MS = 3_000
+
 
 def read_dispute_list(session: BrowserSession, base_url: str, credentials: Callable[[], Credentials] | None,
-                      tz: tzinfo = UTC, timeout_ms: float = 30_000) -> list[DisputeSummary]:
+                      tz: tzinfo = UTC, timeout_ms: float = 30_000, *,
+                      mobile_url: str | None = None) -> list[DisputeSummary]:
+    """Every case of the list, each once, newest first as the site lists them."""
     page = session.new_page()
     capture = ApiCapture(page)
     try:
         with session.evidence(page, "dispute-list"):
-            open_page(session, page, site.mobile_base(base_url) + site.DISPUTE_LIST_PATH, credentials)
-            answer = capture.wait(site.API_REFUND_LIST, timeout_ms=timeout_ms)
-            listing = parse_refund_list(answer.body, tz=tz)
+            open_page(session, page, site.dispute_list_url(base_url, mobile_url), credentials)
+            listing = _list_page(page, capture.wait(site.API_REFUND_LIST, timeout_ms=timeout_ms), tz, timeout_ms)
             items = list(listing.items)
-            while len(items) < listing.total:
-                more = page.locator(site.SEL_DISPUTE_LIST_MORE)
-                if more.count() == 0 or not more.first.is_visible():
+            for _ in range(site.DISPUTE_LIST_MAX_PAGES):
+                nxt = page.locator(site.SEL_DISPUTE_LIST_NEXT)
+                if nxt.count() == 0 or _disabled(nxt.first):
                     break
                 mark = capture.mark()
-                more.first.click()
-                answer = capture.wait(site.API_REFUND_LIST, after=mark, timeout_ms=timeout_ms)
-                listing = parse_refund_list(answer.body, tz=tz)
+                nxt.first.click()
+                listing = _list_page(page, capture.wait(site.API_REFUND_LIST, after=mark, timeout_ms=timeout_ms),
+                                     tz, timeout_ms)
                 if not listing.items:
                     break
                 items.extend(listing.items)
-            return items
+            unique = list({item.reverse_line_id: item for item in items}.values())
+            if len(unique) < listing.total:
+                raise PageChanged(f"the dispute list stopped at {len(unique)} of the {listing.total} cases its data "
+                                  "counts (no next page offered); the paging may have changed: keep the evidence")
+            return unique
     finally:
         page.close()
 
 
+def _disabled(control) -> bool:
+    return bool(control.evaluate("(e) => e.disabled === true || e.getAttribute('aria-disabled') === 'true'"))
+
+
+def _list_page(page: Page, answer: Captured, tz: tzinfo, timeout_ms: float) -> RefundListPage:
+    """One page of the list: its answer, and as many rows drawn as the answer has cases."""
+    listing = parse_refund_list(answer.body, tz=tz)
+    expected = len(listing.items)
+    try:
+        page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length === n",
+                               arg=[site.SEL_DISPUTE_LIST_ROW, expected], timeout=min(timeout_ms, 10_000))
+    except PlaywrightTimeoutError:
+        shown = page.locator(site.SEL_DISPUTE_LIST_ROW).count()
+        raise PageChanged(f"the dispute list shows {shown} rows ({site.SEL_DISPUTE_LIST_ROW}) for the {expected} "
+                          "cases of its data; the page changed: compare the evidence with flows/site.py") from None
+    return listing
+
+
 def read_dispute(session: BrowserSession, base_url: str, reverse_line_id: str,
                  credentials: Callable[[], Credentials] | None, tz: tzinfo = UTC,
-                 timeout_ms: float = 30_000, screenshot_label: str | None = None):
-    """One dispute's page: (detail, its URL, a screenshot folder if asked for)."""
+                 timeout_ms: float = 30_000, screenshot_label: str | None = None, *,
+                 trade_line_id: str, mobile_url: str | None = None) -> tuple[DisputeDetail, str, object]:
+    """One dispute's page, read twice: (detail, its URL, a screenshot folder if asked for).
+
+    The page is addressed by the case's order line (``trade_line_id``), as the site's
+    own list links it; the case it shows must be ``reverse_line_id``.
+    """
     page = session.new_page()
     capture = ApiCapture(page)
     try:
         with session.evidence(page, "dispute-detail"):
-            url = site.dispute_detail_url(base_url, reverse_line_id)
+            url = site.dispute_detail_url(base_url, trade_line_id, mobile_url)
             open_page(session, page, url, credentials)
-            answer = capture.wait(site.API_DISPUTE_DETAIL, timeout_ms=timeout_ms)
-            detail = parse_dispute_detail(answer.body, date_header=answer.date_header, tz=tz)
-            shot = None
-            if screenshot_label:
-                page.locator(site.SEL_DISPUTE_RENDERED).first.wait_for(state="visible", timeout=timeout_ms)
-                shot = session.save_evidence(page, screenshot_label, kind="poll")
+            detail = read_case(page, capture, reverse_line_id, tz, timeout_ms)
+            shot = session.save_evidence(page, screenshot_label, kind="poll") if screenshot_label else None
             return detail, url, shot
     finally:
         page.close()
 
 
-def read_disputes(session: BrowserSession, base_url: str, ids: Iterable[str],
-                  credentials: Callable[[], Credentials] | None, tz: tzinfo = UTC,
-                  timeout_ms: float = 30_000) -> tuple[list[tuple[DisputeDetail, str, object]], SiteError | None]:
-    """Several disputes; an error stops the read but keeps what was read."""
-    done = []
-    for reverse_line_id in ids:
-        try:
-            done.append(read_dispute(session, base_url, reverse_line_id, credentials, tz, timeout_ms,
-                                     screenshot_label="dispute"))
-        except SiteError as error:
-            return done, error
-    return done, None
+def read_case(page: Page, capture: ApiCapture, reverse_line_id: str | None, tz: tzinfo, timeout_ms: float,
+              *, after: int = 0) -> DisputeDetail:
+    """The case on an open dispute page, from its (next) answer and from what the page shows."""
+    answer = capture.wait(site.API_DISPUTE_DETAIL, after=after, timeout_ms=timeout_ms)
+    detail = parse_dispute_detail(answer.body, date_header=answer.date_header, tz=tz)
+    if reverse_line_id and detail.reverse_line_id != reverse_line_id:
+        raise PageChanged(f"the page of order line {detail.trade_line_id} shows case {detail.reverse_line_id}, "
+                          f"not case {reverse_line_id}; nothing was read from it")
+    try:
+        page.locator(site.SEL_DISPUTE_STATUS).first.wait_for(state="visible", timeout=min(timeout_ms, 10_000))
+    except PlaywrightTimeoutError:
+        raise PageChanged(f"the dispute page shows no status line ({site.SEL_DISPUTE_STATUS}); the page changed: "
+                          "compare the evidence with flows/site.py") from None
+    reference = api_amount(detail) or detail.paid_amount
+    hint = reference.currency if reference else None  # only settles "$"-like symbols
+    settle = time.monotonic() + SETTLE_MS / 1000
+    while True:  # the page may still be drawing the answer it just received
+        reading = read_page(page_texts(page), tz, hint)
+        if not compare_readings(detail, reading) or time.monotonic() >= settle:
+            return check_readings(detail, reading)
+        pause(page.context, 200)
+
+
+def page_texts(page: Page) -> PageTexts:
+    """The dispute page's status line, amount, deadline and escalation button, as shown."""
+
+    def text(selector: str) -> str | None:
+        found = page.locator(selector)
+        if found.count() == 0:
+            return None
+        return " ".join(found.first.inner_text().split()) or None
+
+    escalate = page.get_by_role("button", name=site.TEXT_ESCALATE)
+    return PageTexts(status=text(site.SEL_DISPUTE_STATUS), amount=text(site.SEL_DISPUTE_AMOUNT),
+                     deadline=text(site.SEL_DISPUTE_DEADLINE),
+                     escalation_button=escalate.count() > 0 and escalate.first.is_visible())

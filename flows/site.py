@@ -16,8 +16,10 @@ ORDER_LIST_PATH = "/p/order/index.html"
 ORDER_DETAIL_PATH = "/p/order/detail.html"  # ?orderId=<id>
 TRACKING_PATH = "/p/tracking/index.html"  # ?tradeOrderId=<id>
 DISPUTE_START_PATH = "/p/reverse-pages/start.html"  # opened in a new tab by the order page
+#: on the m. host (``mobile_base``), like the dispute page below
 DISPUTE_LIST_PATH = "/p/refund-dispute/list.html"
-DISPUTE_DETAIL_PATH = "/p/refund-dispute/detail.html"  # ?reverseOrderLineId=<id>
+#: the refund list's ``refund_details`` link: ?pha_manifest=refund-amount&tradeOrderLineId=<line id>
+DISPUTE_DETAIL_PATH = "/p/refund-amount/detail.html"
 #: the real site sends logged-out visitors to another host (``login.aliexpress.com``,
 #: ``passport.aliexpress.com``, ``login.aliexpress.us``): a page on a host named so is
 #: a login page, except the hops that only copy cookies between hosts on the way back
@@ -249,34 +251,89 @@ TEXT_FORM_CONFIRM = "Confirm"
 #: the dispute page's query parameter (the case's id)
 DISPUTE_ID_PARAM = "reverseOrderLineId"
 
-# --- the dispute list and a dispute's page -------------------------------------------------
+# --- the dispute list and a dispute's page (m. host, React pages) ---------------------------
+# Rows, amounts, the status line, the disagree path and the paging control are quoted by
+# public tools that drive today's site [AR, ARC]; the other texts and controls of the
+# dispute page are guesses listed in flows/assumptions.py, which the flows name when the
+# page does not match.
 
-#: "View more" under the refund/dispute list (its answer's ``pages`` may say 0: count items)
-SEL_DISPUTE_LIST_MORE = "#reverse-list-more button"
-SEL_DISPUTE_LIST_ITEM = ".reverse-list-item"
+#: the list's rows: one per case line of the answer [AR]
+SEL_DISPUTE_LIST_ROW = '[class*="orderItem--orderItem--"]'
+#: the list's "next page" control; disabled by ``disabled`` or ``aria-disabled="true"`` [AR]
+SEL_DISPUTE_LIST_NEXT = ".next-pagination .next-next"
+#: no more than this many list pages are followed (a paging control that never ends)
+DISPUTE_LIST_MAX_PAGES = 100
+
+#: the dispute page's status line: "Waiting for your response", "Refund complete", … [ARC]
+SEL_DISPUTE_STATUS = '[class*="reminder--statusStr--"]'
+#: the amount on the table, with its currency [AR reads it as the case page's amount]
+SEL_DISPUTE_AMOUNT = '[class*="newReverseRefundInfo--amount--"]'
+#: the stage's deadline in words, e.g. "Respond before 2026-11-21 09:00:00" (assumption)
+SEL_DISPUTE_DEADLINE = '[class*="deadline--text--"]'
 #: the dispute page has drawn its data (for a screenshot worth keeping)
-SEL_DISPUTE_RENDERED = "#reverse-detail-body > *"
+SEL_DISPUTE_RENDERED = SEL_DISPUTE_STATUS
+#: the two readings of a deadline may differ by this much (seconds dropped from a text,
+#: a page drawn a moment after its answer); anything more is a disagreement
+DEADLINE_TOLERANCE_SECONDS = 120
+
+#: answering a proposal [ARC]: the solutions, then "I don't agree…", then the dialog
+TEXT_VIEW_SOLUTIONS = "View possible solutions"
+SEL_DISAGREE = '[class*="cco--checkTitle--"]'
+TEXT_DISAGREE = "I don't agree with above solution(s)"
+TEXT_UPLOAD_MORE = "Upload more photos/videos"
+SEL_DIALOG = ".comet-v2-modal"
+SEL_DIALOG_TEXT = '[class*="evidence--textarea--"]'
+SEL_DIALOG_FILES = 'input[type=file][accept*="image"]'
+#: a photo counts once its thumbnail shows it: going on before that loses it [ARC]
+SEL_UPLOAD_DONE = '[class*="upload--imageThumb--"][style*="background-image"]'
+UPLOAD_TIMEOUT_MS = 30_000
+SEL_DIALOG_SUBMIT = ".comet-v2-modal-footer button.comet-v2-btn-primary"
+#: the disagree dialog's new proposal (assumption: no public source shows it)
+SEL_DIALOG_AMOUNT = 'input[name="refundAmount"]'
+#: a solution on the table, its amount, and its accept button (assumption)
+SEL_SOLUTION_CARD = '[class*="solution--card--"]'
+SEL_SOLUTION_AMOUNT = '[class*="solution--amount--"]'
+TEXT_ACCEPT = "Accept"
+TEXT_CONFIRM = "Confirm"
+#: the other actions' buttons (assumption: no public source shows them)
+TEXT_ESCALATE = "Escalate dispute"
+TEXT_ANSWER_MEDIATOR = "Provide information"
+TEXT_ADD_EVIDENCE = "Add photos/videos"
+TEXT_SHIP_RETURN = "Enter tracking number"
+SEL_DIALOG_TRACKING = 'input[name="trackingNumber"]'
+#: how the page says an action went through, or why not (assumption): ARIA roles
+ROLE_DONE = "status"
+ROLE_REFUSED = "alert"
+
+#: the stage from ``reverseDetailStatus``: only 100 ("Request complete") is observed [EM]
+DISPUTE_STAGE_BY_CODE = {100: "FINISHED"}
+#: the stage from an English status text, the answer's or the page's (lower-case). The page's
+#: "Waiting for your response", "Waiting for AliExpress's feedback" and "Refund complete"
+#: [ARC] and the answer's "Request complete" [EM] are observed; the rest are the sandbox's
+#: words (assumption "dispute-stage-texts"). A text not listed is UNKNOWN: never guessed.
+DISPUTE_STAGE_BY_TEXT = {
+    "waiting for your response": "WAIT_BUYER_RESPONSE",
+    "waiting for aliexpress's feedback": "ESCALATED",
+    "refund complete": "FINISHED",
+    "request complete": "FINISHED",
+    "request closed": "FINISHED",
+    "waiting for the seller's response": "WAIT_SELLER_RESPONSE",
+    "aliexpress needs more information": "WAIT_BUYER_INFO",
+    "aliexpress needs more information from you": "WAIT_BUYER_INFO",
+    "waiting for you to return the item": "WAIT_RETURN_SHIPMENT",
+    "please return the item": "WAIT_RETURN_SHIPMENT",
+}
 
 
-def dispute_detail_url(base: str, reverse_line_id: str) -> str:
-    return f"{mobile_base(base)}{DISPUTE_DETAIL_PATH}?{urlencode({DISPUTE_ID_PARAM: reverse_line_id})}"
-SEL_ACTION_ACCEPT = "#reverse-accept"
-SEL_ACTION_ACCEPT_CONFIRM = "#reverse-accept-confirm"
-SEL_ACTION_REJECT = "#reverse-reject"
-SEL_ACTION_REJECT_AMOUNT = "#reverse-reject-amount"
-SEL_ACTION_REJECT_MESSAGE = "#reverse-reject-message"
-SEL_ACTION_REJECT_SUBMIT = "#reverse-reject-submit"
-SEL_ACTION_ESCALATE = "#reverse-escalate"
-SEL_ACTION_EVIDENCE = "#reverse-add-evidence"
-SEL_ACTION_EVIDENCE_FILES = "#reverse-evidence-files"
-SEL_ACTION_EVIDENCE_MESSAGE = "#reverse-evidence-message"
-SEL_ACTION_EVIDENCE_SUBMIT = "#reverse-evidence-submit"
-SEL_ACTION_ANSWER = "#reverse-answer"
-SEL_ACTION_ANSWER_FILES = "#reverse-answer-files"
-SEL_ACTION_ANSWER_MESSAGE = "#reverse-answer-message"
-SEL_ACTION_ANSWER_SUBMIT = "#reverse-answer-submit"
-SEL_ACTION_NOTICE = "#reverse-action-notice"
-SEL_ACTION_ERROR = "#reverse-action-error"
+def dispute_list_url(base: str, mobile_url: str | None = None) -> str:
+    return f"{mobile_base(base, mobile_url)}{DISPUTE_LIST_PATH}"
+
+
+def dispute_detail_url(base: str, trade_line_id: str, mobile_url: str | None = None) -> str:
+    """A case's page by its order line, the way the refund list links it."""
+    query = urlencode({"pha_manifest": "refund-amount", "tradeOrderLineId": trade_line_id})
+    return f"{mobile_base(base, mobile_url)}{DISPUTE_DETAIL_PATH}?{query}"
+
 
 #: tracking codes that mean the parcel was handed over
 TRACKING_DELIVERED_CODES = ("AE_GTMS_SIGNED",)

@@ -16,14 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from .formats import (
-    cent_money,
     format_countdown,
     format_day,
     format_money,
     format_price_info,
-    format_stamp,
 )
-from .lifecycle import SOLUTION_CODE, SOLUTION_TEXT, STATUS_TEXT, Dispute, Proposal, reason_name
 from .scenario import Order
 from .world import World
 
@@ -252,8 +249,10 @@ def _product_buttons(world: World, order: Order, line, now: datetime, base: str,
     dispute = world.open_dispute_for_line(line.id)
     if dispute is not None:
         # sandbox assumption: how the real page links an item to its dispute is not captured
+        from .api_reverse import dispute_page_url
+
         buttons.append(_button("VIEW_DISPUTE", "View dispute",
-                               href=_detail_url(mobile, dispute)))
+                               href=dispute_page_url(mobile, dispute)))
     return buttons
 
 
@@ -340,154 +339,6 @@ def order_count(world: World) -> dict[str, Any]:
 
 def _ms(value: datetime) -> str:
     return str(int(value.timestamp() * 1000))
-
-
-def _detail_url(base: str, dispute: Dispute) -> str:
-    return f"{base}/p/refund-dispute/detail.html?reverseOrderLineId={dispute.reverse_line_id}"
-
-
-def refund_list(world: World, reverse_status: int, page: int, base: str) -> dict[str, Any]:
-    """``queryreverseorderpagelistforbuyer``: 1 = all, 2 and 3 = in progress, 4 = finished."""
-    now = world.advance()
-    disputes = sorted(world.disputes.values(), key=lambda d: (d.created_at, d.reverse_line_id), reverse=True)
-    if reverse_status in (2, 3):
-        disputes = [d for d in disputes if d.reverse_status in (2, 3)]
-    elif reverse_status == 4:
-        disputes = [d for d in disputes if d.reverse_status == 4]
-    size = 10
-    chunk = disputes[(page - 1) * size: page * size]
-    items = []
-    for dispute in chunk:
-        order = world.orders[dispute.order_id]
-        line = next(line for line in order.lines if line.id == dispute.line_id)
-        store = world.stores[order.store]
-        items.append({"reverseOrderLines": [{
-            "aeItemDTO": {
-                "canApplyReverse": False, "itemCount": line.quantity,
-                "itemDetailUrl": f"{base}/item/{line.product_id or line.id}.html",
-                "itemId": int(line.product_id or line.id), "itemTitle": line.title,
-                "itemUnitPrice": cent_money(line.price, order.currency),
-                "skuDTOList": [{"skuId": i, "skuValue": v} for i, v in enumerate(line.sku.values())],
-            },
-            "buttonDTOList": [{"code": 1, "detailUrl": _detail_url(base, dispute), "role": "BUYER",
-                               "type": "view_details"}],
-            "gmtCreate": _ms(dispute.created_at), "gmtCreateFormat": format_stamp(dispute.created_at),
-            "gmtModified": _ms(dispute.modified_at or dispute.created_at),
-            "gmtModifiedFormat": format_stamp(dispute.modified_at or dispute.created_at),
-            "reverseBizType": "4pl",
-            "reverseOrderId": dispute.reverse_order_id,
-            "reverseOrderLineId": dispute.reverse_line_id,
-            "reverseStatus": dispute.reverse_status,
-            "reverseType": "RETURN" if dispute.solution == "return_and_refund" else "REFUND",
-            "seller": {"canContact": True, "storeId": 1000 + list(world.stores).index(order.store),
-                       "storeUrl": f"{base}/store/{order.store}"},
-            "solutionType": SOLUTION_CODE[dispute.solution],
-            "tradeOrderId": dispute.order_id,
-            "tradeOrderLineId": dispute.line_id,
-        }], "shopName": store.name})
-    return envelope(API_REFUND_LIST, {
-        "module": {"curPagesize": 0, "firstPage": 0, "items": items, "lastPage": 0, "nextPage": 0,
-                   "pageNum": page, "pageSize": size, "pages": 0, "prePage": 0, "total": len(disputes)},
-        "global": _global(world, now),
-        "notSuccess": False, "repeated": False, "retry": False,
-    })
-
-
-def _deadline(when: datetime, now: datetime, prefix: str) -> dict[str, Any]:
-    return {"time": int(when.timestamp() * 1000), "timeFormat": format_stamp(when),
-            "countdownText": f"{prefix}{format_countdown((when - now).total_seconds())}"}
-
-
-def _proposal(p: Proposal, currency: str, now: datetime) -> dict[str, Any]:
-    return {
-        "proposalId": p.id, "proposer": p.proposer,
-        "solutionType": SOLUTION_CODE[p.solution], "solutionTypeText": SOLUTION_TEXT[p.solution],
-        "refundMoney": cent_money(p.amount, currency), "status": p.status,
-        "gmtCreateFormat": format_stamp(p.created_at), "message": p.message,
-        "respondDeadline": (_deadline(p.deadline, now, "Respond within: ")
-                            if p.deadline is not None and p.status == "PENDING" else None),
-    }
-
-
-def dispute_buttons(world: World, dispute: Dispute, now: datetime) -> list[dict[str, str]]:
-    if dispute.status == "FINISHED":
-        return []
-    buttons = []
-    if dispute.pending is not None:
-        buttons += [{"type": "ACCEPT", "text": "Accept"}, {"type": "REJECT", "text": "Reject"}]
-    if dispute.status in ("WAIT_SELLER_RESPONSE", "WAIT_BUYER_RESPONSE") and \
-            now >= dispute.escalation_available_at(world.rules):
-        buttons.append({"type": "ESCALATE", "text": "Escalate dispute"})
-    if dispute.status == "WAIT_BUYER_INFO":
-        buttons.append({"type": "ANSWER_MEDIATOR", "text": "Answer"})
-    if dispute.status == "WAIT_RETURN_SHIPMENT":
-        buttons.append({"type": "SHIP_RETURN", "text": "Enter return tracking number"})
-    buttons.append({"type": "ADD_EVIDENCE", "text": "Add evidence"})
-    return buttons
-
-
-def dispute_module(world: World, dispute: Dispute, now: datetime) -> dict[str, Any]:
-    """The dispute page's data (shape is a sandbox assumption, documented in the README)."""
-    order = world.orders[dispute.order_id]
-    line = next(line for line in order.lines if line.id == dispute.line_id)
-    rules = world.rules
-    buyer = next(p for p in reversed(dispute.proposals) if p.proposer == "BUYER")
-    latest = next((p for p in reversed(dispute.proposals) if p.proposer != "BUYER"), None)
-    deadlines = []
-    if dispute.pending is not None and dispute.pending.deadline is not None:
-        deadlines.append({"type": "BUYER_RESPOND", "title": "Respond before",
-                          **_deadline(dispute.pending.deadline, now, "Respond within: ")})
-    if dispute.status == "WAIT_SELLER_RESPONSE" and dispute.seller_deadline is not None:
-        deadlines.append({"type": "SELLER_RESPOND", "title": "The seller must respond before",
-                          **_deadline(dispute.seller_deadline, now, "Seller responds within: ")})
-    escalate_at = dispute.escalation_available_at(rules)
-    if dispute.status in ("WAIT_SELLER_RESPONSE", "WAIT_BUYER_RESPONSE"):
-        deadlines.append({"type": "ESCALATE_AVAILABLE", "title": "You can escalate from",
-                          **_deadline(escalate_at, now, "Escalation available in: ")})
-    if dispute.mediator_request:
-        deadlines.append({"type": "MEDIATOR_INFO", "title": "Answer the mediator before",
-                          **_deadline(dispute.mediator_request["deadline"], now, "Answer within: ")})
-    if dispute.status == "WAIT_RETURN_SHIPMENT" and dispute.return_deadline is not None:
-        deadlines.append({"type": "RETURN_SHIPMENT", "title": "Ship the return before",
-                          **_deadline(dispute.return_deadline, now, "Ship within: ")})
-    return {
-        "reverseOrderId": dispute.reverse_order_id,
-        "reverseOrderLineId": dispute.reverse_line_id,
-        "tradeOrderId": dispute.order_id,
-        "tradeOrderLineId": dispute.line_id,
-        "reverseStatus": dispute.reverse_status,
-        "reverseDetailStatus": dispute.status,
-        "reverseDetailStatusText": STATUS_TEXT[dispute.status],
-        "itemTitle": line.title,
-        "paidAmount": cent_money(world.line_paid(order, line.id), order.currency),
-        "applyReason": {"reasonKey": dispute.reason, "reasonName": reason_name(dispute.reason),
-                        "received": dispute.received},
-        "buyerSolution": {"solutionType": SOLUTION_CODE[buyer.solution],
-                          "solutionTypeText": SOLUTION_TEXT[buyer.solution],
-                          "refundMoney": cent_money(buyer.amount, order.currency),
-                          "description": dispute.description,
-                          "gmtCreateFormat": format_stamp(buyer.created_at)},
-        "reachSolution": _proposal(latest, order.currency, now) if latest else None,
-        "proposalHistory": [_proposal(p, order.currency, now) for p in dispute.proposals],
-        "deadlines": deadlines,
-        "mediatorRequest": ({"requestText": dispute.mediator_request["text"],
-                             "deadline": _deadline(dispute.mediator_request["deadline"], now, "Answer within: ")}
-                            if dispute.mediator_request else None),
-        "evidence": [{"fileName": a.name, "size": a.size, "sha256": a.sha256} for a in dispute.attachments],
-        "messages": list(dispute.messages),
-        "buttons": dispute_buttons(world, dispute, now),
-        "reverseFinishInfo": ({"result": dispute.result,
-                               "refundInfo": cent_money(dispute.refund or Decimal("0"), order.currency),
-                               "finishTimeFormat": format_stamp(dispute.finished_at)}
-                              if dispute.status == "FINISHED" else None),
-    }
-
-
-def dispute_detail(world: World, reverse_line_id: str) -> dict[str, Any]:
-    now = world.advance()
-    dispute = world.dispute(reverse_line_id)
-    return envelope(API_DISPUTE_DETAIL, {"module": dispute_module(world, dispute, now),
-                                         "global": _global(world, now)})
 
 
 def tracking(world: World, order_id: str) -> dict[str, Any]:

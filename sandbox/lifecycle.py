@@ -3,8 +3,10 @@
 Windows come from the scenario's ``rules`` (defaults from the reference notes):
 a seller who stays silent past ``seller_response_days`` lets the buyer's request be
 executed; a proposal left unanswered past its deadline closes the case **with that
-proposal** (the loss the agent exists to prevent); escalation is possible after
-``escalation_after_days``; a mediator may ask for information with a deadline and
+proposal** (the loss the agent exists to prevent); the platform steps in by itself
+``platform_escalation_days`` after opening if the two sides are still talking (and,
+only where the scenario's ``[site] buyer_escalation`` says so, the buyer may escalate
+after ``escalation_after_days``); a mediator may ask for information with a deadline and
 decides after ``mediator_decision_days``; an agreed return must be shipped within
 ``return_ship_days`` or the money goes to the seller.
 
@@ -17,9 +19,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from enum import Enum
 from typing import Any, Callable
 
+from .dispute_words import (  # re-exported: the site's words live there
+    PAGE_STATUS_CLOSED,
+    PAGE_STATUS_REFUNDED,
+    PAGE_STATUS_TEXT,
+    REASONS,
+    SOLUTION_CODE,
+    SOLUTION_TEXT,
+    STATUS_CODE,
+    STATUS_TEXT,
+    Received,
+    reason_name,
+    reason_names,
+)
 from .formats import format_stamp
 from .scenario import MediatorStep, Rules, Script, SellerStep
 
@@ -27,56 +41,10 @@ ZERO = Decimal("0.00")
 
 NEGOTIATING = ("WAIT_SELLER_RESPONSE", "WAIT_BUYER_RESPONSE")
 ESCALATED_STATES = ("ESCALATED", "WAIT_BUYER_INFO")
-STATUS_TEXT = {
-    "WAIT_SELLER_RESPONSE": "Waiting for the seller to respond",
-    "WAIT_BUYER_RESPONSE": "The seller made a proposal: respond before the deadline",
-    "ESCALATED": "Dispute Escalated - Processing",
-    "WAIT_BUYER_INFO": "Dispute Escalated - Waiting for both parties to respond",
-    "WAIT_RETURN_SHIPMENT": "Please return the item and enter the tracking number",
-    "FINISHED": "Dispute closed",
-}
-SOLUTION_TEXT = {"refund_only": "Refund only", "return_and_refund": "Return and refund"}
-SOLUTION_CODE = {"refund_only": 1, "return_and_refund": 2}
 
-
-class Received(Enum):
-    NO = "not_received"
-    YES = "received"
-
-
-#: the form's reasons per branch, key -> the text the dropdown shows; only "Tracked as
-#: returned/canceled/lost" is quoted by a public tool, the other texts are sandbox assumptions
-REASONS: dict[Received, dict[str, str]] = {
-    Received.NO: {
-        "not_arrived": "Package did not arrive in time",
-        "wrong_address": "Shipping address is wrong",
-        "no_tracking": "No tracking information",
-        "customs": "Package held by customs",
-        "returned_to_sender": "Tracked as returned/canceled/lost",  # the one text a public tool quotes
-    },
-    Received.YES: {
-        "not_as_described": "Item not as described",
-        "quality": "Quality problem",
-        "damaged": "Item damaged or broken",
-        "missing_parts": "Missing parts or accessories",
-        "wrong_item": "Wrong item received",
-        "counterfeit": "Counterfeit item",
-        "empty_parcel": "Empty package",
-        "short_quantity": "Quantity is less than ordered",
-        "duplicate_charge": "Charged twice",
-    },
-}
-
-
-def reason_names(branch: Received) -> dict[str, str]:
-    return REASONS[branch]
-
-
-def reason_name(key: str) -> str:
-    for names in REASONS.values():
-        if key in names:
-            return names[key]
-    return key
+__all__ = ["PAGE_STATUS_CLOSED", "PAGE_STATUS_REFUNDED", "PAGE_STATUS_TEXT", "REASONS", "SOLUTION_CODE",
+           "SOLUTION_TEXT", "STATUS_CODE", "STATUS_TEXT", "BuyerError", "Dispute", "Proposal", "Received",
+           "advance_dispute", "reason_name", "reason_names"]
 
 
 class BuyerError(Exception):
@@ -156,7 +124,20 @@ class Dispute:
         return 2
 
     def escalation_available_at(self, rules: Rules) -> datetime:
+        """From when a buyer may escalate, where the site lets buyers escalate at all."""
         return self.created_at + timedelta(days=rules.escalation_after_days)
+
+    def platform_escalation_at(self, rules: Rules) -> datetime | None:
+        """When the platform steps in by itself, while the two sides are still talking."""
+        if rules.platform_escalation_days is None or self.status not in NEGOTIATING:
+            return None
+        return self.created_at + timedelta(days=rules.platform_escalation_days)
+
+    @property
+    def page_status_text(self) -> str:
+        if self.status == "FINISHED":
+            return PAGE_STATUS_REFUNDED if self.refund and self.refund > 0 else PAGE_STATUS_CLOSED
+        return PAGE_STATUS_TEXT[self.status]
 
     def mediator_decision_at(self, rules: Rules) -> datetime | None:
         if self.escalated_at is None:
@@ -183,6 +164,8 @@ class Dispute:
             times.append(self.mediator_request["deadline"])
         if self.status == "WAIT_RETURN_SHIPMENT" and self.return_deadline is not None:
             times.append(self.return_deadline)
+        if (platform := self.platform_escalation_at(rules)) is not None:
+            times.append(platform)
         return min(times) if times else None
 
     # --- transitions ---------------------------------------------------------------
@@ -299,8 +282,18 @@ class Dispute:
 
     def buyer_action(self, action: str, now: datetime, rules: Rules, next_id: Callable[[], int], *,
                      amount: Decimal | None, message: str, paid: Decimal, has_files: bool,
-                     tracking_number: str) -> str:
-        """Apply a buyer's move; a refused move (``BuyerError``) changes nothing."""
+                     tracking_number: str, proposal_id: str = "", buyer_escalation: bool = True) -> str:
+        """Apply a buyer's move; a refused move (``BuyerError``) changes nothing.
+
+        ``proposal_id`` (accept) names the solution the buyer chose: a stale page that
+        accepts a proposal no longer on the table is refused. ``buyer_escalation`` is the
+        site's switch: without it only the platform escalates."""
+        if action == "escalate" and not buyer_escalation:
+            when = self.platform_escalation_at(rules)
+            raise BuyerError("action", "Only AliExpress can escalate this dispute"
+                             + (f": it steps in on {format_stamp(when)} if it is not solved." if when else "."))
+        if action == "accept" and proposal_id and (self.pending is None or self.pending.id != proposal_id):
+            raise BuyerError("action", "This solution is no longer available. Please refresh the page.")
         detail = self._buyer_move(action, now, rules, next_id, amount=amount, message=message,
                                   paid=paid, has_files=has_files, tracking_number=tracking_number)
         self.modified_at = now
@@ -393,6 +386,7 @@ class Dispute:
             "modified_at": self.modified_at.isoformat() if self.modified_at else None,
             "seller_deadline": self.seller_deadline.isoformat() if self.seller_deadline else None,
             "escalation_available_at": self.escalation_available_at(rules).isoformat(),
+            "platform_escalation_at": (p.isoformat() if (p := self.platform_escalation_at(rules)) else None),
             "escalated_at": self.escalated_at.isoformat() if self.escalated_at else None,
             "mediator_request": (
                 {"text": self.mediator_request["text"],
@@ -453,6 +447,12 @@ def advance_dispute(dispute: Dispute, when: datetime, rules: Rules,
         detail = dispute._execute(buyer.solution, buyer.amount, when, rules)
         log.append({"actor": "platform", "action": "seller_silent",
                     "detail": f"the seller did not answer in time; {detail}"})
+        return log
+    platform = dispute.platform_escalation_at(rules)
+    if platform is not None and platform <= when:
+        dispute.escalate(when, rules)
+        log.append({"actor": "platform", "action": "escalated",
+                    "detail": "the two sides did not agree in time: AliExpress steps in"})
         return log
     if dispute.status == "WAIT_BUYER_INFO" and dispute.mediator_request and dispute.mediator_request["deadline"] <= when:
         dispute.finish("LOST", ZERO, when)

@@ -79,7 +79,11 @@ class Rules(_Strict):
     return_after_receipt_days: int = 7
     seller_response_days: float = 5
     buyer_response_days: float = 2
+    #: where the site lets buyers escalate (``[site] buyer_escalation``): from day N
     escalation_after_days: float = 3
+    #: the platform steps in by itself this many days after opening while the two sides
+    #: still talk ("a dispute officer steps in within 7 days", a seller's guide); none: never
+    platform_escalation_days: float | None = 7
     mediator_decision_days: float = 7
     mediator_info_days: float = 3
     return_ship_days: float = 10

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import api, reverse_form
+from . import api, api_reverse, reverse_form
 from .lifecycle import BuyerError
 from .origins import origins_of
 from .web import world_of
@@ -39,6 +39,7 @@ PARAM_FORMAT = "FAIL_SYS_PARAM_FORMAT_ERROR"
 NOT_FOUND = "FAIL_BIZ_NOT_FOUND"
 BAD_INPUT = "FAIL_BIZ_PARAM"
 INNER_FAULT = "FAIL_SYS_SERVICE_INNER_FAULT"
+UNKNOWN_FAIL = "UNKNOWN_FAIL_CODE"
 
 log = logging.getLogger("sandbox.api")
 
@@ -49,6 +50,11 @@ _CALLBACK = re.compile(r"^[A-Za-z_$][\w$]{0,63}$")
 
 class BadRequest(Exception):
     """The call itself is malformed (not the buyer's input): ``FAIL_SYS_PARAM_FORMAT_ERROR``."""
+
+
+class UnknownFailure(Exception):
+    """A value the real API answers with ``UNKNOWN_FAIL_CODE`` (the refund list's
+    ``reverseStatus`` 0 or 5 [MM])."""
 
 
 @dataclass
@@ -138,14 +144,27 @@ async def order_count(call: Call) -> dict[str, Any]:
 
 
 async def refund_list(call: Call) -> dict[str, Any]:
+    """The page POSTs ``{_lang, pageNo, shopName, reverseStatus, tradeOrderId, size,
+    sortOrder, shipTo}`` as [EM] records it; 0 and 5 are refused as on the real site [MM]."""
     status = _int(call.data, "reverseStatus", 1)
     if status not in (1, 2, 3, 4):
-        raise BadRequest(f"reverseStatus must be 1, 2, 3 or 4, got {status}")
-    return api.refund_list(call.world, status, max(1, _int(call.data, "pageNum", 1)), call.mobile)
+        raise UnknownFailure(f"reverseStatus {status} is not a known filter")
+    size = _int(call.data, "size", 10)
+    if not 1 <= size <= 50:
+        raise BadRequest(f"size must be between 1 and 50, got {size}")
+    page = max(1, _int(call.data, "pageNo", 1))
+    return api_reverse.refund_list(call.world, status, page, call.base, call.mobile, size=size)
 
 
 async def dispute_detail(call: Call) -> dict[str, Any]:
-    return api.dispute_detail(call.world, _id(call.data, "reverseOrderLineId"))
+    """The page POSTs ``{_lang, terminalType, reverseOrderLineId, reverseOrderId,
+    tradeOrderId, tradeOrderLineId, shipTo}`` [EM]; without ``terminalType`` or
+    ``tradeOrderLineId`` the call is refused, as the real one refuses it."""
+    if not str(call.data.get("terminalType") or "").strip():
+        raise BadRequest("terminalType is required")
+    line = _id(call.data, "tradeOrderLineId")
+    case = str(call.data.get("reverseOrderLineId") or "").strip()
+    return api_reverse.dispute_detail(call.world, line, case)
 
 
 async def tracking(call: Call) -> dict[str, Any]:
@@ -226,7 +245,8 @@ async def apply_dispute(call: Call) -> dict[str, Any]:
 
 
 async def dispute_action(call: Call) -> dict[str, Any]:
-    """Accept, reject (with an optional counter amount), escalate, add evidence, answer, ship."""
+    """Accept (``proposalId``: the solution chosen), reject (with an optional counter
+    amount), escalate, add evidence, answer, ship."""
     if call.form is None:
         raise BadRequest("this API must be called with POST")
     reverse_line_id = call.text("reverseOrderLineId")
@@ -237,7 +257,8 @@ async def dispute_action(call: Call) -> dict[str, Any]:
     files = await call.files()
     dispute = call.world.buyer_action(reverse_line_id, action, amount=amount,
                                       message=call.text("message"), files=files,
-                                      tracking_number=call.text("trackingNumber"))
+                                      tracking_number=call.text("trackingNumber"),
+                                      proposal_id=call.text("proposalId"))
     now = call.world.now()
     return api.envelope(api.API_DISPUTE_ACTION, {
         "module": {"reverseOrderLineId": dispute.reverse_line_id, "action": action,
@@ -324,6 +345,8 @@ async def mtop(request: Request) -> Response:
                                                origins.m or here))
     except BadRequest as error:
         body = _failure(name, PARAM_FORMAT, str(error))
+    except UnknownFailure as error:
+        body = _failure(name, UNKNOWN_FAIL, str(error))
     except BuyerError as error:
         body = _failure(name, BAD_INPUT, error.message, field=error.field)
     except KeyError as error:

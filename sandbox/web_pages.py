@@ -62,8 +62,10 @@ async def dispute_list(request: Request) -> Response:
 
 
 async def dispute_detail(request: Request) -> Response:
+    """The dispute page, where the refund list's ``refund_details`` link points [MM]:
+    ``/p/refund-amount/detail.html?pha_manifest=refund-amount&tradeOrderLineId=…``."""
     return _page(request, "dispute_detail.html", "dispute-detail", "Return/refund details",
-                 reverse_line_id=request.query_params.get("reverseOrderLineId", ""),
+                 trade_line_id=request.query_params.get("tradeOrderLineId", ""),
                  limits=limits_text(world_of(request)))
 
 
@@ -83,5 +85,5 @@ def routes() -> list[Route]:
         Route("/p/tracking/index.html", tracking, methods=["GET"]),
         Route("/p/reverse-pages/start.html", dispute_start, methods=["GET"]),
         Route("/p/refund-dispute/list.html", dispute_list, methods=["GET"]),
-        Route("/p/refund-dispute/detail.html", dispute_detail, methods=["GET"]),
+        Route("/p/refund-amount/detail.html", dispute_detail, methods=["GET"]),
     ]

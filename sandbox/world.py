@@ -331,9 +331,17 @@ class World:
         except KeyError:
             raise KeyError(f"unknown dispute id {reverse_line_id!r}") from None
 
+    def dispute_for_line(self, trade_line_id: str, reverse_line_id: str = "") -> Dispute:
+        """The case of an order line (one per line, ever), as the dispute page finds it;
+        a ``reverse_line_id`` the page also sends must name that same case."""
+        for dispute in self.disputes.values():
+            if dispute.line_id == trade_line_id and reverse_line_id in ("", dispute.reverse_line_id):
+                return dispute
+        raise KeyError(f"unknown dispute for order line {trade_line_id!r}")
+
     def buyer_action(self, reverse_line_id: str, action: str, *, amount: Decimal | None = None,
                      message: str = "", files: list[tuple[str, bytes]] | None = None,
-                     tracking_number: str = "") -> Dispute:
+                     tracking_number: str = "", proposal_id: str = "") -> Dispute:
         """Accept, reject (optionally with a counter amount), escalate, add evidence, answer."""
         with self.lock:
             now = self.advance()
@@ -346,7 +354,8 @@ class World:
             detail = dispute.buyer_action(
                 action, now, self.rules, self._next_id, amount=amount, message=message,
                 paid=self.line_paid(order, dispute.line_id), has_files=bool(attachments),
-                tracking_number=tracking_number,
+                tracking_number=tracking_number, proposal_id=proposal_id,
+                buyer_escalation=self.scenario.site.buyer_escalation,
             )
             dispute.attachments.extend(attachments)
             if attachments:

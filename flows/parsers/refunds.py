@@ -22,8 +22,9 @@ from flows.parsers.money import parse_cent_money
 __all__ = ["parse_refund_list"]
 
 WHERE = "refund.list"
-#: the button whose link opens the case (the other, ``refund_details``, shows the money)
-_DETAIL_BUTTONS = ("view_details", "refund_details")
+#: the button whose link opens the case's page: ``refund_details`` (the m. host's dispute
+#: page, what the list's "Details" opens), else the older issue page of ``view_details``
+_DETAIL_BUTTONS = ("refund_details", "view_details")
 
 
 def parse_refund_list(envelope: dict[str, Any], *, tz: tzinfo = timezone.utc) -> RefundListPage:

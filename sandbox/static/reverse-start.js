@@ -20,7 +20,8 @@
 
   /* the case's page on the m. host: the one place that knows its address */
   function caseUrl(ids) {
-    return Site.mobile('/p/refund-dispute/detail.html?reverseOrderLineId=' + encodeURIComponent(ids.reverseOrderLineId));
+    return Site.mobile('/p/refund-amount/detail.html?pha_manifest=refund-amount&tradeOrderLineId=' +
+      encodeURIComponent(ids.tradeOrderLineId));
   }
 
   function startUrl(answer) {

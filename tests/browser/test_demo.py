@@ -22,6 +22,7 @@ def test_demo_runs_to_the_end(tmp_path):
     assert "Orders by protection end" in out
     assert "dispute 64" in out and "opened" in out
     assert "inbox ← [dispute-agent] CRITICAL: Seller offers 0.00 EUR" in out
-    assert "the case is now: ESCALATED" in out
-    assert "auto_escalate" in out
+    # the page offers no escalation: the policy "escalate" answers with "I don't agree" instead
+    assert "the case is now: WAIT_SELLER_RESPONSE" in out
+    assert "auto_reject" in out
     assert "The sandbox and the inbox are stopped" in out

@@ -1,4 +1,6 @@
-"""escalate / reject / evidence / accept / disputes: the commands a user types about a case."""
+"""escalate / reject / evidence / accept / ship-return / disputes: the commands a user types
+about a case, through the dispute page's own paths, under two class-name seeds and in both
+escalation worlds (only the platform escalates; the page offers buyers a button)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from agent.cli import app
+from sandbox.scenario import SiteSpec, load_scenario
 from tests.support.agent_env import point_agent_at
 
 pytestmark = pytest.mark.browser
@@ -25,6 +28,11 @@ def user(server, tmp_path, monkeypatch):
     return point_agent_at(server, monkeypatch, tmp_path)
 
 
+def demo_world(server, seed: str, buyer_escalation: bool = False) -> None:
+    server.load(load_scenario().model_copy(update={"site": SiteSpec(class_seed=seed,
+                                                                     buyer_escalation=buyer_escalation)}))
+
+
 def case(server, order_id: str) -> dict:
     return next(d for d in server.state()["disputes"] if d["order_id"] == order_id)
 
@@ -37,7 +45,9 @@ def test_accept_refuses_a_zero_offer_without_accept_zero(user, server):
     assert case(server, ZERO_OFFER_ORDER)["status"] == "WAIT_BUYER_RESPONSE"
 
 
-def test_accept_a_real_offer_after_confirmation(user, server):
+@pytest.mark.parametrize("seed", ["cmd-a", "cmd-b"])
+def test_accept_a_real_offer_after_confirmation(user, server, seed):
+    demo_world(server, seed)
     dispute = case(server, SILENT_ORDER)["reverse_line_id"]
     server.seller(dispute, action="offer", amount="30.00", respond_days=2)
     result = runner.invoke(app, ["accept", dispute, "--yes"])
@@ -47,13 +57,16 @@ def test_accept_a_real_offer_after_confirmation(user, server):
     assert (after["status"], after["result"], after["refund"]) == ("FINISHED", "WON", "30.00")
 
 
-def test_reject_with_a_counter_offer(user, server):
+@pytest.mark.parametrize("seed", ["cmd-a", "cmd-b"])
+def test_reject_with_a_counter_offer(user, server, seed):
+    demo_world(server, seed)
     dispute = case(server, ZERO_OFFER_ORDER)["reverse_line_id"]
     result = runner.invoke(app, ["reject", dispute, "--counter", "8.00", "--message", "Nothing arrived."])
     assert result.exit_code == 0, result.output
     after = case(server, ZERO_OFFER_ORDER)
     assert after["status"] == "WAIT_SELLER_RESPONSE"
     assert after["proposals"][-1]["proposer"] == "BUYER" and after["proposals"][-1]["amount"] == "8.00"
+    assert after["messages"][-1]["text"] == "Nothing arrived."
     log = json.loads(runner.invoke(app, ["log", ZERO_OFFER_ORDER, "--json"]).output)
     assert log[-1]["action"] == "reject" and "counter-offer 8.00" in log[-1]["detail"]
 
@@ -66,15 +79,63 @@ def test_reject_counter_above_what_was_paid_is_refused_before_the_site(user, ser
     assert case(server, ZERO_OFFER_ORDER)["status"] == "WAIT_BUYER_RESPONSE"
 
 
-def test_escalate_when_possible_and_refused_when_too_early(user, server):
+def test_escalate_where_the_page_offers_none_says_when_aliexpress_steps_in_in_one_line(user, server):
+    dispute = case(server, ZERO_OFFER_ORDER)["reverse_line_id"]
+    refused = runner.invoke(app, ["escalate", dispute])
+    assert refused.exit_code == 2
+    lines = [line for line in refused.output.splitlines() if line.strip()]
+    assert lines == [f"error: dispute {dispute}: the dispute page offers no escalation; AliExpress is expected to "
+                     "step in by itself on Tue 24 Nov 2026 09:00 UTC — until then answer any offer with "
+                     "'dispute-agent reject'"]
+    assert case(server, ZERO_OFFER_ORDER)["status"] == "WAIT_BUYER_RESPONSE"
+    assert not [a for a in server.state()["actions"] if a["actor"] == "buyer"]
+
+
+def test_escalate_where_the_page_offers_it_and_refused_when_too_early(user, server):
+    demo_world(server, "cmd-b", buyer_escalation=True)
     too_early = case(server, SILENT_ORDER)["reverse_line_id"]  # opened 2 days ago: escalation from day 3
     refused = runner.invoke(app, ["escalate", too_early])
     assert refused.exit_code == 2
-    assert "no 'escalate' action" in refused.output
+    assert "offers escalation only from Sat 21 Nov 2026 12:00 UTC" in refused.output
     dispute = case(server, ZERO_OFFER_ORDER)["reverse_line_id"]
     result = runner.invoke(app, ["escalate", dispute])
     assert result.exit_code == 0, result.output
     assert case(server, ZERO_OFFER_ORDER)["status"] == "ESCALATED"
+
+
+def test_ship_return_enters_the_tracking_number_of_an_agreed_return(user, server):
+    dispute = case(server, SILENT_ORDER)["reverse_line_id"]
+    server.seller(dispute, action="change_solution", amount="47.30")
+    assert runner.invoke(app, ["accept", dispute, "--yes"]).exit_code == 0
+    assert case(server, SILENT_ORDER)["status"] == "WAIT_RETURN_SHIPMENT"
+    result = runner.invoke(app, ["ship-return", dispute, "--tracking", "RR123456789CN"])
+    assert result.exit_code == 0, result.output
+    after = case(server, SILENT_ORDER)
+    shipped = [a for a in server.state()["actions"] if a["action"] == "ship_return"]
+    assert len(shipped) == 1 and "RR123456789CN" in shipped[0]["detail"]
+    assert (after["status"], after["result"], after["refund"]) == ("FINISHED", "WON", "47.30")
+
+
+def test_accept_takes_only_the_offer_the_person_confirmed(user, server):
+    dispute = case(server, SILENT_ORDER)["reverse_line_id"]
+    server.seller(dispute, action="offer", amount="30.00", respond_days=2)
+
+    from agent.acting import act
+    from agent.settings import load_settings
+    from agent.store import Store
+
+    settings = load_settings(None)
+
+    def change_of_mind(detail, offer) -> bool:  # the seller changes the offer while the person decides
+        server.seller(dispute, action="offer", amount="1.00", respond_days=2)
+        return True
+
+    from agent.errors import NotEligible
+
+    with pytest.raises(NotEligible, match="the page shows 0 solutions of 30.00 BRL to accept"):
+        act(settings, Store(settings.state.db_path), dispute, "accept", confirm=change_of_mind, say=lambda _: None)
+    after = case(server, SILENT_ORDER)
+    assert after["status"] == "WAIT_BUYER_RESPONSE" and after["result"] is None
 
 
 def test_evidence_sends_files_in_batches_the_form_takes(user, server):

@@ -209,7 +209,7 @@ def test_a_line_that_cannot_be_disputed_says_why(page: Page, server, line, words
     if links:
         case = filed_for(server, line)[0]
         expect(link).to_have_attribute(
-            "href", f"{server.mobile_url}/p/refund-dispute/detail.html?reverseOrderLineId={case['reverse_line_id']}")
+            "href", f"{server.mobile_url}/p/refund-amount/detail.html?pha_manifest=refund-amount&tradeOrderLineId={line}")
     else:
         expect(link).to_have_count(0)
 

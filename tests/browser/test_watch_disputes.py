@@ -1,9 +1,16 @@
 """Watching disputes end to end: the sandbox in real Chromium, a real SMTP server, a real
-webhook receiver, a real SQLite file. Nothing is sent anywhere but 127.0.0.1."""
+webhook receiver, a real SQLite file. Nothing is sent anywhere but 127.0.0.1.
+
+The sandbox's dispute pages carry CSS-module classes whose hashes follow a seed: the
+flows are run under two seeds, in the world where only the platform escalates (today's
+site) and in one where the page offers buyers an "Escalate" button; the ``api_shape``
+and ``dom_layout`` faults on the dispute pages must end in PageChanged with evidence.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -35,7 +42,11 @@ def opened(days_ago: float, **extra) -> dict:
     return {"opened": (START - timedelta(days=days_ago)).isoformat(), **extra}
 
 
-SCENARIO = parse_scenario({
+def scenario(seed: str = "watch-a", buyer_escalation: bool = False):
+    return parse_scenario({**WORLD, "site": {"class_seed": seed, "buyer_escalation": buyer_escalation}})
+
+
+WORLD = {
     "name": "watch",
     "clock": {"start": START.isoformat()},
     "account": {"login": "buyer@example.com", "password": "sandbox-pass"},
@@ -50,7 +61,8 @@ SCENARIO = parse_scenario({
         order(7, disputes=[opened(1)]),  # silent seller
         order(8, shipped_days_ago=58),  # protection ends in 2 days, no dispute
     ],
-})
+}
+SCENARIO = scenario()
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +113,11 @@ def zero_mails(smtp) -> list:
     return [m for m in smtp.inbox if "0.00 EUR" in m["subject"] or "nothing" in m["subject"].lower()]
 
 
-def test_zero_offer_is_one_critical_mail_with_screenshot_and_one_webhook_call_then_nothing(agent, server, receivers):
+@pytest.mark.parametrize("seed", ["watch-a", "watch-b"])
+def test_zero_offer_is_one_critical_mail_with_screenshot_and_one_webhook_call_then_nothing(agent, server, receivers,
+                                                                                          seed):
     smtp, hook = receivers
+    server.load(scenario(seed))
     seller(server, 1, action="offer", amount="0.00", respond_days=2)
     settings, store, policy = agent()
     first = poll(settings, store, policy, say=lambda _: None)
@@ -141,7 +156,26 @@ def test_mail_server_down_during_the_poll_delivers_on_the_next_one_once(agent, s
     assert len(zero_mails(smtp)) == 1
 
 
-def test_policy_escalate_escalates_the_zero_offer_before_its_deadline(agent, server):
+def test_policy_escalate_where_the_page_offers_no_escalation_rejects_through_i_dont_agree(agent, server):
+    seller(server, 1, action="offer", amount="0.00", respond_days=2)
+    settings, store, _ = agent()
+    report = poll(settings, store, Policy(on_zero_offer="escalate"), say=lambda _: None)
+    assert report.read_ok, report.error
+    assert report.actions == [f"reject {dispute_of(server, 1)}"]
+    case = next(d for d in server.state()["disputes"] if d["reverse_line_id"] == dispute_of(server, 1))
+    offer = next(p for p in case["proposals"] if p["proposer"] == "SELLER")
+    assert (case["status"], offer["status"], case["result"]) == ("WAIT_SELLER_RESPONSE", "REJECTED", None)
+    assert case["messages"][-1]["text"].startswith("I do not accept a refund of nothing.")
+    zero = next(a for a in report.new_alerts if a.kind is AlertKind.ZERO_OFFER)
+    assert "the page offers no escalation: AliExpress is expected to step in on" in zero.action.text
+    assert not [a for a in report.new_alerts if a.kind is AlertKind.ESCALATION_POSSIBLE]
+    taken = next(a for a in report.new_alerts if a.kind is AlertKind.ACTION_TAKEN)
+    assert taken.facts["action"] == "reject" and taken.screenshot.is_file()
+
+
+@pytest.mark.parametrize("seed", ["watch-a", "watch-b"])
+def test_policy_escalate_escalates_the_zero_offer_where_the_page_offers_it(agent, server, seed):
+    server.load(scenario(seed, buyer_escalation=True))
     seller(server, 1, action="offer", amount="0.00", respond_days=2)
     settings, store, _ = agent()
     report = poll(settings, store, Policy(on_zero_offer="escalate"), say=lambda _: None)
@@ -184,3 +218,68 @@ def test_each_situation_yields_its_alert(agent, server):
     closed = {a.order_id: a for a in report.new_alerts if a.kind is AlertKind.DISPUTE_CLOSED}
     assert closed["8700000000000005"].facts.get("result", "").lower() in ("won", "won")
     assert closed["8700000000000006"].severity.value == "warning"
+    # today's page offers no escalation: nothing suggests a button that is not there
+    assert not [a for a in report.new_alerts if a.kind is AlertKind.ESCALATION_POSSIBLE]
+    assert not [a for a in report.new_alerts if a.action is not None and a.action.kind.value == "escalate"]
+
+
+def test_where_the_page_offers_escalation_the_alert_says_so(agent, server):
+    server.load(scenario("watch-b", buyer_escalation=True))
+    settings, store, policy = agent()
+    report = poll(settings, store, policy, say=lambda _: None)
+    assert report.read_ok, report.error
+    possible = {a.order_id for a in report.new_alerts if a.kind is AlertKind.ESCALATION_POSSIBLE}
+    assert possible == {"8700000000000001"}  # opened 4 days ago; the others are too fresh or escalated
+
+
+@pytest.mark.parametrize(("kind", "path", "said"), [
+    ("dom_layout", "/p/refund-amount/", "shows no status line"),
+    ("api_shape", "/h5/mtop.aliexpress.buyer.reverse.reverseorderlinerenderforbuyer/", "data.module missing"),
+    ("dom_layout", "/p/refund-dispute/", "the dispute list shows 0 rows"),
+    ("api_shape", "/h5/mtop.aliexpress.buyer.reverse.queryreverseorderpagelistforbuyer/", "data.module missing"),
+])
+def test_faults_on_the_dispute_pages_end_in_page_changed_with_evidence_never_wrong_data(agent, server, kind, path,
+                                                                                       said):
+    seller(server, 1, action="offer", amount="5.00", respond_days=2)
+    server.add_fault(kind, path)
+    settings, store, policy = agent()
+    try:
+        report = poll(settings, store, policy, say=lambda _: None)
+    finally:
+        server.clear_faults()
+    assert not report.read_ok and said in report.error, report.error
+    evidence = Path(report.error.rsplit("(evidence: ", 1)[1].rstrip(")"))
+    assert (evidence / "screenshot.png").is_file() and (evidence / "page.html").is_file()
+    from agent.dispute_records import DisputeRecords
+
+    assert DisputeRecords(store).disputes() == []  # nothing read from a page that changed
+    assert not [a for a in report.new_alerts if a.dispute_id]
+
+
+def test_a_zero_only_one_reading_sees_is_critical_at_once_and_the_other_cases_are_still_read(agent, server,
+                                                                                            monkeypatch):
+    import flows.disputes as disputes
+    from flows.parsers.dispute_page import Disagreement, ReadingsDisagree
+
+    seller(server, 2, action="offer", amount="5.00", respond_days=2)
+    odd = dispute_of(server, 2)
+    real = disputes.read_dispute
+
+    def one_page_shows_zero(*args, **kwargs):
+        detail, link, shot = real(*args, **kwargs)
+        if detail.reverse_line_id == odd:  # as if the page had drawn 0.00 where its data says 5.00
+            raise ReadingsDisagree("dispute readings disagree", [Disagreement("amount", "5.00 EUR", "0.00 EUR")],
+                                   ("page",), detail)
+        return detail, link, shot
+
+    monkeypatch.setattr(disputes, "read_dispute", one_page_shows_zero)
+    settings, store, policy = agent()
+    report = poll(settings, store, policy, say=lambda _: None)
+    assert not report.read_ok and "dispute readings disagree" in report.error
+    (zero,) = [a for a in report.new_alerts if a.kind is AlertKind.ZERO_OFFER]
+    assert (zero.dispute_id, zero.severity.value) == (odd, "critical")
+    assert "only the dispute page shows a refund of nothing" in zero.title
+    from agent.dispute_records import DisputeRecords
+
+    read = {d.reverse_line_id for d in DisputeRecords(store).disputes()}
+    assert odd not in read and dispute_of(server, 7) in read  # the others were read, the odd one not recorded

@@ -21,7 +21,8 @@ ORDERS = "/p/order/index.html"
 DETAIL = "/p/order/detail.html?orderId={}"
 START_FORM = "/p/reverse-pages/start.html?tradeOrderLineId={}&received={}"
 DISPUTE_LIST = "/p/refund-dispute/list.html"
-DISPUTE = "/p/refund-dispute/detail.html?reverseOrderLineId={}"
+#: the dispute page, by the order line's id (as the refund list's ``refund_details`` link)
+DISPUTE = "/p/refund-amount/detail.html?pha_manifest=refund-amount&tradeOrderLineId={}"
 
 #: awaiting delivery with a delivery promise (EUR 23.40), its line can be disputed
 PROMISED_ORDER = "8215000000000002"

@@ -1,7 +1,10 @@
 """The dispute detail parser, on envelopes in the shape the sandbox serves.
 
-No real capture of this API exists; the builder below writes the agreed shape
-(``data.module`` + ``data.global.curTime``) so each test changes one thing.
+No whole capture of this API exists: the fields a public extension reads from live
+answers (a numeric ``reverseDetailStatus``, ``applyReason``, ``reachSolution`` with
+``refundMoney{cent, currency, unit, formatMoney}``, ``reverseFinishInfo.refundInfo``
+as an object) are kept as it shows them, the rest is the agreed shape. The builder
+writes one such answer so each test changes one thing.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ def ms(moment: datetime) -> int:
 
 
 def money(cent: int, currency: str = "BRL", text: str | None = None) -> dict[str, Any]:
-    return {"cent": cent, "currency": currency, "formatMoney": text or f"R${cent // 100},{cent % 100:02d}"}
+    return {"cent": cent, "currency": currency, "unit": f"{cent // 100}.{cent % 100:02d}",
+            "formatMoney": text or f"R${cent // 100},{cent % 100:02d}"}
 
 
 def brl(amount: str) -> Money:
@@ -67,11 +71,12 @@ def build(module: dict[str, Any] | None = None, *, cur_time: int | None = NOW_MS
         "tradeOrderId": "8144543148947317",
         "tradeOrderLineId": "8144101709301607",
         "reverseStatus": 2,
-        "reverseDetailStatus": "WAIT_BUYER_RESPONSE",
+        "reverseDetailStatus": 20,
         "reverseDetailStatusText": "Waiting for your response",
-        "itemTitle": "USB cable 2m",
+        "aeItemDTO": {"itemTitle": "USB cable 2m", "itemCount": 1, "itemUnitPrice": money(6125)},
         "paidAmount": money(6125, text="R$61.25"),
-        "applyReason": {"reasonKey": "not_as_described", "reasonName": "Item not as described", "received": True},
+        "applyReason": {"reasonId": 17003, "reasonKey": "not_as_described", "reasonName": "Item not as described",
+                        "received": True},
         "buyerSolution": {
             "solutionType": 1,
             "solutionTypeText": "Refund only",
@@ -200,9 +205,29 @@ def test_no_clock_at_all_is_a_changed_page() -> None:
         parse_dispute_detail(build(cur_time=None))
 
 
+@pytest.mark.parametrize(
+    "code, text, stage",
+    [
+        (100, "Request complete", DisputeStage.FINISHED),  # the one code seen live
+        (100, "Something else", DisputeStage.FINISHED),  # a known code wins over the text
+        (20, "Waiting for your response", DisputeStage.WAIT_BUYER_RESPONSE),  # unknown code: the text says
+        (None, "Waiting for AliExpress's feedback", DisputeStage.ESCALATED),
+        (None, "  Waiting for  your response ", DisputeStage.WAIT_BUYER_RESPONSE),
+        (None, "Waiting for AliExpress\u2019s feedback", DisputeStage.ESCALATED),
+        (7, "Something new", DisputeStage.UNKNOWN),  # neither known: never guessed
+        (None, None, DisputeStage.UNKNOWN),
+    ],
+)
+def test_stage_from_the_code_where_known_else_from_the_text(code, text, stage) -> None:
+    d = parse_dispute_detail(build(reverseDetailStatus=code, reverseDetailStatusText=text))
+    assert d.stage is stage
+    assert d.stage_code == (str(code) if code is not None else None)
+
+
 def test_unknown_codes_become_unknown_and_keep_the_raw_code() -> None:
     envelope = build(
         reverseDetailStatus="WAIT_SOMETHING_NEW",
+        reverseDetailStatusText="Something new",
         reachSolution=proposal(proposer="ROBOT", status="THINKING"),
         deadlines=[{"type": "NEW_KIND", "countdownText": "1 day"}],
     )
@@ -216,7 +241,8 @@ def test_unknown_codes_become_unknown_and_keep_the_raw_code() -> None:
 def test_escalated_with_a_mediator_request() -> None:
     envelope = build(
         reverseStatus=3,
-        reverseDetailStatus="WAIT_BUYER_INFO",
+        reverseDetailStatus=31,
+        reverseDetailStatusText="AliExpress needs more information",
         mediatorRequest={"requestText": "Please upload a video of the cable.",
                          "deadline": {"timeFormat": "2026-11-25 10:00:00", "countdownText": "Respond within: 3 days 00:00:00"}},
         buttons=[{"type": "ANSWER_MEDIATOR", "text": "Answer"}, {"type": "ADD_EVIDENCE", "text": "Add evidence"}],
@@ -228,22 +254,69 @@ def test_escalated_with_a_mediator_request() -> None:
     assert d.buttons == ["ANSWER_MEDIATOR", "ADD_EVIDENCE"]
 
 
+def refund_info(**overrides: Any) -> dict[str, Any]:
+    """``refundInfo`` as [EM] reads it: an object, not a money value."""
+    base = {"refundNewestStatus": "FINISHED", "refundNewestTime": ms(datetime(2026, 11, 30, 12, tzinfo=UTC)),
+            "refundChannel": "Original payment method",
+            "refundDetails": {"cashMoney": money(6125, text="R$61.25"), "totalMoney": money(6125, text="R$61.25")},
+            "refundChannelDetails": [{"refundStatus": "FINISHED", "refundFinished": True,
+                                      "aeRefundFinishTime": ms(datetime(2026, 11, 30, 12, tzinfo=UTC)),
+                                      "money": money(6125)}]}
+    return base | overrides
+
+
+def finished(info: dict[str, Any] | None) -> dict[str, Any]:
+    return build(reverseStatus=4, reverseDetailStatus=100, reverseDetailStatusText="Request complete",
+                 reachSolution=None, proposalHistory=[], deadlines=[], buttons=[],
+                 reverseFinishInfo={"refundInfo": info})
+
+
 def test_finished_case() -> None:
-    envelope = build(
-        reverseStatus=4,
-        reverseDetailStatus="FINISHED",
-        reachSolution=None,
-        proposalHistory=[],
-        deadlines=[],
-        buttons=[],
-        reverseFinishInfo={"result": "WON", "refundInfo": money(6125, text="R$61.25"),
-                           "finishTimeFormat": "2026-11-30 12:00:00"},
-    )
-    d = parse_dispute_detail(envelope)
+    d = parse_dispute_detail(finished(refund_info()))
     assert d.stage is DisputeStage.FINISHED and d.latest_proposal is None
     assert d.finish.result is DisputeResult.WON
     assert d.finish.refund == brl("61.25")
     assert d.finish.finished_at == datetime(2026, 11, 30, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "details, channels, refund",
+    [
+        ({"cashMoney": money(500), "totalMoney": money(900)}, [], brl("5.00")),  # cash first
+        ({"totalMoney": money(900)}, [], brl("9.00")),  # then the total
+        ({"cashMoney": {"currency": "BRL", "unit": "7.25"}}, [], brl("7.25")),  # unit when no cents
+        ({}, [{"money": money(300)}, {"money": money(450)}], brl("7.50")),  # then the channels' sum
+        ({}, [{"money": money(300)}, {"money": {"currency": "BRL"}}], None),  # one unreadable: no sum
+        ({}, [{"money": money(300)}, {"money": money(100, "EUR")}], None),  # mixed currencies: no sum
+        ({}, [], None),
+    ],
+)
+def test_the_final_refund_is_read_as_the_public_extension_reads_it(details, channels, refund) -> None:
+    d = parse_dispute_detail(finished(refund_info(refundDetails=details, refundChannelDetails=channels)))
+    assert d.finish.refund == refund
+    expected = DisputeResult.UNKNOWN if refund is None else DisputeResult.WON
+    assert d.finish.result is expected
+
+
+def test_a_case_closed_with_nothing_is_lost_and_an_unreadable_refund_is_not() -> None:
+    lost = parse_dispute_detail(finished(refund_info(refundDetails={"cashMoney": money(0)}, refundChannelDetails=[])))
+    assert lost.finish.result is DisputeResult.LOST and lost.finish.refund == brl("0.00")
+    unknown = parse_dispute_detail(finished(None))
+    assert unknown.finish.result is DisputeResult.UNKNOWN and unknown.finish.refund is None
+
+
+def test_refund_info_must_be_an_object_and_a_bare_money_value_is_not_read() -> None:
+    with pytest.raises(PageChanged, match="data.module.reverseFinishInfo.refundInfo is not an object"):
+        parse_dispute_detail(finished("R$61.25"))  # type: ignore[arg-type]
+    # the old guess (refundInfo as a money value) is not what the live answer holds: unread, not misread
+    assert parse_dispute_detail(finished(money(6125))).finish.refund is None
+
+
+def test_item_title_from_the_item_object_and_reverse_status_optional() -> None:
+    module = copy.deepcopy(build()["data"]["module"])
+    del module["reverseStatus"]
+    d = parse_dispute_detail(build(module))
+    assert d.item_title == "USB cable 2m" and d.reverse_status is None
 
 
 def test_optional_lists_may_be_absent() -> None:
@@ -254,7 +327,7 @@ def test_optional_lists_may_be_absent() -> None:
     assert d.proposals == [] and d.deadlines == [] and d.evidence == [] and d.buttons == []
 
 
-@pytest.mark.parametrize("field", ["reverseOrderId", "reverseOrderLineId", "tradeOrderId", "tradeOrderLineId", "reverseStatus"])
+@pytest.mark.parametrize("field", ["reverseOrderId", "reverseOrderLineId", "tradeOrderId", "tradeOrderLineId"])
 def test_missing_identity_names_the_field(field: str) -> None:
     envelope = build()
     del envelope["data"]["module"][field]

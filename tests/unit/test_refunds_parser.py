@@ -35,7 +35,8 @@ ITEMS = [
         item_title="FENIX MICRO Bravo Hidra Delta 2-in-1 Lima Rubi 3.5mm Delta Rubi Vetor Yuca Neo Prisma Vetor PS4 Tango",
         unit_price=brl("61.25"), sku="SC2; China", shop_name="FENIX Store",
         created_at=datetime(2022, 3, 23, 21, 19, 58, tzinfo=UTC), modified_at=datetime(2022, 3, 27, 2, 19, 10, tzinfo=UTC),
-        detail_url="https://trade.aliexpress.com/issue/fastissue/Detail.htm?tradeOrderLineId=8144101709301607&reverseOrderLineId=6239649418962814&from=1",
+        # the m. host's dispute page, what the list's "Details" opens (refund_details)
+        detail_url="https://m.aliexpress.com/p/refund-amount/detail.html?pha_manifest=refund-amount&tradeOrderLineId=8144101709301607",
         buttons=["refund_details", "view_details"],
     ),
     dict(
@@ -45,7 +46,7 @@ ITEMS = [
         item_title="Vetor Eco 12 Eco Indigo Eco PC+ORBITA Jade Fenix Nano Eco Gama Indigo Eco Vetor Eco12 Neo Eco Delta Sigma Kilo Vetor",
         unit_price=brl("52.73"), sku="For iPhone 12 6.1; Black Case", shop_name="Cabo Store",
         created_at=datetime(2022, 1, 29, 5, 37, 4, tzinfo=UTC), modified_at=datetime(2022, 1, 29, 5, 38, 19, tzinfo=UTC),
-        detail_url="https://trade.aliexpress.com/issue/fastissue/Detail.htm?tradeOrderLineId=8143355043086413&reverseOrderLineId=6234417803672596&from=1",
+        detail_url="https://m.aliexpress.com/p/refund-amount/detail.html?pha_manifest=refund-amount&tradeOrderLineId=8143355043086413",
         buttons=["refund_details", "view_details"],
     ),
     dict(
@@ -55,6 +56,7 @@ ITEMS = [
         item_title="Micro Watt Quartzo Jade Vetor 2 Bt 5.0 Watt Rubi Watt Mi Hidra Orbita 2 Quartzo Sigma Orbita Quartzo Ai Nano",
         unit_price=brl("56.17"), sku="black; China", shop_name="ZETA Store",
         created_at=datetime(2021, 12, 10, 2, 8, 25, tzinfo=UTC), modified_at=datetime(2021, 12, 10, 2, 16, 50, tzinfo=UTC),
+        # an older line has only the issue page's link
         detail_url="https://trade.aliexpress.com/issue/fastissue/Detail.htm?reverseOrderLineId=230619598499278&issueId=7100861864905604&from=1",
         buttons=["view_details"],
     ),
@@ -146,3 +148,13 @@ def test_not_success_flag_is_an_error() -> None:
     envelope["data"]["notSuccess"] = True
     with pytest.raises(SiteUnavailable):
         parse_refund_list(envelope)
+
+
+def test_the_agent_addresses_a_dispute_page_exactly_as_the_real_list_links_it() -> None:
+    from flows import site
+
+    for item in parse_refund_list(load()).items[:2]:
+        assert site.dispute_detail_url("https://www.aliexpress.com", item.trade_line_id) == item.detail_url
+    assert site.dispute_list_url("https://www.aliexpress.com") == "https://m.aliexpress.com/p/refund-dispute/list.html"
+    assert site.dispute_list_url("https://www.aliexpress.com", "https://m.example.org/") == \
+        "https://m.example.org/p/refund-dispute/list.html"

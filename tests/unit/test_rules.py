@@ -229,7 +229,7 @@ def test_zero_offer_deadline_falls_back_to_the_pages_respond_deadline() -> None:
     ("notify", ("ESCALATE",), ActionKind.ESCALATE, False),
     ("reject", ("ESCALATE",), ActionKind.REJECT, True),
     ("escalate", ("ESCALATE",), ActionKind.ESCALATE, True),
-    ("escalate", (), ActionKind.REJECT, True),  # escalation not open yet: reject so it cannot close on $0
+    ("escalate", (), ActionKind.REJECT, True),  # no escalation on the page: reject so it cannot close on $0
 ])
 def test_zero_offer_action_follows_the_policy(mode: str, buttons: tuple[str, ...], kind: ActionKind,
                                               automatic: bool) -> None:
@@ -238,6 +238,25 @@ def test_zero_offer_action_follows_the_policy(mode: str, buttons: tuple[str, ...
     for alert in (only(alerts, AlertKind.ZERO_OFFER), only(alerts, AlertKind.ZERO_OFFER_REMINDER)):
         assert alert.action is not None
         assert (alert.action.kind, alert.action.automatic, alert.action.not_after) == (kind, automatic, D)
+
+
+PLATFORM = T0 + 7 * DAY
+
+
+@pytest.mark.parametrize(("mode", "buttons", "said"), [
+    ("escalate", (), "; the page offers no escalation: AliExpress is expected to step in on Fri 27 Nov 2026 10:00 UTC"),
+    ("escalate", ("ESCALATE",), ""),
+    ("notify", (), ""),
+    ("reject", (), ""),
+])
+def test_where_the_page_offers_no_escalation_policy_escalate_rejects_and_says_when_aliexpress_steps_in(
+        mode: str, buttons: tuple[str, ...], said: str) -> None:
+    latest = detail(offer(), buttons=buttons, deadlines=((DeadlineKind.PLATFORM_ESCALATION, PLATFORM),))
+    alert = only(run(latest, T0, policy=Policy(on_zero_offer=mode)), AlertKind.ZERO_OFFER)
+    assert alert.action.text.endswith(said) if said else "step in" not in alert.action.text
+    assert "escalate" not in alert.action.text.lower().replace("policy: escalate", "") or buttons
+    # the message says when AliExpress steps in only where the page offers no escalation
+    assert alert.facts.get("platform_steps_in") == (None if buttons else "Fri 27 Nov 2026 10:00 UTC")
 
 
 @pytest.mark.parametrize("mode", ["notify", "reject", "escalate"])
@@ -383,11 +402,14 @@ def test_seller_silent_key_survives_seconds_of_countdown_jitter() -> None:
 
 
 @pytest.mark.parametrize(("stage", "deadlines", "buttons", "now", "expected"), [
-    (DisputeStage.WAIT_SELLER_RESPONSE, ((DeadlineKind.ESCALATE_AVAILABLE, T0 + DAY),), (), T0 + DAY - SECOND, False),
-    (DisputeStage.WAIT_SELLER_RESPONSE, ((DeadlineKind.ESCALATE_AVAILABLE, T0 + DAY),), (), T0 + DAY, True),
+    # only a button the page shows counts: a date passing does not put one there
+    (DisputeStage.WAIT_SELLER_RESPONSE, ((DeadlineKind.ESCALATE_AVAILABLE, T0 + DAY),), (), T0 + DAY, False),
+    (DisputeStage.WAIT_SELLER_RESPONSE, ((DeadlineKind.PLATFORM_ESCALATION, T0 + DAY),), (), T0 + 2 * DAY, False),
+    (DisputeStage.WAIT_SELLER_RESPONSE, ((DeadlineKind.ESCALATE_AVAILABLE, T0),), ("ESCALATE",), T0, True),
     (DisputeStage.WAIT_BUYER_RESPONSE, (), ("ESCALATE",), T0, True),
     (DisputeStage.UNKNOWN, (), ("ESCALATE",), T0, True),
     (DisputeStage.ESCALATED, ((DeadlineKind.ESCALATE_AVAILABLE, T0),), ("ESCALATE",), T0 + DAY, False),
+    (DisputeStage.WAIT_RETURN_SHIPMENT, (), ("ESCALATE",), T0, False),
 ])
 def test_escalation_possible(stage: DisputeStage, deadlines: tuple, buttons: tuple[str, ...], now: datetime,
                              expected: bool) -> None:
@@ -661,6 +683,9 @@ class Timeline:
     sweeps: tuple[datetime, ...]  # judge on the stored observations only
     auto_close: bool  # the platform closes the case with an unanswered offer at its deadline
     policy: Policy
+    #: the page shows an escalation button (else the platform steps in by itself at ``platform``)
+    escalation_button: bool = False
+    platform: datetime | None = None
 
 
 MINUTES = st.integers(0, 9 * 24 * 60)
@@ -686,8 +711,9 @@ def timelines(draw: st.DrawFn) -> Timeline:
         step = timedelta(minutes=draw(st.integers(3 * 60, 24 * 60)))
         polls += [T0 + step * k for k in range((max(p.deadline for p in offers) - T0) // step + 2)]
     policy = Policy(on_zero_offer=draw(st.sampled_from(["notify", "reject", "escalate"])))
+    platform = draw(st.one_of(st.none(), anywhere.map(lambda moments: moments[0] if moments else T0)))
     return Timeline(tuple(offers), tuple(sorted(set(polls))), tuple(draw(anywhere) + draw(near)),
-                    draw(st.booleans()), policy)
+                    draw(st.booleans()), policy, draw(st.booleans()), platform)
 
 
 def site_at(timeline: Timeline, t: datetime) -> DisputeDetail:
@@ -722,7 +748,9 @@ def site_at(timeline: Timeline, t: datetime) -> DisputeDetail:
     stage = DisputeStage.FINISHED if finish else \
         DisputeStage.WAIT_BUYER_RESPONSE if pending else DisputeStage.WAIT_SELLER_RESPONSE
     return detail(*proposals, stage=stage, finish=finish, site_time=t,
-                  latest_proposal=proposals[-1] if proposals else None)
+                  latest_proposal=proposals[-1] if proposals else None,
+                  buttons=("ESCALATE",) if timeline.escalation_button and not finish else (),
+                  deadlines=((DeadlineKind.PLATFORM_ESCALATION, timeline.platform),) if timeline.platform else ())
 
 
 @dataclass(frozen=True)
@@ -787,6 +815,9 @@ def test_any_timeline_yields_one_critical_per_zero_offer_and_nothing_late(timeli
             assert alert.action.not_after is not None and alert.created_at < alert.action.not_after
         facts = (alert.kind, alert.severity, alert.dispute_id, alert.amount, alert.deadline)
         assert meaning.setdefault(alert.dedupe_key, facts) == facts
+        if not timeline.escalation_button:  # never a button the page does not show
+            assert alert.kind is not AlertKind.ESCALATION_POSSIBLE
+            assert alert.action is None or alert.action.kind is not ActionKind.ESCALATE
     for key in outbox:
         if key.startswith("withdrawn:"):
             planned = next(p for p in timeline.offers if p.pid == key.rsplit(":", 1)[1])
@@ -814,3 +845,24 @@ def test_any_polling_of_a_protection_timer(ends_in: int, polls: list[int]) -> No
         else:
             assert alert.kind is AlertKind.AFTER_CLOSE_WINDOW
             assert end <= alert.created_at < end + timedelta(days=15)
+
+
+@pytest.mark.parametrize(("seen_by", "says"), [
+    (("page",), "only the dispute page shows a refund of nothing"),
+    (("answer",), "only the dispute data shows a refund of nothing"),
+    (("answer", "page"), "a refund of nothing is on the table, and the page disagrees with its data"),
+])
+def test_a_zero_seen_on_a_page_that_disagrees_with_its_data_is_critical_at_once(seen_by, says) -> None:
+    from agent.dispute_rules import unconfirmed_zero_alert
+    from zoneinfo import ZoneInfo
+
+    from agent.messages import render
+
+    latest = detail(offer("5.00"), latest_proposal=offer("5.00"))
+    alert = unconfirmed_zero_alert(latest, seen_by, T0, POLICY, link="https://x/d/R1")
+    assert (alert.kind, alert.severity) == (AlertKind.ZERO_OFFER, Severity.CRITICAL)
+    assert alert.dedupe_key == f"zero-unconfirmed:R1:{'+'.join(seen_by)}"
+    assert says in alert.title and alert.deadline == D
+    assert alert.action.kind is ActionKind.CHECK_SITE and not alert.action.automatic
+    message = render(alert, T0, ZoneInfo("UTC"))
+    assert "The dispute page and the data behind it disagree" in message.body

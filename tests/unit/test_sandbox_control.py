@@ -472,8 +472,8 @@ def test_unknown_order_id_is_a_not_found_envelope(buyer):
     assert ret(detail) == "FAIL_BIZ_NOT_FOUND::unknown order id '8215999999999999'"
     assert detail["api"] == ORDER_DETAIL and detail["data"] == {}
     assert ret(mtop(buyer, TRACKING, {"tradeOrderId": "42"})) == "FAIL_BIZ_NOT_FOUND::unknown order id '42'"
-    assert ret(mtop(buyer, DISPUTE_DETAIL, {"reverseOrderLineId": "64"})).startswith(
-        "FAIL_BIZ_NOT_FOUND::unknown dispute id")
+    assert ret(mtop(buyer, DISPUTE_DETAIL, {"terminalType": "PC", "tradeOrderLineId": "64"})).startswith(
+        "FAIL_BIZ_NOT_FOUND::unknown dispute")
     # the pages are shells: they load and their script shows the API's message
     assert buyer.get("/p/order/detail.html", params={"orderId": "8215999999999999"}).status_code == 200
     form = buyer.get("/p/reverse-pages/start.html", params={"tradeOrderLineId": "8215999999999999"})

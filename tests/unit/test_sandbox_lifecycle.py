@@ -16,10 +16,11 @@ SHIPPED = START - timedelta(days=10)
 LINE = "8300000000000101"
 
 
-def scenario(seller=None, mediator=None, **rules):
+def scenario(seller=None, mediator=None, buyer_escalation=False, **rules):
     return parse_scenario({
         "clock": {"start": START.isoformat()},
         "account": {"login": "b@example.com", "password": "pw"},
+        "site": {"buyer_escalation": buyer_escalation},
         "rules": rules,
         "stores": [{"id": "s", "name": "Store", "script": {"seller": seller or [], "mediator": mediator or []}}],
         "orders": [{
@@ -34,6 +35,11 @@ def scenario(seller=None, mediator=None, **rules):
 
 def world_with(seller=None, mediator=None, **rules) -> World:
     return World(scenario(seller, mediator, **rules))
+
+
+def escalating_world(seller=None, mediator=None, **rules) -> World:
+    """A site that lets buyers escalate (``[site] buyer_escalation``)."""
+    return World(scenario(seller, mediator, buyer_escalation=True, **rules))
 
 
 def open_dispute(world: World, **overrides):
@@ -188,7 +194,7 @@ def test_a_new_offer_replaces_the_pending_one():
 
 
 def test_escalation_is_refused_before_the_window_and_allowed_at_its_edge():
-    world = world_with(escalation_after_days=3)
+    world = escalating_world(escalation_after_days=3)
     dispute = open_dispute(world)
     at(world, timedelta(days=3) - timedelta(seconds=1))
     with pytest.raises(BuyerError, match="escalate this dispute from"):
@@ -201,7 +207,7 @@ def test_escalation_is_refused_before_the_window_and_allowed_at_its_edge():
 def test_mediator_request_unanswered_loses_and_answered_continues():
     mediator = [{"day": 1, "action": "request_info", "respond_days": 2}]
     for answer in (False, True):
-        world = world_with(mediator=mediator, escalation_after_days=0, mediator_decision_days=10)
+        world = escalating_world(mediator=mediator, escalation_after_days=0, mediator_decision_days=10)
         dispute = open_dispute(world)
         world.buyer_action(dispute.reverse_line_id, "escalate")
         at(world, timedelta(days=1))
@@ -220,14 +226,55 @@ def test_mediator_request_unanswered_loses_and_answered_continues():
 
 
 def test_offer_expiring_during_mediation_does_not_close_the_case():
-    world = world_with(seller=[{"day": 1, "action": "offer", "amount": "0", "respond_days": 1}],
-                       escalation_after_days=0)
+    world = escalating_world(seller=[{"day": 1, "action": "offer", "amount": "0", "respond_days": 1}],
+                             escalation_after_days=0)
     dispute = open_dispute(world)
     world.buyer_action(dispute.reverse_line_id, "escalate")
     at(world, timedelta(days=2, hours=1))
     state = state_of(world, dispute)
     assert state["status"] == "ESCALATED"
     assert state["proposals"][-1]["status"] == "EXPIRED"
+
+
+def test_without_buyer_escalation_only_the_platform_escalates_on_its_day():
+    world = world_with(platform_escalation_days=7, seller=[{"day": 1, "action": "reject"}])
+    dispute = open_dispute(world)
+    at(world, timedelta(days=4))
+    with pytest.raises(BuyerError, match="Only AliExpress can escalate this dispute: it steps in on 2026-11-08 09:00:00"):
+        world.buyer_action(dispute.reverse_line_id, "escalate")
+    # the seller stays silent after rejecting: its deadline (day 5) decides first
+    at(world, timedelta(days=5))
+    assert state_of(world, dispute)["result"] == "WON"
+
+
+def test_the_platform_steps_in_on_its_day_when_the_sides_still_talk():
+    world = world_with(platform_escalation_days=7,
+                       seller=[{"day": 1, "action": "offer", "amount": "5.00", "respond_days": 3}])
+    dispute = open_dispute(world)
+    at(world, timedelta(days=3))  # the counter gives the seller until day 8
+    world.buyer_action(dispute.reverse_line_id, "reject", amount=Decimal("12.00"), message="No")
+    assert state_of(world, dispute)["platform_escalation_at"] == (START + timedelta(days=7)).isoformat()
+    at(world, timedelta(days=7) - timedelta(seconds=1))
+    assert state_of(world, dispute)["status"] == "WAIT_SELLER_RESPONSE"
+    at(world, timedelta(days=7))
+    state = state_of(world, dispute)
+    assert (state["status"], state["escalated_at"]) == ("ESCALATED", (START + timedelta(days=7)).isoformat())
+    assert state["platform_escalation_at"] is None
+    assert [a["action"] for a in world.state()["actions"] if a["actor"] == "platform"] == ["escalated"]
+
+
+def test_accepting_a_solution_no_longer_on_the_table_is_refused():
+    world = world_with(seller=[{"day": 1, "action": "offer", "amount": "5.00"},
+                               {"day": 1.5, "action": "offer", "amount": "6.00"}])
+    dispute = open_dispute(world)
+    at(world, timedelta(days=1))
+    stale = state_of(world, dispute)["proposals"][-1]["id"]
+    at(world, timedelta(days=1, hours=13))
+    with pytest.raises(BuyerError, match="no longer available"):
+        world.buyer_action(dispute.reverse_line_id, "accept", proposal_id=stale)
+    fresh = state_of(world, dispute)["proposals"][-1]["id"]
+    world.buyer_action(dispute.reverse_line_id, "accept", proposal_id=fresh)
+    assert (state_of(world, dispute)["result"], state_of(world, dispute)["refund"]) == ("WON", "6.00")
 
 
 # --- the form's checks -----------------------------------------------------------------

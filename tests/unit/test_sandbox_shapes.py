@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import api
+from sandbox import api, api_reverse
 from sandbox.scenario import load_scenario
 from sandbox.world import World
 
@@ -139,12 +139,58 @@ def test_completed_order_detail_has_the_real_reminder_and_info(world):
 
 
 def test_refund_list_items(world):
-    real, ours = sample("refund-list.json"), api.refund_list(world, 1, 1, BASE)
+    real, ours = sample("refund-list.json"), api_reverse.refund_list(world, 1, 1, BASE, BASE)
     assert_same_shape(real["data"]["module"], ours["data"]["module"])
     assert ours["data"]["module"]["pages"] == 0  # the real quirk: count the items
     assert ours["data"]["module"]["total"] == len(world.disputes)
-    finished = api.refund_list(world, 4, 1, BASE)["data"]["module"]["items"]
+    finished = api_reverse.refund_list(world, 4, 1, BASE, BASE)["data"]["module"]["items"]
     assert finished and all(item["reverseOrderLines"][0]["reverseStatus"] == 4 for item in finished)
+
+
+def test_refund_list_links_the_dispute_page_as_the_real_buttons_do(world):
+    real = sample("refund-list.json")["data"]["module"]["items"][0]["reverseOrderLines"][0]["buttonDTOList"]
+    line = api_reverse.refund_list(world, 1, 1, BASE, "http://m.example")["data"]["module"]["items"][0]["reverseOrderLines"][0]
+    assert [(b["type"], b["code"]) for b in line["buttonDTOList"]] == [(b["type"], b["code"]) for b in real]
+    assert line["buttonDTOList"][0]["detailUrl"] == (
+        "http://m.example/p/refund-amount/detail.html?pha_manifest=refund-amount"
+        f"&tradeOrderLineId={line['tradeOrderLineId']}")
+    assert f"reverseOrderLineId={line['reverseOrderLineId']}" in line["buttonDTOList"][1]["detailUrl"]
+
+
+#: the dispute page's answer as one public extension reads it from the live site
+#: (values synthetic): no whole answer was ever published, so this is all the sandbox
+#: can be held to; everything else in its answer is its own invention
+EM_DETAIL = {
+    "reverseOrderLineId": "1", "reverseOrderId": "1", "tradeOrderId": "1", "tradeOrderLineId": "1",
+    "reverseDetailStatus": 100, "reverseDetailStatusText": "Request complete", "gmtCreateFormat": "",
+    "applyReason": {"reasonId": 17003, "reasonName": "Item defective or doesn't work"},
+    "aeItemDTO": {"itemTitle": "", "itemUnitPrice": {"cent": 1, "currency": "USD"}, "itemCount": 1},
+    "reachSolution": {"solutionType": 2, "solutionTypeText": "Returns/refunds",
+                      "refundMoney": {"cent": 1999, "currency": "USD", "unit": "19.99", "formatMoney": "$19.99"}},
+    "reverseFinishInfo": {"refundInfo": {
+        "refundNewestStatus": "FINISHED", "refundNewestTime": 1, "refundChannel": "Original payment method",
+        "refundDetails": {"cashMoney": {"cent": 1, "currency": "USD", "unit": "0.01"}},
+        "refundChannelDetails": [{"refundStatus": "FINISHED", "refundFinished": True, "aeRefundFinishTime": 1,
+                                  "money": {"cent": 1, "currency": "USD"}}]}},
+}
+
+
+def test_a_finished_dispute_has_the_fields_a_public_extension_reads(world):
+    won = next(d for d in world.disputes.values() if d.order_id == "8215000000000016")
+    module = api_reverse.dispute_detail(world, won.line_id)["data"]["module"]
+    assert_same_shape(EM_DETAIL, module)
+    assert module["reverseDetailStatus"] == 100 and module["reverseDetailStatusText"] == "Request complete"
+    refund = module["reverseFinishInfo"]["refundInfo"]
+    assert refund["refundDetails"]["cashMoney"]["cent"] == refund["refundChannelDetails"][0]["money"]["cent"] > 0
+
+
+def test_an_open_dispute_keeps_the_real_types_and_a_numeric_status(world):
+    trap = next(d for d in world.disputes.values() if d.order_id == "8215000000000013")
+    module = api_reverse.dispute_detail(world, trap.line_id)["data"]["module"]
+    assert_same_shape({k: v for k, v in EM_DETAIL.items() if k != "reverseFinishInfo"}, module)
+    assert isinstance(module["reverseDetailStatus"], int) and module["reverseFinishInfo"] is None
+    assert module["reachSolution"]["refundMoney"] == {"cent": 0, "currency": "USD", "unit": "0.00",
+                                                      "formatMoney": "US $0.00"}
 
 
 def test_order_count_and_tracking(world):
@@ -161,7 +207,7 @@ def test_money_is_written_like_the_site(world):
     assert fields["formatPriceInfo"] == "R$125,00|125|00"
     eur = api.order_fields(world, world.order("8215000000000002"), world.now(), BASE)
     assert eur["totalPriceText"] == "23,40 €"
-    refund = api.refund_list(world, 1, 1, BASE)["data"]["module"]["items"]
+    refund = api_reverse.refund_list(world, 1, 1, BASE, BASE)["data"]["module"]["items"]
     assert any(item["reverseOrderLines"][0]["aeItemDTO"]["itemUnitPrice"]["formatMoney"] == "R$47.30"
                for item in refund)
 

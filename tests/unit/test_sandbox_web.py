@@ -40,6 +40,7 @@ UPLOAD = "mtop.aliexpress.reverse.buyer.upload"
 FORM = "mtop.aliexpress.reverse.buyer.render"
 ACTION = "mtop.aliexpress.reverse.buyer.action"
 DISPUTE_DETAIL = "mtop.aliexpress.buyer.reverse.reverseOrderLineRenderForBuyer"
+REFUND_LIST = "mtop.aliexpress.buyer.reverse.queryreverseorderpagelistforbuyer"
 
 
 def scenario(**account):
@@ -384,14 +385,14 @@ def unmangle(value):
 
 
 def test_api_shape_changes_every_field_name_and_is_reversible(buyer, world):
-    case = next(iter(world.disputes))
-    plain = call(buyer, DISPUTE_DETAIL, {"reverseOrderLineId": case})
+    case = {"terminalType": "PC", "tradeOrderLineId": next(iter(world.disputes.values())).line_id}
+    plain = call(buyer, DISPUTE_DETAIL, case)
     buyer.post("/__sandbox__/faults", json={"kind": "api_shape", "path": "/h5/", "remaining": 1})
-    altered = call(buyer, DISPUTE_DETAIL, {"reverseOrderLineId": case})
+    altered = call(buyer, DISPUTE_DETAIL, case)
     assert "traceIdV2" in altered and "module" not in altered["data"]
     plain.pop("traceId"), altered.pop("traceIdV2")
     assert unmangle(altered) == plain
-    assert "traceId" in call(buyer, DISPUTE_DETAIL, {"reverseOrderLineId": case})  # used up
+    assert "traceId" in call(buyer, DISPUTE_DETAIL, case)  # used up
 
 
 def test_dom_layout_renames_html_css_and_script_table_alike(buyer):
