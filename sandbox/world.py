@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import random
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -83,6 +84,12 @@ class World:
         self.sessions: dict[str, datetime] = {}
         self.pending_logins: dict[str, dict[str, Any]] = {}
         self.captcha = scenario.account.captcha
+        #: the language pages come in without a cookie naming one (see sandbox/i18n.py)
+        self.account_language = scenario.account.language
+        self.ignore_locale_cookie = scenario.site.ignore_locale_cookie
+        #: orders placed the same day come in a new order on every list call; seeded by
+        #: the scenario, so a run can be repeated exactly
+        self.list_rng = random.Random(f"order-list|{scenario.name}")
         self.faults: list[Fault] = []
         self.actions: list[dict[str, Any]] = []
         self.logins = 0
@@ -121,6 +128,14 @@ class World:
             return self.orders[order_id]
         except KeyError:
             raise KeyError(f"unknown order id {order_id!r}") from None
+
+    def listed_orders(self) -> list[OrderSpec]:
+        """The order list's order: the newest placing day first, and within a day a new
+        order on every call. The list shows dates only, and the live list is not stably
+        sorted: a page boundary inside one day can skip an order or show one twice."""
+        with self.lock:
+            ties = {order.id: self.list_rng.random() for order in self.orders.values()}
+        return sorted(self.orders.values(), key=lambda o: (o.placed.date(), ties[o.id]), reverse=True)
 
     def line_paid(self, order: OrderSpec, line_id: str) -> Decimal:
         line = next(line for line in order.lines if line.id == line_id)
@@ -462,6 +477,8 @@ class World:
                           "rate": self.clock.rate},
                 "account": {"login": self.scenario.account.login, "captcha": self.captcha,
                             "email_code": self.scenario.account.email_code,
+                            "language": self.account_language,
+                            "ignore_locale_cookie": self.ignore_locale_cookie,
                             "sessions": len(self.sessions), "logins": self.logins},
                 "orders": orders,
                 "disputes": [d.public(self.rules) for d in self.disputes.values()],
