@@ -118,7 +118,7 @@ SEL_ORDER_MORE = ".order-more button"
 #: the list is sorted by placing day only and ties come in a new order on every call,
 #: so a page boundary can skip an order or show one twice (a receipts tool saw it,
 #: 2026-10): a pass over all pages is re-read, at most this many times in all
-ORDER_LIST_PASSES = 3
+ORDER_LIST_PASSES = 4
 SEL_LOADING = "div.comet-loading-wrap"
 #: what a detail page loads that the agent does not read (it reads the API answer)
 DETAIL_SKIPPED_RESOURCES = "**/*.{png,jpg,jpeg,gif,webp,svg,css,woff,woff2,ttf}"

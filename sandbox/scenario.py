@@ -242,6 +242,9 @@ class SiteSpec(_Strict):
     #: pages and answers come in the account's language whatever the ``aep_usuc_f``
     #: cookie asks for (the control API can switch it too)
     ignore_locale_cookie: bool = False
+    #: seeds the order in which the order list shows orders placed the same day (a new
+    #: order on every call); unset, the scenario's name seeds it. Either way a run repeats
+    list_seed: int | None = None
 
 
 class Scenario(_Strict):

@@ -89,7 +89,8 @@ class World:
         self.ignore_locale_cookie = scenario.site.ignore_locale_cookie
         #: orders placed the same day come in a new order on every list call; seeded by
         #: the scenario, so a run can be repeated exactly
-        self.list_rng = random.Random(f"order-list|{scenario.name}")
+        seed = scenario.site.list_seed
+        self.list_rng = random.Random(seed if seed is not None else f"order-list|{scenario.name}")
         self.faults: list[Fault] = []
         self.actions: list[dict[str, Any]] = []
         self.logins = 0

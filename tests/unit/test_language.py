@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from agent.errors import PageChanged, WrongLanguage
+from agent.models import Order, OrderStatus
 from flows import site
-from flows.language import language_name, pinned_cookies, pinned_value
+from flows.language import check_orders, language_name, pinned_cookies, pinned_value
 
 
 @pytest.mark.parametrize(
@@ -69,3 +73,19 @@ def test_a_saved_cookie_is_rewritten_where_it_lives() -> None:
                                        ("es_ES", "Español (es_ES)"), ("xx-YY", "xx-YY")])
 def test_language_name(tag: str, name: str) -> None:
     assert language_name(tag) == name
+
+
+def order(status_text: str | None) -> Order:
+    return Order(order_id="8215000000000001", status=OrderStatus.UNKNOWN, status_text=status_text, lines=[],
+                 site_time=datetime(2026, 11, 20, tzinfo=UTC))
+
+
+def test_a_status_label_of_another_language_is_refused_naming_it() -> None:
+    check_orders([order("Awaiting delivery"), order("Something new"), order(None)], "order list")
+    with pytest.raises(WrongLanguage) as error:
+        check_orders([order("Completed"), order("Aguardando entrega ")], "order list")
+    message = str(error.value)
+    assert message.startswith("order list: the site shows pages in Português (pt) although English was asked for")
+    assert "order 8215000000000001 status 'Aguardando entrega'" in message
+    assert message.endswith("→ Language → English → Save) and run again")
+    assert isinstance(error.value, PageChanged) and error.value.language == "pt"
