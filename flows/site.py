@@ -115,9 +115,11 @@ SEL_ORDER_ITEM_QUANTITY = ".order-item-content-info-number-quantity"  # "x2"
 SEL_ORDER_TOTAL = ".order-item-content-opt-price-total"
 SEL_ORDER_BUTTONS = ".order-item-btns button"
 SEL_ORDER_MORE = ".order-more button"
-#: the list is sorted by placing day only and ties come in a new order on every call,
-#: so a page boundary can skip an order or show one twice (a receipts tool saw it,
-#: 2026-10): a pass over all pages is re-read, at most this many times in all
+#: the list is not stably sorted (a receipts tool saw paging skip orders, 2026-10): a
+#: pass over all pages that showed an order twice is read again from page 1, at most
+#: this many passes in all. Each pass costs a page load per page; with two orders of one
+#: day split by each of two page boundaries, 4 passes still miss an order in about 1 run
+#: of 65 — and that run says how many it missed (flows/paging.py)
 ORDER_LIST_PASSES = 4
 SEL_LOADING = "div.comet-loading-wrap"
 #: what a detail page loads that the agent does not read (it reads the API answer)

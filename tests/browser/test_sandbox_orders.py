@@ -126,7 +126,7 @@ def test_status_code_8_is_awaiting_delivery_with_a_confirm_button(page: Page, se
     log_in(page, server, DETAIL.format(PROMISED_ORDER))
     with page.expect_response(lambda r: ORDER_LIST_API in r.url) as answer:
         page.goto(url(server, ORDERS))
-    body = json.loads(re.fullmatch(r"mtopjsonp\d+\((.*)\)", answer.value.text(), re.S)[1])
+    body = json.loads(re.fullmatch(r"mtopjsonp\d+\((.*)\)", answer.value.text(), re.DOTALL)[1])
     orders = {c["fields"]["orderId"]: c["fields"] for c in body["data"]["data"].values()
               if c["tag"] == "pc_om_list_order"}
     codes = {fields["statusText"]: fields["utParams"]["args"]["orderStatus"] for fields in orders.values()}

@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from agent.errors import CaptchaRequired, LoginRequired, PageChanged, SiteUnavailable, WrongLanguage
+from agent.errors import (
+    CaptchaRequired,
+    LoginRequired,
+    PageChanged,
+    SiteUnavailable,
+    WrongLanguage,
+)
 from agent.secrets import Credentials
 from agent.settings import load_settings
 from agent.store import Store
@@ -190,7 +196,7 @@ def test_one_pass_over_an_unstable_list_says_how_many_orders_it_missed(agent, se
     from flows.browser import BrowserSession
     from flows.orders import read_order_list
 
-    settings, store = agent
+    settings, _store = agent
     server.load(parse_scenario(unstable_world()))  # the same seeded calls as above: its first pass skips
     with BrowserSession(settings) as session:
         result = read_order_list(session, settings.site.base_url, lambda: ACCOUNT, timeout_ms=10_000, passes=1)
@@ -260,7 +266,7 @@ def test_a_site_that_ignores_the_cookie_stops_the_sync_naming_the_language(agent
 
 
 def test_changed_api_falls_back_to_the_page_and_reads_the_same_orders(agent, server):
-    settings, store = agent
+    settings, _store = agent
     server.add_fault("api_shape", path="/h5/mtop.aliexpress.trade.buyer.order.list/")
     server.add_fault("api_shape", path="/h5/mtop.aliexpress.trade.buyer.order.detail/")
     from flows.browser import BrowserSession
