@@ -27,7 +27,13 @@ from email.utils import parsedate_to_datetime
 
 from playwright.sync_api import Page
 
-from agent.errors import LoginRequired, PageChanged, SiteError, SiteUnavailable, WrongLanguage
+from agent.errors import (
+    LoginRequired,
+    PageChanged,
+    SiteError,
+    SiteUnavailable,
+    WrongLanguage,
+)
 from agent.models import Order
 from agent.secrets import Credentials
 from flows import site
@@ -223,7 +229,8 @@ def _dom_pass(reader: _ListPass) -> bool:
 def _incomplete(union: PassUnion[Order], passes: int) -> SiteUnavailable:
     return SiteUnavailable(
         f"the order list moved orders between its pages while it was read: {union.missing} of {union.rows} "
-        f"orders could not be read in {passes} passes (the {len(union.items)} read were kept); "
+        f"orders could not be read in {passes} pass{'es' if passes != 1 else ''} "
+        f"(the {len(union.items)} read were kept); "
         "sync again later to read the rest"
     )
 

@@ -48,8 +48,6 @@ STATUS_CODES = {"unpaid": 1, "awaiting_shipment": 2, "awaiting_delivery": 8,
 #: the English status texts (every language: ``i18n.text("status.<status>", locale)``)
 STATUS_TEXTS = {status: i18n.text(f"status.{status}") for status in STATUS_CODES}
 
-COUNTDOWN_PREFIX = "Your order will be closed in: "
-
 
 def envelope(api: str, data: dict[str, Any]) -> dict[str, Any]:
     return {"api": api, "data": data, "ret": ["SUCCESS::调用成功"],
