@@ -17,6 +17,7 @@ the boundary with ``raise ... from``. Each message ends with the remedy.
         ├── LoginRequired      the session is gone and a person must log in
         │   └── CaptchaRequired  the site asks for a captcha or a code
         ├── PageChanged        a page or response no longer has the expected shape
+        │   └── WrongLanguage  the site shows another language than the one asked for
         ├── SiteUnavailable    the site answered with an error or not at all
         └── RateLimited        the site asks us to slow down
 """
@@ -40,6 +41,7 @@ __all__ = [
     "SiteError",
     "SiteUnavailable",
     "UserInputError",
+    "WrongLanguage",
 ]
 
 
@@ -117,6 +119,19 @@ class PageChanged(SiteError):
 
     Never guess on a changed page: a wrong amount or deadline is worse than none.
     """
+
+
+class WrongLanguage(PageChanged):
+    """Raised when a page or an answer comes in another language than English.
+
+    The parsers read English texts; another language would turn dates, deadlines and
+    statuses into guesses, so nothing is read on. ``language`` is what the page showed
+    (``pt-BR``).
+    """
+
+    def __init__(self, message: str, evidence: Path | None = None, *, language: str | None = None) -> None:
+        super().__init__(message, evidence)
+        self.language = language
 
 
 class SiteUnavailable(SiteError):

@@ -2,7 +2,10 @@
 
 Reads the list, then the detail page of each order whose timer can still matter,
 and stores what it read even when the site stops it half-way (an expired session
-keeps the orders already read; the error is raised after they are saved).
+keeps the orders already read; the error is raised after they are saved). A list
+read through to its end but missing a few orders (its order moved while it was read)
+still has the details of the orders it did read fetched before the error is raised:
+their timers are what protect the money.
 """
 
 from __future__ import annotations
@@ -103,7 +106,7 @@ def _sync_in(session, settings: Settings, store: Store, progress: Progress,
     if listing.orders:
         clock.observe(listing.orders[0].site_time)
         store.set_meta(OFFSET_KEY, str(clock.offset.total_seconds()))
-    if listing.error is not None:
+    if listing.error is not None and not listing.missing:
         raise listing.error
     wanted = [order.order_id for order in listing.orders if needs_detail(order)]
     progress.details_started(len(wanted))
@@ -112,6 +115,8 @@ def _sync_in(session, settings: Settings, store: Store, progress: Progress,
     store.save_orders(details.orders)
     if details.error is not None:
         raise details.error
+    if listing.error is not None:
+        raise listing.error
     site_time = listing.orders[0].site_time if listing.orders else None
     store.set_meta(LAST_SYNC_KEY, clock().isoformat())
     return SyncReport(orders=len(listing.orders), details=len(details.orders), source=listing.source,

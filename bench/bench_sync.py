@@ -76,10 +76,16 @@ class ExternalSandbox:
     def __init__(self, world) -> None:
         import socket
 
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        ports = []
+        for _ in range(2):  # the site and its sign-in host (a listener of its own)
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                ports.append(probe.getsockname()[1])
+        self.port, self.login_port = ports
+        # the browser goes by name (every browser resolves *.localhost), as to the real site;
+        # Python does not resolve those names, so the control API is reached by address
+        self.url = f"http://www.aliexpress.localhost:{self.port}"
+        self.address = f"http://127.0.0.1:{self.port}"
         self.world = world
 
     def __enter__(self) -> ExternalSandbox:
@@ -87,20 +93,21 @@ class ExternalSandbox:
 
         import httpx
 
-        self.process = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", str(self.port)],
+        self.process = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", str(self.port),
+                                         "--login-port", str(self.login_port)],
                                         cwd=Path(__file__).resolve().parent.parent,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         EXCLUDED.add(self.process.pid)
         deadline = time.monotonic() + 30
         while True:
             try:
-                httpx.get(f"{self.url}/__sandbox__/clock", timeout=1).raise_for_status()
+                httpx.get(f"{self.address}/__sandbox__/clock", timeout=1).raise_for_status()
                 break
             except httpx.HTTPError:
                 if time.monotonic() > deadline:
                     raise SystemExit("the sandbox did not start") from None
                 time.sleep(0.2)
-        httpx.post(f"{self.url}/__sandbox__/scenario", json=self.world.model_dump(mode="json"),
+        httpx.post(f"{self.address}/__sandbox__/scenario", json=self.world.model_dump(mode="json"),
                    timeout=30).raise_for_status()
         return self
 

@@ -113,6 +113,23 @@ _ENTRIES = (
                "not arrive)",
                "invented: where the solution and the amount sit on today's form is not public; the help pages "
                "only say both are chosen (full refund by default when nothing arrived)"),
+    Assumption("order-list-later-pages",
+               "a later order-list page (POSTed with pageIndex) answers only what changed: the "
+               "pc_om_list_body component with its new pageIndex/hasMore and the new pc_om_list_order "
+               "components, listed as the body's children in hierarchy.structure",
+               "inferred: the reference notes say later pages 'only carry changed components' (a receipts "
+               "tool, 2026-10) and [EM]'s test body has pc_om_list_body_1{hasMore, pageIndex}; no public "
+               "capture of a later page's answer exists"),
+    Assumption("html-lang",
+               "the pages' <html lang> names the language their texts are in",
+               "invented: no public source shows the attribute on today's pages; an absent attribute is "
+               "not taken as a verdict, and the status labels are checked besides"),
+    Assumption("locale-cookie",
+               "an aep_usuc_f cookie with b_locale=en_US, set before the first page, makes the site serve "
+               "English texts (region, site and currency left as the site set them)",
+               "inferred from the reference notes ('the aep_usuc_f cookie carries b_locale, region and "
+               "currency') and [MM] mapping b_locale to the API's _lang; whether the account's own language "
+               "wins over it is not known, so a page in another language is still refused"),
     Assumption("order-countdown-text",
                "the orders page's countdown reads 'Your order will be closed in: N days HH:MM:SS'",
                "invented format around the text buyers report ('Your order will be closed in: …')"),

@@ -2,7 +2,8 @@
 
 A :class:`BrowserSession` owns Playwright, one browser (launched locally or reached
 over CDP) and one context per account. The context starts from the account's saved
-``storage_state`` (:mod:`flows.session_file`) so logins are rare.
+``storage_state`` (:mod:`flows.session_file`) so logins are rare, with the site's
+locale cookie set to English before its first page (:mod:`flows.language`).
 
 Evidence: ``with session.evidence(page, "open-dispute"):`` wraps a step; on failure
 the screenshot, the page HTML and (with ``browser.trace_on_failure``) a Playwright
@@ -41,6 +42,7 @@ from agent.errors import (
 from agent.settings import Settings
 from flows.browser_path import QUIET_ARGS, is_headless_shell, resolve_chromium
 from flows.redaction import empty_fields_holding, empty_password_fields, redacted, scrub_typed_text
+from flows.language import pinned_cookies
 from flows.session_file import dump_json, make_private_dir, read_session_quietly, write_private
 
 __all__ = ["BrowserSession"]
@@ -269,6 +271,9 @@ class BrowserSession:
         if config.user_agent:
             options["user_agent"] = config.user_agent
         context = self.browser.new_context(**options)
+        # the parsers read English: ask for it before the first page (the saved
+        # cookie's region and currency are kept)
+        context.add_cookies(pinned_cookies(self._settings.site.base_url, (state or {}).get("cookies") or []))
         context.set_default_timeout(config.timeout_ms)
         context.set_default_navigation_timeout(config.navigation_timeout_ms)
         if config.trace_on_failure:

@@ -1,9 +1,16 @@
 """The order list and the order detail pages, read as the page receives them.
 
-List: open the order list, read each ``order.list`` answer the page's script gets,
-click "View orders" until ``hasMore`` is false. If no answer can be read (the API
-changed shape), the rows are read from the DOM instead; if neither works the flow
-raises ``PageChanged`` with evidence — never a half-read list passed off as whole.
+List: open the order list, read each ``order.list`` answer the page's script gets
+(page 1 whole, later pages only what changed), click "View orders" until ``hasMore``
+is false. The list's order is not stable — orders placed the same day move between
+pages from one call to the next — so a pass that showed an order twice has skipped
+another: the list is then read again from page 1 and the union kept by order id
+(``flows/paging.py``), at most ``site.ORDER_LIST_PASSES`` passes in all. If no answer
+can be read (the API changed shape), the rows are read from the DOM instead, pass by
+pass the same way; if neither works the flow raises ``PageChanged`` with evidence.
+Orders that no pass showed are never passed off as a whole list: the read ends with
+an error that counts them. A page in another language than English is refused
+(``flows/language.py``).
 
 Details: several pages of one context load at once (``concurrency``), started with
 a polite random delay; Python waits on all of them from the one Playwright thread.
@@ -15,18 +22,27 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, tzinfo
 from email.utils import parsedate_to_datetime
-from datetime import UTC, datetime, tzinfo
 
 from playwright.sync_api import Page
 
-from agent.errors import LoginRequired, PageChanged, SiteError
+from agent.errors import (
+    LoginRequired,
+    PageChanged,
+    SiteError,
+    SiteUnavailable,
+    WrongLanguage,
+)
 from agent.models import Order
 from agent.secrets import Credentials
 from flows import site
+from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession
 from flows.capture import ApiCapture, pause
+from flows.language import check_orders, check_page
 from flows.login import HANDOFF, open_page
+from flows.paging import PassUnion
 from flows.parsers.order_dom import parse_order_rows
 from flows.parsers.orders import parse_order_detail, parse_order_list
 
@@ -48,6 +64,8 @@ ROW_SCRIPT = """
         title: title ? (title.getAttribute('title') || text(title)) : '',
         sku: text(item.querySelector(sel.sku)),
         price: text(item.querySelector(sel.price)),
+        quantity: text(item.querySelector(sel.quantity)),
+        number: text(item.querySelector(sel.number)),
       };
     }),
   };
@@ -57,8 +75,10 @@ ROW_SELECTORS = {
     "row": site.SEL_ORDER_ROW, "status": site.SEL_ORDER_STATUS, "info": site.SEL_ORDER_HEADER_INFO,
     "store": site.SEL_ORDER_STORE, "reminder": site.SEL_ORDER_REMINDER, "total": site.SEL_ORDER_TOTAL,
     "item": site.SEL_ORDER_ITEM, "title": site.SEL_ORDER_ITEM_TITLE, "sku": site.SEL_ORDER_ITEM_SKU,
-    "price": site.SEL_ORDER_ITEM_PRICE,
+    "price": site.SEL_ORDER_ITEM_PRICE, "quantity": site.SEL_ORDER_ITEM_QUANTITY,
+    "number": site.SEL_ORDER_ITEM_NUMBER,
 }
+WHERE_LIST = "order list"
 
 
 @dataclass
@@ -69,6 +89,8 @@ class OrdersRead:
     complete: bool = False
     source: str = "api"
     error: SiteError | None = None
+    #: orders the list counted that no pass showed (the read went through every page)
+    missing: int = 0
 
 
 @dataclass
@@ -90,54 +112,102 @@ def _date_of(page_response_headers: dict[str, str] | None) -> datetime | None:
         return None
 
 
+@dataclass
+class _ListPass:
+    """What one pass over the list's pages needs, and the progress it reports."""
+
+    page: Page
+    capture: ApiCapture
+    union: PassUnion[Order]
+    on_page: Callable[[int, int], None] | None
+    timeout_ms: float
+    pages_read: int = 0
+
+    def page_done(self, shown: int | None = None) -> None:
+        """Progress: pages read in all passes, and the distinct orders read so far."""
+        self.pages_read += 1
+        if self.on_page:
+            self.on_page(self.pages_read, max(len(self.union.items), shown or 0))
+
+    def enough(self) -> bool:
+        """A re-read may stop as soon as the union holds every order a pass counted."""
+        return self.union.complete
+
+
 def read_order_list(session: BrowserSession, base_url: str,
                     credentials: Callable[[], Credentials] | None,
                     on_page: Callable[[int, int], None] | None = None,
-                    timeout_ms: float = 30_000) -> OrdersRead:
-    """Every order of the account, newest first."""
+                    timeout_ms: float = 30_000, passes: int = site.ORDER_LIST_PASSES) -> OrdersRead:
+    """Every order of the account, newest first (see the module docstring)."""
     result = OrdersRead()
     page = session.new_page()
-    capture = ApiCapture(page)
+    reader = _ListPass(page, ApiCapture(page), PassUnion(), on_page, timeout_ms)
     url = site.order_list_url(base_url)
     try:
         with session.evidence(page, "order-list"):
-            open_page(session, page, url, credentials)
-            try:
-                first = capture.wait(site.API_ORDER_LIST, timeout_ms=timeout_ms)
-                listing = parse_order_list(first.body, date_header=first.date_header)
-            except PageChanged:
-                if result.orders:
-                    raise
-                _read_list_from_dom(page, result, on_page, timeout_ms)
-                result.complete = True
-                return result
-            result.orders.extend(listing.orders)
-            if on_page:
-                on_page(listing.page_index, len(result.orders))
-            while listing.has_more:
-                mark = capture.mark()
-                more = page.locator(site.SEL_ORDER_MORE)
-                if more.count() == 0:
-                    raise PageChanged("the list says more orders exist but shows no 'View orders' button")
-                more.first.click()
-                answer = capture.wait(site.API_ORDER_LIST, after=mark, timeout_ms=timeout_ms)
-                listing = parse_order_list(answer.body, date_header=answer.date_header)
-                result.orders.extend(listing.orders)
-                if on_page:
-                    on_page(listing.page_index, len(result.orders))
-            result.complete = True
+            for number in range(1, max(1, passes) + 1):
+                mark = reader.capture.mark()
+                open_page(session, page, url, credentials)
+                check_page(page, WHERE_LIST)
+                reader.union.start_pass()
+                if result.source == "api":
+                    try:
+                        whole = _api_pass(reader, mark)
+                    except PageChanged as error:
+                        # only an unreadable first answer of the first pass means "read the page"
+                        if reader.union.items or number > 1 or isinstance(error, WrongLanguage):
+                            raise
+                        result.source = "dom"
+                if result.source == "dom":
+                    whole = _dom_pass(reader)
+                if whole:
+                    reader.union.end_pass()
+                if reader.union.complete:
+                    break
+            result.complete = reader.union.complete
+            if not result.complete:
+                result.missing = reader.union.missing or 0
+                result.error = _incomplete(reader.union, passes)
     except SiteError as error:
         result.error = error
     finally:
+        result.orders = _newest_first(reader.union.items.values())
         page.close()
     return result
 
 
-def _read_list_from_dom(page: Page, result: OrdersRead, on_page, timeout_ms: float) -> None:
-    result.source = "dom"
+def _api_pass(reader: _ListPass, mark: int) -> bool:
+    """One pass over the API answers; False when it stopped early with every order read."""
+    answer = reader.capture.wait(site.API_ORDER_LIST, after=mark, timeout_ms=reader.timeout_ms)
+    listing = parse_order_list(answer.body, date_header=answer.date_header)
+    while True:
+        check_orders(listing.orders, WHERE_LIST)
+        for order in listing.orders:
+            reader.union.add(order.order_id, order)
+        reader.page_done()
+        if not listing.has_more:
+            return True
+        if reader.enough():
+            return False
+        more = reader.page.locator(site.SEL_ORDER_MORE)
+        if more.count() == 0:
+            raise PageChanged("the list says more orders exist but shows no 'View orders' button")
+        next_mark = reader.capture.mark()
+        more.first.click()
+        answer = reader.capture.wait(site.API_ORDER_LIST, after=next_mark, timeout_ms=reader.timeout_ms)
+        try:
+            listing = parse_order_list(answer.body, date_header=answer.date_header)
+        except PageChanged as error:
+            raise unconfirmed("order-list-later-pages", f"order.list page {listing.page_index + 1}",
+                              str(error)) from error
+
+
+def _dom_pass(reader: _ListPass) -> bool:
+    """One pass over the rendered rows (every page shown, then all rows read at once)."""
+    page = reader.page
     site_time = _page_date(page)
-    page.locator(site.SEL_ORDER_ROW).first.wait_for(timeout=timeout_ms)
-    pages = 1
+    page.locator(site.SEL_ORDER_ROW).first.wait_for(timeout=reader.timeout_ms)
+    reader.page_done(page.locator(site.SEL_ORDER_ROW).count())
     while True:
         more = page.locator(site.SEL_ORDER_MORE)
         if more.count() == 0 or not more.first.is_visible():
@@ -146,13 +216,28 @@ def _read_list_from_dom(page: Page, result: OrdersRead, on_page, timeout_ms: flo
         more.first.click()
         page.wait_for_function(
             "([sel, n]) => document.querySelectorAll(sel).length > n",
-            arg=[site.SEL_ORDER_ROW, before], timeout=timeout_ms,
+            arg=[site.SEL_ORDER_ROW, before], timeout=reader.timeout_ms,
         )
-        pages += 1
-        if on_page:
-            on_page(pages, page.locator(site.SEL_ORDER_ROW).count())
-    rows = page.evaluate(ROW_SCRIPT, ROW_SELECTORS)
-    result.orders.extend(parse_order_rows(rows, site_time))
+        reader.page_done(page.locator(site.SEL_ORDER_ROW).count())
+    orders = parse_order_rows(page.evaluate(ROW_SCRIPT, ROW_SELECTORS), site_time)
+    check_orders(orders, f"{WHERE_LIST} (page)")
+    for order in orders:
+        reader.union.add(order.order_id, order)
+    return True
+
+
+def _incomplete(union: PassUnion[Order], passes: int) -> SiteUnavailable:
+    return SiteUnavailable(
+        f"the order list moved orders between its pages while it was read: {union.missing} of {union.rows} "
+        f"orders could not be read in {passes} pass{'es' if passes != 1 else ''} "
+        f"(the {len(union.items)} read were kept); "
+        "sync again later to read the rest"
+    )
+
+
+def _newest_first(orders: Iterable[Order]) -> list[Order]:
+    """By placing day, newest first; a day's orders in the order first seen, unknown days last."""
+    return sorted(orders, key=lambda order: order.placed_on or date.min, reverse=True)
 
 
 def _page_date(page: Page) -> datetime:
@@ -188,6 +273,7 @@ def read_order_details(session: BrowserSession, base_url: str, order_ids: Iterab
         with session.evidence(first_page, "order-detail"):
             order_id = pending.pop(0)
             open_page(session, first_page, site.order_detail_url(base_url, order_id), credentials)
+            check_page(first_page, "order detail")
             result.orders.append(_detail(first_capture, 0, order_id, tz, timeout_ms))
         if on_done:
             on_done(result.orders[-1])
@@ -209,6 +295,7 @@ def _detail(capture: ApiCapture, mark: int, order_id: str, tz: tzinfo, timeout_m
 
 def _parsed(answer, order_id: str, tz: tzinfo) -> Order:
     order = parse_order_detail(answer.body, date_header=answer.date_header, tz=tz)
+    check_orders([order], "order detail")
     if order.order_id != order_id:
         raise PageChanged(f"asked for order {order_id} but the page shows order {order.order_id}")
     return order

@@ -135,13 +135,54 @@ SEL_ORDER_STORE = ".order-item-store-name a span"
 SEL_ORDER_ITEM = ".order-item-content-body"
 SEL_ORDER_ITEM_TITLE = ".order-item-content-info-name a span[title]"
 SEL_ORDER_ITEM_SKU = ".order-item-content-info-sku"
-SEL_ORDER_ITEM_PRICE = ".order-item-content-info-number"
+#: today's list shows an item's price and quantity as separate elements [KG, GG];
+#: the older layout had one text "US $26.70x1" in the number element
+SEL_ORDER_ITEM_NUMBER = ".order-item-content-info-number"
+SEL_ORDER_ITEM_PRICE = ".order-item-content-info-number div:first-child"
+SEL_ORDER_ITEM_QUANTITY = ".order-item-content-info-number-quantity"  # "x2"
 SEL_ORDER_TOTAL = ".order-item-content-opt-price-total"
 SEL_ORDER_BUTTONS = ".order-item-btns button"
 SEL_ORDER_MORE = ".order-more button"
+#: the list is not stably sorted (a receipts tool saw paging skip orders, 2026-10): a
+#: pass over all pages that showed an order twice is read again from page 1, at most
+#: this many passes in all. Each pass costs a page load per page; with two orders of one
+#: day split by each of two page boundaries, 4 passes still miss an order in about 1 run
+#: of 65 — and that run says how many it missed (flows/paging.py)
+ORDER_LIST_PASSES = 4
 SEL_LOADING = "div.comet-loading-wrap"
 #: what a detail page loads that the agent does not read (it reads the API answer)
 DETAIL_SKIPPED_RESOURCES = "**/*.{png,jpg,jpeg,gif,webp,svg,css,woff,woff2,ttf}"
+
+# --- the language of the pages ----------------------------------------------------------
+
+#: the cookie the site keeps region, language and currency in, a query string such as
+#: "region=US&site=glo&b_locale=en_US&c_tp=USD" (some clients see it URL-encoded whole)
+LOCALE_COOKIE = "aep_usuc_f"
+LOCALE_KEY = "b_locale"
+#: the language every text parser reads; the session asks for it through the cookie
+READ_LOCALE = "en_US"
+#: a language's own name, to say which one a page came in
+LANGUAGE_NAMES = {
+    "en": "English", "pt": "Português", "es": "Español", "fr": "Français", "de": "Deutsch",
+    "it": "Italiano", "nl": "Nederlands", "pl": "Polski", "ru": "Русский", "tr": "Türkçe",
+    "uk": "Українська", "ko": "한국어", "ja": "日本語", "ar": "العربية", "he": "עברית",
+    "th": "ไทย", "vi": "Tiếng Việt", "id": "Bahasa Indonesia",
+}
+#: how a person puts the account back into English (the language menu [ARC])
+LANGUAGE_REMEDY = ("set the account's language to English on the site (the 'Ship to' menu at the top "
+                   "of any page → Language → English → Save) and run again")
+
+
+def cookie_domain(base_url: str) -> str | None:
+    """The parent domain the site's cookies live on: ".aliexpress.com" for
+    ``www.aliexpress.com``; None for an IP address or a one-label host (``localhost``),
+    whose cookies are the host's own."""
+    host = (urlsplit(base_url).hostname or "").lower().rstrip(".")
+    labels = host.split(".")
+    if not host or len(labels) < 2 or all(label.isdigit() for label in labels) or ":" in host:
+        return None
+    return "." + ".".join(labels[1:] if len(labels) > 2 else labels)
+
 
 #: the order list's countdown line (sandbox; the real class name is not captured)
 SEL_ORDER_REMINDER = ".order-item-reminder"

@@ -15,12 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from .formats import (
-    format_countdown,
-    format_day,
-    format_money,
-    format_price_info,
-)
+from . import i18n
+from .formats import format_money, format_price_info
 from .scenario import Order
 from .world import World
 
@@ -40,20 +36,13 @@ API_DISPUTE_UPLOAD = "mtop.aliexpress.reverse.buyer.upload"
 READ_APIS = (API_ORDER_LIST, API_ORDER_DETAIL, API_ORDER_COUNT, API_REFUND_LIST,
              API_DISPUTE_DETAIL, API_TRACKING)
 
-STATUS_TEXTS = {
-    "unpaid": "Awaiting payment",
-    "awaiting_shipment": "Awaiting shipment",
-    "awaiting_delivery": "Awaiting delivery",
-    "completed": "Completed",
-    "closed": "Closed",
-    "cancelled": "Cancelled",
-}
-#: ``global.orderStatus`` of the detail: 8 and 9 mean completed in the captures;
+#: ``global.orderStatus`` of the detail and ``utParams.args.orderStatus`` of a list order:
+#: 8 = awaiting delivery (with CONFIRM_GOODS) and 9 = completed are seen live [EM, MM];
 #: the other numbers are sandbox assumptions
-STATUS_CODES = {"unpaid": 1, "awaiting_shipment": 2, "awaiting_delivery": 5,
+STATUS_CODES = {"unpaid": 1, "awaiting_shipment": 2, "awaiting_delivery": 8,
                 "completed": 9, "closed": 15, "cancelled": 11}
-
-COUNTDOWN_PREFIX = "Your order will be closed in: "
+#: the English status texts (every language: ``i18n.text("status.<status>", locale)``)
+STATUS_TEXTS = {status: i18n.text(f"status.{status}") for status in STATUS_CODES}
 
 
 def envelope(api: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -93,16 +82,17 @@ def _button(kind: str, text: str, **extra: Any) -> dict[str, Any]:
     return {"displayType": "default", "size": "default", "text": text, "type": kind, **extra}
 
 
-def _list_buttons(status: str) -> list[dict[str, Any]]:
+def _list_buttons(status: str, locale: str = i18n.DEFAULT) -> list[dict[str, Any]]:
+    def button(kind: str, **extra: Any) -> dict[str, Any]:
+        return _button(kind, i18n.text(f"button.{kind}", locale), **extra)
+
     if status == "unpaid":
-        return [_button("PAY_NOW", "Pay now"), _button("CANCEL_ORDER", "Cancel order")]
+        return [button("PAY_NOW"), button("CANCEL_ORDER")]
     if status == "awaiting_shipment":
-        return [_button("CANCEL_ORDER", "Cancel order")]
+        return [button("CANCEL_ORDER")]
     if status == "awaiting_delivery":
-        return [_button("CONFIRM_GOODS", "Confirm received", displayType="primary"),
-                _button("TRACKING", "Track order")]
-    return [_button("REPURCHASE", "Add to cart", displayType="primary"),
-            _button("DELETE", "Remove", border=True)]
+        return [button("CONFIRM_GOODS", displayType="primary"), button("TRACKING")]
+    return [button("REPURCHASE", displayType="primary"), button("DELETE", border=True)]
 
 
 def _sku_attrs(sku: dict[str, str]) -> list[dict[str, Any]]:
@@ -126,26 +116,26 @@ def _line_fields(world: World, order: Order, line, base: str) -> dict[str, Any]:
     }
 
 
-def protection_countdown(world: World, order: Order, now: datetime) -> str | None:
+def protection_countdown(world: World, order: Order, now: datetime, locale: str = i18n.DEFAULT) -> str | None:
     """"Your order will be closed in: 12 days 03:04:05" while the order awaits delivery."""
     if world.status(order, now) != "awaiting_delivery":
         return None
     end = world.protection_end(order)
-    return COUNTDOWN_PREFIX + format_countdown((end - now).total_seconds())
+    return i18n.text("reminder.countdown", locale, countdown=i18n.countdown((end - now).total_seconds(), locale))
 
 
-def order_fields(world: World, order: Order, now: datetime, base: str) -> dict[str, Any]:
+def order_fields(world: World, order: Order, now: datetime, base: str, locale: str = i18n.DEFAULT) -> dict[str, Any]:
     status = world.status(order, now)
     fields = {
         "baseCurrency": "CNY",
-        "buttons": _list_buttons(status),
+        "buttons": _list_buttons(status, locale),
         "currencyCode": order.currency,
         "formatPriceInfo": format_price_info(world.order_total(order), order.currency),
         "hiddenOrderId": False,
         "intentionCurrency": order.currency,
-        "orderDateText": format_day(order.placed),
-        "orderDateTitle": "Date",
-        "orderDetailText": "Details",
+        "orderDateText": i18n.day(order.placed, locale),
+        "orderDateTitle": i18n.text("list.date_title", locale),
+        "orderDetailText": i18n.text("list.details", locale),
         "orderDetailUrl": f"{base}/p/order/detail.html",
         "orderId": order.id,
         "orderLineSize": len(order.lines),
@@ -153,35 +143,40 @@ def order_fields(world: World, order: Order, now: datetime, base: str) -> dict[s
         "paymentOutId": f"1299{order.id}",
         "sellerConnectUrl": f"{base}/msgDetail.htm",
         "showSelectBox": False,
-        "statusText": STATUS_TEXTS[status],
-        "statusTitle": "Status",
+        "statusText": i18n.text(f"status.{status}", locale),
+        "statusTitle": i18n.text("list.status_title", locale),
         "storeName": world.stores[order.store].name,
         "storePageUrl": f"{base}/store/{order.store}",
         "totalPriceText": format_money(world.order_total(order), order.currency),
-        "totalPriceTitle": "Total",
+        "totalPriceTitle": i18n.text("list.total_title", locale),
+        # the live shape [EM]: the status code travels with each list order, as a string
+        "utParams": {"args": {"orderId": order.id, "orderStatus": str(STATUS_CODES[status])}},
     }
     if len(order.lines) > 1:
-        fields["moreItemText"] = "items"
-    countdown = protection_countdown(world, order, now)
+        fields["moreItemText"] = i18n.text("list.items", locale)
+    countdown = protection_countdown(world, order, now, locale)
     if countdown:
         # sandbox assumption: the list's countdown text is not in any capture
         fields["orderReminderText"] = countdown
     return fields
 
 
-def sorted_orders(world: World) -> list[Order]:
-    return sorted(world.orders.values(), key=lambda o: (o.placed, o.id), reverse=True)
+def order_list(world: World, page_index: int, base: str, locale: str = i18n.DEFAULT) -> dict[str, Any]:
+    """One page of ``order.list``, newest placing day first.
 
-
-def order_list(world: World, page_index: int, base: str) -> dict[str, Any]:
-    """One page of ``order.list``, newest first, with ``hasMore`` in the body component."""
+    Page 1 is the whole graph (page, header, body, orders, footer). A later page (the
+    page's script POSTs ``pageIndex``) carries only what changed: the body component
+    with its new ``pageIndex``/``hasMore`` and the new order components, which the
+    page appends. Orders placed the same day come in a new order on every call
+    (``World.listed_orders``), so paging can skip an order or show one twice.
+    """
     now = world.advance()
     size = world.rules.page_size
-    orders = sorted_orders(world)
-    if page_index < 1:
-        page_index = 1
+    orders = world.listed_orders()
+    page_index = max(1, page_index)
     chunk = orders[(page_index - 1) * size: page_index * size]
     has_more = page_index * size < len(orders)
+    later = page_index > 1
     components: dict[str, dict] = {}
 
     def add(tag: str, ident: str, fields: dict, position: str = "body") -> str:
@@ -189,17 +184,27 @@ def order_list(world: World, page_index: int, base: str) -> dict[str, Any]:
         components[key] = comp
         return key
 
-    page = add("pc_om_list_page", "109694", {"i18n": {"copy": "Copy", "order_ID": "Ref. Number"}})
-    header = add("pc_om_list_header", "110551", {"pageTitle": "Orders", "statusTabList": [
-        {"code": "all", "title": "View all"}, {"code": "unpaid", "title": "To pay"},
-        {"code": "processing", "title": "Processing"}, {"code": "shipped", "title": "Processed"},
-        {"code": "completed", "title": "Completed"}]}, "header")
-    action = add("pc_om_list_header_action", "110846",
-                 {"searchInput": "", "searchOption": "order", "statusTab": "all", "timeOption": "all"}, "header")
-    body = add("pc_om_list_body", "109702", {"hasMore": has_more, "hasMoreText": "View orders",
+    def text(key: str) -> str:
+        return i18n.text(key, locale)
+
+    page = _component("pc_om_list_page", "109694", {})[0]
+    body = add("pc_om_list_body", "109702", {"hasMore": has_more, "hasMoreText": text("list.more"),
                                             "mergePayLimit": 20, "pageIndex": page_index, "pageSize": size})
-    footer = add("pc_om_list_footer_recommend", "116745", {"recommendScenario": "pcOrderListRecommend"}, "footer")
-    order_keys = [add("pc_om_list_order", order.id, order_fields(world, order, now, base)) for order in chunk]
+    order_keys = [add("pc_om_list_order", order.id, order_fields(world, order, now, base, locale))
+                  for order in chunk]
+    structure: dict[str, list[str]] = {body: order_keys}
+    if not later:
+        add("pc_om_list_page", "109694", {"i18n": {"copy": text("list.copy"), "order_ID": text("list.ref_number")}})
+        header = add("pc_om_list_header", "110551", {"pageTitle": text("list.title"), "statusTabList": [
+            {"code": "all", "title": text("list.tab.all")}, {"code": "unpaid", "title": text("list.tab.unpaid")},
+            {"code": "processing", "title": text("list.tab.processing")},
+            {"code": "shipped", "title": text("list.tab.shipped")},
+            {"code": "completed", "title": text("list.tab.completed")}]}, "header")
+        action = add("pc_om_list_header_action", "110846",
+                     {"searchInput": "", "searchOption": "order", "statusTab": "all", "timeOption": "all"}, "header")
+        footer = add("pc_om_list_footer_recommend", "116745", {"recommendScenario": "pcOrderListRecommend"},
+                     "footer")
+        structure = {page: [header, body, footer], header: [action], body: order_keys}
     # the map is unordered in the real answer: shuffle the keys so nobody relies on it
     shuffled = dict(sorted(components.items(), key=lambda item: hash(item[0]) % 9973))
     return envelope(API_ORDER_LIST, {
@@ -207,28 +212,22 @@ def order_list(world: World, page_index: int, base: str) -> dict[str, Any]:
         "data": shuffled,
         "endpoint": {"mode": "pc", "protocolVersion": "3.0", "ultronage": True},
         "global": _global(world, now),
-        "hierarchy": _graph(page, {page: [header, body, footer], header: [action], body: order_keys},
-                            components),
+        "hierarchy": _graph(page, structure, components),
         "linkage": {"common": {}, "input": [], "request": [], "signature": {"stub": True}},
-        "reload": True,
+        "reload": not later,
     })
 
 
-def _status_reminder(world: World, order: Order, now: datetime) -> str:
+def _status_reminder(world: World, order: Order, now: datetime, locale: str = i18n.DEFAULT) -> str:
     status = world.status(order, now)
     if status == "awaiting_delivery":
-        return (protection_countdown(world, order, now)
-                + ". If you haven't received your order, you can open a dispute before then.")
+        return i18n.text("reminder.awaiting_delivery", locale,
+                         countdown=protection_countdown(world, order, now, locale))
     if status == "completed":
-        rules = world.rules
-        return ("Order complete.If there are any problems, you can apply for a return/refund within "
-                f"{rules.return_after_receipt_days} days of confirming receipt.If the item you received "
-                "is defective or not as described, you can open a dispute within "
-                f"{rules.completed_dispute_days} days after order was placed.")
-    if status == "unpaid":
-        return "Please pay for your order."
-    if status == "awaiting_shipment":
-        return "The seller is preparing your order."
+        return i18n.text("reminder.completed", locale, return_days=world.rules.return_after_receipt_days,
+                         dispute_days=world.rules.completed_dispute_days)
+    if status in ("unpaid", "awaiting_shipment"):
+        return i18n.text(f"reminder.{status}", locale)
     return ""
 
 
@@ -256,7 +255,8 @@ def _product_buttons(world: World, order: Order, line, now: datetime, base: str,
     return buttons
 
 
-def order_detail(world: World, order_id: str, base: str, mobile: str | None = None) -> dict[str, Any]:
+def order_detail(world: World, order_id: str, base: str, mobile: str | None = None,
+                 locale: str = i18n.DEFAULT) -> dict[str, Any]:
     now = world.advance()
     order = world.order(order_id)
     status = world.status(order, now)
@@ -270,31 +270,31 @@ def order_detail(world: World, order_id: str, base: str, mobile: str | None = No
     root = add("detail_root_container", "109716", {"canAddCart": True}, "root")
     status_block = add("detail_order_status_block", "111818", {
         "baseCurrency": "CNY",
-        "buttonVOList": [_button(b["type"], b["text"], size="large") for b in _list_buttons(status)],
+        "buttonVOList": [_button(b["type"], b["text"], size="large") for b in _list_buttons(status, locale)],
         "intentionCurrency": order.currency,
         "orderId": int(order.id),
-        "reminder": _status_reminder(world, order, now),
-        "title": STATUS_TEXTS[status],
+        "reminder": _status_reminder(world, order, now, locale),
+        "title": i18n.text(f"status.{status}", locale),
     })
     children = [status_block]
     if order.delivery_promise is not None:
         children.append(add("detail_order_services", f"sv3-{order.id}", {
-            "data": [{"content": f"Refund if no delivery before {format_day(order.delivery_promise)} · "
-                                 "Refund if items damaged · Refund if package lost",
-                      "title": "Delivery guarantee"}],
-            "styleType": "US", "title": "Service Commitment"}))
+            "data": [{"content": i18n.text("services.content", locale,
+                                           date=i18n.day(order.delivery_promise, locale)),
+                      "title": i18n.text("services.guarantee", locale)}],
+            "styleType": "US", "title": i18n.text("services.title", locale)}))
     completed = world.completed_at(order, now)
     info = {
-        "orderCreatTime": format_day(order.placed), "orderCreatTimeTile": "Order placed on",
+        "orderCreatTime": i18n.day(order.placed, locale), "orderCreatTimeTile": "Order placed on",
         "orderIdTitle": "Ref. Number", "tradeOrderId": int(order.id),
         "paymentMethod": "Credit/Debit card", "paymentMethodTitle": "Payment method",
     }
     if order.paid and order.paid <= now:
-        info.update(payTime=format_day(order.paid), payTimeTitle="Paid on")
+        info.update(payTime=i18n.day(order.paid, locale), payTimeTitle="Paid on")
     if order.shipped and order.shipped <= now:
-        info.update(orderShipTime=format_day(order.shipped), orderShipTimeTile="Shipment completed on")
+        info.update(orderShipTime=i18n.day(order.shipped, locale), orderShipTimeTile="Shipment completed on")
     if completed is not None:
-        info.update(orderEndTime=format_day(completed), orderEndTimeTile="Order completed on")
+        info.update(orderEndTime=i18n.day(completed, locale), orderEndTimeTile="Order completed on")
     children.append(add("detail_simple_order_info_component", "111820", info))
     base_store = world.stores[order.store]
     children.append(add("detail_product_block", "111822", {

@@ -124,7 +124,8 @@ async def index(request: Request) -> Response:
         "POST /__sandbox__/scenario (TOML body, {\"path\": …} or {\"builtin\": \"demo\"})",
         "POST /__sandbox__/reset", "POST /__sandbox__/disputes/{id}/seller",
         "POST /__sandbox__/disputes/{id}/mediator", "POST /__sandbox__/session/expire",
-        "POST /__sandbox__/captcha {on, kind}", "GET|POST|DELETE /__sandbox__/faults",
+        "POST /__sandbox__/captcha {on, kind}", "POST /__sandbox__/language {account, ignore_cookie}",
+        "GET|POST|DELETE /__sandbox__/faults",
         "GET /__sandbox__/files/{sha256}",
     ]})
 
@@ -276,6 +277,26 @@ async def captcha(request: Request) -> Response:
     return JSONResponse({"captcha": world.captcha, "kind": world.captcha_kind})
 
 
+@handles_errors
+async def language(request: Request) -> Response:
+    """The account's language and whether the site ignores the ``aep_usuc_f`` cookie."""
+    from .i18n import LOCALES
+
+    world = world_of(request)
+    body = await _json_object(request)
+    unknown = sorted(set(body) - {"account", "ignore_cookie"})
+    if unknown or not body:
+        raise ControlError('give {"account": "pt_BR"} and/or {"ignore_cookie": true}')
+    if "account" in body and body["account"] not in LOCALES:
+        raise ControlError(f"account: {body['account']!r} is not a language; use one of {', '.join(LOCALES)}")
+    if "ignore_cookie" in body and not isinstance(body["ignore_cookie"], bool):
+        raise ControlError("ignore_cookie: must be true or false")
+    with world.lock:
+        world.account_language = body.get("account", world.account_language)
+        world.ignore_locale_cookie = body.get("ignore_cookie", world.ignore_locale_cookie)
+        return JSONResponse({"account": world.account_language, "ignore_cookie": world.ignore_locale_cookie})
+
+
 def _faults_json(world: World) -> dict[str, Any]:
     with world.lock:
         return {"faults": [f.public() for f in world.faults]}
@@ -356,6 +377,7 @@ def routes() -> list[Route]:
         Route("/disputes/{id}/mediator", mediator, methods=["POST"]),
         Route("/session/expire", expire_session, methods=["POST"]),
         Route("/captcha", captcha, methods=["POST"]),
+        Route("/language", language, methods=["POST"]),
         Route("/faults", faults_get, methods=["GET"]),
         Route("/faults", faults_post, methods=["POST"]),
         Route("/faults", faults_delete, methods=["DELETE"]),

@@ -66,6 +66,18 @@ class Account(_Strict):
     #: the login host remembers an account and offers it first ("Continue" or "Switch
     #: account"): ``true`` for this account, or another address
     remembered: bool | str = False
+    #: the language the account's pages come in when no ``aep_usuc_f`` cookie names
+    #: one (or when the site ignores the cookie): ``en_US`` or ``pt_BR``
+    language: str = "en_US"
+
+    @field_validator("language")
+    @classmethod
+    def _served_language(cls, value: str) -> str:
+        from .i18n import LOCALES
+
+        if value not in LOCALES:
+            raise ValueError(f"unknown language {value!r}; use one of {', '.join(LOCALES)}")
+        return value
 
 
 class Rules(_Strict):
@@ -241,6 +253,12 @@ class SiteSpec(_Strict):
     #: the dispute page offers the buyer an "Escalate" button; unset, the platform steps
     #: in on its own schedule, as help texts describe today's site
     buyer_escalation: bool = False
+    #: pages and answers come in the account's language whatever the ``aep_usuc_f``
+    #: cookie asks for (the control API can switch it too)
+    ignore_locale_cookie: bool = False
+    #: seeds the order in which the order list shows orders placed the same day (a new
+    #: order on every call); unset, the scenario's name seeds it. Either way a run repeats
+    list_seed: int | None = None
 
 
 class Scenario(_Strict):

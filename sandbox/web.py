@@ -32,6 +32,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from . import i18n
 from .classnames import ClassNames, new_seed
 from .origins import Origins, origin_of, origins_of, page_origin
 from .scenario import Scenario
@@ -113,6 +114,7 @@ def render(request: Request, template: str, context: dict[str, Any], *, status_c
         renames=renames_json() if altered else "[]",
         css_url="/static/site-v2.css" if altered else "/static/site.css",
         origins=origins_of(request),
+        html_lang=i18n.html_lang(i18n.locale_of(request, world)),
         **context,
     )
     if altered:

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import api, api_reverse, reverse_form
+from . import api, api_reverse, i18n, reverse_form
 from .lifecycle import BuyerError
 from .origins import origins_of
 from .web import world_of
@@ -116,7 +116,8 @@ def _amount(text: str) -> Decimal:
 # --- read calls ------------------------------------------------------------------------
 
 async def order_list(call: Call) -> dict[str, Any]:
-    return api.order_list(call.world, _int(call.data, "pageIndex", 1), call.base)
+    return api.order_list(call.world, _int(call.data, "pageIndex", 1), call.base,
+                          i18n.locale_of(call.request, call.world))
 
 
 def empty_order_detail(world: World) -> dict[str, Any]:
@@ -136,7 +137,8 @@ def empty_order_detail(world: World) -> dict[str, Any]:
 async def order_detail(call: Call) -> dict[str, Any]:
     if "tradeOrderId" not in call.data and "orderId" in call.data:
         return empty_order_detail(call.world)
-    return api.order_detail(call.world, _id(call.data, "tradeOrderId"), call.base, call.mobile)
+    return api.order_detail(call.world, _id(call.data, "tradeOrderId"), call.base, call.mobile,
+                            locale=i18n.locale_of(call.request, call.world))
 
 
 async def order_count(call: Call) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from . import i18n
 from .reverse_form import limits_text, received_flag
 from .web import render, world_of
 from .web_auth import default_return_url, is_login_host, logged_in, login_page, login_redirect
@@ -44,7 +45,9 @@ async def home(request: Request) -> Response:
 
 
 async def order_list(request: Request) -> Response:
-    return _page(request, "order_list.html", "order-list", "Orders")
+    locale = i18n.locale_of(request, world_of(request))
+    return _page(request, "order_list.html", "order-list", i18n.text("list.title", locale),
+                 labels=i18n.labels("list.", locale))
 
 
 async def order_detail(request: Request) -> Response:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import random
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -88,6 +89,13 @@ class World:
         self.captcha_kind = "punish" if scenario.account.captcha == "punish" else "dialog"
         #: slider challenges shown and passes earned (``sandbox/web_challenge.py``)
         self.challenges: dict[str, dict[str, Any]] = {}
+        #: the language pages come in without a cookie naming one (see sandbox/i18n.py)
+        self.account_language = scenario.account.language
+        self.ignore_locale_cookie = scenario.site.ignore_locale_cookie
+        #: orders placed the same day come in a new order on every list call; seeded by
+        #: the scenario, so a run can be repeated exactly
+        seed = scenario.site.list_seed
+        self.list_rng = random.Random(seed if seed is not None else f"order-list|{scenario.name}")
         self.faults: list[Fault] = []
         self.actions: list[dict[str, Any]] = []
         self.logins = 0
@@ -128,6 +136,14 @@ class World:
             return self.orders[order_id]
         except KeyError:
             raise KeyError(f"unknown order id {order_id!r}") from None
+
+    def listed_orders(self) -> list[OrderSpec]:
+        """The order list's order: the newest placing day first, and within a day a new
+        order on every call. The list shows dates only, and the live list is not stably
+        sorted: a page boundary inside one day can skip an order or show one twice."""
+        with self.lock:
+            ties = {order.id: self.list_rng.random() for order in self.orders.values()}
+        return sorted(self.orders.values(), key=lambda o: (o.placed.date(), ties[o.id]), reverse=True)
 
     def line_paid(self, order: OrderSpec, line_id: str) -> Decimal:
         line = next(line for line in order.lines if line.id == line_id)
@@ -479,6 +495,8 @@ class World:
                 "account": {"login": self.scenario.account.login, "captcha": self.captcha,
                             "captcha_kind": self.captcha_kind,
                             "email_code": self.scenario.account.email_code,
+                            "language": self.account_language,
+                            "ignore_locale_cookie": self.ignore_locale_cookie,
                             "sessions": len(self.sessions), "logins": self.logins},
                 "orders": orders,
                 "disputes": [d.public(self.rules) for d in self.disputes.values()],

@@ -1,8 +1,11 @@
 """Order-list rows read from the page's DOM, for when no API answer can be read.
 
 The flow extracts plain texts per row (``flows.orders.ROW_SCRIPT``); this module
-turns them into models. It is strict on purpose: a row without an order id or a
-status raises ``PageChanged`` — a half-read page must never pass for a whole one.
+turns them into models. It is strict on purpose: a row without an order id, a
+status or an item's quantity raises ``PageChanged`` — a half-read page must never
+pass for a whole one. Today's list shows an item's price and quantity as separate
+elements ("US $7.89" and "x2") [KG, GG]; the older layout's single text
+("US $26.70x1") is still understood.
 """
 
 from __future__ import annotations
@@ -11,13 +14,16 @@ from datetime import datetime
 from typing import Any
 
 from agent.models import Order, OrderLine, ProtectionTimer, TimerSource
+from agent.money import Money
 from flows.parsers.countdown import find_countdown
 from flows.parsers.fields import missing
+from flows.parsers.money import parse_money
 from flows.parsers.status import resolve_order_status
 from flows.parsers.texts import (
     parse_labelled_date,
     parse_order_id_text,
     parse_price_quantity,
+    parse_quantity_text,
     parse_total_text,
 )
 
@@ -26,6 +32,17 @@ WHERE = "order list (page)"
 
 def parse_order_rows(rows: list[dict[str, Any]], site_time: datetime) -> list[Order]:
     return [_row(index, row, site_time) for index, row in enumerate(rows)]
+
+
+def _price_and_quantity(item: dict[str, Any], currency: str | None) -> tuple[Money | None, int | None]:
+    """The separate price and quantity elements; else the older single "US $26.70x1"."""
+    price = parse_money(item.get("price"), currency)
+    quantity = parse_quantity_text(item.get("quantity"))
+    if quantity is None:
+        both = parse_price_quantity(item.get("number"), currency)
+        if both is not None:
+            return both
+    return price, quantity
 
 
 def _row(index: int, row: dict[str, Any], now: datetime) -> Order:
@@ -44,13 +61,15 @@ def _row(index: int, row: dict[str, Any], now: datetime) -> Order:
         title = (item.get("title") or "").strip()
         if not title:
             raise missing(WHERE, f"{where}: title of item {number + 1}")
-        price_qty = parse_price_quantity(item.get("price"), total.currency if total else None)
+        price, quantity = _price_and_quantity(item, total.currency if total else None)
+        if quantity is None:
+            raise missing(WHERE, f"{where}: quantity of item {number + 1} ('x2')")
         lines.append(OrderLine(
             line_id=f"{order_id}-{number + 1}",  # the DOM shows no line id
             title=title,
             sku=(item.get("sku") or "").strip() or None,
-            unit_price=price_qty[0] if price_qty else None,
-            quantity=price_qty[1] if price_qty else 1,
+            unit_price=price,
+            quantity=quantity,
         ))
     if not lines:
         raise missing(WHERE, f"{where}: items")

@@ -123,7 +123,9 @@ def _list_order(key: str, component: dict[str, Any], now: datetime) -> Order:
     return Order(
         order_id=_id(fields, "orderId", path, WHERE_LIST),
         store_name=as_text(fields.get("storeName")),
-        status=resolve_order_status(button_types=buttons, text=status_text),
+        # the live list carries the code in utParams.args [EM]; the capture of 2026-09 does not
+        status=resolve_order_status(order_status_code=get_path(fields, "utParams.args.orderStatus"),
+                                    button_types=buttons, text=status_text),
         status_text=status_text,
         placed_on=parse_date(fields.get("orderDateText")),
         total=_price(fields, "formatPriceInfo", "totalPriceText", currency),

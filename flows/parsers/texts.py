@@ -23,6 +23,7 @@ __all__ = [
     "parse_labelled_date",
     "parse_order_id_text",
     "parse_price_quantity",
+    "parse_quantity_text",
     "parse_reminder_windows",
     "parse_total_text",
     "split_service_content",
@@ -44,6 +45,7 @@ _LABEL = re.compile(r"^\s*[^:：]{1,40}[:：]\s*")
 # "Order ID: 8212313961591322Copy" — the copy button's label sticks to the digits
 _ORDER_ID = re.compile(r"[:：]\s*(?P<id>\d{8,})(?:\s*(?:copy|copiar|copier))?\s*$", re.IGNORECASE)
 _PRICE_QTY = re.compile(r"^(?P<price>.+?)\s*[x×X]\s*(?P<qty>\d+)\s*$")
+_QUANTITY = re.compile(r"^\s*[x×X]\s*(?P<qty>\d+)\s*$")
 
 
 class ReminderWindows(NamedTuple):
@@ -111,6 +113,14 @@ def parse_price_quantity(text: str | None, currency_hint: str | None = None) -> 
     if price is None:
         return None
     return price, int(match["qty"])
+
+
+def parse_quantity_text(text: str | None) -> int | None:
+    """"x2" (the list's quantity element, apart from the price) → 2; anything else None."""
+    if not isinstance(text, str):
+        return None
+    match = _QUANTITY.match(text)
+    return int(match["qty"]) if match else None
 
 
 def parse_total_text(text: str | None, currency_hint: str | None = None) -> Money | None:

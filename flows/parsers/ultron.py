@@ -4,7 +4,9 @@ Why this walk: ``data.data`` maps keys to components but is an unordered map; th
 page's order (which order comes first, which block is above which) lives only in
 ``data.hierarchy.structure``, walked depth-first from ``data.hierarchy.root``.
 Components are picked by their ``tag``; key suffixes (``pc_om_list_order_<id>``) are
-names chosen by the server and are never parsed for meaning.
+names chosen by the server and are never parsed for meaning. A later order-list page
+carries only the components that changed, so its structure may not reach them from
+the root: each parent the structure lists is walked too, in the order listed.
 """
 
 from __future__ import annotations
@@ -40,15 +42,16 @@ def ordered_components(data: dict[str, Any], where: str) -> list[Component]:
 
     ordered: list[str] = []
     seen: set[str] = set()
-    stack = [root]
-    while stack:  # iterative depth-first, children in the listed order
-        key = stack.pop()
-        if key in seen:
-            continue
-        seen.add(key)
-        ordered.append(key)
-        children = structure.get(key) or []
-        stack.extend(reversed([c for c in children if isinstance(c, str)]))
+    for start in [root, *structure]:  # the root first, then parents a partial answer lists
+        stack = [start]
+        while stack:  # iterative depth-first, children in the listed order
+            key = stack.pop()
+            if key in seen:
+                continue
+            seen.add(key)
+            ordered.append(key)
+            children = structure.get(key) or []
+            stack.extend(reversed([c for c in children if isinstance(c, str)]))
 
     result = [(k, components[k]) for k in ordered if isinstance(components.get(k), dict)]
     result += [(k, components[k]) for k in sorted(components) if k not in seen and isinstance(components[k], dict)]

@@ -1,5 +1,8 @@
 /* Order list: order.list page 1 by GET, later pages by POST ("View orders"), rendered with
- * the real site's class names (div.order-item, .order-item-header-status-text, …). */
+ * the real site's class names (div.order-item, .order-item-header-status-text, …).
+ * A later page's answer carries only what changed (the body component and the new
+ * orders): its orders are appended to the ones shown. Labels come in the page's
+ * language from the template (data-labels). */
 (function () {
   'use strict';
   var Site = window.Site;
@@ -10,6 +13,9 @@
   var main = Site.byId('order-main');
   var nextPage = 1;
   var busy = false;
+  var labels = {};
+  try { labels = JSON.parse(main.getAttribute('data-labels') || '{}'); } catch (e) { labels = {}; }
+  function label(key, fallback) { return labels[key] || fallback; }
 
   var CLOCK_ICON = '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><circle cx="8" cy="8" r="6.5" fill="none" stroke="currentColor" stroke-width="1.4"/><path d="M8 4.5V8l2.5 1.5" fill="none" stroke="currentColor" stroke-width="1.4" stroke-linecap="round"/></svg>';
 
@@ -27,7 +33,7 @@
           el('a', { href: line.itemDetailUrl || '#' }, el('span', { title: line.itemTitle, text: line.itemTitle }))),
         el('div', { class: 'order-item-content-info-sku', text: sku }),
         el('div', { class: 'order-item-content-info-number' },
-          el('div', { class: 'order-item-content-info-number-price', text: line.itemPriceText }),
+          el('div', { text: line.itemPriceText }),
           el('span', { class: 'order-item-content-info-number-quantity', text: 'x' + line.quantity }))));
   }
 
@@ -43,7 +49,7 @@
   }
 
   function renderOrder(f) {
-    var copy = el('span', { class: 'order-item-header-right-info-copy', role: 'button', text: 'Copy',
+    var copy = el('span', { class: 'order-item-header-right-info-copy', role: 'button', text: label('copy', 'Copy'),
       onclick: function () { if (navigator.clipboard) navigator.clipboard.writeText(f.orderId).catch(function () {}); } });
     var item = el('div', { class: 'order-item', 'data-order-id': f.orderId },
       el('div', { class: 'order-item-header' },
@@ -51,9 +57,9 @@
           el('span', { class: 'order-item-header-status-text', text: f.statusText })),
         el('div', { class: 'order-item-header-right' },
           el('div', { class: 'order-item-header-right-info' },
-            el('div', { text: 'Order date: ' + f.orderDateText }),
-            el('div', {}, 'Order ID: ' + f.orderId, copy)),
-          el('a', { class: 'order-item-header-right-detail', href: detailUrl(f), text: f.orderDetailText || 'Details' }))),
+            el('div', { text: label('order_date', 'Order date: ') + f.orderDateText }),
+            el('div', {}, label('order_id', 'Order ID: ') + f.orderId, copy)),
+          el('a', { class: 'order-item-header-right-detail', href: detailUrl(f), text: f.orderDetailText || label('details', 'Details') }))),
       el('div', { class: 'order-item-store' },
         el('span', { class: 'order-item-store-name' },
           el('a', { href: f.storePageUrl || '#' }, el('span', { text: f.storeName })))));
@@ -71,7 +77,7 @@
       el('div', { class: 'order-item-content-lines' }, (f.orderLines || []).map(renderLine)),
       el('div', { class: 'order-item-content-opt' },
         el('div', { class: 'order-item-content-opt-price' },
-          el('span', { class: 'order-item-content-opt-price-total', text: 'Total:' + f.totalPriceText })),
+          el('span', { class: 'order-item-content-opt-price-total', text: label('total', 'Total:') + f.totalPriceText })),
         buttons)));
     return item;
   }
@@ -81,7 +87,7 @@
     if (!hasMore) { if (more) more.parentNode.removeChild(more); return; }
     if (!more) {
       more = el('div', { class: 'order-more' },
-        el('button', { type: 'button', class: 'comet-btn comet-btn-large', text: text || 'View orders', onclick: loadNext }));
+        el('button', { type: 'button', class: 'comet-btn comet-btn-large', text: text || label('more', 'View orders'), onclick: loadNext }));
       main.appendChild(more);
     }
   }
@@ -95,14 +101,14 @@
     var errorBox = Site.$('.order-load-error');
     if (errorBox) errorBox.parentNode.removeChild(errorBox);
     Site.mtop(API, data, page === 1 ? {} : { method: 'POST' }).then(function (body) {
-      if (!Site.ok(body)) throw new Site.SiteError('Orders could not be loaded: ' + Site.retMessage(body));
+      if (!Site.ok(body)) throw new Site.SiteError(label('error', 'Orders could not be loaded: ') + Site.retMessage(body));
       var g = Site.graph(body.data);
       var bodyKey = g.keyOf('pc_om_list_body');
       var fields = (g.components[bodyKey] || {}).fields || {};
       g.children(bodyKey).forEach(function (c) {
         if (c.tag === 'pc_om_list_order') list.appendChild(renderOrder(c.fields));
       });
-      if (!list.children.length) list.appendChild(el('div', { class: 'order-empty', text: 'No orders yet.' }));
+      if (!list.children.length) list.appendChild(el('div', { class: 'order-empty', text: label('empty', 'No orders yet.') }));
       nextPage = page + 1;
       setMore(!!fields.hasMore, fields.hasMoreText);
     }).catch(function (error) {

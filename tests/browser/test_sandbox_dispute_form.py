@@ -207,7 +207,7 @@ def test_a_line_that_cannot_be_disputed_says_why(page: Page, server, line, words
     expect(page.locator(".comet-v2-select-show-arrow")).to_have_count(0)
     link = page.get_by_role("link", name="View dispute")
     if links:
-        case = filed_for(server, line)[0]
+        assert filed_for(server, line)  # the line's case, shown on the m. host by its order line
         expect(link).to_have_attribute(
             "href", f"{server.mobile_url}/p/refund-amount/detail.html?pha_manifest=refund-amount&tradeOrderLineId={line}")
     else:

@@ -47,6 +47,21 @@ def url(server, path: str) -> str:
     return base + path
 
 
+def assert_newest_first(ids: list[str], orders: list[dict], *, first_rows: bool = False) -> None:
+    """The rows come newest placing day first, the list's only sort key: orders of one
+    day come in any order, and a page boundary inside a day may skip or repeat one.
+
+    ``first_rows``: the rows are the list's first page(s), so every order placed on a
+    later day than the last row's is among them.
+    """
+    placed = {order["id"]: order["placed"][:10] for order in orders}
+    days = [placed[i] for i in ids]
+    assert days == sorted(days, reverse=True), ids
+    if first_rows and ids:
+        newer = {i for i, day in placed.items() if day > days[-1]}
+        assert newer <= set(ids), sorted(newer - set(ids))
+
+
 def state(server) -> dict:
     return server.control("GET", "state")
 

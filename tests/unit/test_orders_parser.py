@@ -17,7 +17,7 @@ from agent.errors import CaptchaRequired, LoginRequired, PageChanged, RateLimite
 from agent.models import Order, OrderStatus, TimerSource
 from agent.money import Money
 from flows.parsers.orders import parse_order_detail, parse_order_list
-from flows.parsers.status import resolve_order_status, status_from_text
+from flows.parsers.status import label_language, resolve_order_status, status_from_text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 UTC = timezone.utc
@@ -130,6 +130,54 @@ def test_list_selects_by_tag_not_by_key() -> None:
     structure = envelope["data"]["hierarchy"]["structure"]["pc_om_list_body_109702"]
     structure[structure.index("pc_om_list_order_8214398062177351")] = "renamed_key"
     assert parse_order_list(envelope).orders[0].order_id == "8214398062177351"
+
+
+def later_page(envelope: dict[str, Any], keep: int = 3) -> dict[str, Any]:
+    """A later page as the live site sends it: only the body and the new orders."""
+    data = envelope["data"]
+    body_key = "pc_om_list_body_109702"
+    orders = data["hierarchy"]["structure"][body_key][:keep]
+    data["data"] = {key: data["data"][key] for key in [*reversed(orders), body_key]}
+    data["data"][body_key]["fields"].update(pageIndex=2, hasMore=False)
+    data["hierarchy"]["structure"] = {body_key: orders}  # the root (the page) is not in the answer
+    return envelope
+
+
+def test_a_later_page_carrying_only_what_changed_is_read_in_page_order() -> None:
+    page = parse_order_list(later_page(load("order-list-init.json")))
+    assert [o.order_id for o in page.orders] == [row[0] for row in LIST_ORDERS[:3]]
+    assert (page.page_index, page.has_more) == (2, False)
+
+
+def test_a_later_page_without_its_body_names_the_body() -> None:
+    envelope = later_page(load("order-list-init.json"))
+    del envelope["data"]["data"]["pc_om_list_body_109702"]
+    with pytest.raises(PageChanged, match="component with tag 'pc_om_list_body' missing"):
+        parse_order_list(envelope)
+
+
+def _with_code(envelope: dict[str, Any], key: str, code: str) -> dict[str, Any]:
+    fields = envelope["data"]["data"][key]["fields"]
+    fields["utParams"] = {"args": {"orderId": fields["orderId"], "orderStatus": code}}
+    return envelope
+
+
+def test_list_order_in_the_live_shape_8_is_awaiting_delivery() -> None:
+    # [EM]'s live shape: orderStatus '8', "Awaiting delivery", CONFIRM_GOODS and TRACKING
+    envelope = _with_code(load("order-list-init.json"), "pc_om_list_order_8214398062177351", "8")
+    order = parse_order_list(envelope).orders[0]
+    assert order.buttons == ["CONFIRM_GOODS", "TRACKING"]
+    assert order.status is OrderStatus.AWAITING_DELIVERY
+
+
+def test_list_code_9_decides_only_when_buttons_and_label_say_nothing() -> None:
+    envelope = _with_code(load("order-list-init.json"), _ORDER_KEY, "9")
+    envelope["data"]["data"][_ORDER_KEY]["fields"]["statusText"] = "Something new"
+    order = next(o for o in parse_order_list(envelope).orders if o.order_id == "8212313961591322")
+    assert order.status is OrderStatus.COMPLETED
+    envelope = _with_code(envelope, _ORDER_KEY, "8")
+    order = next(o for o in parse_order_list(envelope).orders if o.order_id == "8212313961591322")
+    assert order.status is OrderStatus.UNKNOWN  # 8 alone proves nothing: still watched
 
 
 def _drop(path: list[str | int]):
@@ -288,11 +336,13 @@ def test_undelivered_detail_is_timed_by_the_earlier_promise() -> None:
     for component in envelope["data"]["data"].values():
         if component["tag"] == "detail_simple_order_info_component":
             del component["fields"]["orderEndTime"]
-    envelope["data"]["global"]["orderStatus"] = 5
+    envelope["data"]["global"]["orderStatus"] = 8  # [EM]: 8 is awaiting delivery, not completed
     for component in envelope["data"]["data"].values():
         if component["tag"] == "detail_order_status_block":
             component["fields"]["title"] = "Awaiting delivery"
+            component["fields"]["buttonVOList"].insert(0, {"type": "CONFIRM_GOODS", "text": "Confirm received"})
     order = parse_order_detail(envelope)
+    assert order.status is OrderStatus.AWAITING_DELIVERY
     assert order.timer.source is TimerSource.DELIVERY_PROMISE
     assert order.timer.ends_at == datetime(2026, 9, 4, tzinfo=UTC)
 
@@ -385,8 +435,13 @@ def test_detail_missing_price_block_leaves_total_unknown() -> None:
     "code, buttons, text, expected",
     [
         (9, ["TRACKING"], "Completed", OrderStatus.COMPLETED),
-        (8, [], None, OrderStatus.COMPLETED),
-        ("9", [], "Awaiting delivery", OrderStatus.COMPLETED),  # the code wins over the label
+        (9, [], None, OrderStatus.COMPLETED),  # the one certain code
+        (8, [], None, OrderStatus.UNKNOWN),  # 8 is not "completed" [EM]; alone it proves nothing
+        ("8", ["CONFIRM_GOODS", "TRACKING"], "Awaiting delivery", OrderStatus.AWAITING_DELIVERY),  # [EM]
+        (8, ["TRACKING"], None, OrderStatus.AWAITING_DELIVERY),
+        (8, [], "Completed", OrderStatus.COMPLETED),
+        ("9", [], "Awaiting delivery", OrderStatus.AWAITING_DELIVERY),  # the label wins over the code
+        (9, ["CONFIRM_GOODS"], "Completed", OrderStatus.AWAITING_DELIVERY),  # the decisive button first
         (None, ["CONFIRM_GOODS", "TRACKING"], "Completed", OrderStatus.AWAITING_DELIVERY),
         (None, ["TRACKING"], "Completed", OrderStatus.COMPLETED),  # tracking stays on completed orders
         (None, ["TRACKING"], "Something new", OrderStatus.AWAITING_DELIVERY),
@@ -429,3 +484,12 @@ def test_resolve_order_status(code: object, buttons: list[str], text: str | None
 )
 def test_status_from_text(text: str, expected: OrderStatus) -> None:
     assert status_from_text(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [("Completed", "en"), ("Awaiting  delivery ", "en"), ("Aguardando entrega ", "pt"), ("Concluído ", "pt"),
+     ("Pendiente de envío", "es"), ("Terminée", "fr"), ("Something new", None), (None, None)],
+)
+def test_label_language(text: str | None, language: str | None) -> None:
+    assert label_language(text) == language

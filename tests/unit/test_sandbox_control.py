@@ -414,6 +414,7 @@ def test_broken_toml_is_400_with_the_line(control):
 @pytest.mark.parametrize("change, key", [
     (("name = \"tiny\"", "name = \"tiny\"\ncolour = \"red\""), "colour"),
     (("password = \"secret\"\n", ""), "account.password"),
+    (("password = \"secret\"\n", "password = \"secret\"\nlanguage = \"fr_FR\"\n"), "account.language"),
     (("currency = \"USD\"", "currency = \"XYZ\""), "orders.0.currency"),
     (("price = \"12.50\"", "price = \"-1\""), "orders.0.lines.0.price"),
     (("store = \"acme\"", "store = \"nobody\""), "unknown store"),

@@ -96,21 +96,86 @@ def test_order_list_components_and_hierarchy(world):
     assert set(real["data"]["hierarchy"]) == set(ours["data"]["hierarchy"])
 
 
-def test_order_list_pages_and_has_more(world):
+def body_children(envelope: dict) -> list[str]:
+    data = envelope["data"]
+    return next(children for parent, children in data["hierarchy"]["structure"].items()
+                if data["data"].get(parent, {}).get("tag") == "pc_om_list_body")
+
+
+def one_pass(world: World) -> list[str]:
+    """The order ids of pages 1, 2, … as the page's script receives them."""
     ids: list[str] = []
     page = 1
     while True:
         ours = api.order_list(world, page, BASE)
-        body = by_tag(ours)["pc_om_list_body"][0]["fields"]
-        order_keys = next(children for parent, children in ours["data"]["hierarchy"]["structure"].items()
-                          if ours["data"]["data"][parent]["tag"] == "pc_om_list_body")
-        ids += [ours["data"]["data"][key]["fields"]["orderId"] for key in order_keys]
-        assert body["pageIndex"] == page
-        if not body["hasMore"]:
-            break
+        ids += [ours["data"]["data"][key]["fields"]["orderId"] for key in body_children(ours)]
+        if not by_tag(ours)["pc_om_list_body"][0]["fields"]["hasMore"]:
+            return ids
         page += 1
-    assert page == 3
-    assert len(ids) == len(set(ids)) == len(world.orders)
+
+
+def test_later_pages_carry_only_the_body_and_the_new_orders(world):
+    first, second = api.order_list(world, 1, BASE), api.order_list(world, 2, BASE)
+    assert set(by_tag(first)) == {"pc_om_list_page", "pc_om_list_header", "pc_om_list_header_action",
+                                  "pc_om_list_body", "pc_om_list_order", "pc_om_list_footer_recommend"}
+    assert set(by_tag(second)) == {"pc_om_list_body", "pc_om_list_order"}
+    body = by_tag(second)["pc_om_list_body"][0]
+    assert body["fields"]["pageIndex"] == 2 and body["fields"]["hasMore"] is True
+    hierarchy = second["data"]["hierarchy"]
+    assert hierarchy["root"] == first["data"]["hierarchy"]["root"]  # the page, not sent again
+    assert hierarchy["root"] not in second["data"]["data"]
+    assert hierarchy["structure"] == {"pc_om_list_body_109702": body_children(second)}
+    assert len(body_children(second)) == 10 and second["data"]["global"]["curTime"]
+    last = api.order_list(world, 3, BASE)
+    assert by_tag(last)["pc_om_list_body"][0]["fields"]["hasMore"] is False
+    assert len(body_children(last)) == 6
+
+
+def test_the_list_is_sorted_by_day_only_and_ties_move_between_calls():
+    world = World(load_scenario())
+    placed = {order.id: order.placed.date() for order in world.orders.values()}
+    passes = [one_pass(world) for _ in range(12)]
+    for ids in passes:
+        assert len(ids) == len(world.orders)  # a pass shows as many rows as there are orders
+        assert [placed[i] for i in ids] == sorted((placed[i] for i in ids), reverse=True)
+        for start in range(0, len(ids), 10):
+            assert len(set(ids[start:start + 10])) == len(ids[start:start + 10])  # never within a page
+    assert len({tuple(ids) for ids in passes}) > 1, "ties must come in a new order"
+    broken = [ids for ids in passes if len(set(ids)) < len(ids)]
+    assert broken, "the demo world must really skip and repeat orders at its page boundaries"
+    assert len(broken) < len(passes), "and some passes must still be whole"
+    # seeded by the scenario: the same world again gives the same passes
+    again = World(load_scenario())
+    assert [one_pass(again) for _ in range(12)] == passes
+
+
+def test_list_orders_carry_their_status_code_as_the_live_site_does(world):
+    for status, order_id in (("awaiting_delivery", "8215000000000001"), ("completed", "8215000000000010")):
+        fields = api.order_fields(world, world.order(order_id), world.now(), BASE)
+        assert fields["utParams"] == {"args": {"orderId": order_id, "orderStatus": str(api.STATUS_CODES[status])}}
+    fields = api.order_fields(world, world.order("8215000000000001"), world.now(), BASE)
+    assert fields["utParams"]["args"]["orderStatus"] == "8"  # [EM]: awaiting delivery, with CONFIRM_GOODS
+    assert [b["type"] for b in fields["buttons"]] == ["CONFIRM_GOODS", "TRACKING"]
+    detail = api.order_detail(world, "8215000000000001", BASE)
+    assert detail["data"]["global"]["orderStatus"] == 8
+    assert by_tag(detail)["detail_order_status_block"][0]["fields"]["title"] == "Awaiting delivery"
+
+
+def test_portuguese_texts(world):
+    fields = api.order_fields(world, world.order("8215000000000004"), world.now(), BASE, "pt_BR")
+    assert fields["statusText"] == "Aguardando entrega "  # Portuguese labels come with a trailing space
+    assert [b["text"] for b in fields["buttons"]] == ["Confirmar recebimento", "Rastrear pedido"]
+    assert fields["orderReminderText"] == "Seu pedido será encerrado em: 12 dias 00:00:00"
+    assert fields["orderDateText"] == "30 de set. de 2026"
+    assert fields["totalPriceText"] == "54,99 €"
+    detail = by_tag(api.order_detail(world, "8215000000000002", BASE, locale="pt_BR"))
+    status = detail["detail_order_status_block"][0]["fields"]
+    assert status["title"] == "Aguardando entrega " and status["reminder"].startswith("Seu pedido será encerrado em:")
+    services = detail["detail_order_services"][0]["fields"]["data"][0]["content"]
+    assert services.startswith("Reembolso se não houver entrega até 25 de nov. de 2026")
+    page = api.order_list(world, 1, BASE, "pt_BR")
+    assert by_tag(page)["pc_om_list_header"][0]["fields"]["pageTitle"] == "Pedidos"
+    assert by_tag(page)["pc_om_list_body"][0]["fields"]["hasMoreText"] == "Ver pedidos"
 
 
 def test_order_detail_blocks(world):

@@ -268,6 +268,63 @@ def test_logout_ends_the_session_on_the_server_too(buyer, world):
     assert call(buyer, ORDER_LIST, {"pageIndex": 1})["ret"][0].startswith("FAIL_SYS_SESSION_EXPIRED")
 
 
+# --- the language of the pages ---------------------------------------------------------------
+
+
+def list_texts(client) -> tuple[str, str]:
+    """The order page's <html lang> and the first order's status text."""
+    page = client.get(ORDERS_PAGE).text
+    lang = re.search(r'<html lang="([^"]+)">', page)[1]
+    order = next(c for c in call(client, ORDER_LIST, {"pageIndex": 1})["data"]["data"].values()
+                 if c["tag"] == "pc_om_list_order")
+    return lang, order["fields"]["statusText"]
+
+
+def test_the_cookie_decides_the_language_of_pages_and_answers(buyer):
+    assert list_texts(buyer) == ("en-US", "Awaiting delivery")
+    buyer.cookies.set("aep_usuc_f", "region=BR&site=bra&b_locale=pt_BR&c_tp=BRL")
+    assert list_texts(buyer) == ("pt-BR", "Aguardando entrega ")
+    page = buyer.get(ORDERS_PAGE).text
+    assert "<title>Pedidos - AliExpress</title>" in page and "Ver todos" in page
+    assert '"order_date": "Data do pedido: "' in page  # the page script's labels
+    buyer.cookies.set("aep_usuc_f", "site%3Dglo%26b_locale%3Den_US%26c_tp%3DUSD")  # URL-encoded whole
+    assert list_texts(buyer) == ("en-US", "Awaiting delivery")
+    buyer.cookies.set("aep_usuc_f", "b_locale=fr_FR")  # not served here: the account's language
+    assert list_texts(buyer) == ("en-US", "Awaiting delivery")
+
+
+def test_the_account_language_without_a_cookie_and_when_the_site_ignores_the_cookie():
+    with client_for(World(scenario(language="pt_BR"))) as client:
+        assert log_in(client).status_code == 302
+        assert list_texts(client) == ("pt-BR", "Aguardando entrega ")
+        client.cookies.set("aep_usuc_f", "b_locale=en_US")
+        assert list_texts(client) == ("en-US", "Awaiting delivery")
+        switched = client.post("/__sandbox__/language", json={"ignore_cookie": True})
+        assert switched.json() == {"account": "pt_BR", "ignore_cookie": True}
+        assert list_texts(client) == ("pt-BR", "Aguardando entrega ")
+        assert client.get("/__sandbox__/state").json()["account"]["ignore_locale_cookie"] is True
+        client.post("/__sandbox__/language", json={"account": "en_US"})
+        assert list_texts(client) == ("en-US", "Awaiting delivery")
+
+
+@pytest.mark.parametrize("body, words", [
+    ({}, "account"), ({"account": "xx_XX"}, "not a language"), ({"ignore_cookie": "yes"}, "true or false"),
+    ({"colour": "red"}, "account"),
+])
+def test_the_language_switch_refuses_bad_input(site, body, words):
+    answer = site.post("/__sandbox__/language", json=body)
+    assert answer.status_code == 400 and words in answer.json()["error"]
+
+
+def test_a_scenario_can_make_the_site_ignore_the_cookie():
+    world = World(parse_scenario({**scenario(language="pt_BR").model_dump(mode="json"),
+                                  "site": {"ignore_locale_cookie": True}}))
+    with client_for(world) as client:
+        assert log_in(client).status_code == 302
+        client.cookies.set("aep_usuc_f", "b_locale=en_US")
+        assert list_texts(client) == ("pt-BR", "Aguardando entrega ")
+
+
 # --- write calls ---------------------------------------------------------------------------
 
 
