@@ -99,7 +99,7 @@ def test_login_returns_to_a_mobile_page_and_the_old_address_still_answers(page: 
     expect(page.locator(ACCOUNT_FIELD)).to_be_visible()
     submit_password(page)
     page.wait_for_url(url(server, DISPUTE_LIST))
-    expect(page.get_by_role("link", name="View details").first).to_be_visible()
+    expect(page.get_by_role("button", name="Details").first).to_be_visible()
 
 
 def test_the_sync_hop_alone_opens_no_session(page: Page, server):
@@ -267,7 +267,7 @@ def test_the_punish_page_stands_in_front_of_every_page_until_solved(page: Page, 
     expect(page.locator(".nc-lang-cnt")).to_have_text("Please slide to verify")
     drag(page, page)
     page.wait_for_url(url(server, DISPUTE_LIST))
-    expect(page.get_by_role("link", name="View details").first).to_be_visible()
+    expect(page.get_by_role("button", name="Details").first).to_be_visible()
     page.goto(url(server, ORDERS))  # the pass is on the parent domain: www. lets it through too
     expect(page).to_have_url(url(server, ORDERS))
 
