@@ -542,5 +542,5 @@ def _channel_alert(channel: str, failing_since: datetime, now: datetime, *, erro
                  facts={"channel": channel, "failing_since": failing_since.isoformat(), "error": error or ""},
                  action=SuggestedAction(kind=ActionKind.CHECK_SITE,
                                         text=f"Fix channel {channel!r} (see `dispute-agent status`), then "
-                                             f"`dispute-agent notify-test --channel {channel}`"),
+                                             f"`dispute-agent notify-test {channel}`"),
                  created_at=now)

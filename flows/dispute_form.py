@@ -36,6 +36,7 @@ from flows import site
 from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession
 from flows.capture import ApiCapture, pause
+from flows.language import check_page
 from flows.login import HANDOFF, open_page
 from flows.parsers.dispute_form import (
     Product,
@@ -126,6 +127,7 @@ def _offered_item(session: BrowserSession, page: Page, capture: ApiCapture, base
                   credentials, timeout_ms: float) -> tuple[Product, list[Product]]:
     """The item and its siblings, once the order's own answer says it can be disputed."""
     open_page(session, page, site.order_detail_url(base_url, form.order_id), credentials)
+    check_page(page, "order page")
     answer = capture.wait(site.API_ORDER_DETAIL, timeout_ms=timeout_ms)
     order = parse_order_detail(answer.body, date_header=answer.date_header)
     if order.order_id != form.order_id:
@@ -220,6 +222,7 @@ def _check_form(tab: Page, capture: ApiCapture, timeout_ms: float) -> None:
     if path != site.DISPUTE_START_PATH:
         raise PageChanged(f"the new tab is {path}, not the dispute form ({site.DISPUTE_START_PATH}); "
                           "compare the evidence with flows/site.py")
+    check_page(tab, "dispute form")  # the reasons and buttons are chosen by their English words
     try:
         answer = capture.wait(site.API_DISPUTE_FORM, timeout_ms=timeout_ms)
     except PageChanged:

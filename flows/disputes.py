@@ -27,6 +27,7 @@ from agent.secrets import Credentials
 from flows import site
 from flows.browser import BrowserSession
 from flows.capture import ApiCapture, Captured, pause
+from flows.language import check_page
 from flows.login import open_page
 from flows.parsers.dispute_page import PageTexts, api_amount, check_readings, compare_readings, read_page
 from flows.parsers.disputes import parse_dispute_detail
@@ -45,6 +46,7 @@ def read_dispute_list(session: BrowserSession, base_url: str, credentials: Calla
     try:
         with session.evidence(page, "dispute-list"):
             open_page(session, page, site.dispute_list_url(base_url, mobile_url), credentials)
+            check_page(page, "dispute list")
             listing = _list_page(page, capture.wait(site.API_REFUND_LIST, timeout_ms=timeout_ms), tz, timeout_ms)
             items = list(listing.items)
             for _ in range(site.DISPUTE_LIST_MAX_PAGES):
@@ -110,6 +112,7 @@ def read_dispute(session: BrowserSession, base_url: str, reverse_line_id: str,
 def read_case(page: Page, capture: ApiCapture, reverse_line_id: str | None, tz: tzinfo, timeout_ms: float,
               *, after: int = 0) -> DisputeDetail:
     """The case on an open dispute page, from its (next) answer and from what the page shows."""
+    check_page(page, "dispute page")  # its status line is read as English words
     answer = capture.wait(site.API_DISPUTE_DETAIL, after=after, timeout_ms=timeout_ms)
     detail = parse_dispute_detail(answer.body, date_header=answer.date_header, tz=tz)
     if reverse_line_id and detail.reverse_line_id != reverse_line_id:

@@ -12,11 +12,14 @@ candidate is kept in ``Order.timers`` so rules can see what was skipped.
 
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from agent.models import Order, OrderLine, OrderListPage, OrderStatus, ProtectionTimer, TimerSource
 from flows import site
+from flows.assumptions import unconfirmed
 from flows.parsers.countdown import find_countdown
 from flows.parsers.dates import parse_date, start_of_day
 from flows.parsers.envelope import check_envelope
@@ -28,6 +31,9 @@ from flows.parsers.texts import parse_delivery_promise, parse_reminder_windows, 
 from flows.parsers.ultron import components_by_tag, one_by_tag, ordered_components
 
 __all__ = ["parse_order_detail", "parse_order_list"]
+
+#: the words of a running protection clock ("Your order will be closed in: …")
+_CLOSING = re.compile(r"\b(?:be\s+closed|closes|will\s+close)\s+in\b", re.IGNORECASE)
 
 WHERE_LIST = "order.list"
 WHERE_DETAIL = "order.detail"
@@ -234,6 +240,11 @@ def _timer_candidates(
 ) -> list[ProtectionTimer]:
     timers = []
     countdown = find_countdown(reminder)
+    if countdown is None and reminder and _CLOSING.search(reminder):
+        # the site says a clock runs but its words are not the ones the agent knows: the
+        # static fallbacks may end LATER than the real clock, so this must not pass quietly
+        raise unconfirmed("order-countdown-text", WHERE_DETAIL,
+                          f"the status block's reminder announces a running clock the agent cannot read ({reminder!r})")
     if countdown is not None:
         timers.append(
             ProtectionTimer(ends_at=now + countdown, source=TimerSource.COUNTDOWN, read_at=now, raw_text=reminder)

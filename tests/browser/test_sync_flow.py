@@ -338,3 +338,19 @@ def test_nobody_finishing_the_login_ends_with_login_required(agent, server):
     with BrowserSession(settings) as session, pytest.raises(LoginRequired, match="nobody finished"):
         wait_for_person(session.new_page(), site.order_list_url(server.url), timeout_s=1.5)
 
+
+
+def test_dispute_pages_in_another_language_stop_the_reading_naming_it(agent, server):
+    from flows.browser import BrowserSession
+    from flows.disputes import read_dispute, read_dispute_list
+
+    settings, _ = agent
+    server.control("POST", "language", json={"account": "pt_BR", "ignore_cookie": True})
+    case = next(d for d in server.state()["disputes"] if d["order_id"] == "8215000000000013")
+    with BrowserSession(settings) as session:
+        with pytest.raises(WrongLanguage, match="dispute list: the site shows pages in Português"):
+            read_dispute_list(session, settings.site.base_url, lambda: ACCOUNT)
+        with pytest.raises(WrongLanguage, match="dispute page: the site shows pages in Português") as error:
+            read_dispute(session, settings.site.base_url, case["reverse_line_id"], lambda: ACCOUNT,
+                         trade_line_id=case["line_id"])
+    assert 'lang="pt-BR"' in (error.value.evidence / "page.html").read_text()

@@ -373,6 +373,19 @@ def test_detail_countdown_wins_and_runs_on_the_sites_clock() -> None:
     assert len(order.timers) == 3
 
 
+@pytest.mark.parametrize("reminder", [
+    "Your order will be closed in: about two weeks",
+    "Your order will be closed in: --",
+    "The order closes in: see the app",
+])
+def test_a_clock_the_agent_cannot_read_fails_naming_the_guess(reminder: str) -> None:
+    """The static fallbacks may end later than the real clock: never fall back quietly."""
+    envelope = load("order-detail.json")
+    envelope["data"]["data"]["detail_order_status_block_111818"]["fields"]["reminder"] = reminder
+    with pytest.raises(PageChanged, match=r"order-countdown-text"):
+        parse_order_detail(envelope)
+
+
 def test_detail_countdown_with_date_header() -> None:
     envelope = load("order-detail.json")
     del envelope["data"]["global"]["curTime"]
