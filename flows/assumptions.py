@@ -81,10 +81,6 @@ _ENTRIES = (
                "the answer says when AliExpress steps in by itself (a deadline of kind PLATFORM_ESCALATION)",
                "invented field; the rule behind it (a dispute officer steps in within 7 days) is a seller's "
                "guide's, and help texts tell buyers to wait for AliExpress to escalate"),
-    Assumption("write-calls",
-               "the dispute form and the dispute page send their changes through calls whose answer carries "
-               "the case's ids",
-               "invented: no public capture of the write calls exists; the case id is not in the URL [ARC]"),
     Assumption("login-unknown-account",
                "after 'Continue' an address the site does not know is refused on the same page, with its "
                "message in .nfm-login-input-error-text (as a wrong password is)",

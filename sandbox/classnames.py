@@ -34,7 +34,6 @@ _FNV_PRIME = 0x01000193
 MODULE_RENAMES: dict[str, str] = {
     "reminder": "statusBanner",
     "orderItem": "caseCard",
-    "orderStatusAction": "caseActions",
     "newReverseRefundInfo": "refundSummary",
     "commet": "inputArea",
     "evidence": "proofDialog",

@@ -50,7 +50,16 @@ def rename_html(html: str) -> str:
     return _ATTRIBUTE.sub(attribute, html)
 
 
+#: a CSS-module prefix in an attribute selector: [class*="block--element--"]
+_MODULE_PREFIX = re.compile(r'(\[class\*=")([A-Za-z][\w]*)(--)')
+
+
 def rename_css(css: str) -> str:
+    """The stylesheet for a redesigned page: plain classes renamed by prefix, and the
+    CSS-module selectors (written by their prefix) follow the redesigned blocks."""
+    from .classnames import MODULE_RENAMES
+
+    css = _MODULE_PREFIX.sub(lambda m: m.group(1) + MODULE_RENAMES.get(m.group(2), m.group(2)) + m.group(3), css)
     return _SELECTOR_TOKEN.sub(lambda m: m.group(1) + rename(m.group(2)), css)
 
 

@@ -256,31 +256,34 @@
 
   /* --- countdowns ------------------------------------------------------------------------ */
 
-  var COUNTDOWN = /(?:(\d+) days? )?(\d{2}):(\d{2}):(\d{2})/;
+  /* "12 days 03:04:05", or in Portuguese "12 dias 03:04:05": the day word is kept as served */
+  var COUNTDOWN = /(?:(\d+) (days?|dias?) )?(\d{2}):(\d{2}):(\d{2})/;
+  var DAY_WORDS = { day: ['day', 'days'], dia: ['dia', 'dias'] };
   var timers = [];
 
-  function formatCountdown(seconds) {
+  function formatCountdown(seconds, dayWord) {
     seconds = Math.max(0, Math.floor(seconds));
     var days = Math.floor(seconds / 86400);
     var rest = seconds % 86400;
     var pad = function (n) { return (n < 10 ? '0' : '') + n; };
     var clock = pad(Math.floor(rest / 3600)) + ':' + pad(Math.floor(rest % 3600 / 60)) + ':' + pad(rest % 60);
-    return days === 0 ? clock : days + ' day' + (days !== 1 ? 's' : '') + ' ' + clock;
+    var words = DAY_WORDS[(dayWord || 'day').replace(/s$/, '')] || DAY_WORDS.day;
+    return days === 0 ? clock : days + ' ' + words[days !== 1 ? 1 : 0] + ' ' + clock;
   }
 
   function parseCountdown(text) {
     var m = COUNTDOWN.exec(text || '');
     if (!m) return null;
     return {
-      seconds: (parseInt(m[1] || '0', 10) * 86400) + parseInt(m[2], 10) * 3600 + parseInt(m[3], 10) * 60 + parseInt(m[4], 10),
-      index: m.index, length: m[0].length
+      seconds: (parseInt(m[1] || '0', 10) * 86400) + parseInt(m[3], 10) * 3600 + parseInt(m[4], 10) * 60 + parseInt(m[5], 10),
+      dayWord: m[2] || 'day', index: m.index, length: m[0].length
     };
   }
 
   /* a <span> that counts down from `seconds`, live each second */
-  function countdown(seconds, className) {
-    var span = el('span', { class: className || 'comet-countdown', text: formatCountdown(seconds) });
-    timers.push({ node: span, end: Date.now() + seconds * 1000 });
+  function countdown(seconds, className, dayWord) {
+    var span = el('span', { class: className || 'comet-countdown', text: formatCountdown(seconds, dayWord) });
+    timers.push({ node: span, end: Date.now() + seconds * 1000, dayWord: dayWord });
     return span;
   }
 
@@ -290,7 +293,7 @@
     if (!found) return [document.createTextNode(text)];
     return [
       document.createTextNode(text.slice(0, found.index)),
-      countdown(found.seconds, className),
+      countdown(found.seconds, className, found.dayWord),
       document.createTextNode(text.slice(found.index + found.length))
     ];
   }
@@ -298,7 +301,7 @@
   setInterval(function () {
     var now = Date.now();
     timers = timers.filter(function (t) { return document.body.contains(t.node); });
-    timers.forEach(function (t) { t.node.textContent = formatCountdown((t.end - now) / 1000); });
+    timers.forEach(function (t) { t.node.textContent = formatCountdown((t.end - now) / 1000, t.dayWord); });
   }, 1000);
 
   /* --- dialogs ---------------------------------------------------------------------------- */

@@ -120,3 +120,12 @@ def test_a_redesign_renames_the_blocks_so_prefixes_stop_matching():
 def test_hashes_spread():
     hashes = {module_hash(f"seed{i}", "reminder", "statusStr") for i in range(500)}
     assert len(hashes) == 500
+
+
+def test_a_redesigned_stylesheet_follows_the_renamed_blocks():
+    from sandbox.web_layout import rename_css
+
+    css = '[class*="reverseForm--item--"] { color: red; }\n.comet-v2-btn { x: 1; }\n[class*="myOwn--x--"] { y: 2; }'
+    renamed = rename_css(css)
+    assert f'[class*="{MODULE_RENAMES["reverseForm"]}--item--"]' in renamed
+    assert ".cmt-v2-btn" in renamed and '[class*="myOwn--x--"]' in renamed
