@@ -33,6 +33,18 @@ def _console(stderr: bool = False) -> Console:
 console = _console()
 err_console = _console(stderr=True)
 
+#: columns whose values are never cut or wrapped (ids, amounts, times): the others wrap
+_WHOLE_COLUMNS = frozenset({"Order", "Dispute", "Total", "Protection ends", "Left", "When", "Last offer",
+                            "Next deadline"})
+
+
+def _column(table, title: str, justify: str = "left") -> None:
+    """A table column; an id, an amount or a time is printed whole on a narrow terminal."""
+    if title in _WHOLE_COLUMNS:
+        table.add_column(title, justify=justify, no_wrap=True)
+    else:
+        table.add_column(title, justify=justify, overflow="fold")
+
 #: (days left at most, colour), most urgent first
 URGENCY = ((3, "bold red"), (7, "dark_orange"), (15, "yellow"))
 OPEN = {OrderStatus.AWAITING_DELIVERY, OrderStatus.AWAITING_SHIPMENT, OrderStatus.PROCESSING,
@@ -117,7 +129,7 @@ def print_orders(stored: list[StoredOrder], now: datetime, show_all: bool, as_js
         return
     table = Table(title=f"Orders by protection end ({len(shown)} of {len(orders)})", header_style="bold")
     for column in ("Order", "Status", "Store", "Total", "Protection ends", "Left", "Dispute now"):
-        table.add_column(column, justify="right" if column in ("Total", "Left") else "left")
+        _column(table, column, justify="right" if column in ("Total", "Left") else "left")
     for order in shown:
         remaining = left(order, now)
         can = {True: "yes", False: "no", None: "?"}[order.can_open_dispute]
@@ -245,7 +257,7 @@ def print_log(entries, as_json: bool) -> None:
         return
     table = Table(title="What the agent did", header_style="bold")
     for column in ("When", "Action", "Outcome", "Order", "Dispute", "Detail", "Evidence"):
-        table.add_column(column, overflow="fold")
+        _column(table, column)
     for e in entries:
         table.add_row(local(e.at), e.action, e.outcome, e.order_id or "", e.dispute_id or "", e.detail,
                       e.evidence or "")
@@ -297,7 +309,7 @@ def print_disputes(state, now: datetime, policy, as_json: bool) -> None:
         return
     table = Table(title="Disputes", header_style="bold")
     for column in ("Dispute", "Order", "Status", "Last offer", "Next deadline", "What to do"):
-        table.add_column(column, overflow="fold")
+        _column(table, column)
     for row in rows:
         offer = row["offer"]
         shown = f"{offer['amount']} {offer['currency']}" if offer else "—"

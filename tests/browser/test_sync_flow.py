@@ -307,17 +307,23 @@ def test_a_person_finishing_the_login_in_the_browser_hands_over_the_session(agen
 
     settings, _store = agent
     person = """
-      if (location.hostname.startsWith('login.')) setTimeout(() => {
-        const field = document.querySelector("input[label='Email or phone number']");
-        field.value = 'buyer@example.com';
-        field.dispatchEvent(new Event('input'));
-        field.dispatchEvent(new Event('blur'));
-        document.querySelector('button[aria-label=Continue]').click();
-        setTimeout(() => {
-          document.querySelector('#fm-login-password').value = 'sandbox-pass';
-          [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Sign in').click();
-        }, 600);
-      }, 300);
+      // a person: types the address, goes on, then types the password once it shows
+      const when = (ready, act) => { const t = setInterval(() => { if (ready()) { clearInterval(t); act(); } }, 100); };
+      const shown = (el) => el && el.offsetParent !== null;
+      if (location.hostname.startsWith('login.')) when(
+        () => shown(document.querySelector("input[label='Email or phone number']")),
+        () => {
+          const field = document.querySelector("input[label='Email or phone number']");
+          field.value = 'buyer@example.com';
+          field.dispatchEvent(new Event('input'));
+          field.dispatchEvent(new Event('blur'));
+          when(() => !document.querySelector('button[aria-label=Continue]').disabled,
+               () => document.querySelector('button[aria-label=Continue]').click());
+          when(() => shown(document.querySelector('#fm-login-password')), () => {
+            document.querySelector('#fm-login-password').value = 'sandbox-pass';
+            [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Sign in').click();
+          });
+        });
     """
     with BrowserSession(settings) as session:
         page = session.new_page()

@@ -161,3 +161,18 @@ def test_order_shows_history_and_unknown_ids_are_one_line(home):
     unknown = invoke("order", "999")
     assert unknown.exit_code == 2
     assert "unknown order id '999'" in unknown.output
+
+
+def test_ids_and_amounts_are_never_cut_on_a_narrow_terminal(home, monkeypatch):
+    from rich.console import Console
+
+    import agent.views
+
+    seed(home)
+    monkeypatch.setattr(agent.views, "console", Console(width=80))
+    with agent.views.console.capture() as captured:
+        result = invoke("orders")
+    assert result.exit_code == 0
+    rows = [line for line in captured.get().splitlines() if "830000000000000" in line]
+    assert [row.split()[1] for row in rows] == ["8300000000000001", "8300000000000002", "8300000000000003"]
+    assert all("9.99 USD" in row for row in rows)
