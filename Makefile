@@ -6,6 +6,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# the suite waits on browsers and local servers more than it computes: 4 workers fill
+# 2 cores (docs/decisions/0007-parallel-tests.md); `make test WORKERS=0` runs it serially
+WORKERS ?= 4
 
 .PHONY: demo test install browser sandbox clean
 
@@ -13,7 +16,7 @@ demo: browser
 	$(BIN)/dispute-agent demo
 
 test: browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
 sandbox: install
 	$(BIN)/dispute-agent sandbox

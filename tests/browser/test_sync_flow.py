@@ -307,23 +307,27 @@ def test_a_person_finishing_the_login_in_the_browser_hands_over_the_session(agen
 
     settings, _store = agent
     person = """
-      // a person: types the address, goes on, then types the password once it shows
-      const when = (ready, act) => { const t = setInterval(() => { if (ready()) { clearInterval(t); act(); } }, 100); };
+      // a person: on each glance, does what the page asks next (address, Continue, password, Sign in)
       const shown = (el) => el && el.offsetParent !== null;
-      if (location.hostname.startsWith('login.')) when(
-        () => shown(document.querySelector("input[label='Email or phone number']")),
-        () => {
-          const field = document.querySelector("input[label='Email or phone number']");
-          field.value = 'buyer@example.com';
-          field.dispatchEvent(new Event('input'));
-          field.dispatchEvent(new Event('blur'));
-          when(() => !document.querySelector('button[aria-label=Continue]').disabled,
-               () => document.querySelector('button[aria-label=Continue]').click());
-          when(() => shown(document.querySelector('#fm-login-password')), () => {
-            document.querySelector('#fm-login-password').value = 'sandbox-pass';
-            [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Sign in').click();
-          });
-        });
+      const type = (field, text) => {
+        field.value = text;
+        field.dispatchEvent(new Event('input'));
+        field.dispatchEvent(new Event('blur'));
+      };
+      if (location.hostname.startsWith('login.')) setInterval(() => {
+        if (document.readyState !== 'complete') return;  // the page's own script listens from then on
+        const address = document.querySelector("input[label='Email or phone number']");
+        const password = document.querySelector('#fm-login-password');
+        const go = document.querySelector('button[aria-label=Continue]');
+        if (shown(password)) {
+          if (!password.value) type(password, 'sandbox-pass');
+          const signIn = [...document.querySelectorAll('button')].find((b) => shown(b) && b.textContent.trim() === 'Sign in');
+          if (signIn && !signIn.dataset.pressed) { signIn.dataset.pressed = '1'; signIn.click(); }
+        } else if (shown(address)) {
+          if (!address.value) type(address, 'buyer@example.com');
+          if (go && !go.disabled && !go.dataset.pressed) { go.dataset.pressed = '1'; go.click(); }
+        }
+      }, 150);
     """
     with BrowserSession(settings) as session:
         page = session.new_page()
