@@ -97,6 +97,9 @@ def sandbox(
     host: Annotated[str, typer.Option(help="Address to bind; keep 127.0.0.1 unless you mean it.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of the www. and m. hosts (0 picks a free one).")] = 8700,
     login_port: Annotated[int, typer.Option(help="Port of the login. host (0 picks a free one).")] = 8701,
+    domain: Annotated[str | None, typer.Option(help="Parent domain of the site's host names (default "
+                                                    "aliexpress.localhost, which every browser resolves "
+                                                    "to this machine).")] = None,
     scenario: Annotated[Path | None, typer.Option(help="Scenario file (TOML); default: the demo world.")] = None,
     rate: Annotated[float | None, typer.Option(help="Virtual seconds per real second (0 freezes the clock); "
                                                   "default: the scenario's clock.rate.")] = None,
@@ -110,6 +113,8 @@ def sandbox(
     from sandbox.__main__ import main as sandbox_main
 
     argv = ["--host", host, "--port", str(port), "--login-port", str(login_port)]
+    if domain is not None:
+        argv += ["--domain", domain]
     if rate is not None:
         argv += ["--rate", str(rate)]
     if scenario is not None:

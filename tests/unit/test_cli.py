@@ -176,3 +176,17 @@ def test_ids_and_amounts_are_never_cut_on_a_narrow_terminal(home, monkeypatch):
     rows = [line for line in captured.get().splitlines() if "830000000000000" in line]
     assert [row.split()[1] for row in rows] == ["8300000000000001", "8300000000000002", "8300000000000003"]
     assert all("9.99 USD" in row for row in rows)
+
+
+def test_sandbox_command_serves_the_hosts_of_the_domain_asked_for():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agent.cli", "sandbox", "--port", "0", "--login-port", "0", "--rate", "0",
+         "--domain", "shop.localhost"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = [process.stdout.readline() for _ in range(4)]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert "//www.shop.localhost:" in lines[0], lines
+    assert "//m.shop.localhost:" in lines[2] and "//login.shop.localhost:" in lines[3], lines
