@@ -43,6 +43,8 @@ class AlertKind(StrEnum):
     #: a notification channel failing for a long time (told on the other channels)
     CHANNEL_BROKEN = "channel_broken"
     ACTION_TAKEN = "action_taken"
+    #: the policy's automatic reject/escalate failed: the user must act before the deadline
+    ACTION_FAILED = "action_failed"
     DIGEST = "digest"  # the daily digest (agent.messages.build_digest): one per local day
     TEST = "test"
 

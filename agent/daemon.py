@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from agent import health as health_store
-from agent.lock import browser_lock, daemon_lock
+from agent.lock import Locked, browser_lock, daemon_lock
 from agent.settings import Settings
 from agent.store import Store
 
@@ -74,8 +74,14 @@ class Daemon:
         if self._stopping.is_set():
             return
         with self._step(f"poll ({reason})"):
-            with browser_lock(self.settings.state.dir, timeout=self.schedule.browser_lock_seconds):
-                report = poll(self.settings, self.store, self.settings.policy, say=log.info)
+            try:
+                with browser_lock(self.settings.state.dir, timeout=self.schedule.browser_lock_seconds):
+                    report = poll(self.settings, self.store, self.settings.policy, say=log.info)
+            except Exception as error:
+                if isinstance(error, Locked):  # no poll ran: a browser held for long is a failure too
+                    health_store.record_failure(self.store, self._site_now(), error)
+                self._schedule_retry()  # a poll counted its own failure; the step logs it
+                raise
             log.info("poll finished reason=%s ok=%s orders=%s disputes=%s new_alerts=%s delivered=%s pending=%s",
                      reason, report.read_ok, report.orders, report.disputes, len(report.new_alerts),
                      report.delivered, report.pending)
@@ -135,9 +141,11 @@ class Daemon:
             def __exit__(self, exc_type, exc, tb):
                 daemon._busy.clear()
                 if exc is not None:
-                    log.error("step failed name=%s error=%s", name, str(exc).splitlines()[0] if str(exc) else
-                              type(exc).__name__)
-                    return True  # a failed step is logged and counted, never kills the daemon
+                    # one line for the log, the traceback for whoever debugs it; a failed
+                    # step never kills the daemon (a poll counted its failure and set a retry)
+                    log.error("step failed name=%s error=%s", name, health_store.failure_message(exc))
+                    log.debug("step failed name=%s", name, exc_info=(exc_type, exc, tb))
+                    return True
                 return False
 
         return Step()

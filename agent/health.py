@@ -12,7 +12,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from agent.errors import CaptchaRequired, LoginRequired, PageChanged, RateLimited, SiteUnavailable
+from agent.errors import (
+    CaptchaRequired,
+    DisputeAgentError,
+    LoginRequired,
+    PageChanged,
+    RateLimited,
+    SiteUnavailable,
+)
 from agent.store import Store
 from agent.watch_state import HealthView
 
@@ -29,10 +36,22 @@ FAILURE_KINDS: tuple[tuple[type[BaseException], str], ...] = (
 
 
 def failure_kind(error: BaseException) -> str:
+    """The table's kind; "other" for the agent's remaining errors, "unexpected" for the
+    rest (a library's raw error or a bug: its traceback is in the debug log)."""
     for kind_type, kind in FAILURE_KINDS:
         if isinstance(error, kind_type):
             return kind
-    return "other"
+    return "other" if isinstance(error, DisputeAgentError) else "unexpected"
+
+
+def failure_message(error: BaseException) -> str:
+    """One line for a person: the agent's errors as they read, any other with its type
+    (a bare ``KeyError`` says only ``'reverseLineId'``)."""
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else ""
+    if not isinstance(error, DisputeAgentError):
+        first = f"{type(error).__name__}: {first}" if first else type(error).__name__
+    return first[:500] or type(error).__name__
 
 
 @dataclass
@@ -86,7 +105,7 @@ def record_failure(store: Store, now: datetime, error: BaseException) -> Health:
     health = load(store)
     health.consecutive_failures += 1
     health.last_failure_kind = failure_kind(error)
-    health.last_failure_message = str(error).splitlines()[0][:500]
+    health.last_failure_message = failure_message(error)
     evidence = getattr(error, "evidence", None)
     if evidence is not None and (Path(evidence) / "screenshot.png").is_file():
         health.last_screenshot = str(Path(evidence) / "screenshot.png")

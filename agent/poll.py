@@ -3,24 +3,28 @@
 This is what the daemon runs on its schedule and what ``dispute-agent poll`` runs once:
 
 1. read every order and timer, the dispute list, and each open dispute's page (with a
-   screenshot) — a failure is recorded in the health streak, never swallowed;
+   screenshot) — a failure, of any type, is recorded in the health streak, never
+   swallowed, and the browser is closed whatever happens;
 2. build the watch state from the store and ask the pure rules for alerts;
-3. when the policy allows it, reject or escalate a zero offer before its deadline —
-   never accept anything — and tell the user what was done;
-4. record the alerts and their outbox rows in one transaction (one incident, one
-   message) and deliver what is due.
+3. record the alerts and their outbox rows in one transaction (one incident, one
+   message) — before acting, so nothing an action does can lose them;
+4. when the policy allows it, reject or escalate a zero offer before its deadline —
+   never accept anything — and tell the user what was done, or at once that it could
+   not be done and what to run (:mod:`agent.auto_actions`); then deliver what is due.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from agent import health as health_store
-from agent.alerts import ActionKind, Alert, AlertKind, Severity
+from agent.alerts import Alert, AlertKind
+from agent.auto_actions import act_on_zero_offers, zero_offer_actions
 from agent.dispute_records import DisputeRecords
-from agent.errors import DisputeAgentError, NotEligible, SiteError
+from agent.errors import DisputeAgentError, SiteError
 from agent.policy import Policy
 from agent.rules import judge
 from agent.settings import Settings
@@ -28,10 +32,9 @@ from agent.store import Store
 from agent.sync import credentials_provider, site_clock, sync_orders
 from agent.watch_state import DisputeView, OrderView, WatchState
 
-ZERO_OFFER_KINDS = {AlertKind.ZERO_OFFER, AlertKind.ZERO_OFFER_REMINDER}
 BROKEN_KINDS = {AlertKind.AUTOMATION_BROKEN, AlertKind.LOGIN_NEEDED}
-REJECT_MESSAGE = ("I do not accept a refund of nothing. The problem described in my request is not solved: "
-                  "please refund the amount I asked for.")
+
+log = logging.getLogger("dispute_agent.poll")
 
 
 @dataclass
@@ -104,34 +107,46 @@ def watch_state(store: Store) -> WatchState:
 
 def poll(settings: Settings, store: Store, policy: Policy, *, say: Callable[[str], None] = print,
          deliver: bool = True, now: Callable[[], datetime] | None = None, credentials=None) -> PollReport:
+    """One poll; an error that escapes it (a bug, a database error) still counts as a failure."""
+    report = PollReport(read_ok=False)
+    try:
+        return _poll(report, settings, store, policy, say, deliver, now, credentials)
+    except Exception as error:
+        if report.error is None:  # a failed read was counted already
+            health_store.record_failure(store, (now or site_clock(store))(), error)
+        raise
+
+
+def _poll(report: PollReport, settings: Settings, store: Store, policy: Policy, say: Callable[[str], None],
+          deliver: bool, now: Callable[[], datetime] | None, credentials) -> PollReport:
     from flows.browser import BrowserSession
 
-    report = PollReport(read_ok=False)
-    session = None
     disagreements: list = []
-    try:
-        session = BrowserSession(settings).start()
-        report.orders, report.disputes = read_site(settings, store, session, say, credentials, disagreements)
-        report.read_ok = True
-    except DisputeAgentError as error:
-        report.error = str(error)
-        health_store.record_failure(store, (now or site_clock(store))(), error)
-        say(f"the poll could not read the site: {error}")
-    clock = now or site_clock(store)
-    if report.read_ok:
-        health_store.record_success(store, clock())
-    try:
+    session = BrowserSession(settings)
+    try:  # the browser is closed whatever happens, or the next poll in this process cannot start one
+        try:
+            session.start()
+            report.orders, report.disputes = read_site(settings, store, session, say, credentials, disagreements)
+            report.read_ok = True
+        except Exception as error:  # noqa: BLE001 - counted and told: raw errors too, never swallowed
+            read_failed(store, report, error, (now or site_clock(store))(), say)
+        clock = now or site_clock(store)
+        if report.read_ok:
+            health_store.record_success(store, clock())
         alerts = judge(watch_state(store), clock(), policy) + zero_disagreements(store, disagreements, clock(), policy)
-        if session is not None and report.read_ok:
-            taken = act_on_zero_offers(settings, store, session, alerts, policy, clock, report, say)
-            acted = {alert.dispute_id for alert in taken}
-            # "you can now escalate" is stale news for a case the agent just escalated
-            alerts = [a for a in alerts if not (a.dispute_id in acted and a.kind is AlertKind.ESCALATION_POSSIBLE)]
-            alerts += taken
+        chosen = zero_offer_actions(alerts, policy, clock()) if report.read_ok else []
+        acting = {alert.dispute_id for alert in chosen}
+        # "you can now escalate" waits for the action: it is stale news once the agent escalated
+        held = [a for a in alerts if a.kind is AlertKind.ESCALATION_POSSIBLE and a.dispute_id in acting]
+        alerts = [a for a in alerts if not (a.kind is AlertKind.ESCALATION_POSSIBLE and a.dispute_id in acting)]
+        # recorded before acting: whatever the action does, the zero-offer alert is not lost
+        report.new_alerts = record(settings, store, alerts + digest(settings, store, clock()))
+        if chosen:
+            told, report.actions = act_on_zero_offers(settings, store, session, chosen, policy, clock, say)
+            acted = {a.dispute_id for a in told if a.kind is AlertKind.ACTION_TAKEN}
+            report.new_alerts += record(settings, store, told + [a for a in held if a.dispute_id not in acted])
     finally:
-        if session is not None:
-            session.close()
-    report.new_alerts = record(settings, store, alerts + digest(settings, store, clock()))
+        session.close()
     if any(alert.kind in BROKEN_KINDS for alert in report.new_alerts):
         health_store.mark_broken(store)
     if any(alert.kind is AlertKind.ALL_CLEAR for alert in report.new_alerts):
@@ -139,6 +154,19 @@ def poll(settings: Settings, store: Store, policy: Policy, *, say: Callable[[str
     if deliver:
         report.delivered, report.pending = deliver_due(settings, store, clock())
     return report
+
+
+def read_failed(store: Store, report: PollReport, error: Exception, now: datetime, say: Callable[[str], None]) -> None:
+    """Count a failed read, whatever raised it; a raw error (a bug, a Playwright error no flow
+    maps) gets its traceback in the debug log and one line everywhere else."""
+    health_store.record_failure(store, now, error)
+    if isinstance(error, DisputeAgentError):
+        report.error = str(error)
+    else:
+        log.debug("the poll's read failed unexpectedly", exc_info=error)
+        report.error = (f"unexpected {health_store.failure_message(error)} (its traceback is logged at DEBUG "
+                        "level: dispute-agent run --log-level DEBUG)")
+    say(f"the poll could not read the site: {report.error}")
 
 
 def zero_disagreements(store: Store, errors: list, now: datetime, policy: Policy) -> list[Alert]:
@@ -156,70 +184,6 @@ def zero_disagreements(store: Store, errors: list, now: datetime, policy: Policy
                                              link=known.link if known else None,
                                              screenshot=error.evidence / "screenshot.png" if error.evidence else None))
     return alerts
-
-
-def act_on_zero_offers(settings: Settings, store: Store, session, alerts: list[Alert], policy: Policy,
-                       clock: Callable[[], datetime], report: PollReport,
-                       say: Callable[[str], None]) -> list[Alert]:
-    """Reject or escalate a zero offer when — and only when — the policy says so, before its deadline."""
-    from flows.dispute_actions import act_on_dispute
-
-    if policy.on_zero_offer == "notify":
-        return []
-    records = DisputeRecords(store)
-    done: list[Alert] = []
-    handled: set[str] = set()
-    for alert in alerts:
-        action = alert.action
-        if (alert.kind not in ZERO_OFFER_KINDS or action is None or not action.automatic
-                or alert.dispute_id is None or alert.dispute_id in handled):
-            continue
-        if action.kind not in (ActionKind.REJECT, ActionKind.ESCALATE):
-            continue  # the agent never accepts on its own
-        now = clock()
-        if action.not_after is None or now >= action.not_after:
-            continue
-        handled.add(alert.dispute_id)
-        kind = "escalate" if action.kind is ActionKind.ESCALATE else "reject"
-        tracked = records.dispute(alert.dispute_id)
-        if tracked is None:
-            continue
-        try:
-            try:
-                result = _act(settings, session, alert.dispute_id, kind, act_on_dispute, tracked.line_id)
-            except NotEligible:
-                if kind != "escalate":
-                    raise
-                kind = "reject"  # the page no longer offers escalation: rejecting still saves the money
-                result = _act(settings, session, alert.dispute_id, kind, act_on_dispute, tracked.line_id)
-        except (NotEligible, SiteError) as error:
-            records.audit(f"auto_{kind}", "failed", order_id=alert.order_id, dispute_id=alert.dispute_id,
-                          detail=str(error), evidence=getattr(error, "evidence", None))
-            say(f"could not {kind} the zero offer on dispute {alert.dispute_id}: {error}")
-            continue
-        records.save_dispute(result.detail)
-        records.audit(f"auto_{kind}", "ok", order_id=alert.order_id, dispute_id=alert.dispute_id,
-                      evidence=result.evidence[-1], detail=f"policy on_zero_offer={policy.on_zero_offer}: "
-                                                          f"{kind} the 0 offer before {action.not_after.isoformat()}")
-        report.actions.append(f"{kind} {alert.dispute_id}")
-        say(f"policy: the zero offer on dispute {alert.dispute_id} was {'escalated' if kind == 'escalate' else 'rejected'}")
-        done.append(Alert(
-            kind=AlertKind.ACTION_TAKEN, severity=Severity.WARNING,
-            dedupe_key=f"action:{kind}:{alert.dedupe_key}",
-            title=f"The agent {'escalated' if kind == 'escalate' else 'rejected'} the 0 offer on order {alert.order_id}",
-            order_id=alert.order_id, dispute_id=alert.dispute_id, amount=alert.amount, deadline=action.not_after,
-            facts={"policy": policy.on_zero_offer, "action": kind}, link=alert.link,
-            screenshot=result.evidence[-1] / "screenshot.png", created_at=now,
-        ))
-    return done
-
-
-def _act(settings: Settings, session, dispute_id: str, kind: str, act_on_dispute, trade_line_id: str):
-    """Reject through the page's "I don't agree" path (the buyer's request stands), or escalate."""
-    message = REJECT_MESSAGE if kind == "reject" else ""
-    return act_on_dispute(session, settings.site.base_url, dispute_id, kind, credentials_provider(settings),
-                          trade_line_id=trade_line_id, mobile_url=settings.site.mobile_url, message=message,
-                          tz=settings.site.zone, timeout_ms=settings.browser.timeout_ms)
 
 
 def digest(settings: Settings, store: Store, now: datetime) -> list[Alert]:

@@ -48,8 +48,9 @@ __all__ = [
     "proposal_ref",
 ]
 
-#: why the last poll failed, as the error tree names it (``other`` for the rest)
-FailureKind = Literal["login_needed", "page_changed", "site_unavailable", "rate_limited", "other"]
+#: why the last poll failed, as the error tree names it (``other`` for the agent's other
+#: errors, ``unexpected`` for a library's raw error or a bug)
+FailureKind = Literal["login_needed", "page_changed", "site_unavailable", "rate_limited", "other", "unexpected"]
 
 
 class _View(BaseModel):

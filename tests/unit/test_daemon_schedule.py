@@ -72,3 +72,44 @@ def test_catch_up_needed_when_never_polled_or_too_long_ago(daemon):
     assert not daemon._catch_up_needed()
     health.record_success(daemon.store, daemon._site_now() - timedelta(hours=30))
     assert daemon._catch_up_needed()
+
+
+def test_a_poll_that_raises_is_retried_and_logged_in_one_line_with_the_traceback_at_debug(daemon, monkeypatch,
+                                                                                         caplog):
+    import logging
+
+    import agent.poll as use_case
+
+    def broken(*args, **kwargs):
+        raise KeyError("reverseLineId")
+
+    monkeypatch.setattr(use_case, "poll", broken)
+    daemon.build()
+    with caplog.at_level(logging.DEBUG, logger="dispute_agent"):
+        daemon.poll_job("daily")  # never raises: the daemon goes on
+    assert daemon.scheduler.get_job("retry_poll") is not None
+    failed = [r for r in caplog.records if r.getMessage().startswith("step failed name=poll (daily)")]
+    assert [(r.levelno, r.getMessage()) for r in failed if not r.exc_info] == [
+        (logging.ERROR, "step failed name=poll (daily) error=KeyError: 'reverseLineId'")]
+    assert [(r.levelno, r.exc_info[0]) for r in failed if r.exc_info] == [(logging.DEBUG, KeyError)]
+
+
+def test_a_browser_held_too_long_counts_as_a_failed_poll_and_is_retried(tmp_path, monkeypatch):
+    from agent.lock import BROWSER_LOCK, FileLock
+
+    isolate_environment(monkeypatch, tmp_path)
+    settings = load_settings(None, state={"dir": str(tmp_path / "state")}, schedule={"browser_lock_seconds": 0})
+    store = Store(settings.state.db_path)
+    held = FileLock(settings.state.dir / BROWSER_LOCK)
+    held.acquire()  # a command that keeps the browser session
+    try:
+        daemon = Daemon(settings, store, now=lambda: NOW)
+        daemon.build()
+        daemon.poll_job("daily")
+        counted = health.load(store)
+        assert (counted.consecutive_failures, counted.last_failure_kind) == (1, "other")
+        assert "browser session is busy" in counted.last_failure_message
+        assert daemon.scheduler.get_job("retry_poll") is not None
+    finally:
+        held.release()
+        store.close()
