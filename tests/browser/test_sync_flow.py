@@ -345,7 +345,7 @@ def test_nobody_finishing_the_login_ends_with_login_required(agent, server):
     from flows.login import wait_for_person
 
     settings, _store = agent
-    with BrowserSession(settings) as session, pytest.raises(LoginRequired, match="nobody finished"):
+    with BrowserSession(settings) as session, pytest.raises(LoginRequired, match="nobody finished the login within 2 seconds"):
         wait_for_person(session.new_page(), site.order_list_url(server.url), timeout_s=1.5)
 
 
