@@ -174,7 +174,7 @@ class SiteChecker:
             more = len(seen.differed) - 1
             verdict, detail = Verdict.DIFFERS, seen.differed[0] + (f" (and {more} more)" if more else "")
         elif seen.held:
-            verdict, detail = Verdict.HOLDS, ", ".join(dict.fromkeys(seen.held))
+            verdict, detail = Verdict.HOLDS, "; ".join(dict.fromkeys(seen.held))
         else:
             verdict, detail = Verdict.UNREACHABLE, self._why_unreachable(expected, seen)
         return CheckLine(check=expected.check, what=expected.what, assumption=expected.assumption,

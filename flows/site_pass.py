@@ -42,7 +42,7 @@ from flows.parsers.refunds import parse_refund_list
 __all__ = ["STEPS", "Observer", "Visit", "read_only_pass"]
 
 STEP_ORDER_LIST = "order list"
-STEP_ORDER_LIST_MORE = "order list, next page"
+STEP_ORDER_LIST_MORE = "order list's next page"
 STEP_ORDER_PAGE = "order page"
 STEP_TRACKING = "tracking page"
 STEP_DISPUTE_LIST = "dispute list"
