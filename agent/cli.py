@@ -701,6 +701,37 @@ def doctor(
         raise typer.Exit(1)
 
 
+@app.command("check-site")
+def check_site(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Check, read-only, that the live site still looks as the agent assumes; one line each.
+
+    Visits with the saved session the order list (two pages), an order's page and its
+    tracking, the dispute list and each open dispute's page; clicks nothing that changes
+    anything and never logs in (a session that is gone is a ✗ on the login line: run
+    'dispute-agent login'). For each API, answer format, field, selector, text and the
+    page language: ✓ holds, ✗ differs (with what was seen), – not reachable now (no open
+    dispute, …). Exit code 0 when nothing differs, 1 otherwise. The --json fields are
+    listed in the README ("Check the site").
+
+    \b
+    Examples:
+      dispute-agent check-site
+      dispute-agent check-site --json | jq '.checks[] | select(.verdict == "differs")'
+    """
+    from agent.site_check import check_site as check_site_use_case
+    from agent.site_check import format_report
+
+    settings = settings_from(config)
+    report = with_browser(settings, lambda: check_site_use_case(settings))
+    if as_json:
+        print(report.model_dump_json(indent=2))
+    else:
+        for line in format_report(report):
+            typer.echo(line)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 def main(argv: list[str] | None = None) -> Any:
     from agent.private_files import use_private_umask
 

@@ -317,3 +317,26 @@ class TrackingInfo(_Model):
     carrier: str | None = None
     events: list[TrackingEvent] = []
     delivered: bool = False
+
+
+# --- checking the site ('dispute-agent check-site') ---------------------------------------
+
+
+class Verdict(StrEnum):
+    HOLDS = "holds"
+    DIFFERS = "differs"
+    UNREACHABLE = "unreachable"
+
+
+class CheckLine(_Model):
+    """One assumption about the live site and what the site showed of it."""
+
+    #: a stable name for scripts ("api:order.list", "selector:order-rows", …)
+    check: str
+    #: what the agent assumes, in words
+    what: str
+    #: the key of the guess in flows/assumptions.py, when the assumption is one
+    assumption: str | None = None
+    verdict: Verdict
+    #: where it held; what was seen instead; why it could not be reached now
+    detail: str

@@ -18,7 +18,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from agent.errors import LoginRequired, PageChanged, SiteUnavailable
 from flows import site
-from flows.parsers.transport import decode_api_body
+from flows.parsers.transport import decode_api_body, unwrap_jsonp
 
 
 def pause(context: BrowserContext, ms: float) -> None:
@@ -42,6 +42,8 @@ class Captured:
     date_header: str | None
     #: why the body could not be read (None when it was)
     error: PageChanged | str | None = None
+    #: the body came wrapped as JSONP (``mtopjsonp1({...})``), not as plain JSON
+    jsonp: bool = False
 
 
 class ApiCapture:
@@ -106,11 +108,12 @@ class ApiCapture:
             text = response.text()
         except Exception as error:  # the page navigated away and took the body with it
             return Captured(api, response.url, response.status, None, date_header, str(error).splitlines()[0])
+        jsonp = unwrap_jsonp(text.strip().lstrip("\ufeff")) is not None
         try:  # JSONP for the GETs, JSON for the POSTs, as the live site answers
             body = decode_api_body(text, api)
         except PageChanged as error:
-            return Captured(api, response.url, response.status, None, date_header, error)
-        return Captured(api, response.url, response.status, body, date_header)
+            return Captured(api, response.url, response.status, None, date_header, error, jsonp)
+        return Captured(api, response.url, response.status, body, date_header, jsonp=jsonp)
 
     def checked(self, captured: Captured) -> Captured:
         """The answer, or the typed error it stands for (login page, server error)."""

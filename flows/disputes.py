@@ -51,7 +51,7 @@ def read_dispute_list(session: BrowserSession, base_url: str, credentials: Calla
             items = list(listing.items)
             for _ in range(site.DISPUTE_LIST_MAX_PAGES):
                 nxt = page.locator(site.SEL_DISPUTE_LIST_NEXT)
-                if nxt.count() == 0 or _disabled(nxt.first):
+                if nxt.count() == 0 or control_disabled(nxt.first):
                     break
                 mark = capture.mark()
                 nxt.first.click()
@@ -69,7 +69,8 @@ def read_dispute_list(session: BrowserSession, base_url: str, credentials: Calla
         page.close()
 
 
-def _disabled(control) -> bool:
+def control_disabled(control) -> bool:
+    """A paging control switched off (by `disabled` or `aria-disabled`): the last page."""
     return bool(control.evaluate("(e) => e.disabled === true || e.getAttribute('aria-disabled') === 'true'"))
 
 
