@@ -728,7 +728,7 @@ def main(argv: list[str] | None = None) -> Any:
     use_private_umask()  # the state directory's files: the session, the database, screenshots
     try:
         return app(args=argv, prog_name="dispute-agent")
-    except Exception as error:  # the last resort, for what ``run`` was not given: one line, exit 1
+    except Exception as error:  # noqa: BLE001 — the last resort, for what ``run`` was not given
         from agent.crash_report import last_resort
 
         code, line = last_resort(error)

@@ -91,7 +91,7 @@ def database_error(error: BaseException, path: Path | str, busy_seconds: float) 
     if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or name.startswith("SQLITE_CORRUPT_"):
         return StorageError(f"{path} is not a readable dispute-agent database ({text}); {kept}: restore it from a "
                             "backup, or move it away and run 'dispute-agent sync' to start a new one", Path(path))
-    if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED"):
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return StorageError(busy_message(path, busy_seconds), Path(path))
     if name == "SQLITE_FULL":
         return StorageError(f"cannot write {path}: the disk is full ({text}); nothing was lost: free space on "

@@ -10,7 +10,6 @@ path, no traceback, and the database file byte for byte as it was.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import shutil
 import sqlite3
@@ -18,68 +17,13 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from agent.cli import main
-from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
-from agent.money import Money
-from agent.store import Store
-from tests.support.isolation import isolate_environment
+from tests.support.cli_state import alter, digest, seed_database
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    isolate_environment(monkeypatch, tmp_path)
-    monkeypatch.setenv("DISPUTE_AGENT_STATE__DIR", str(tmp_path / "agent-state"))
-    monkeypatch.setenv("COLUMNS", "160")
-    umask = os.umask(0o022)  # main() sets the private umask for the process: give it back afterwards
-    os.umask(umask)
-    yield tmp_path
-    os.umask(umask)
-
-
-@pytest.fixture
-def cli(capsys):
-    def call(*argv: str) -> tuple[int, str, str]:
-        try:
-            main(list(argv))
-            code = 0
-        except SystemExit as done:
-            code = done.code if isinstance(done.code, int) else 1
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return call
-
-
-def seed_database(path: Path) -> None:
-    """A real database with one order and its timer, closed (its WAL folded into the file)."""
-    now = datetime.now(UTC)
-    timer = ProtectionTimer(ends_at=now + timedelta(days=9), source=TimerSource.COUNTDOWN, read_at=now)
-    store = Store(path)
-    store.save_orders([Order(order_id="8300000000000001", status=OrderStatus.AWAITING_DELIVERY,
-                             store_name="Vega Store", total=Money(amount=Decimal("19.99"), currency="USD"),
-                             lines=[OrderLine(line_id="83000000000000011", title="Cable", quantity=1)],
-                             timer=timer, timers=[timer], site_time=now)])
-    store.close()
-
-
-def alter(database: Path, *statements: str) -> None:
-    """Change a database behind the agent's back, as another program or an old version would."""
-    connection = sqlite3.connect(database, isolation_level=None)
-    for statement in statements:
-        connection.execute(statement)
-    connection.close()
-
-
-def digest(path: Path) -> str | None:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
 # --- the broken states -------------------------------------------------------------------
@@ -250,14 +194,14 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_a_broken_state_is_one_line_naming_the_path(case: Case, home, cli, monkeypatch, request):
-    state = State(home, home / "agent-state", monkeypatch, request)
+def test_a_broken_state_is_one_line_naming_the_path(case: Case, agent_home, run_cli, monkeypatch, request):
+    state = State(agent_home, agent_home / "agent-state", monkeypatch, request)
     path = case.breaks(state)
     before = digest(state.db)
-    argv = [part.format(path=path, home=home) for part in case.argv]
-    monkeypatch.chdir(home)
+    argv = [part.format(path=path, home=agent_home) for part in case.argv]
+    monkeypatch.chdir(agent_home)
 
-    code, out, err = cli(*argv)
+    code, out, err = run_cli(*argv)
 
     lines = err.strip().splitlines()
     assert "Traceback" not in err + out
@@ -269,21 +213,21 @@ def test_a_broken_state_is_one_line_naming_the_path(case: Case, home, cli, monke
     assert digest(state.db) == before, "the database was changed"
 
 
-def test_the_session_survives_a_full_disk(home, cli, monkeypatch, request):
-    session = session_disk_full(State(home, home / "agent-state", monkeypatch, request))
+def test_the_session_survives_a_full_disk(agent_home, run_cli, monkeypatch, request):
+    session = session_disk_full(State(agent_home, agent_home / "agent-state", monkeypatch, request))
     before = session.read_bytes()
-    code, _, err = cli("session", "import", str(home / "new.json"))
+    code, _, err = run_cli("session", "import", str(agent_home / "new.json"))
     assert code == 1, err
     assert session.read_bytes() == before
     assert [p.name for p in session.parent.iterdir()] == ["default.json"]  # no temporary file left behind
 
 
-def test_an_unforeseen_error_is_one_line_and_a_report(home, cli, monkeypatch):
+def test_an_unforeseen_error_is_one_line_and_a_report(agent_home, run_cli, monkeypatch):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug nobody foresaw")
 
     monkeypatch.setattr("agent.ops.status_report", broken)
-    code, _, err = cli("status")
+    code, _, err = run_cli("status")
     lines = err.strip().splitlines()
     assert code == 1
     assert len(lines) == 1, err
@@ -307,9 +251,9 @@ def _as_an_ordinary_user(argv: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize(("command", "code"), [("sync", 1), ("status", 0), ("orders", 0)])
-def test_a_state_directory_of_another_user(home, command, code):
+def test_a_state_directory_of_another_user(agent_home, command, code):
     """Writing commands stop at once, naming the folder; reading ones still read, and nothing changes."""
-    state = home / "agent-state"
+    state = agent_home / "agent-state"
     seed_database(state / "agent.db")
     before = digest(state / "agent.db")
     argv = _as_an_ordinary_user([sys.executable, "-m", "agent.cli", command])
@@ -318,7 +262,7 @@ def test_a_state_directory_of_another_user(home, command, code):
     state.chmod(0o755)
     (state / "agent.db").chmod(0o644)  # readable by all, writable by its owner only
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=home, timeout=120)
+    done = subprocess.run(argv, check=False, capture_output=True, text=True, env=env, cwd=agent_home, timeout=120)
     assert "Traceback" not in done.stderr
     assert done.returncode == code, done.stderr
     if code:
