@@ -164,9 +164,7 @@ def _migrate_to_1(connection: Connection) -> None:
 def _add_missing_columns(connection: Connection, where: str) -> None:
     """``ALTER TABLE … ADD COLUMN`` for each nullable column a model gained since the
     database was made (existing rows read it as NULL, which the code treats as unknown).
-
-    A missing column that cannot be NULL cannot be made up: the whole upgrade is rolled
-    back and the database at ``where`` stays as it was."""
+    A missing NOT NULL column cannot be made up: the upgrade is rolled back, nothing changed."""
     inspector = inspect(connection)
     for table in Base.metadata.sorted_tables:
         present = {column["name"] for column in inspector.get_columns(table.name)}
@@ -177,7 +175,7 @@ def _add_missing_columns(connection: Connection, where: str) -> None:
                 raise StorageError(
                     f"the database {where} has no column {table.name}.{column.name}, which this version needs and "
                     "cannot fill in; it was left as it is: restore it from a backup, or move it away and run "
-                    "'dispute-agent sync' to start a new one", Path(where) if "://" not in where else None)
+                    "'dispute-agent sync' to start a new one")
             kind = column.type.compile(dialect=connection.dialect)
             connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
@@ -207,8 +205,7 @@ class Store:
 
     def __init__(self, path_or_url: str | Path, now: Callable[[], datetime] | None = None, *,
                  read_only: bool = False) -> None:
-        """``read_only``: an in-memory snapshot of a SQLite file (``agent.store_snapshot``);
-        nothing is created, migrated or written on disk, and writes go to the copy only."""
+        """``read_only``: a SQLite file is read into memory (``agent.store_snapshot``), never written."""
         url = database_url(path_or_url)
         file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
         self.where = str(file) if file is not None else url.split("@")[-1]  # never a password
@@ -245,9 +242,8 @@ class Store:
             raise error from context.original_exception
 
     def check_writable(self) -> None:
-        """Fail now, before any work on the site, if a write would fail later (locked, read-only).
-
-        A row is written and rolled back, so the database is left unchanged."""
+        """Fail now, before any work on the site, if a write would fail later (locked, read-only):
+        a row is written and rolled back, so the database is left unchanged."""
         with self.engine.connect() as connection:
             connection.execute(Meta.__table__.insert().values(key="write-check", value=""))
             connection.rollback()
