@@ -52,7 +52,7 @@ def run(action: Callable[[], T]) -> T:
     try:
         return action()
     except ConfigError as error:
-        if error.problems:
+        if len(error.problems) > 1:  # one problem: the message says it, with its remedy, on one line
             typer.echo("error: invalid configuration", err=True)
             for problem in error.problems:
                 typer.echo(f"  {problem}", err=True)
@@ -63,6 +63,13 @@ def run(action: Callable[[], T]) -> T:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None
+    except OSError as error:  # a file of the state or the disk itself (agent.state_errors)
+        from agent.state_errors import as_storage_error
+
+        mapped = as_storage_error(error)
+        if mapped is None:
+            raise
+        _fail(str(mapped), mapped.exit_code)
     raise AssertionError("unreachable")
 
 
@@ -77,16 +84,31 @@ def with_browser(settings, action: Callable[[], T]) -> T:
     from agent.lock import browser_lock
 
     def locked() -> T:
+        from agent.state_errors import folder_problem
+
+        problem = folder_problem(settings.session_file, "the saved browser session",
+                                 "move it away, then log in again ('dispute-agent login')")
+        if problem is not None:  # found before the browser starts, not after a login it could not save
+            raise problem
         with browser_lock(settings.state.dir, timeout=settings.schedule.browser_lock_seconds):
             return action()
 
     return run(locked)
 
 
-def open_store(settings):
+def open_store(settings, *, read_only: bool = False):
+    """The database; ``read_only`` for commands that only look: a snapshot, nothing on disk
+    created or changed. A writing command checks first that it can write (not locked,
+    not read-only), before any work on the site that could then not be saved."""
     from agent.store import Store
 
-    return run(lambda: Store(settings.state.db_path))
+    def opened():
+        store = Store(settings.state.db_path, read_only=read_only)
+        if not read_only:
+            store.check_writable()
+        return store
+
+    return run(opened)
 
 
 # --- the sandbox and the browser ---------------------------------------------------------
@@ -271,7 +293,7 @@ def orders(
     from agent.views import print_orders
 
     settings = settings_from(config)
-    store = open_store(settings)
+    store = open_store(settings, read_only=True)
     print_orders(store.orders(), site_clock(store)(), show_all, as_json)
 
 
@@ -287,7 +309,7 @@ def order(
     from agent.views import print_order
 
     settings = settings_from(config)
-    store = open_store(settings)
+    store = open_store(settings, read_only=True)
     stored = store.order(order_id.strip())
     if stored is None:
         run(lambda: (_ for _ in ()).throw(UserInputError(
@@ -356,6 +378,10 @@ def open_command(
             message = message_file.read_text(encoding="utf-8")
         except OSError as error:
             _fail(f"{message_file}: cannot be read ({error.strerror})", 2)
+        except UnicodeDecodeError as error:
+            from agent.state_errors import not_utf8
+
+            _fail(f"{message_file}: {not_utf8(error)}; --message-file takes your words as UTF-8 text", 2)
     settings = settings_from(config)
     store = open_store(settings)
     request = OpenRequest(order_id=order_id.strip(), received=received, reason=reason, refund=refund, amount=amount,
@@ -389,7 +415,7 @@ def log_command(
     from agent.views import print_log
 
     settings = settings_from(config)
-    print_log(DisputeRecords(open_store(settings)).audit_entries(order_id), as_json)
+    print_log(DisputeRecords(open_store(settings, read_only=True)).audit_entries(order_id), as_json)
 
 
 # --- notifications ------------------------------------------------------------------------
@@ -472,7 +498,7 @@ def disputes(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     from agent.views import print_disputes
 
     settings = settings_from(config)
-    store = open_store(settings)
+    store = open_store(settings, read_only=True)
     print_disputes(watch_state(store), site_clock(store)(), settings.policy, as_json)
 
 
@@ -514,7 +540,7 @@ def reject(
 
     amount = None
     if counter is not None:
-        amount = run(lambda: parse_amount(counter))[0]
+        amount = run(lambda: parse_amount(counter, "--counter"))[0]
     _act(config, dispute_id, "reject", amount=amount, message=message or "")
 
 
@@ -620,7 +646,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     from agent.ops import format_status, status_report
 
     settings = settings_from(config)
-    store = open_store(settings)
+    store = open_store(settings, read_only=True)
     try:
         report = status_report(settings, store)
     finally:
@@ -736,7 +762,14 @@ def main(argv: list[str] | None = None) -> Any:
     from agent.private_files import use_private_umask
 
     use_private_umask()  # the state directory's files: the session, the database, screenshots
-    return app(args=argv, prog_name="dispute-agent")
+    try:
+        return app(args=argv, prog_name="dispute-agent")
+    except Exception as error:  # noqa: BLE001 — the last resort, for what ``run`` was not given
+        from agent.crash_report import last_resort
+
+        code, line = last_resort(error)
+        typer.echo(f"error: {line}", err=True)
+        sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,6 +12,7 @@ the boundary with ``raise ... from``. Each message ends with the remedy.
     │   └── NotFound           the site does not know the order or dispute asked for
     ├── SecretError            a credential cannot be read (missing, unsafe backend)
     ├── BrowserUnavailable     no browser could be launched or reached
+    ├── StorageError           the state directory or the database cannot be read or written
     ├── DeadlinePassed         the action's window has already closed
     └── SiteError              the site did not behave as expected (evidence kept)
         ├── LoginRequired      the session is gone and a person must log in
@@ -40,6 +41,7 @@ __all__ = [
     "SecretError",
     "SiteError",
     "SiteUnavailable",
+    "StorageError",
     "UserInputError",
     "WrongLanguage",
 ]
@@ -84,6 +86,21 @@ class SecretError(DisputeAgentError):
 
 class BrowserUnavailable(DisputeAgentError):
     """Raised when no browser executable is found or it fails to start."""
+
+
+class StorageError(DisputeAgentError):
+    """Raised when the state directory, the database or a file in it cannot be used.
+
+    Not a database, damaged, locked by another program, a folder where a file belongs,
+    no permission, a full disk: a failure of the machine, not of the command's input
+    (exit code 1, as a site failure). ``path`` is the file or folder concerned. The
+    agent never deletes or rewrites what it could not open: the message says what the
+    user can do with it.
+    """
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class DeadlinePassed(DisputeAgentError):

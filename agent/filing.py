@@ -12,10 +12,11 @@ site lists for the line blocks a new one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from agent.attachments import AttachmentLimits, PreparedAttachments, prepare_attachments
@@ -78,20 +79,26 @@ class Outcome:
     link: str | None = None
 
 
-def parse_amount(text: str) -> tuple[Decimal, str | None]:
+#: an amount as a person types it: digits, one decimal mark; no exponent, NaN or Infinity
+#: (Decimal would take "1e999", which no site field holds and arithmetic cannot round)
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,12}(?:[.,][0-9]{1,12})?")
+#: amounts from 10^12 up are typos, not refunds
+_MAX_DIGITS_BEFORE_POINT = 12
+
+
+def parse_amount(text: str, option: str = "--amount") -> tuple[Decimal, str | None]:
     """"12.50", "12,50", "12.50 EUR" or "€12.50": the number and the currency if one is named."""
     cleaned = text.strip()
-    try:
+    if _PLAIN_AMOUNT.fullmatch(cleaned):
         return Decimal(cleaned.replace(",", ".")), None
-    except InvalidOperation:
-        pass
     from flows.parsers.money import parse_money
 
     money = parse_money(cleaned)
     if money is None and cleaned.startswith("-"):
         return Decimal("-1"), None
-    if money is None:
-        raise UserInputError(f"--amount {text!r} is not an amount; write it like 12.50") from None
+    if (money is None or not money.amount.is_finite()
+            or money.amount.adjusted() >= _MAX_DIGITS_BEFORE_POINT):
+        raise UserInputError(f"{option} {text!r} is not an amount; write it like 12.50") from None
     return money.amount, money.currency
 
 

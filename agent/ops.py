@@ -153,6 +153,10 @@ def resolve_state_dir(config_file: Path | None = None, environ: Mapping[str, str
             raise FileNotFoundError(f"configuration file {path} does not exist") from None
         except tomllib.TOMLDecodeError as error:
             raise ValueError(f"{path}: TOML syntax error ({error})") from None
+        except UnicodeDecodeError as error:
+            from agent.state_errors import not_utf8
+
+            raise ValueError(f"{path}: {not_utf8(error)}; save the file as UTF-8 text") from None
         configured = (data.get("state") or {}).get("dir")
         if configured:
             return Path(str(configured)).expanduser()

@@ -496,6 +496,11 @@ def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Se
         raise ConfigError(
             f"invalid configuration: {line}; use DISPUTE_AGENT_<SECTION>__<KEY> variables", [line]
         ) from exc
+    except UnicodeDecodeError as exc:
+        from agent.state_errors import not_utf8
+
+        line = f"{path}: {not_utf8(exc)}"
+        raise ConfigError(f"invalid configuration: {line}; save the file as UTF-8 text", [line]) from exc
     except OSError as exc:
         line = f"{path}: cannot be read ({exc.strerror or exc})"
         raise ConfigError(

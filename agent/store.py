@@ -10,6 +10,7 @@ order when a store is opened.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -33,11 +34,15 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from agent.errors import StorageError
 from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
 from agent.money import Money
 from agent.private_files import private_dir, private_file
+from agent.state_errors import database_error, database_path_problem, file_error
 
 SCHEMA_VERSION = 1
+#: how long a command waits for another writer (the daemon) before it gives up, in seconds
+BUSY_TIMEOUT_S = 10.0
 #: a countdown read twice gives ends a second or two apart: the same timer
 TIMER_JITTER = timedelta(seconds=60)
 
@@ -156,9 +161,10 @@ def _migrate_to_1(connection: Connection) -> None:
     Base.metadata.create_all(connection)
 
 
-def _add_missing_columns(connection: Connection) -> None:
+def _add_missing_columns(connection: Connection, where: str) -> None:
     """``ALTER TABLE … ADD COLUMN`` for each nullable column a model gained since the
-    database was made (existing rows read it as NULL, which the code treats as unknown)."""
+    database was made (existing rows read it as NULL, which the code treats as unknown).
+    A missing NOT NULL column cannot be made up: the upgrade is rolled back, nothing changed."""
     inspector = inspect(connection)
     for table in Base.metadata.sorted_tables:
         present = {column["name"] for column in inspector.get_columns(table.name)}
@@ -166,7 +172,10 @@ def _add_missing_columns(connection: Connection) -> None:
             if column.name in present:
                 continue
             if not column.nullable or column.primary_key:
-                raise RuntimeError(f"{table.name}.{column.name} is new and not nullable: it needs a migration")
+                raise StorageError(
+                    f"the database {where} has no column {table.name}.{column.name}, which this version needs and "
+                    "cannot fill in; it was left as it is: restore it from a backup, or move it away and run "
+                    "'dispute-agent sync' to start a new one")
             kind = column.type.compile(dialect=connection.dialect)
             connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
@@ -182,7 +191,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     cursor.close()
 
 
@@ -194,19 +203,50 @@ def database_url(path_or_url: str | Path) -> str:
 class Store:
     """Open with a file path (SQLite) or a SQLAlchemy URL; ``now`` is the injected clock."""
 
-    def __init__(self, path_or_url: str | Path, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, path_or_url: str | Path, now: Callable[[], datetime] | None = None, *,
+                 read_only: bool = False) -> None:
+        """``read_only``: a SQLite file is read into memory (``agent.store_snapshot``), never written."""
         url = database_url(path_or_url)
         file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
-        if file is not None:
-            private_dir(file.parent)
-        self.engine: Engine = create_engine(url)
+        self.where = str(file) if file is not None else url.split("@")[-1]  # never a password
+        self.read_only = read_only and file is not None
+        problem = database_path_problem(file) if file is not None else None
+        if problem is not None:
+            raise problem
+        try:
+            if self.read_only:
+                from agent.store_snapshot import snapshot_engine
+
+                self.engine: Engine = snapshot_engine(file, BUSY_TIMEOUT_S)
+            else:
+                if file is not None:
+                    private_dir(file.parent)
+                self.engine = create_engine(url)
+        except OSError as error:
+            raise file_error(error) from error
+        except sqlite3.Error as error:
+            raise database_error(error, self.where, BUSY_TIMEOUT_S) or error
+        event.listen(self.engine, "handle_error", self._storage_error)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._now = now or (lambda: datetime.now(UTC))
         self.upgrade()
-        if file is not None:  # SQLite creates it with the process's umask; its -wal and -shm copy its mode
+        if file is not None and not self.read_only:  # SQLite creates it with the umask; -wal and -shm copy it
             private_file(file)
+
+    def _storage_error(self, context) -> None:
+        """Every SQLite failure of the machine (damaged, locked, full, read-only) names this database."""
+        error = database_error(context.original_exception, self.where, BUSY_TIMEOUT_S)
+        if error is not None:
+            raise error from context.original_exception
+
+    def check_writable(self) -> None:
+        """Fail now, before any work on the site, if a write would fail later (locked, read-only):
+        a row is written and rolled back, so the database is left unchanged."""
+        with self.engine.connect() as connection:
+            connection.execute(Meta.__table__.insert().values(key="write-check", value=""))
+            connection.rollback()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -246,7 +286,7 @@ class Store:
                 connection.execute(Meta.__table__.delete().where(Meta.key == "schema_version"))
                 connection.execute(Meta.__table__.insert().values(key="schema_version", value=str(version)))
             Base.metadata.create_all(connection)
-            _add_missing_columns(connection)
+            _add_missing_columns(connection, self.where)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -60,6 +60,9 @@ def _load_storage_state(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UserInputError(f"no saved browser session at {path}; {remedy}") from None
+    except IsADirectoryError:
+        raise UserInputError(f"{path} is a folder, not a saved browser session; move it away, then log in "
+                             "with 'dispute-agent login'") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UserInputError(f"{path} cannot be read as JSON ({exc}); {remedy}") from None
     problem = _storage_state_problem(data)
@@ -97,12 +100,19 @@ def write_private(path: Path, data: bytes, *, private_dir: bool) -> None:
 
     The temporary file is created 0600 in the same folder, so the secret is never
     readable by others, even for a moment, and a crash leaves the old file intact.
+    A failure of the disk (full, read-only, a folder in the way) is a ``StorageError``
+    naming ``path``, not the temporary file.
     """
-    if private_dir:
-        make_private_dir(path.parent)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    from agent.state_errors import file_error
+
+    try:
+        if private_dir:
+            make_private_dir(path.parent)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise file_error(exc, path) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -110,8 +120,10 @@ def write_private(path: Path, data: bytes, *, private_dir: bool) -> None:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise file_error(exc, path) from exc
         raise
 
 

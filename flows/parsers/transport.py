@@ -37,15 +37,22 @@ def decode_api_body(text: str | bytes, api: str) -> dict[str, Any]:
     inner = unwrap_jsonp(stripped)
     if inner is not None:
         candidates.append(inner)
+    too_deep = False
     for candidate in candidates:
         try:
             value = json.loads(candidate)
-        except (json.JSONDecodeError, RecursionError):
+        except json.JSONDecodeError:
+            continue
+        except RecursionError:  # thousands of nested brackets: no site answer looks like that
+            too_deep = True
             continue
         if isinstance(value, dict):
             return value
         raise PageChanged(f"{api}: the answer is JSON but not an object ({type(value).__name__}) — "
                           "the site changed; save the answer and update flows/parsers")
     shown = " ".join(stripped[:60].split()) or "an empty body"
+    if too_deep:
+        raise PageChanged(f"{api}: the answer nests its brackets deeper than JSON can be read (it starts "
+                          f"with {shown[:20]!r}), which no answer of the site does; check where it came from")
     raise PageChanged(f"{api}: the answer is neither JSON nor JSONP (it starts with {shown!r}) — "
                       "the site changed; save the answer and update flows/parsers")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.cli_state import agent_home, run_cli  # noqa: F401 (fixtures: the CLI over a prepared state)
 from tests.support.receivers import SmtpReceiver, WebhookReceiver
 
 
