@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # the suite waits on browsers and local servers more than it computes: 4 workers fill
-# 2 cores (docs/decisions/0007-parallel-tests.md); `make test WORKERS=0` runs it serially
+# 2 cores (docs/decisions/0008-parallel-tests.md); `make test WORKERS=0` runs it serially
 WORKERS ?= 4
 
 .PHONY: demo test install browser sandbox clean
