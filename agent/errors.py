@@ -12,7 +12,6 @@ the boundary with ``raise ... from``. Each message ends with the remedy.
     │   └── NotFound           the site does not know the order or dispute asked for
     ├── SecretError            a credential cannot be read (missing, unsafe backend)
     ├── BrowserUnavailable     no browser could be launched or reached
-    ├── DeadlinePassed         the action's window has already closed
     └── SiteError              the site did not behave as expected (evidence kept)
         ├── LoginRequired      the session is gone and a person must log in
         │   └── CaptchaRequired  the site asks for a captcha or a code
@@ -30,7 +29,6 @@ __all__ = [
     "BrowserUnavailable",
     "CaptchaRequired",
     "ConfigError",
-    "DeadlinePassed",
     "DisputeAgentError",
     "LoginRequired",
     "NotEligible",
@@ -84,12 +82,6 @@ class SecretError(DisputeAgentError):
 
 class BrowserUnavailable(DisputeAgentError):
     """Raised when no browser executable is found or it fails to start."""
-
-
-class DeadlinePassed(DisputeAgentError):
-    """Raised when an action is asked for after its deadline."""
-
-    exit_code = 2
 
 
 class SiteError(DisputeAgentError):
