@@ -497,7 +497,10 @@ def escalate(dispute_id: DisputeId, config: ConfigOption = None) -> None:
 @app.command()
 def reject(
     dispute_id: DisputeId,
-    counter: Annotated[str | None, typer.Option(help="Your counter-offer, e.g. 12.50.")] = None,
+    counter: Annotated[str | None, typer.Option(help="Your counter-offer in the dispute's currency, e.g. 12.50, "
+                                                "exactly (no more decimals than the currency has); a currency "
+                                                "named with it (12.50 EUR) must be the dispute's or it is refused.")
+                       ] = None,
     message: Annotated[str | None, typer.Option(help="Why you reject it (English).")] = None,
     config: ConfigOption = None,
 ) -> None:
@@ -505,12 +508,12 @@ def reject(
 
     Example: dispute-agent reject 6400000000000001 --counter 40 --message "The item never arrived."
     """
-    from agent.filing import parse_amount
+    from agent.amounts import parse_amount
 
-    amount = None
+    amount = currency = None
     if counter is not None:
-        amount = run(lambda: parse_amount(counter))[0]
-    _act(config, dispute_id, "reject", amount=amount, message=message or "")
+        amount, currency = run(lambda: parse_amount(counter, "--counter"))
+    _act(config, dispute_id, "reject", amount=amount, currency=currency, message=message or "")
 
 
 @app.command()

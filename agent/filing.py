@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
+from agent.amounts import check_places, parse_amount
 from agent.attachments import AttachmentLimits, PreparedAttachments, prepare_attachments
 from agent.describe import DescriptionContext, looks_english, render_description, template_dirs
 from agent.dispute_records import DisputeRecords
@@ -78,23 +79,6 @@ class Outcome:
     link: str | None = None
 
 
-def parse_amount(text: str) -> tuple[Decimal, str | None]:
-    """"12.50", "12,50", "12.50 EUR" or "€12.50": the number and the currency if one is named."""
-    cleaned = text.strip()
-    try:
-        return Decimal(cleaned.replace(",", ".")), None
-    except InvalidOperation:
-        pass
-    from flows.parsers.money import parse_money
-
-    money = parse_money(cleaned)
-    if money is None and cleaned.startswith("-"):
-        return Decimal("-1"), None
-    if money is None:
-        raise UserInputError(f"--amount {text!r} is not an amount; write it like 12.50") from None
-    return money.amount, money.currency
-
-
 def check_request(request: OpenRequest) -> tuple[Reason, str, Decimal | None, str | None]:
     """Everything that can be refused before the browser opens."""
     branch = Branch.RECEIVED if request.received else Branch.NOT_RECEIVED
@@ -108,11 +92,7 @@ def check_request(request: OpenRequest) -> tuple[Reason, str, Decimal | None, st
     if request.refund == "partial":
         if request.amount is None:
             raise UserInputError("--refund partial needs --amount, e.g. --amount 12.50")
-        amount, currency = parse_amount(request.amount)
-        if not amount.is_finite() or amount <= 0:
-            raise UserInputError("--amount must be more than zero: a zero refund is no refund")
-        if amount != amount.quantize(Decimal("0.01")):
-            raise UserInputError("--amount has more than two decimals")
+        amount, currency = parse_amount(request.amount, "--amount")
     elif request.amount is not None:
         raise UserInputError("--amount goes with --refund partial")
     solution = "return_and_refund" if request.with_return else "refund_only"
@@ -163,6 +143,8 @@ def eligibility(order: Order, line: OrderLine, disputes: list[DisputeSummary], n
     if currency is not None and currency != paid.currency:
         raise UserInputError(f"--amount is in {currency} but the order was paid in {paid.currency}: "
                              f"give the amount in {paid.currency}")
+    if amount is not None:
+        check_places(amount, paid.currency, "--amount")
     asked = paid if amount is None else Money(amount=amount, currency=paid.currency)
     if asked > paid:
         raise UserInputError(f"--amount {asked} is more than what was paid for this item ({paid})")

@@ -187,12 +187,18 @@ def _open_dialog(page: Page, button_text: str) -> Locator:
     return dialog
 
 
+def typed_amount(amount: Decimal) -> str:
+    """The amount as typed into the form: two decimals as people write them, never rounded."""
+    cents = f"{amount:.2f}"
+    return cents if Decimal(cents) == amount else f"{amount:f}"
+
+
 def _fill_dialog(page: Page, dialog: Locator, amount: Decimal | None, message: str, files: Sequence[Path]) -> None:
     if amount is not None:
         field_ = dialog.locator(site.SEL_DIALOG_AMOUNT)
         if field_.count() == 0:
             raise unconfirmed("disagree-dialog-amount", "dispute page", "the dialog has no field for a new amount")
-        field_.first.fill(f"{amount:.2f}")
+        field_.first.fill(typed_amount(amount))
     if message:
         text = dialog.locator(site.SEL_DIALOG_TEXT)
         if text.count() == 0:
