@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from agent.deadlines import steady_dispute
 from agent.models import DisputeDetail
 from agent.store import Base, ExactDecimal, Store, UtcDateTime
 from agent.watch_state import is_finished
@@ -157,6 +158,9 @@ class DisputeRecords:
             if row is None:
                 row = DisputeRow(reverse_line_id=detail.reverse_line_id, first_seen=now, opened_by_agent=0)
                 session.add(row)
+            # a deadline read again keeps its first reading, so its alerts keep their keys
+            known = DisputeDetail.model_validate_json(row.detail_json) if row.detail_json else None
+            detail = steady_dispute(detail, known)
             new_json = detail.model_dump_json()
             if row.detail_json is not None and row.detail_json != new_json:
                 row.previous_json = row.detail_json

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,13 +33,14 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from agent.deadlines import DEADLINE_JITTER
 from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
 from agent.money import Money
 from agent.private_files import private_dir, private_file
 
 SCHEMA_VERSION = 1
-#: a countdown read twice gives ends a second or two apart: the same timer
-TIMER_JITTER = timedelta(seconds=60)
+#: a countdown read twice gives ends seconds or minutes apart: the same timer (one rule for every deadline)
+TIMER_JITTER = DEADLINE_JITTER
 
 
 class UtcDateTime(TypeDecorator):
