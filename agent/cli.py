@@ -83,6 +83,17 @@ def with_browser(settings, action: Callable[[], T]) -> T:
     return run(locked)
 
 
+def ask(question: str) -> bool:
+    """Ask the person at the terminal, letting go of the browser lock while they decide (the daemon may poll)."""
+    from agent.errors import UserInputError
+    from agent.lock import released_while_asking
+
+    if not sys.stdin.isatty():
+        raise UserInputError("confirmation needed and no terminal to ask on: pass --yes")
+    with released_while_asking():
+        return typer.confirm(question, default=False)
+
+
 def open_store(settings):
     from agent.store import Store
 
@@ -338,7 +349,6 @@ def open_command(
       dispute-agent open 8215000000000004 --not-received --reason not_arrived --attach tracking.png
       dispute-agent open 8215000000000010 --received --reason damaged --refund partial --amount 20 --return
     """
-    from agent.errors import UserInputError
     from agent.filing import OpenRequest, open_dispute
     from agent.views import print_plan
 
@@ -359,11 +369,7 @@ def open_command(
 
     def confirm(plan) -> bool:
         print_plan(plan, dry_run)
-        if yes or dry_run:
-            return True
-        if not sys.stdin.isatty():
-            raise UserInputError("confirmation needed and no terminal to ask on: pass --yes")
-        return typer.confirm("Submit this dispute?", default=False)
+        return yes or dry_run or ask("Submit this dispute?")
 
     outcomes = with_browser(settings, lambda: open_dispute(settings, store, request, confirm, say=typer.echo))
     for outcome in outcomes:
@@ -554,16 +560,11 @@ def accept(
 
     A zero offer is refused unless --accept-zero. The agent never accepts anything on its own.
     """
-    from agent.errors import UserInputError
 
     def confirm(detail, offer) -> bool:
         typer.echo(f"Offer on dispute {detail.reverse_line_id}: {offer.refund} "
                    f"({offer.solution_type_text or 'solution unknown'}). Accepting closes the dispute for good.")
-        if yes:
-            return True
-        if not sys.stdin.isatty():
-            raise UserInputError("confirmation needed and no terminal to ask on: pass --yes")
-        return typer.confirm("Accept this offer?", default=False)
+        return yes or ask("Accept this offer?")
 
     _act(config, dispute_id, "accept", accept_zero=accept_zero, confirm=confirm)
 
