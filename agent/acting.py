@@ -20,6 +20,7 @@ from agent.amounts import check_places
 from agent.attachments import AttachmentLimits, prepare_attachments
 from agent.dispute_records import DisputeRecords
 from agent.errors import NotEligible, NotFound, UserInputError
+from agent.ids import check_id
 from agent.models import DeadlineKind, DisputeDetail, Proposal
 from agent.settings import Settings
 from agent.store import Store
@@ -116,6 +117,7 @@ def act(settings: Settings, store: Store, dispute_id: str, action: str, *, amoun
     from flows.dispute_actions import act_on_dispute
     from flows.disputes import read_dispute
 
+    check_id(dispute_id, "DISPUTE_ID")  # before it names the attachments' folder or an address
     if action == "evidence" and not files and not message:
         raise UserInputError("add at least one file (--attach) or a --message")
     if action == "ship_return" and not tracking_number.strip():

@@ -289,12 +289,14 @@ def order(
 ) -> None:
     """Show one stored order in full, with the history of its timer and status."""
     from agent.errors import UserInputError
+    from agent.ids import check_id
     from agent.sync import site_clock
     from agent.views import print_order
 
+    order_id = run(lambda: check_id(order_id, "ORDER_ID"))
     settings = settings_from(config)
     store = open_store(settings)
-    stored = store.order(order_id.strip())
+    stored = store.order(order_id)
     if stored is None:
         run(lambda: (_ for _ in ()).throw(UserInputError(
             f"unknown order id {order_id!r}; run 'dispute-agent sync' or check 'dispute-agent orders --all'")))
@@ -387,8 +389,11 @@ def log_command(
 ) -> None:
     """What the agent did on the site, with the folders of its screenshots."""
     from agent.dispute_records import DisputeRecords
+    from agent.ids import check_id
     from agent.views import print_log
 
+    if order_id is not None:
+        order_id = run(lambda: check_id(order_id, "ORDER_ID"))
     settings = settings_from(config)
     print_log(DisputeRecords(open_store(settings)).audit_entries(order_id), as_json)
 

@@ -23,6 +23,7 @@ from agent.attachments import AttachmentLimits, PreparedAttachments, prepare_att
 from agent.describe import DescriptionContext, looks_english, render_description, template_dirs
 from agent.dispute_records import DisputeRecords
 from agent.errors import NotEligible, UserInputError
+from agent.ids import check_id
 from agent.models import DisputeSummary, Order, OrderLine, OrderStatus, TrackingInfo
 from agent.money import Money
 from agent.reasons import Branch, Reason, get_reason
@@ -80,7 +81,10 @@ class Outcome:
 
 
 def check_request(request: OpenRequest) -> tuple[Reason, str, Decimal | None, str | None]:
-    """Everything that can be refused before the browser opens."""
+    """Everything that can be refused before the browser opens (and before an id names a folder)."""
+    check_id(request.order_id, "ORDER_ID")
+    for line in request.lines:
+        check_id(line, "--line", line=True)
     branch = Branch.RECEIVED if request.received else Branch.NOT_RECEIVED
     reason = get_reason(request.reason, branch)
     if request.refund not in ("full", "partial"):
