@@ -110,7 +110,8 @@ def trade_line_of(store: Store, settings: Settings, session, dispute_id: str, cr
 
 
 def act(settings: Settings, store: Store, dispute_id: str, action: str, *, amount: Decimal | None = None,
-        currency: str | None = None, message: str = "", files: tuple[Path, ...] = (), accept_zero: bool = False, tracking_number: str = "",
+        currency: str | None = None, message: str = "", files: tuple[Path, ...] = (), accept_zero: bool = False,
+        tracking_number: str = "",
         confirm: Callable[[DisputeDetail, Proposal], bool] | None = None,
         say: Callable[[str], None] = print) -> DisputeDetail | None:
     from flows.browser import BrowserSession

@@ -43,7 +43,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts
 
 
 def _fail(message: str, code: int) -> None:
-    typer.echo(f"error: {message}", err=True)
+    from agent.site_text import plain
+
+    typer.echo(f"error: {plain(message)}", err=True)  # a message may quote the site: no terminal codes
     raise typer.Exit(code)
 
 
@@ -484,13 +486,14 @@ def disputes(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 def _act(config: Path | None, dispute_id: str, action: str, **kwargs: Any) -> None:
     from agent.acting import act
+    from agent.site_text import plain
 
     settings = settings_from(config)
     store = open_store(settings)
     detail = with_browser(settings, lambda: act(settings, store, dispute_id.strip(), action, say=typer.echo,
                                                 **kwargs))
     if detail is not None:
-        typer.echo(f"done: dispute {detail.reverse_line_id} is now '{detail.stage_text or detail.stage.value}'")
+        typer.echo(f"done: dispute {detail.reverse_line_id} is now '{plain(detail.stage_text or detail.stage.value)}'")
 
 
 @app.command()
@@ -565,10 +568,11 @@ def accept(
 
     A zero offer is refused unless --accept-zero. The agent never accepts anything on its own.
     """
+    from agent.site_text import plain
 
     def confirm(detail, offer) -> bool:
         typer.echo(f"Offer on dispute {detail.reverse_line_id}: {offer.refund} "
-                   f"({offer.solution_type_text or 'solution unknown'}). Accepting closes the dispute for good.")
+                   f"({plain(offer.solution_type_text or 'solution unknown')}). Accepting closes the dispute for good.")
         return yes or ask("Accept this offer?")
 
     _act(config, dispute_id, "accept", accept_zero=accept_zero, confirm=confirm)
