@@ -16,9 +16,11 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from agent.amounts import check_places
 from agent.attachments import AttachmentLimits, prepare_attachments
 from agent.dispute_records import DisputeRecords
 from agent.errors import NotEligible, NotFound, UserInputError
+from agent.ids import check_id
 from agent.models import DeadlineKind, DisputeDetail, Proposal
 from agent.settings import Settings
 from agent.store import Store
@@ -44,11 +46,33 @@ def check_accept(detail: DisputeDetail, accept_zero: bool) -> Proposal:
     return offer
 
 
-def check_counter(detail: DisputeDetail, amount: Decimal | None) -> None:
+def dispute_currency(detail: DisputeDetail) -> str | None:
+    """The case's currency: what was paid, else what the buyer asked, else the last offer."""
+    for money in (detail.paid_amount, detail.buyer_solution and detail.buyer_solution.refund,
+                  detail.latest_proposal and detail.latest_proposal.refund):
+        if money is not None:
+            return money.currency
+    return None
+
+
+def check_counter(detail: DisputeDetail, amount: Decimal | None, currency: str | None = None) -> None:
+    """A counter-offer goes in the case's currency, exactly as typed (nothing rounded), within what was paid.
+
+    A currency named with it (``--counter "5 USD"``) must be the case's: the form has
+    no currency field, so another one would be typed as a different amount of money.
+    """
     if amount is None:
         return
     if amount <= 0:
         raise UserInputError("--counter must be more than zero")
+    own = dispute_currency(detail)
+    if currency is not None and own is None:
+        raise UserInputError(f"--counter names {currency} but the dispute's currency could not be read; "
+                             "look at the dispute page and give the amount without a currency")
+    if currency is not None and currency != own:
+        raise UserInputError(f"--counter is in {currency} but dispute {detail.reverse_line_id} is in {own}: "
+                             f"give the amount in {own}")
+    check_places(amount, own, "--counter")
     if detail.paid_amount is not None and amount > detail.paid_amount.amount:
         raise UserInputError(f"--counter {amount} is more than what was paid ({detail.paid_amount})")
 
@@ -86,13 +110,15 @@ def trade_line_of(store: Store, settings: Settings, session, dispute_id: str, cr
 
 
 def act(settings: Settings, store: Store, dispute_id: str, action: str, *, amount: Decimal | None = None,
-        message: str = "", files: tuple[Path, ...] = (), accept_zero: bool = False, tracking_number: str = "",
+        currency: str | None = None, message: str = "", files: tuple[Path, ...] = (), accept_zero: bool = False,
+        tracking_number: str = "",
         confirm: Callable[[DisputeDetail, Proposal], bool] | None = None,
         say: Callable[[str], None] = print) -> DisputeDetail | None:
     from flows.browser import BrowserSession
     from flows.dispute_actions import act_on_dispute
     from flows.disputes import read_dispute
 
+    check_id(dispute_id, "DISPUTE_ID")  # before it names the attachments' folder or an address
     if action == "evidence" and not files and not message:
         raise UserInputError("add at least one file (--attach) or a --message")
     if action == "ship_return" and not tracking_number.strip():
@@ -116,7 +142,7 @@ def act(settings: Settings, store: Store, dispute_id: str, action: str, *, amoun
                 say("nothing was done")
                 return None
         if action == "reject":
-            check_counter(detail, amount)
+            check_counter(detail, amount, currency)
         if action == "escalate":
             check_escalate(detail, settings.policy.local)
         result = None

@@ -43,7 +43,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts
 
 
 def _fail(message: str, code: int) -> None:
-    typer.echo(f"error: {message}", err=True)
+    from agent.site_text import plain
+
+    typer.echo(f"error: {plain(message)}", err=True)  # a message may quote the site: no terminal codes
     raise typer.Exit(code)
 
 
@@ -94,6 +96,17 @@ def with_browser(settings, action: Callable[[], T]) -> T:
             return action()
 
     return run(locked)
+
+
+def ask(question: str) -> bool:
+    """Ask the person at the terminal, letting go of the browser lock while they decide (the daemon may poll)."""
+    from agent.errors import UserInputError
+    from agent.lock import released_while_asking
+
+    if not sys.stdin.isatty():
+        raise UserInputError("confirmation needed and no terminal to ask on: pass --yes")
+    with released_while_asking():
+        return typer.confirm(question, default=False)
 
 
 def open_store(settings, *, read_only: bool = False):
@@ -305,12 +318,14 @@ def order(
 ) -> None:
     """Show one stored order in full, with the history of its timer and status."""
     from agent.errors import UserInputError
+    from agent.ids import check_id
     from agent.sync import site_clock
     from agent.views import print_order
 
+    order_id = run(lambda: check_id(order_id, "ORDER_ID"))
     settings = settings_from(config)
     store = open_store(settings, read_only=True)
-    stored = store.order(order_id.strip())
+    stored = store.order(order_id)
     if stored is None:
         run(lambda: (_ for _ in ()).throw(UserInputError(
             f"unknown order id {order_id!r}; run 'dispute-agent sync' or check 'dispute-agent orders --all'")))
@@ -365,7 +380,6 @@ def open_command(
       dispute-agent open 8215000000000004 --not-received --reason not_arrived --attach tracking.png
       dispute-agent open 8215000000000010 --received --reason damaged --refund partial --amount 20 --return
     """
-    from agent.errors import UserInputError
     from agent.filing import OpenRequest, open_dispute
     from agent.views import print_plan
 
@@ -390,11 +404,7 @@ def open_command(
 
     def confirm(plan) -> bool:
         print_plan(plan, dry_run)
-        if yes or dry_run:
-            return True
-        if not sys.stdin.isatty():
-            raise UserInputError("confirmation needed and no terminal to ask on: pass --yes")
-        return typer.confirm("Submit this dispute?", default=False)
+        return yes or dry_run or ask("Submit this dispute?")
 
     outcomes = with_browser(settings, lambda: open_dispute(settings, store, request, confirm, say=typer.echo))
     for outcome in outcomes:
@@ -412,8 +422,11 @@ def log_command(
 ) -> None:
     """What the agent did on the site, with the folders of its screenshots."""
     from agent.dispute_records import DisputeRecords
+    from agent.ids import check_id
     from agent.views import print_log
 
+    if order_id is not None:
+        order_id = run(lambda: check_id(order_id, "ORDER_ID"))
     settings = settings_from(config)
     print_log(DisputeRecords(open_store(settings, read_only=True)).audit_entries(order_id), as_json)
 
@@ -504,13 +517,14 @@ def disputes(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 def _act(config: Path | None, dispute_id: str, action: str, **kwargs: Any) -> None:
     from agent.acting import act
+    from agent.site_text import plain
 
     settings = settings_from(config)
     store = open_store(settings)
     detail = with_browser(settings, lambda: act(settings, store, dispute_id.strip(), action, say=typer.echo,
                                                 **kwargs))
     if detail is not None:
-        typer.echo(f"done: dispute {detail.reverse_line_id} is now '{detail.stage_text or detail.stage.value}'")
+        typer.echo(f"done: dispute {detail.reverse_line_id} is now '{plain(detail.stage_text or detail.stage.value)}'")
 
 
 @app.command()
@@ -528,7 +542,10 @@ def escalate(dispute_id: DisputeId, config: ConfigOption = None) -> None:
 @app.command()
 def reject(
     dispute_id: DisputeId,
-    counter: Annotated[str | None, typer.Option(help="Your counter-offer, e.g. 12.50.")] = None,
+    counter: Annotated[str | None, typer.Option(help="Your counter-offer in the dispute's currency, e.g. 12.50, "
+                                                "exactly (no more decimals than the currency has); a currency "
+                                                "named with it (12.50 EUR) must be the dispute's or it is refused.")
+                       ] = None,
     message: Annotated[str | None, typer.Option(help="Why you reject it (English).")] = None,
     config: ConfigOption = None,
 ) -> None:
@@ -536,12 +553,12 @@ def reject(
 
     Example: dispute-agent reject 6400000000000001 --counter 40 --message "The item never arrived."
     """
-    from agent.filing import parse_amount
+    from agent.amounts import parse_amount
 
-    amount = None
+    amount = currency = None
     if counter is not None:
-        amount = run(lambda: parse_amount(counter, "--counter"))[0]
-    _act(config, dispute_id, "reject", amount=amount, message=message or "")
+        amount, currency = run(lambda: parse_amount(counter, "--counter"))
+    _act(config, dispute_id, "reject", amount=amount, currency=currency, message=message or "")
 
 
 @app.command()
@@ -582,16 +599,12 @@ def accept(
 
     A zero offer is refused unless --accept-zero. The agent never accepts anything on its own.
     """
-    from agent.errors import UserInputError
+    from agent.site_text import plain
 
     def confirm(detail, offer) -> bool:
         typer.echo(f"Offer on dispute {detail.reverse_line_id}: {offer.refund} "
-                   f"({offer.solution_type_text or 'solution unknown'}). Accepting closes the dispute for good.")
-        if yes:
-            return True
-        if not sys.stdin.isatty():
-            raise UserInputError("confirmation needed and no terminal to ask on: pass --yes")
-        return typer.confirm("Accept this offer?", default=False)
+                   f"({plain(offer.solution_type_text or 'solution unknown')}). Accepting closes the dispute for good.")
+        return yes or ask("Accept this offer?")
 
     _act(config, dispute_id, "accept", accept_zero=accept_zero, confirm=confirm)
 

@@ -47,7 +47,7 @@ def needs_frequent_poll(store: Store, now: datetime, soon: timedelta) -> bool:
     from agent.dispute_records import DisputeRecords
 
     for case in DisputeRecords(store).disputes():
-        if case.stage != "FINISHED":
+        if not case.finished:
             return True
     for stored in store.orders():
         timer = stored.order.timer

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import UserInputError
 from agent.money import Money
+from agent.site_text import clean
 from agent.zones import TimeZoneName
 
 __all__ = [
@@ -134,15 +135,18 @@ def _variables(ctx: DescriptionContext, has_message: bool) -> dict[str, Any]:
     if ctx.paid is not None and ctx.paid.currency == ctx.asked.currency:
         refund_kind = "full" if ctx.asked >= ctx.paid else "partial"
     days = (ctx.today - ctx.placed_on).days if ctx.placed_on else None
-    values = ctx.model_dump()
+    # the store, the item and the tracking are the site's words: no control characters go back
+    site = ctx.model_copy(update={name: clean(getattr(ctx, name)) for name in
+                                  ("store_name", "item_title", "sku", "tracking_state", "tracking_last_event")})
+    values = site.model_dump()
     values.update(
         paid=ctx.paid,
         asked=ctx.asked,
-        store_name=(ctx.store_name or "").strip() or None,
-        sku=(ctx.sku or "").strip() or None,
-        tracking_state=(ctx.tracking_state or "").strip() or None,
-        tracking_last_event=(ctx.tracking_last_event or "").strip().rstrip(".") or None,
-        item=f'"{ctx.item_title.strip()}"' + (f" ({ctx.sku.strip()})" if ctx.sku and ctx.sku.strip() else ""),
+        store_name=(site.store_name or "").strip() or None,
+        sku=(site.sku or "").strip() or None,
+        tracking_state=(site.tracking_state or "").strip() or None,
+        tracking_last_event=(site.tracking_last_event or "").strip().rstrip(".") or None,
+        item=f'"{site.item_title.strip()}"' + (f" ({site.sku.strip()})" if site.sku and site.sku.strip() else ""),
         order_date=long_date(ctx.placed_on) or None,
         # None, not 0 or negative, when it says nothing useful (placed today, or a clock skew)
         days_since_order=days if days is not None and days > 0 else None,

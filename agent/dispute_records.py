@@ -20,8 +20,10 @@ from pathlib import Path
 from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from agent.deadlines import steady_dispute
 from agent.models import DisputeDetail
 from agent.store import Base, ExactDecimal, Store, UtcDateTime
+from agent.watch_state import is_finished
 
 
 class DisputeRow(Base):
@@ -94,6 +96,11 @@ class TrackedDispute:
     screenshot: Path | None
     last_seen: datetime
 
+    @property
+    def finished(self) -> bool:
+        """Over, by the one reading of "finished" the rules use (``agent.watch_state.is_finished``)."""
+        return self.detail is not None and is_finished(self.detail)
+
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -151,6 +158,9 @@ class DisputeRecords:
             if row is None:
                 row = DisputeRow(reverse_line_id=detail.reverse_line_id, first_seen=now, opened_by_agent=0)
                 session.add(row)
+            # a deadline read again keeps its first reading, so its alerts keep their keys
+            known = DisputeDetail.model_validate_json(row.detail_json) if row.detail_json else None
+            detail = steady_dispute(detail, known)
             new_json = detail.model_dump_json()
             if row.detail_json is not None and row.detail_json != new_json:
                 row.previous_json = row.detail_json
@@ -175,15 +185,6 @@ class DisputeRecords:
         with self.store.transaction() as session:
             row = session.get(DisputeRow, reverse_line_id)
             return self._tracked(row) if row else None
-
-    def disputes_for_line(self, line_id: str) -> list[TrackedDispute]:
-        with self.store.transaction() as session:
-            return [self._tracked(r) for r in session.scalars(select(DisputeRow).where(DisputeRow.line_id == line_id))]
-
-    def opened_by_agent_since(self, since: datetime) -> int:
-        with self.store.transaction() as session:
-            rows = session.scalars(select(DisputeRow).where(DisputeRow.opened_by_agent == 1)).all()
-            return sum(1 for row in rows if row.opened_at is not None and row.opened_at >= since)
 
     @staticmethod
     def _tracked(row: DisputeRow) -> TrackedDispute:

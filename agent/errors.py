@@ -13,7 +13,6 @@ the boundary with ``raise ... from``. Each message ends with the remedy.
     ├── SecretError            a credential cannot be read (missing, unsafe backend)
     ├── BrowserUnavailable     no browser could be launched or reached
     ├── StorageError           the state directory or the database cannot be read or written
-    ├── DeadlinePassed         the action's window has already closed
     └── SiteError              the site did not behave as expected (evidence kept)
         ├── LoginRequired      the session is gone and a person must log in
         │   └── CaptchaRequired  the site asks for a captcha or a code
@@ -31,7 +30,6 @@ __all__ = [
     "BrowserUnavailable",
     "CaptchaRequired",
     "ConfigError",
-    "DeadlinePassed",
     "DisputeAgentError",
     "LoginRequired",
     "NotEligible",
@@ -101,12 +99,6 @@ class StorageError(DisputeAgentError):
     def __init__(self, message: str, path: Path | None = None) -> None:
         super().__init__(message)
         self.path = path
-
-
-class DeadlinePassed(DisputeAgentError):
-    """Raised when an action is asked for after its deadline."""
-
-    exit_code = 2
 
 
 class SiteError(DisputeAgentError):

@@ -12,17 +12,18 @@ site lists for the line blocks a new one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from agent.amounts import check_places, parse_amount
 from agent.attachments import AttachmentLimits, PreparedAttachments, prepare_attachments
 from agent.describe import DescriptionContext, looks_english, render_description, template_dirs
 from agent.dispute_records import DisputeRecords
 from agent.errors import NotEligible, UserInputError
+from agent.ids import check_id
 from agent.models import DisputeSummary, Order, OrderLine, OrderStatus, TrackingInfo
 from agent.money import Money
 from agent.reasons import Branch, Reason, get_reason
@@ -79,31 +80,11 @@ class Outcome:
     link: str | None = None
 
 
-#: an amount as a person types it: digits, one decimal mark; no exponent, NaN or Infinity
-#: (Decimal would take "1e999", which no site field holds and arithmetic cannot round)
-_PLAIN_AMOUNT = re.compile(r"[0-9]{1,12}(?:[.,][0-9]{1,12})?")
-#: amounts from 10^12 up are typos, not refunds
-_MAX_DIGITS_BEFORE_POINT = 12
-
-
-def parse_amount(text: str, option: str = "--amount") -> tuple[Decimal, str | None]:
-    """"12.50", "12,50", "12.50 EUR" or "€12.50": the number and the currency if one is named."""
-    cleaned = text.strip()
-    if _PLAIN_AMOUNT.fullmatch(cleaned):
-        return Decimal(cleaned.replace(",", ".")), None
-    from flows.parsers.money import parse_money
-
-    money = parse_money(cleaned)
-    if money is None and cleaned.startswith("-"):
-        return Decimal("-1"), None
-    if (money is None or not money.amount.is_finite()
-            or money.amount.adjusted() >= _MAX_DIGITS_BEFORE_POINT):
-        raise UserInputError(f"{option} {text!r} is not an amount; write it like 12.50") from None
-    return money.amount, money.currency
-
-
 def check_request(request: OpenRequest) -> tuple[Reason, str, Decimal | None, str | None]:
-    """Everything that can be refused before the browser opens."""
+    """Everything that can be refused before the browser opens (and before an id names a folder)."""
+    check_id(request.order_id, "ORDER_ID")
+    for line in request.lines:
+        check_id(line, "--line", line=True)
     branch = Branch.RECEIVED if request.received else Branch.NOT_RECEIVED
     reason = get_reason(request.reason, branch)
     if request.refund not in ("full", "partial"):
@@ -115,11 +96,7 @@ def check_request(request: OpenRequest) -> tuple[Reason, str, Decimal | None, st
     if request.refund == "partial":
         if request.amount is None:
             raise UserInputError("--refund partial needs --amount, e.g. --amount 12.50")
-        amount, currency = parse_amount(request.amount)
-        if not amount.is_finite() or amount <= 0:
-            raise UserInputError("--amount must be more than zero: a zero refund is no refund")
-        if amount != amount.quantize(Decimal("0.01")):
-            raise UserInputError("--amount has more than two decimals")
+        amount, currency = parse_amount(request.amount, "--amount")
     elif request.amount is not None:
         raise UserInputError("--amount goes with --refund partial")
     solution = "return_and_refund" if request.with_return else "refund_only"
@@ -170,6 +147,8 @@ def eligibility(order: Order, line: OrderLine, disputes: list[DisputeSummary], n
     if currency is not None and currency != paid.currency:
         raise UserInputError(f"--amount is in {currency} but the order was paid in {paid.currency}: "
                              f"give the amount in {paid.currency}")
+    if amount is not None:
+        check_places(amount, paid.currency, "--amount")
     asked = paid if amount is None else Money(amount=amount, currency=paid.currency)
     if asked > paid:
         raise UserInputError(f"--amount {asked} is more than what was paid for this item ({paid})")

@@ -30,7 +30,7 @@ from agent.rules import judge
 from agent.settings import Settings
 from agent.store import Store
 from agent.sync import credentials_provider, site_clock, sync_orders
-from agent.watch_state import DisputeView, OrderView, WatchState
+from agent.watch_state import DisputeView, OrderView, WatchState, is_finished
 
 BROKEN_KINDS = {AlertKind.AUTOMATION_BROKEN, AlertKind.LOGIN_NEEDED}
 
@@ -68,7 +68,7 @@ def read_site(settings: Settings, store: Store, session, say: Callable[[str], No
     known = {d.reverse_line_id: d for d in records.disputes()}
     wanted = [item for item in listed
               if item.reverse_status in (2, 3) or (item.reverse_line_id in known
-                                                   and known[item.reverse_line_id].stage != "FINISHED")
+                                                   and not known[item.reverse_line_id].finished)
               or item.reverse_line_id not in known]
     failed: list[SiteError] = []
     for item in wanted:
@@ -197,7 +197,7 @@ def digest(settings: Settings, store: Store, now: datetime) -> list[Alert]:
     state = watch_state(store)
     open_disputes = []
     for view in state.disputes:
-        if view.latest.stage.value == "FINISHED":
+        if is_finished(view.latest):
             continue
         upcoming = sorted(d.ends_at for d in view.latest.deadlines if d.ends_at > now)
         open_disputes.append((f"Order {view.latest.trade_order_id}: {view.latest.stage_text or view.latest.stage.value}",

@@ -1,7 +1,8 @@
 """Wording, dedupe keys and reminder timing shared by the rules (agent.rules, agent.dispute_rules).
 
-Pure like the rules themselves. Keys round deadlines to the hour so a deadline read from
-a live countdown does not make a new key at every poll; reminders follow
+Pure like the rules themselves. Keys round deadlines to the hour; the store hands the
+rules each deadline as first read (agent.deadlines), so a countdown read again seconds
+or minutes later, even across a half hour, keeps its key. Reminders follow
 docs/decisions/0002-alert-dedupe-and-reminders.md.
 """
 
@@ -30,8 +31,9 @@ def time_left(delta: timedelta) -> str:
 def key_time(moment: datetime | None) -> str:
     """A deadline as part of a key, rounded to the nearest hour ("open" if unknown).
 
-    Why rounded: a deadline read from a countdown ("Respond within: 1 day 23:59:58")
-    moves by seconds between polls; the nearest hour keeps the key stable.
+    Why rounded: a key should read as an hour, not a second. Rounding alone cannot keep
+    a jittering countdown on one side of a boundary; the store's first reading does that
+    (agent.deadlines).
     """
     if moment is None:
         return "open"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 from sqlalchemy.types import TypeDecorator
 
 from agent.errors import StorageError
+from agent.deadlines import DEADLINE_JITTER
 from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
 from agent.money import Money
 from agent.private_files import private_dir, private_file
@@ -43,8 +44,8 @@ from agent.state_errors import database_error, database_path_problem, file_error
 SCHEMA_VERSION = 1
 #: how long a command waits for another writer (the daemon) before it gives up, in seconds
 BUSY_TIMEOUT_S = 10.0
-#: a countdown read twice gives ends a second or two apart: the same timer
-TIMER_JITTER = timedelta(seconds=60)
+#: a countdown read twice gives ends seconds or minutes apart: the same timer (one rule for every deadline)
+TIMER_JITTER = DEADLINE_JITTER
 
 
 class UtcDateTime(TypeDecorator):

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from agent.models import Order, OrderStatus
 from agent.money import Money
+from agent.site_text import plain, safe_markup
 from agent.store import StoredOrder
 from agent.sync import Progress as SyncProgressBase
 
@@ -133,7 +134,8 @@ def print_orders(stored: list[StoredOrder], now: datetime, show_all: bool, as_js
     for order in shown:
         remaining = left(order, now)
         can = {True: "yes", False: "no", None: "?"}[order.can_open_dispute]
-        table.add_row(order.order_id, order.status_text or order.status.value, order.store_name or "",
+        table.add_row(order.order_id, safe_markup(order.status_text or order.status.value),
+                      safe_markup(order.store_name or ""),
                       str(order.total) if order.total else "?", local(order.timer.ends_at if order.timer else None),
                       format_left(remaining), can, style=urgency_style(remaining))
     console.print(table)
@@ -156,11 +158,11 @@ def print_order(stored: StoredOrder, now: datetime, as_json: bool) -> None:
         print(json.dumps(data, indent=2))
         return
     remaining = left(order, now)
-    console.print(f"[bold]Order {order.order_id}[/] — {order.status_text or order.status.value}")
+    console.print(f"[bold]Order {order.order_id}[/] — {safe_markup(order.status_text or order.status.value)}")
     for label, value in (("Store", order.store_name), ("Total", order.total), ("Placed", order.placed_on),
                          ("Paid", order.paid_on), ("Shipped", order.shipped_on), ("Completed", order.completed_on)):
         if value:
-            console.print(f"  {label + ':':11} {value}")
+            console.print(f"  {label + ':':11} {safe_markup(value)}")
     if order.timer:
         console.print(f"  Protection: ends {local(order.timer.ends_at)} ({format_left(remaining)} left), "
                       f"read from the {order.timer.source.value.replace('_', ' ')}", style=urgency_style(remaining))
@@ -169,7 +171,8 @@ def print_order(stored: StoredOrder, now: datetime, as_json: bool) -> None:
     console.print(f"  Dispute now: {({True: 'yes', False: 'no', None: 'unknown'})[order.can_open_dispute]}")
     for line in order.lines:
         price = f"{line.unit_price} x{line.quantity}" if line.unit_price else f"x{line.quantity}"
-        console.print(f"  • {line.title} ({line.sku or 'no variant'}) {price} [dim]line {line.line_id}[/]")
+        console.print(f"  • {safe_markup(line.title)} ({safe_markup(line.sku or 'no variant')}) {price} "
+                      f"[dim]line {safe_markup(line.line_id)}[/]")
     if stored.timer_history:
         table = Table(title="Timer history", header_style="bold")
         for column in ("Observed", "Ends", "Source"):
@@ -225,25 +228,27 @@ def print_plan(plan, dry_run: bool) -> None:
     """The whole form, as it will be submitted, before anything is typed into the site."""
     solution = {"refund_only": "refund only", "return_and_refund": "return and refund"}[plan.solution]
     console.print(f"[bold]{'Dry run: ' if dry_run else ''}dispute for order {plan.order.order_id}[/]")
-    console.print(f"  Item:        {plan.line.title} ({plan.line.sku or 'no variant'}) x{plan.line.quantity}"
-                  f" [dim]line {plan.line.line_id}[/]")
+    console.print(f"  Item:        {safe_markup(plan.line.title)} ({safe_markup(plan.line.sku or 'no variant')}) "
+                  f"x{plan.line.quantity} [dim]line {safe_markup(plan.line.line_id)}[/]")
     console.print(f"  Branch:      {'received' if plan.reason.branch.value == 'received' else 'not received'}")
     console.print(f"  Reason:      {plan.reason.label} [dim]({plan.reason.key})[/]")
     console.print(f"  Solution:    {solution}, {'full' if plan.full else 'partial'} refund of {plan.amount}")
     console.print("  Description:")
     for paragraph in plan.description.split("\n"):
-        console.print(f"    {paragraph}", markup=False, highlight=False)
+        console.print(f"    {plain(paragraph)}", markup=False, highlight=False)
     files = plan.attachments.form + plan.attachments.extra
     if not files:
         console.print("  Files:       none")
     for item in plan.attachments.form:
         note = f" — {item.note}" if item.note else ""
-        console.print(f"  File:        {item.original.name} ({item.kind}, {_size(item.size)}){note}", markup=False)
+        console.print(f"  File:        {plain(item.original.name)} ({item.kind}, {_size(item.size)}){plain(note)}",
+                      markup=False)
     for item in plan.attachments.extra:
-        console.print(f"  Later:       {item.original.name} ({_size(item.size)}) — added as evidence after opening",
+        console.print(f"  Later:       {plain(item.original.name)} ({_size(item.size)}) — added as evidence "
+                      "after opening",
                       markup=False)
     for warning in plan.attachments.warnings + plan.warnings:
-        console.print(f"  [yellow]Warning:[/] {warning}")
+        console.print(f"  [yellow]Warning:[/] {safe_markup(warning)}")
 
 
 def print_log(entries, as_json: bool) -> None:
@@ -259,8 +264,8 @@ def print_log(entries, as_json: bool) -> None:
     for column in ("When", "Action", "Outcome", "Order", "Dispute", "Detail", "Evidence"):
         _column(table, column)
     for e in entries:
-        table.add_row(local(e.at), e.action, e.outcome, e.order_id or "", e.dispute_id or "", e.detail,
-                      e.evidence or "")
+        table.add_row(*(safe_markup(cell) for cell in (local(e.at), e.action, e.outcome, e.order_id or "",
+                                                  e.dispute_id or "", e.detail, e.evidence or "")))
     console.print(table)
 
 
@@ -312,10 +317,10 @@ def print_disputes(state, now: datetime, policy, as_json: bool) -> None:
         _column(table, column)
     for row in rows:
         offer = row["offer"]
-        shown = f"{offer['amount']} {offer['currency']}" if offer else "—"
+        offer_cell = f"{offer['amount']} {offer['currency']}" if offer else "—"
         if row["offer_is_zero"]:
-            shown = f"[bold red]{shown}[/]"
+            offer_cell = f"[bold red]{offer_cell}[/]"
         deadline = local(datetime.fromisoformat(row["next_deadline"])) if row["next_deadline"] else "—"
-        table.add_row(row["dispute_id"], row["order_id"], row["status_text"] or row["stage"], shown, deadline,
-                      row["suggested_action"] or "")
+        table.add_row(row["dispute_id"], row["order_id"], safe_markup(row["status_text"] or row["stage"]), offer_cell,
+                      deadline, safe_markup(row["suggested_action"] or ""))
     console.print(table)

@@ -139,6 +139,11 @@ def is_nothing(refund: Money | None) -> bool:
 
 
 def is_finished(detail: DisputeDetail) -> bool:
+    """Whether the case is over: the one reading of it for the rules, the poll, the daemon and the flows.
+
+    Any of the three signs counts (the page's stage, a finish block, the list's code 4):
+    a case read as over stops being polled often and gets no more offer alerts.
+    """
     return (
         detail.stage is DisputeStage.FINISHED
         or detail.finish is not None

@@ -29,9 +29,10 @@ from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from agent.errors import NotEligible, PageChanged
-from agent.models import DisputeDetail, DisputeStage
+from agent.models import DisputeDetail
 from agent.money import Money
 from agent.secrets import Credentials
+from agent.watch_state import is_finished
 from flows import site
 from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession
@@ -73,7 +74,7 @@ def act_on_dispute(session: BrowserSession, base_url: str, reverse_line_id: str,
         with session.evidence(page, f"dispute-{action}"):
             open_page(session, page, site.dispute_detail_url(base_url, trade_line_id, mobile_url), credentials)
             detail = read_case(page, capture, reverse_line_id, tz, timeout_ms)
-            if not detail.buttons and detail.stage is not DisputeStage.FINISHED:
+            if not detail.buttons and not is_finished(detail):
                 raise unconfirmed("dispute-detail-shape", "dispute page", "its data lists no actions for an open case")
             if _OFFERED[action] not in detail.buttons:
                 raise NotEligible(f"the dispute page offers no '{action}' action now (dispute {reverse_line_id})")
@@ -186,12 +187,18 @@ def _open_dialog(page: Page, button_text: str) -> Locator:
     return dialog
 
 
+def typed_amount(amount: Decimal) -> str:
+    """The amount as typed into the form: two decimals as people write them, never rounded."""
+    cents = f"{amount:.2f}"
+    return cents if Decimal(cents) == amount else f"{amount:f}"
+
+
 def _fill_dialog(page: Page, dialog: Locator, amount: Decimal | None, message: str, files: Sequence[Path]) -> None:
     if amount is not None:
         field_ = dialog.locator(site.SEL_DIALOG_AMOUNT)
         if field_.count() == 0:
             raise unconfirmed("disagree-dialog-amount", "dispute page", "the dialog has no field for a new amount")
-        field_.first.fill(f"{amount:.2f}")
+        field_.first.fill(typed_amount(amount))
     if message:
         text = dialog.locator(site.SEL_DIALOG_TEXT)
         if text.count() == 0:

@@ -19,7 +19,7 @@ from agent.errors import NotEligible
 from flows import site
 from flows.assumptions import unconfirmed
 from flows.parsers.envelope import check_envelope, ret_code
-from flows.parsers.fields import as_id, as_text, missing
+from flows.parsers.fields import as_id, as_text, missing, site_id
 from flows.parsers.ultron import components_by_tag, ordered_components
 
 __all__ = ["DisputeButton", "FiledCase", "FormState", "Product", "order_products", "parse_filed_case",
@@ -99,7 +99,8 @@ def order_products(envelope: Any) -> list[Product]:
             path = f"data.data.{key}.fields.productVOList.{index}"
             if not isinstance(item, dict):
                 raise missing(WHERE_DETAIL, path, "is not an object")
-            line_id, title = as_id(item.get("orderLineId")), as_text(item.get("itemTitle"))
+            line_id = site_id(item.get("orderLineId"), WHERE_DETAIL, f"{path}.orderLineId")
+            title = as_text(item.get("itemTitle"))
             if line_id is None:
                 raise missing(WHERE_DETAIL, f"{path}.orderLineId")
             if title is None:
@@ -125,7 +126,8 @@ def parse_form_state(envelope: Any) -> FormState:
     existing = None
     case = module.get("reverseOrder")
     if isinstance(case, dict) and as_id(case.get("reverseOrderLineId")):
-        existing = (as_id(case.get("reverseOrderLineId")), as_id(case.get("tradeOrderLineId")))
+        existing = (site_id(case.get("reverseOrderLineId"), WHERE_FORM, "data.module.reverseOrder.reverseOrderLineId"),
+                    site_id(case.get("tradeOrderLineId"), WHERE_FORM, "data.module.reverseOrder.tradeOrderLineId"))
     return FormState(can_apply=can_apply, refusal=as_text(module.get("notApplicableReason")), existing=existing)
 
 
@@ -143,12 +145,13 @@ def parse_filed_case(envelope: Any, line_id: str) -> FiledCase:
     if words is not None:
         raise NotEligible(f"the site refused the dispute: {words}; nothing was filed — correct it and retry")
     module = _module(envelope, WHERE_APPLY)
-    reverse_line_id = as_id(module.get("reverseOrderLineId"))
+    reverse_line_id = site_id(module.get("reverseOrderLineId"), WHERE_APPLY, "data.module.reverseOrderLineId")
     if reverse_line_id is None:
         raise unconfirmed("form-calls", WHERE_APPLY, "data.module.reverseOrderLineId is missing")
-    trade_line_id = as_id(module.get("tradeOrderLineId")) or line_id
+    trade_line_id = site_id(module.get("tradeOrderLineId"), WHERE_APPLY, "data.module.tradeOrderLineId") or line_id
     if trade_line_id != line_id:
         raise unconfirmed("form-calls", WHERE_APPLY,
                           f"the answer names item {trade_line_id}, but item {line_id} was filed")
-    return FiledCase(reverse_order_id=as_id(module.get("reverseOrderId")), reverse_line_id=reverse_line_id,
+    return FiledCase(reverse_order_id=site_id(module.get("reverseOrderId"), WHERE_APPLY, "data.module.reverseOrderId"),
+                     reverse_line_id=reverse_line_id,
                      trade_line_id=trade_line_id)

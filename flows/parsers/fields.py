@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from agent.errors import PageChanged
+from agent.ids import is_id
 
-__all__ = ["as_id", "as_int", "as_text", "get_path", "missing", "require"]
+__all__ = ["as_id", "as_int", "as_text", "get_path", "missing", "require", "require_id", "site_id"]
 
 _REMEDY = "the site changed; save the response and update flows/parsers"
 
@@ -59,10 +60,22 @@ def require(
 
 def require_id(obj: Any, name: str, where: str, shown_as: str) -> str:
     """The id under ``name`` as text; raises PageChanged naming ``shown_as`` if absent or not an id."""
-    value = as_id(require(obj, name, where, shown_as=shown_as))
+    value = site_id(require(obj, name, where, shown_as=shown_as), where, shown_as)
     if value is None:
         raise missing(where, shown_as, "is not an id")
     return value
+
+
+def site_id(value: Any, where: str, shown_as: str) -> str | None:
+    """An id of an order, a line or a case, or None if absent; PageChanged naming ``shown_as`` if not digits.
+
+    These ids name folders and page addresses: anything but an id (``agent.ids.is_id``)
+    is a changed page, refused before it is used.
+    """
+    text = as_id(value)
+    if text is not None and not is_id(text):
+        raise missing(where, shown_as, f"is not an id of digits ({text[:40]!r})")
+    return text
 
 
 def as_id(value: Any) -> str | None:

@@ -23,7 +23,7 @@ from flows.assumptions import unconfirmed
 from flows.parsers.countdown import find_countdown
 from flows.parsers.dates import parse_date, start_of_day
 from flows.parsers.envelope import check_envelope
-from flows.parsers.fields import as_id, as_int, as_text, get_path, missing, require
+from flows.parsers.fields import as_id, as_int, as_text, get_path, missing, require, site_id
 from flows.parsers.money import parse_format_price_info, parse_money
 from flows.parsers.sitetime import site_now
 from flows.parsers.status import resolve_order_status
@@ -48,7 +48,7 @@ def _fields(key: str, component: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def _id(obj: dict[str, Any], name: str, path: str, where: str) -> str:
-    value = as_id(require(obj, name, where, shown_as=f"{path}.{name}"))
+    value = site_id(require(obj, name, where, shown_as=f"{path}.{name}"), where, f"{path}.{name}")
     if value is None:
         raise missing(where, f"{path}.{name}", "is not an id")
     return value
@@ -220,8 +220,8 @@ def parse_order_detail(
 
 
 def _detail_order_id(status: dict[str, Any], info: dict[str, Any], status_key: str, info_key: str) -> str:
-    from_info = as_id(info.get("tradeOrderId"))
-    from_status = as_id(status.get("orderId"))
+    from_info = site_id(info.get("tradeOrderId"), WHERE_DETAIL, f"data.data.{info_key}.fields.tradeOrderId")
+    from_status = site_id(status.get("orderId"), WHERE_DETAIL, f"data.data.{status_key}.fields.orderId")
     if from_info and from_status and from_info != from_status:
         raise missing(
             WHERE_DETAIL,

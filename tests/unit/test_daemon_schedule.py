@@ -10,7 +10,18 @@ import pytest
 from agent import health
 from agent.daemon import Daemon, needs_frequent_poll
 from agent.errors import SiteUnavailable
-from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
+from agent.dispute_records import DisputeRecords
+from agent.models import (
+    DisputeDetail,
+    DisputeResult,
+    DisputeStage,
+    FinishInfo,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ProtectionTimer,
+    TimerSource,
+)
 from agent.money import Money
 from agent.settings import load_settings
 from agent.store import Store
@@ -51,6 +62,23 @@ def test_frequent_polls_only_when_a_deadline_is_near(daemon):
     daemon.store.save_orders([order(NOW + timedelta(days=10))])
     assert not needs_frequent_poll(daemon.store, NOW, soon)
     daemon.store.save_orders([order(NOW + timedelta(hours=50))])
+    assert needs_frequent_poll(daemon.store, NOW, soon)
+
+
+def case(case_id: str, stage: DisputeStage, **extra) -> DisputeDetail:
+    return DisputeDetail(reverse_order_id="RO" + case_id, reverse_line_id=case_id, trade_order_id="8300000000000001",
+                         trade_line_id="83000000000000011", stage=stage, site_time=NOW, **extra)
+
+
+def test_a_case_over_by_any_reading_the_rules_use_needs_no_frequent_poll(daemon):
+    """"Finished" is one function: the page's stage, the finish block or the list's code 4."""
+    soon, records = timedelta(hours=72), DisputeRecords(daemon.store)
+    records.save_dispute(case("6400000000000001", DisputeStage.UNKNOWN, reverse_status=4))
+    records.save_dispute(case("6400000000000002", DisputeStage.UNKNOWN,
+                              finish=FinishInfo(result=DisputeResult.WON)))
+    records.save_dispute(case("6400000000000003", DisputeStage.FINISHED))
+    assert not needs_frequent_poll(daemon.store, NOW, soon)
+    records.save_dispute(case("6400000000000004", DisputeStage.WAIT_SELLER_RESPONSE, reverse_status=2))
     assert needs_frequent_poll(daemon.store, NOW, soon)
 
 

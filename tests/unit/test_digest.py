@@ -6,7 +6,18 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from agent.alerts import AlertKind
-from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
+from agent.dispute_records import DisputeRecords
+from agent.models import (
+    DisputeDetail,
+    DisputeResult,
+    DisputeStage,
+    FinishInfo,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ProtectionTimer,
+    TimerSource,
+)
 from agent.money import Money
 from agent.poll import digest, record
 from agent.settings import load_settings
@@ -38,4 +49,24 @@ def test_digest_lists_coming_deadlines_once_a_day_after_the_users_hour(tmp_path,
     assert len(record(settings, store, [found])) == 1
     again = digest(settings, store, NOON + timedelta(hours=3))
     assert record(settings, store, again) == []  # the same day: no second digest
+    store.close()
+
+
+def test_the_digest_leaves_out_cases_that_are_over_by_any_reading(tmp_path, monkeypatch):
+    """A case the rules call finished (finish block, list code 4) is no open dispute in the digest."""
+    isolate_environment(monkeypatch, tmp_path)
+    settings = load_settings(None, state={"dir": str(tmp_path / "state")}, notifications={"digest_hour": 9})
+    store = Store(settings.state.db_path)
+    records = DisputeRecords(store)
+    for order_id, stage, extra in (("8300000000000011", DisputeStage.UNKNOWN, {"reverse_status": 4}),
+                                   ("8300000000000012", DisputeStage.UNKNOWN,
+                                    {"finish": FinishInfo(result=DisputeResult.LOST)}),
+                                   ("8300000000000013", DisputeStage.WAIT_SELLER_RESPONSE, {"reverse_status": 2})):
+        records.save_dispute(DisputeDetail(reverse_order_id="RO" + order_id, reverse_line_id="64" + order_id[2:],
+                                           trade_order_id=order_id, trade_line_id=order_id + "1", stage=stage,
+                                           site_time=NOON, **extra))
+    (found,) = digest(settings, store, NOON)
+    assert found.facts["open_count"] == "1"
+    assert "8300000000000013" in found.facts["open_disputes"]
+    assert "8300000000000011" not in found.facts["open_disputes"]
     store.close()

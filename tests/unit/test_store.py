@@ -11,7 +11,7 @@ import pytest
 from agent.errors import ConfigError
 from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
 from agent.money import Money
-from agent.store import SCHEMA_VERSION, Store
+from agent.store import SCHEMA_VERSION, TIMER_JITTER, Store
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -70,7 +70,7 @@ def test_a_timer_read_again_unchanged_adds_no_row_but_is_confirmed(store):
     assert len(stored.timer_history) == 1
     assert stored.timer_history[0][0] == T0  # first seen then
     assert stored.order.timer.read_at == T0 + timedelta(days=39)  # last confirmed now
-    store.save_orders([make_order(ends=T0 + timedelta(days=10, seconds=61))])  # a real move is kept
+    store.save_orders([make_order(ends=T0 + timedelta(days=10) + TIMER_JITTER + timedelta(seconds=1))])  # a real move
     assert len(store.order("8300000000000001").timer_history) == 2
     with sqlite3.connect(store.engine.url.database) as raw:
         assert raw.execute("SELECT count(*) FROM timer_observations").fetchone() == (2,)
