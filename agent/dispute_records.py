@@ -2,8 +2,10 @@
 
 Filing intents exist so that a dispute is never filed twice because of the agent:
 the intent is written *before* the form is submitted, and a run that finds an
-intent still "pending" (the previous process died after pressing Submit) looks for
-the case on the site and links it instead of filing again.
+intent still "pending" (the previous process died after pressing Submit, or the site
+failed to answer it) looks for the case on the site and links it instead of filing
+again; only when the site has had long enough to show the case, on its own clock,
+is the intent given up.
 
 The audit log is the user's record of every action the agent took on the site, each
 with the folder of its screenshots.
@@ -49,6 +51,8 @@ class IntentRow(Base):
     order_id: Mapped[str] = mapped_column(String(32), index=True)
     line_id: Mapped[str] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: the same moment on the site's clock: how long the site has had to list the case
+    site_created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     #: pending (about to submit) | submitted | linked (found after a crash) | abandoned
     status: Mapped[str] = mapped_column(String(16))
     branch: Mapped[str] = mapped_column(String(16))
@@ -80,6 +84,13 @@ class Intent:
     status: str
     created_at: datetime
     reverse_line_id: str | None
+    #: on the site's clock (None for an intent recorded before this was kept)
+    site_created_at: datetime | None = None
+
+    @property
+    def site_time(self) -> datetime:
+        """When it was recorded, on the site's clock as far as known."""
+        return self.site_created_at or self.created_at
 
 
 @dataclass(frozen=True)
@@ -123,10 +134,11 @@ class DisputeRecords:
     # --- intents ---------------------------------------------------------------------
 
     def record_intent(self, *, order_id: str, line_id: str, branch: str, reason: str, solution: str,
-                      amount: Decimal, currency: str) -> int:
+                      amount: Decimal, currency: str, site_time: datetime | None = None) -> int:
         with self.store.transaction() as session:
-            row = IntentRow(order_id=order_id, line_id=line_id, created_at=self._now(), status="pending",
-                            branch=branch, reason=reason, solution=solution, amount=amount, currency=currency)
+            row = IntentRow(order_id=order_id, line_id=line_id, created_at=self._now(), site_created_at=site_time,
+                            status="pending", branch=branch, reason=reason, solution=solution, amount=amount,
+                            currency=currency)
             session.add(row)
             session.flush()
             return row.id
@@ -144,7 +156,7 @@ class DisputeRecords:
             query = select(IntentRow).where(IntentRow.line_id == line_id)
             if status is not None:
                 query = query.where(IntentRow.status == status)
-            return [Intent(r.id, r.order_id, r.line_id, r.status, r.created_at, r.reverse_line_id)
+            return [Intent(r.id, r.order_id, r.line_id, r.status, r.created_at, r.reverse_line_id, r.site_created_at)
                     for r in session.scalars(query.order_by(IntentRow.id))]
 
     # --- cases ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ the boundary with ``raise ... from``. Each message ends with the remedy.
         ├── PageChanged        a page or response no longer has the expected shape
         │   └── WrongLanguage  the site shows another language than the one asked for
         ├── SiteUnavailable    the site answered with an error or not at all
+        │   └── SubmitUncertain  …right after a submit: it may or may not have been taken
         └── RateLimited        the site asks us to slow down
 """
 
@@ -40,6 +41,7 @@ __all__ = [
     "SiteError",
     "SiteUnavailable",
     "StorageError",
+    "SubmitUncertain",
     "UserInputError",
     "WrongLanguage",
 ]
@@ -145,6 +147,16 @@ class WrongLanguage(PageChanged):
 
 class SiteUnavailable(SiteError):
     """Raised when the site answers with an error, times out or cannot be reached."""
+
+
+class SubmitUncertain(SiteUnavailable):
+    """Raised when the site fails right after the final button was pressed (a server
+    error, no answer, no outcome in time): the request may have been taken or not.
+
+    Never retried on its own. For a filing, the intent written before the submit stays
+    pending, so the same command run again looks for the case before anything else and
+    never files a second one (docs/decisions/0004-never-twice.md).
+    """
 
 
 class RateLimited(SiteError):

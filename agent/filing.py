@@ -5,9 +5,10 @@ and the dispute list fresh from the site → decide eligibility and build the pl
 user confirms → record the intent → submit → read the new case → add the images the
 form had no room for → record everything in the store and the audit log.
 
-Never twice: an intent still "pending" from a run that died after pressing Submit
-is resolved first, by finding the case on the site and linking it; and any case the
-site lists for the line blocks a new one.
+Never twice: an intent still "pending" from a run that died after pressing Submit,
+or whose submit the site did not answer, is resolved first (``agent.pending``): by
+the case found on the site and linked, or by giving the site time to list it; and any
+case the site lists for the line blocks a new one.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from pathlib import Path
 
 from agent.amounts import check_places, parse_amount
 from agent.attachments import AttachmentLimits, PreparedAttachments, prepare_attachments
+from agent.clock import SiteClock
 from agent.describe import DescriptionContext, looks_english, render_description, template_dirs
 from agent.dispute_records import DisputeRecords
-from agent.errors import NotEligible, UserInputError
+from agent.errors import NotEligible, SubmitUncertain, UserInputError
 from agent.ids import check_id
 from agent.models import DisputeSummary, Order, OrderLine, OrderStatus, TrackingInfo
 from agent.money import Money
+from agent.pending import Pending
 from agent.reasons import Branch, Reason, get_reason
 from agent.settings import Settings
 from agent.store import Store
@@ -185,13 +188,18 @@ def open_dispute(settings: Settings, store: Store, request: OpenRequest,
         order = read.orders[0]
         store.save_orders([order])
         now = order.site_time
+        clock = SiteClock()
+        clock.observe(now)
         disputes = read_dispute_list(session, base, credentials, settings.site.zone, timeout,
                                      mobile_url=settings.site.mobile_url)
         tracking = _tracking(session, base, order, credentials, timeout)
+        wait = timedelta(minutes=settings.filing.pending_wait_minutes)
         for line in choose_lines(order, request.lines):
-            linked = _resolve_pending(records, line, disputes, say)
+            pending = Pending(records, order, line, now, wait, settings.policy.local)
+            linked = pending.resolve(disputes, lambda line_id: _read_line_case(session, settings, line_id,
+                                                                                credentials), say)
             if linked is not None:
-                outcomes.append(linked)
+                outcomes.append(Outcome(plan=None, reverse_line_id=linked, linked=True))
                 continue
             asked, warnings = eligibility(order, line, disputes, now, AFTER_CLOSE_DAYS, amount, request.force,
                                           max_per_month=settings.filing.max_per_30_days, currency=currency,
@@ -207,7 +215,7 @@ def open_dispute(settings: Settings, store: Store, request: OpenRequest,
                 outcomes.append(Outcome(plan=plan))
                 continue
             outcomes.append(_submit(session, settings, records, store, plan, request, credentials,
-                                    after_submit, say))
+                                    after_submit, say, clock))
     return outcomes
 
 
@@ -250,26 +258,8 @@ def _promise(order: Order):
     return None
 
 
-def _resolve_pending(records: DisputeRecords, line: OrderLine, disputes: list[DisputeSummary],
-                     say: Callable[[str], None]) -> Outcome | None:
-    """A run that died after Submit left a pending intent: link the case it created."""
-    for intent in records.intents_for_line(line.line_id, status="pending"):
-        found = [d for d in disputes if d.trade_line_id == line.line_id]
-        if found:
-            case = found[0]
-            records.mark_intent(intent.id, "linked", case.reverse_line_id,
-                                note="found on the site after an interrupted run")
-            records.audit("link_dispute", "ok", order_id=intent.order_id, dispute_id=case.reverse_line_id,
-                          detail="the previous run was interrupted after submitting; the case was found and linked")
-            say(f"a previous run was interrupted after submitting: case {case.reverse_line_id} found and linked; "
-                "no second dispute opened")
-            return Outcome(plan=None, reverse_line_id=case.reverse_line_id, linked=True)
-        records.mark_intent(intent.id, "abandoned", note="not found on the site: the submit never arrived")
-    return None
-
-
 def _submit(session, settings: Settings, records: DisputeRecords, store: Store, plan: Plan,
-            request: OpenRequest, credentials, after_submit, say) -> Outcome:
+            request: OpenRequest, credentials, after_submit, say, clock: SiteClock) -> Outcome:
     from flows.dispute_actions import act_on_dispute
     from flows.dispute_form import DisputeForm, file_dispute
 
@@ -284,10 +274,22 @@ def _submit(session, settings: Settings, records: DisputeRecords, store: Store, 
     def record_intent() -> None:
         intent.append(records.record_intent(
             order_id=form.order_id, line_id=form.line_id, branch="received" if form.received else "not_received",
-            reason=form.reason, solution=form.solution, amount=plan.amount.amount, currency=plan.amount.currency))
+            reason=form.reason, solution=form.solution, amount=plan.amount.amount, currency=plan.amount.currency,
+            site_time=clock()))
 
-    result = file_dispute(session, settings.site.base_url, form, credentials, dry_run=request.dry_run,
-                          before_submit=record_intent, timeout_ms=settings.browser.timeout_ms)
+    try:
+        result = file_dispute(session, settings.site.base_url, form, credentials, dry_run=request.dry_run,
+                              before_submit=record_intent, timeout_ms=settings.browser.timeout_ms)
+    except NotEligible:
+        if intent:  # the site refused the filing in its own words: nothing was filed
+            records.mark_intent(intent[0], "abandoned", note="refused by the site")
+        raise
+    except SubmitUncertain as error:
+        wait = timedelta(minutes=settings.filing.pending_wait_minutes)
+        raise SubmitUncertain(
+            f"{error.args[0]}. Run the same command again: it will not file twice — it links the case once "
+            f"the site shows it, and files only if the site still shows none after "
+            f"{settings.policy.local(clock() + wait)}", error.evidence) from error
     if result.dry_run:
         records.audit("open_dispute", "dry-run", order_id=form.order_id, evidence=result.form_evidence,
                       detail=f"form filled, not submitted: {form.reason}, {plan.amount}")
@@ -318,6 +320,16 @@ def _submit(session, settings: Settings, records: DisputeRecords, store: Store, 
         evidence += extra.evidence
         say(f"{len(plan.attachments.extra)} more image(s) added as evidence on the dispute page")
     return Outcome(plan=plan, reverse_line_id=case, evidence=evidence, link=link)
+
+
+def _read_line_case(session, settings: Settings, line_id: str, credentials):
+    """The case of an order line, read from its page (addressed by the line): (detail, address)."""
+    from flows.disputes import read_dispute
+
+    detail, link, _ = read_dispute(session, settings.site.base_url, None, credentials, settings.site.zone,
+                                   settings.browser.timeout_ms, trade_line_id=line_id,
+                                   mobile_url=settings.site.mobile_url)
+    return detail, link
 
 
 def _read_filed_case(session, settings: Settings, result, credentials):

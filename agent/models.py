@@ -104,6 +104,8 @@ class OrderLine(_Model):
     quantity: int
     #: only known on the detail page (an OPEN_DISPUTE button on this line)
     can_open_dispute: bool | None = None
+    #: only known on the detail page: True when it links this line to its dispute
+    has_dispute: bool | None = None
 
 
 class Order(_Model):

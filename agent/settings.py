@@ -345,6 +345,10 @@ class FilingSettings(Section):
     max_per_30_days: int = Field(default=5, ge=1)
     #: warn when less protection than this is left
     warn_protection_days: int = Field(default=15, ge=0)
+    #: a filing whose outcome is unknown (interrupted, or the site failed to answer) may
+    #: take this long to show in the site's dispute list; until then nothing is filed for
+    #: that item unless the site shows the case
+    pending_wait_minutes: int = Field(default=30, ge=0)
 
 
 class NotificationsSettings(Section):

@@ -8,8 +8,10 @@ locale cookie set to English before its first page (:mod:`flows.language`).
 Evidence: ``with session.evidence(page, "open-dispute"):`` wraps a step; on failure
 the screenshot, the page HTML and (with ``browser.trace_on_failure``) a Playwright
 trace land in ``<state>/evidence/<UTC time>-<label>/``: the trace covers that step,
-or the whole run of steps grouped by :meth:`BrowserSession.traced`. Once a step types
-a secret (the login), nothing more is traced in that browser session. Playwright's
+or the whole run of steps grouped by :meth:`BrowserSession.traced`. Each saved trace
+is rewritten without the session's cookies and tokens (:mod:`flows.trace_privacy`), and
+the HTML and error text lose them too. Once a step types a secret (the login), nothing
+more is traced in that browser session. Playwright's
 errors become the agent's own (:mod:`agent.errors`) so callers branch on meaning, not
 on library types. Saving evidence never hides the original error.
 
@@ -44,6 +46,7 @@ from flows.browser_path import QUIET_ARGS, is_headless_shell, resolve_chromium
 from flows.redaction import empty_fields_holding, empty_password_fields, redacted, scrub_typed_text
 from flows.language import pinned_cookies
 from flows.session_file import dump_json, make_private_dir, read_session_quietly, write_private
+from flows.trace_privacy import scrub_text, scrub_trace, secret_values
 
 __all__ = ["BrowserSession"]
 
@@ -81,6 +84,8 @@ class BrowserSession:
         self._tracing = False
         self._chunk_open = False
         self._secrets: list[str] = []
+        #: the cookie values the context started with (a rotated one stays a secret)
+        self._cookie_secrets: set[str] = set()
 
     # --- lifecycle ----------------------------------------------------------------
 
@@ -268,6 +273,7 @@ class BrowserSession:
         state = read_session_quietly(self._settings.session_file)
         if state is not None:
             options["storage_state"] = state
+            self._cookie_secrets |= secret_values(state.get("cookies") or [])
         if config.user_agent:
             options["user_agent"] = config.user_agent
         context = self.browser.new_context(**options)
@@ -324,6 +330,27 @@ class BrowserSession:
                 self._context.tracing.stop_chunk(path=str(path))
         except Exception as exc:
             log.warning("could not save the trace: %s", _first_line(exc))
+            return
+        if path is not None and path.exists():
+            self._scrub_trace(path)
+
+    def _scrub_trace(self, path: Path) -> None:
+        """The saved trace without the session's cookies and tokens, or no trace at all."""
+        try:
+            scrub_trace(path, self._known_secrets())
+        except Exception as exc:
+            path.unlink(missing_ok=True)
+            log.warning("the trace was deleted: its cookies could not be removed (%s)", _first_line(exc))
+
+    def _known_secrets(self) -> set[str]:
+        """The password and every cookie value of this session, now and at its start."""
+        secrets = set(self._secrets) | self._cookie_secrets
+        if self._context is not None:
+            try:
+                secrets |= secret_values(self._context.cookies())
+            except PlaywrightError as exc:
+                log.warning("could not read the cookies to remove from evidence: %s", _first_line(exc))
+        return secrets
 
     def _save_failure(self, page: Page, label: str, exc: BaseException) -> Path | None:
         """Best effort: whatever fails here is logged, never raised over ``exc``."""
@@ -338,7 +365,8 @@ class BrowserSession:
             url = "(unknown)"
         try:
             (folder / "error.txt").write_text(
-                redacted(f"step: {label}\nerror: {type(exc).__name__}: {exc}\nurl: {url}\n", self._secrets),
+                scrub_text(redacted(f"step: {label}\nerror: {type(exc).__name__}: {exc}\nurl: {url}\n",
+                                    self._secrets), self._known_secrets()),
                 encoding="utf-8",
             )
         except Exception as error:
@@ -355,7 +383,8 @@ class BrowserSession:
         except Exception as exc:
             log.warning("no screenshot in %s: %s", folder, _first_line(exc))
         try:
-            (folder / "page.html").write_text(redacted(page.content(), self._secrets), encoding="utf-8")
+            (folder / "page.html").write_text(scrub_text(redacted(page.content(), self._secrets),
+                                                         self._known_secrets()), encoding="utf-8")
         except Exception as exc:
             log.warning("no page HTML in %s: %s", folder, _first_line(exc))
 

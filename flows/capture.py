@@ -12,8 +12,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from playwright.sync_api import BrowserContext, Page, Response
+from playwright.sync_api import BrowserContext, Page, Request, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from agent.errors import LoginRequired, PageChanged, SiteUnavailable
@@ -33,6 +34,11 @@ def pause(context: BrowserContext, ms: float) -> None:
         pass
 
 
+def server_error(status: int, what: str) -> str:
+    """The one line for an HTTP 5xx: the site is having trouble, nothing changed."""
+    return f"the site answered HTTP {status} to {what}: it is having trouble, the page did not change; try again later"
+
+
 @dataclass
 class Captured:
     api: str
@@ -47,18 +53,58 @@ class Captured:
 
 
 class ApiCapture:
-    """Collects, in arrival order, the answers of the site's API that ``page`` receives."""
+    """Collects, in arrival order, the answers of the site's API that ``page`` receives.
+
+    It also hears the site fail: the page's own document answered with a server error,
+    or a call of the API never got an answer (the network). Waiting for an answer then
+    ends at once with ``SiteUnavailable``: the site is down, the page has not changed.
+    """
 
     def __init__(self, page: Page) -> None:
         self.page = page
         self._responses: list[tuple[str, Captured]] = []
         self._read = 0
+        #: (position among the answers when it happened, HTTP status or None for no answer, what)
+        self._failures: list[tuple[int, int | None, str]] = []
         page.on("response", self._on_response)
+        page.on("requestfailed", self._on_request_failed)
 
     def _on_response(self, response: Response) -> None:
         api = site.api_of_url(response.url)
         if api is not None:
             self._responses.append((api, self._read_body(api, response)))
+        elif response.status >= 500 and _is_document(self.page, response.request):
+            self._failures.append((len(self._responses), response.status, urlsplit(response.url).path))
+
+    def _on_request_failed(self, request: Request) -> None:
+        reason = request.failure or "no answer"
+        if "ERR_ABORTED" in reason:  # the page went elsewhere (a login, a reload): not the site's fault
+            return
+        api = site.api_of_url(request.url)
+        if api is not None or _is_document(self.page, request):
+            self._failures.append((len(self._responses), None, f"{api or urlsplit(request.url).path} ({reason})"))
+
+    def site_failure(self, after: int = 0) -> SiteUnavailable | None:
+        """The error for a failure of the site this page met after position ``after``, if any:
+        its document answered 5xx, or a request got no answer."""
+        for position, status, what in self._failures:
+            if position >= after:
+                if status is not None:
+                    return SiteUnavailable(server_error(status, f"the page {what}"))
+                return SiteUnavailable(f"the site could not be reached: no answer to {what}; "
+                                       "check the network, then try again")
+        return None
+
+    def trouble(self, after: int = 0) -> str | None:
+        """What failed after position ``after``, in a few words ("HTTP 500 to <api>",
+        "no answer to <api> (…)"): any answer of the API with a server error included."""
+        for name, captured in self._responses[after:]:
+            if captured.status >= 500:
+                return f"HTTP {captured.status} to {name}"
+        for position, status, what in self._failures:
+            if position >= after:
+                return f"HTTP {status} to {what}" if status is not None else f"no answer to {what}"
+        return None
 
     def mark(self) -> int:
         """A position: ``wait`` after it only returns answers that arrive later."""
@@ -67,7 +113,8 @@ class ApiCapture:
     def wait(self, api: str, *, after: int = 0, timeout_ms: float = 30_000) -> Captured:
         """The first answer of ``api`` received after position ``after``.
 
-        Raises PageChanged when it never comes: the page no longer asks for that API.
+        Raises PageChanged when it never comes: the page no longer asks for that API;
+        SiteUnavailable as soon as the site fails the page (a 5xx, no answer).
         """
         deadline = time.monotonic() + timeout_ms / 1000
         wanted = api.lower()
@@ -76,6 +123,9 @@ class ApiCapture:
                 name, captured = self._responses[index]
                 if name == wanted:
                     return self.checked(captured)
+            failure = self.site_failure(after)
+            if failure is not None:
+                raise failure
             if time.monotonic() >= deadline:
                 raise PageChanged(
                     f"the page did not load {api} within {timeout_ms / 1000:.0f} s; "
@@ -123,9 +173,15 @@ class ApiCapture:
                 "log in again with 'dispute-agent login' (or --headed)"
             )
         if captured.status >= 500:
-            raise SiteUnavailable(
-                f"the site answered HTTP {captured.status} to {captured.api}; it will be tried again later"
-            )
+            raise SiteUnavailable(server_error(captured.status, captured.api))
         if isinstance(captured.error, PageChanged):
             raise captured.error
         return captured
+
+
+def _is_document(page: Page, request: Request) -> bool:
+    """True for the page's own document (its address, not a script's call or an image)."""
+    try:
+        return request.is_navigation_request() and request.frame == page.main_frame
+    except Exception:  # a request of a frame that is gone
+        return False

@@ -13,7 +13,8 @@
 Before anything, the case is read (both readings must agree); after the page confirmed,
 it is read again from its reloaded data and returned. Each action leaves a screenshot
 before the final button and one after; a refusal becomes ``NotEligible`` in the page's
-words. Every control that rests on a guess names the guess when it is missing.
+words, a server error or silence after the final button ``SubmitUncertain``. Every
+control that rests on a guess names the guess when it is missing.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from agent.errors import NotEligible, PageChanged
+from agent.errors import NotEligible, PageChanged, SubmitUncertain
 from agent.models import DisputeDetail
 from agent.money import Money
 from agent.secrets import Credentials
@@ -92,7 +93,7 @@ def act_on_dispute(session: BrowserSession, base_url: str, reverse_line_id: str,
             before = session.save_evidence(page, f"dispute-{action}-before")
             mark = capture.mark()
             final.first.click()
-            _wait_outcome(page, timeout_ms)
+            _wait_outcome(page, capture, mark, f"'{action}' on dispute {reverse_line_id}", timeout_ms)
             detail = read_case(page, capture, reverse_line_id, tz, timeout_ms, after=mark)
             after = session.save_evidence(page, f"dispute-{action}-done")
             return ActionResult(detail=detail, evidence=[before, after])
@@ -227,18 +228,32 @@ def _fill_tracking(dialog: Locator, tracking_number: str) -> None:
     field_.first.fill(tracking_number)
 
 
-def _wait_outcome(page: Page, timeout_ms: float) -> None:
-    """The page's word on the action: done (role status) or refused (role alert)."""
+def _wait_outcome(page: Page, capture: ApiCapture, mark: int, what: str, timeout_ms: float) -> None:
+    """The page's word on the action: done (role status) or refused (role alert).
+
+    A refusal that follows a server error (or no answer, or no word at all) is no
+    refusal: the action may have gone through, and only the case's page can tell.
+    """
     done = page.get_by_role(site.ROLE_DONE)
     refused = page.get_by_role(site.ROLE_REFUSED)
     try:
         done.or_(refused).filter(has_text=_ANY_TEXT).first.wait_for(state="visible", timeout=timeout_ms)
+        silent = False
     except PlaywrightTimeoutError:
-        raise unconfirmed("dispute-action-outcome", "dispute page",
-                          f"nothing said within {timeout_ms / 1000:.0f} s whether the action went through") from None
-    for index in range(refused.count()):
-        shown = refused.nth(index)
-        if shown.is_visible() and shown.inner_text().strip():
-            raise NotEligible(f"the site refused: {shown.inner_text().strip()}")
-
-
+        silent = True
+    words: list[str] = []
+    if not silent:
+        for index in range(refused.count()):
+            shown = refused.nth(index)
+            if shown.is_visible() and shown.inner_text().strip():
+                words.append(shown.inner_text().strip())
+        if not words:
+            return  # done
+    trouble = capture.trouble(mark)
+    if trouble is not None or silent:
+        said = f"the site answered {trouble}" if trouble else (
+            f"the page said nothing within {timeout_ms / 1000:.0f} s (if this happens every time, "
+            "the page may have changed [dispute-action-outcome])")
+        raise SubmitUncertain(f"{what}: {said}: it may or may not have been done; "
+                              "see the case with 'dispute-agent disputes' before trying again")
+    raise NotEligible(f"the site refused: {words[0]}")

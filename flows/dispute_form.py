@@ -14,7 +14,8 @@ form is photographed; ``dry_run`` stops there. Otherwise ``before_submit`` runs 
 caller records its intent), then "Next step", Submit and "Confirm"; the page is
 photographed before the last click and after. The new case's ids come from the filing
 call's answer: the address never carries them. The site's refusal becomes
-``NotEligible`` with its own words.
+``NotEligible`` with its own words; a server error, no answer or silence after
+"Confirm" is ``SubmitUncertain``: the case may exist, the caller's intent stays pending.
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from agent.errors import LoginRequired, NotEligible, PageChanged, UserInputError
+from agent.errors import LoginRequired, NotEligible, PageChanged, SiteUnavailable, SubmitUncertain, UserInputError
 from agent.secrets import Credentials
 from flows import site
 from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession
-from flows.capture import ApiCapture, pause
+from flows.capture import ApiCapture, Captured, pause
 from flows.language import check_page
 from flows.login import HANDOFF, open_page
 from flows.parsers.dispute_form import (
@@ -103,11 +104,7 @@ def file_dispute(session: BrowserSession, base_url: str, form: DisputeForm,
             before = session.save_evidence(tab, "dispute-confirm")
             mark = tab_capture.mark()
             confirm.click()
-            try:
-                answer = tab_capture.wait(site.API_DISPUTE_APPLY, after=mark, timeout_ms=timeout_ms)
-            except PageChanged:
-                raise unconfirmed("form-calls", "the dispute form", "pressing 'Confirm' sent no filing call "
-                                  f"({site.API_DISPUTE_APPLY})") from None
+            answer = _filing_answer(tab_capture, mark, timeout_ms)
             filed = parse_filed_case(answer.body, form.line_id)
             _settled(tab)
             after = session.save_evidence(tab, "dispute-submitted")
@@ -353,6 +350,19 @@ def _to_confirmation(tab: Page) -> Locator:
         raise PageChanged(f"Submit showed no '{site.TEXT_FORM_CONFIRM}' in {site.SEL_FORM_CONFIRM_FOOTER}; "
                           "compare the evidence with flows/site.py") from None
     return confirm
+
+
+def _filing_answer(capture: ApiCapture, mark: int, timeout_ms: float) -> Captured:
+    """The filing call's answer after "Confirm"; when the site fails or stays silent, nobody
+    knows whether the case was filed: ``SubmitUncertain``, never a changed page."""
+    try:
+        return capture.wait(site.API_DISPUTE_APPLY, after=mark, timeout_ms=timeout_ms)
+    except SiteUnavailable:
+        cause = f"the site answered {capture.trouble(mark) or 'with an error'} after 'Confirm'"
+    except PageChanged:
+        cause = (f"'Confirm' got no answer ({site.API_DISPUTE_APPLY}) within {timeout_ms / 1000:.0f} s "
+                 "(if this happens every time, the form's call may have changed [form-calls])")
+    raise SubmitUncertain(f"{cause}: the dispute may have been filed")
 
 
 def _settled(tab: Page) -> None:

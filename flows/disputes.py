@@ -1,10 +1,12 @@
 """Reading the dispute ("refund/return") list and each dispute's page, on the m. host.
 
 Both pages fill themselves from the site's API; the flows read those answers (POSTs,
-answered as JSON). The list is paged with its "next" control until the control is
-disabled, and each page's rows are counted against the cases of its answer, so a list
-that draws something else than it loaded is noticed. The list's ``pages`` field can
-be 0 although items exist: the items are counted against ``total`` instead.
+answered as JSON). The list is paged with its visible "next" control while its data
+announces more, and each page's rows are counted against the cases of its answer, so a
+list that draws something else than it loaded is noticed. The list's ``pages`` field
+can be 0 although items exist: the items are counted against ``total`` instead (or,
+without one, a full page is taken to announce another). The reader never stops short
+in silence: a list that announces more than the pages it could reach is a PageChanged.
 
 A dispute's page is read twice, independently: its answer, and what it shows (the
 status line, the amount with its currency, the deadline in words). The two readings
@@ -49,21 +51,27 @@ def read_dispute_list(session: BrowserSession, base_url: str, credentials: Calla
             check_page(page, "dispute list")
             listing = _list_page(page, capture.wait(site.API_REFUND_LIST, timeout_ms=timeout_ms), tz, timeout_ms)
             items = list(listing.items)
+            announced = listing.total
             for _ in range(site.DISPUTE_LIST_MAX_PAGES):
-                nxt = page.locator(site.SEL_DISPUTE_LIST_NEXT)
+                if not listing.has_more:
+                    break
+                nxt = page.locator(site.SEL_DISPUTE_LIST_NEXT).filter(visible=True)
                 if nxt.count() == 0 or control_disabled(nxt.first):
                     break
                 mark = capture.mark()
                 nxt.first.click()
                 listing = _list_page(page, capture.wait(site.API_REFUND_LIST, after=mark, timeout_ms=timeout_ms),
                                      tz, timeout_ms)
+                announced = max(announced, listing.total)
                 if not listing.items:
                     break
                 items.extend(listing.items)
             unique = list({item.reverse_line_id: item for item in items}.values())
-            if len(unique) < listing.total:
-                raise PageChanged(f"the dispute list stopped at {len(unique)} of the {listing.total} cases its data "
-                                  "counts (no next page offered); the paging may have changed: keep the evidence")
+            if len(unique) < announced or (listing.has_more and listing.items):
+                more = f"the {announced} cases its data counts" if len(unique) < announced else "more pages"
+                raise PageChanged(f"the dispute list stopped at {len(unique)} cases while its data announces {more}, "
+                                  f"and no usable next-page control ({site.SEL_DISPUTE_LIST_NEXT}) is shown; "
+                                  "the paging may have changed: compare the evidence with flows/site.py")
             return unique
     finally:
         page.close()
@@ -88,14 +96,15 @@ def _list_page(page: Page, answer: Captured, tz: tzinfo, timeout_ms: float) -> R
     return listing
 
 
-def read_dispute(session: BrowserSession, base_url: str, reverse_line_id: str,
+def read_dispute(session: BrowserSession, base_url: str, reverse_line_id: str | None,
                  credentials: Callable[[], Credentials] | None, tz: tzinfo = UTC,
                  timeout_ms: float = 30_000, screenshot_label: str | None = None, *,
                  trade_line_id: str, mobile_url: str | None = None) -> tuple[DisputeDetail, str, object]:
     """One dispute's page, read twice: (detail, its URL, a screenshot folder if asked for).
 
     The page is addressed by the case's order line (``trade_line_id``), as the site's
-    own list links it; the case it shows must be ``reverse_line_id``.
+    own list links it; the case it shows must be ``reverse_line_id`` (None: whichever
+    case the line has, when only the line is known).
     """
     page = session.new_page()
     capture = ApiCapture(page)

@@ -18,15 +18,17 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, Response
 
-from agent.errors import CaptchaRequired, LoginRequired, PageChanged
+from agent.errors import CaptchaRequired, LoginRequired, PageChanged, SiteUnavailable
 from agent.secrets import Credentials
 from flows import site
 from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession
+from flows.capture import server_error
 
 HANDOFF = "log in by hand with 'dispute-agent login --headed' or 'dispute-agent session import FILE'"
 #: how long the site may take to show a step or to answer "Continue" / "Sign in"
@@ -97,7 +99,7 @@ def open_page(session: BrowserSession, page: Page, url: str,
     ``credentials`` is only called when a login is needed, so a valid saved session
     never touches the secret store. ``None`` means: do not try, raise LoginRequired.
     """
-    page.goto(url, wait_until="domcontentloaded")
+    _answered(page.goto(url, wait_until="domcontentloaded"), url)
     if not site.is_login_url(page.url):
         _refuse_challenge(page)
         return False
@@ -111,11 +113,17 @@ def open_page(session: BrowserSession, page: Page, url: str,
         submit_login(page, account)
     session.save_storage_state()
     if page.url.split("?", 1)[0] != url.split("?", 1)[0]:
-        page.goto(url, wait_until="domcontentloaded")
+        _answered(page.goto(url, wait_until="domcontentloaded"), url)
     if site.is_login_url(page.url):
         raise LoginRequired(f"the site still asks for a login after a successful one; {HANDOFF}")
     _refuse_challenge(page)
     return True
+
+
+def _answered(response: Response | None, url: str) -> None:
+    """A server error on the page itself is the site being down, not a changed page."""
+    if response is not None and response.status >= 500:
+        raise SiteUnavailable(server_error(response.status, f"the page {urlsplit(url).path}"))
 
 
 def _refuse_challenge(page: Page) -> None:

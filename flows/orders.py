@@ -39,7 +39,7 @@ from agent.secrets import Credentials
 from flows import site
 from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession
-from flows.capture import ApiCapture, pause
+from flows.capture import ApiCapture, pause, server_error
 from flows.language import check_orders, check_page
 from flows.login import HANDOFF, open_page
 from flows.paging import PassUnion
@@ -329,7 +329,9 @@ def _run_pool(session: BrowserSession, base_url: str, pending: list[str],
                 order_id = pending.pop(0)
                 mark = capture.mark()
                 with session.evidence(page, "order-detail"):
-                    page.goto(site.order_detail_url(base_url, order_id), wait_until="commit")
+                    answered = page.goto(site.order_detail_url(base_url, order_id), wait_until="commit")
+                    if answered is not None and answered.status >= 500:
+                        raise SiteUnavailable(server_error(answered.status, f"the detail page of order {order_id}"))
                     if site.is_login_url(page.url):
                         raise LoginRequired(f"the session ended while reading order details; {HANDOFF}")
                 busy[index] = (order_id, mark, time.monotonic())
@@ -343,7 +345,8 @@ def _run_pool(session: BrowserSession, base_url: str, pending: list[str],
                 continue
             with session.evidence(page, "order-detail"):
                 if answer is None:
-                    raise PageChanged(f"the detail page of order {order_id} did not load its data in time")
+                    raise capture.site_failure(mark) or PageChanged(
+                        f"the detail page of order {order_id} did not load its data in time")
                 order = _parsed(capture.checked(answer), order_id, tz)
             result.orders.append(order)
             del busy[index]

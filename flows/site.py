@@ -189,6 +189,13 @@ SEL_ORDER_REMINDER = ".order-item-reminder"
 #: the "View details" link of a row
 SEL_ORDER_DETAIL_LINK = ".order-item-header-right a[href*='detail.html']"
 
+#: query parameters that carry the session's token or something made from it: the
+#: API's ``sign`` is a hash over the ``_m_h5_tk`` token, and the punish page's
+#: ``x5secdata`` is a captcha pass. Evidence files never keep their values.
+TOKEN_QUERY_PARAMS = ("sign", "_m_h5_tk", "_m_h5_tk_enc", "x5secdata", "token", "access_token")
+#: request and response headers whose values are credentials
+SECRET_HEADERS = ("cookie", "set-cookie", "authorization", "proxy-authorization")
+
 _API_NAMES = (API_ORDER_LIST, API_ORDER_DETAIL, API_ORDER_COUNT, API_REFUND_LIST,
               API_DISPUTE_DETAIL, API_TRACKING)
 

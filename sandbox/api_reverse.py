@@ -51,8 +51,9 @@ LIST_STATUS_TEXT = {2: "In progress", 3: "AliExpress is reviewing", 4: "Finished
 def refund_list(world: World, reverse_status: int, page: int, base: str, mobile: str,
                 size: int = 10) -> dict[str, Any]:
     """``queryreverseorderpagelistforbuyer``: 1 = all, 2 and 3 = in progress, 4 = finished."""
-    world.advance()
-    disputes = sorted(world.disputes.values(), key=lambda d: (d.created_at, d.reverse_line_id), reverse=True)
+    now = world.advance()
+    listed = [d for d in world.disputes.values() if d.created_at <= now - world.list_lag]  # a lagging index
+    disputes = sorted(listed, key=lambda d: (d.created_at, d.reverse_line_id), reverse=True)
     if reverse_status in (2, 3):
         disputes = [d for d in disputes if d.reverse_status in (2, 3)]
     elif reverse_status == 4:

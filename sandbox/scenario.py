@@ -259,6 +259,10 @@ class SiteSpec(_Strict):
     #: seeds the order in which the order list shows orders placed the same day (a new
     #: order on every call); unset, the scenario's name seeds it. Either way a run repeats
     list_seed: int | None = None
+    #: a case shows in the dispute list only this many virtual minutes after it was
+    #: opened (the order page and the case's own page show it at once), as a list fed
+    #: by a slower index would; 0 lists it at once
+    dispute_list_lag_minutes: float = Field(0, ge=0, le=10_080)
 
 
 class Scenario(_Strict):

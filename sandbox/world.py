@@ -92,6 +92,8 @@ class World:
         #: the language pages come in without a cookie naming one (see sandbox/i18n.py)
         self.account_language = scenario.account.language
         self.ignore_locale_cookie = scenario.site.ignore_locale_cookie
+        #: how long a new case stays out of the dispute list (``site.dispute_list_lag_minutes``)
+        self.list_lag = timedelta(minutes=scenario.site.dispute_list_lag_minutes)
         #: orders placed the same day come in a new order on every list call; seeded by
         #: the scenario, so a run can be repeated exactly
         seed = scenario.site.list_seed

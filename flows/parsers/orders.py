@@ -38,6 +38,10 @@ _CLOSING = re.compile(r"\b(?:be\s+closed|closes|will\s+close)\s+in\b", re.IGNORE
 WHERE_LIST = "order.list"
 WHERE_DETAIL = "order.detail"
 OPEN_DISPUTE = "OPEN_DISPUTE"
+#: an item's link to its case. A guess (the sandbox serves it; how the live page links an
+#: item to its case is not captured): only ever read as "a case exists", so a page without
+#: it makes an interrupted filing wait for the dispute list, never file again
+VIEW_DISPUTE = "VIEW_DISPUTE"
 
 
 def _fields(key: str, component: dict[str, Any], where: str) -> dict[str, Any]:
@@ -94,6 +98,7 @@ def _line(raw: Any, path: str, where: str, currency: str | None, *, detail: bool
         unit_price=_price(raw, "formatPriceInfo", "itemPriceText", line_currency),
         quantity=quantity,
         can_open_dispute=(OPEN_DISPUTE in _button_types(raw.get("buttonVOS"))) if detail else None,
+        has_dispute=(VIEW_DISPUTE in _button_types(raw.get("buttonVOS"))) if detail else None,
     )
 
 

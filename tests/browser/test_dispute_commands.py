@@ -173,3 +173,15 @@ def test_an_unknown_dispute_is_one_clear_line(user, server):
     assert result.exit_code in (1, 2)
     assert "Traceback" not in result.output
     assert "6499999999999999" in result.output
+
+
+def test_a_server_error_after_the_final_button_is_no_refusal_it_may_have_gone_through(user, server):
+    dispute = case(server, MEDIATOR_ORDER)["reverse_line_id"]
+    server.add_fault("http500", "/h5/mtop.aliexpress.reverse.buyer.action/")
+    try:
+        result = runner.invoke(app, ["evidence", dispute, "--message", "Photos of the parcel label."])
+    finally:
+        server.clear_faults()
+    assert result.exit_code == 1, result.output  # not 2: the user's input was fine
+    assert "HTTP 500" in result.output and "may or may not have been done" in result.output
+    assert "Traceback" not in result.output

@@ -140,6 +140,7 @@ def test_the_same_command_twice_opens_one_dispute(user, server):
 
 
 def test_killed_after_submit_the_next_run_links_the_case_and_files_nothing(user, server):
+    server.load(demo_scenario(site={"dispute_list_lag_minutes": 60}))  # the new case is not listed yet
     script = textwrap.dedent(f"""
         import os, signal, sys
         sys.path.insert(0, {str(ROOT)!r})
@@ -164,6 +165,25 @@ def test_killed_after_submit_the_next_run_links_the_case_and_files_nothing(user,
     assert len(disputes_on(server, AWAITING_12_DAYS)) == 1
     log = json.loads(runner.invoke(app, ["log", "--json"]).output)
     assert log[-1]["action"] == "link_dispute"
+    assert "the order's page" in log[-1]["detail"]  # the order said so before the list did
+
+
+def test_a_server_error_on_submit_may_have_filed_and_the_next_runs_file_once(user, server):
+    server.add_fault("http500", "/h5/mtop.aliexpress.reverse.buyer.apply/", remaining=1)
+    args = [AWAITING_12_DAYS, "--not-received", "--reason", "not_arrived", "--yes"]
+    failed = open_cli(*args)
+    assert failed.exit_code == 1, failed.output
+    line = failed.output.strip().splitlines()[-1]
+    assert "HTTP 500" in line and "may have been filed" in line and "will not file twice" in line, line
+    assert disputes_on(server, AWAITING_12_DAYS) == []  # the 500 came before the site filed anything
+    waiting = open_cli(*args)
+    assert waiting.exit_code == 1, waiting.output
+    assert re.search(r"a filing from .* may still be arriving on the site; run again after ", waiting.output)
+    assert disputes_on(server, AWAITING_12_DAYS) == []
+    server.advance(minutes=31)  # the site had its time to list a case: none came
+    filed = open_cli(*args)
+    assert filed.exit_code == 0, filed.output
+    assert len(disputes_on(server, AWAITING_12_DAYS)) == 1
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -345,3 +365,17 @@ def test_a_stale_answer_meets_the_forms_refusal_in_its_words(flow, server):
     with pytest.raises(NotEligible, match=f"a dispute already exists for this item.*case {case['reverse_line_id']}"):
         flow(free_form(order_id=HAS_DISPUTE, line_id=case["line_id"], paid=Decimal("47.30")))
     assert len([d for d in server.state()["disputes"] if d["order_id"] == HAS_DISPUTE]) == 1
+
+
+def test_a_dispute_list_announcing_more_than_it_lets_be_read_is_never_cut_short(flow, server):
+    """A full page without a count, and no next-page control: there may be more cases."""
+    from flows.disputes import read_dispute_list
+
+    answer = json.loads((ROOT / "tests" / "fixtures" / "refund-list.json").read_text(encoding="utf-8"))
+    module = answer["data"]["module"]
+    del module["total"]
+    module["pageSize"] = len(module["items"])  # a full page: the site says nothing of the rest
+    flow.session.context().route(re.compile(r"/h5/mtop\.aliexpress\.buyer\.reverse\.queryreverseorderpagelistforbuyer/"),
+                                 lambda route: route.fulfill(json=answer))
+    with pytest.raises(PageChanged, match="stopped at 3 cases while its data announces more pages"):
+        read_dispute_list(flow.session, server.url, lambda: ACCOUNT, timeout_ms=8_000)

@@ -256,6 +256,19 @@ def test_faults_on_the_dispute_pages_end_in_page_changed_with_evidence_never_wro
     assert not [a for a in report.new_alerts if a.dispute_id]
 
 
+def test_a_server_error_on_a_page_is_the_site_down_never_a_changed_page(agent, server):
+    from agent import health
+
+    server.add_fault("http500", "/p/refund-dispute/list.html")
+    settings, store, policy = agent()
+    try:
+        report = poll(settings, store, policy, say=lambda _: None)
+    finally:
+        server.clear_faults()
+    assert not report.read_ok and "answered HTTP 500" in report.error and "try again later" in report.error
+    assert health.load(store).last_failure_kind == "site_unavailable"
+
+
 def test_a_zero_only_one_reading_sees_is_critical_at_once_and_the_other_cases_are_still_read(agent, server,
                                                                                             monkeypatch):
     import flows.disputes as disputes
