@@ -15,12 +15,16 @@ PSS (shared pages divided among the processes sharing them), sampled every 50 ms
 The agent logs in first, untimed, and syncs on the saved session, as every sync after
 'dispute-agent login' does: a run that types the password traces nothing after it.
 
-Measured on 2 cores (Debian Chromium 156, Playwright 1.65), seven runs on two days: 200
-orders in 16.1-20.4 s against 130-183 s naive (7.4-9.1x); peak 550-575 MB against
-440-465 MB for the naive run's single page (goal 700 MB: met). The browser is resolved
-as the agent does it, so Debian's chromium-headless-shell runs when installed; with the full
-chromium (DISPUTE_AGENT_BROWSER=/usr/bin/chromium) the same run peaks at about 750 MB,
-as it keeps a browser-UI renderer and more helper processes (docs/decisions/0005).
+Measured on 2 cores (Debian Chromium 156, Playwright 1.65), two runs on a quiet machine
+with today's list (its orders of one day come in a new order at each call, so the agent
+reads the list in passes until every order is seen: 4 passes here): 200 orders in
+50-55 s against 310-324 s naive (5.9-6.2x); peak 562-586 MB against 455 MB for the
+naive run's single page (goal 700 MB: met). Before the list was unstable, one pass
+read it: 16-20 s against 130-183 s naive (7.4-9.1x), peak 550-575 MB. The browser is
+resolved as the agent does it, so Debian's chromium-headless-shell runs when installed;
+with the full chromium (DISPUTE_AGENT_BROWSER=/usr/bin/chromium) the same run peaks at
+about 750 MB, as it keeps a browser-UI renderer and more helper processes
+(docs/decisions/0005).
 Another Chromium left running on the machine lowers these PSS figures (it shares their
 libraries): measure on a quiet machine.
 """
