@@ -98,6 +98,14 @@ def with_browser(settings, action: Callable[[], T]) -> T:
     return run(locked)
 
 
+def echo_plain(line: object) -> None:
+    """A progress line: it may quote the site (a refusal, a store's name), so control
+    characters are written out, never sent to the terminal."""
+    from agent.site_text import plain
+
+    typer.echo(plain(line))
+
+
 def ask(question: str) -> bool:
     """Ask the person at the terminal, letting go of the browser lock while they decide (the daemon may poll)."""
     from agent.errors import UserInputError
@@ -406,7 +414,7 @@ def open_command(
         print_plan(plan, dry_run)
         return yes or dry_run or ask("Submit this dispute?")
 
-    outcomes = with_browser(settings, lambda: open_dispute(settings, store, request, confirm, say=typer.echo))
+    outcomes = with_browser(settings, lambda: open_dispute(settings, store, request, confirm, say=echo_plain))
     for outcome in outcomes:
         if outcome.dry_run:
             typer.echo(f"dry run: the form was filled and not submitted; screenshot in {outcome.evidence[0]}")
@@ -490,7 +498,7 @@ def poll(config: ConfigOption = None,
 
     settings = settings_from(config)
     store = open_store(settings)
-    report = with_browser(settings, lambda: poll_use_case(settings, store, settings.policy, say=typer.echo,
+    report = with_browser(settings, lambda: poll_use_case(settings, store, settings.policy, say=echo_plain,
                                                          deliver=not no_deliver))
     for alert in report.new_alerts:
         typer.echo(f"[{alert.severity.value}] {alert.title}")
@@ -521,7 +529,7 @@ def _act(config: Path | None, dispute_id: str, action: str, **kwargs: Any) -> No
 
     settings = settings_from(config)
     store = open_store(settings)
-    detail = with_browser(settings, lambda: act(settings, store, dispute_id.strip(), action, say=typer.echo,
+    detail = with_browser(settings, lambda: act(settings, store, dispute_id.strip(), action, say=echo_plain,
                                                 **kwargs))
     if detail is not None:
         typer.echo(f"done: dispute {detail.reverse_line_id} is now '{plain(detail.stage_text or detail.stage.value)}'")
@@ -620,7 +628,7 @@ def demo(
     """
     from agent.demo import run_demo
 
-    raise typer.Exit(run(lambda: run_demo(keep_state, say=typer.echo)))
+    raise typer.Exit(run(lambda: run_demo(keep_state, say=echo_plain)))
 
 
 @app.command("run")

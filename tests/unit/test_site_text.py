@@ -141,3 +141,12 @@ def test_an_error_line_quoting_the_site_lets_no_terminal_code_through(home):
 ])
 def test_control_characters_are_written_out(text, expected):
     assert plain(text) == expected
+
+
+def test_progress_lines_of_poll_open_and_the_actions_write_control_characters_out(capsys):
+    from agent.cli import echo_plain
+
+    echo_plain("could not reject the zero offer: the site refused: \x1b[2JCleared \u202eevil")
+    shown = capsys.readouterr().out
+    assert "\x1b" not in shown and "\u202e" not in shown
+    assert shown == "could not reject the zero offer: the site refused: \\x1b[2JCleared \\u202eevil\n"
