@@ -29,6 +29,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from agent.site_text import plain
+
 if TYPE_CHECKING:  # pragma: no cover
     from agent.settings import Settings
     from agent.store import Store
@@ -401,7 +403,8 @@ def format_status(report: Mapping[str, Any]) -> list[str]:
          else f"{database['path']} (not created yet)"),
         ("evidence", _evidence_line(report["evidence"])),
     ]
-    return [f"{name:<15} {value}" for name, value in lines]
+    # a failure's message or a channel's error may quote the site: control characters written out
+    return [plain(f"{name:<15} {value}") for name, value in lines]
 
 
 def _evidence_line(evidence: Mapping[str, Any]) -> str:

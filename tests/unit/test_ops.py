@@ -523,3 +523,14 @@ def test_every_setting_variable_in_the_deployment_files_is_a_real_key(name):
     for section, key in names:
         model = Settings.model_fields[section.lower()].annotation
         assert key.lower() in model.model_fields, f"DISPUTE_AGENT_{section}__{key} is not a setting"
+
+
+def test_status_writes_out_control_characters_a_failure_quoted_from_the_site(state):
+    settings = load_settings()
+    store = Store(settings.state.db_path)
+    report = status_report(settings, store)
+    store.close()
+    report["consecutive_failures"] = 1
+    report["last_failure"] = {"kind": "page_changed", "message": "the site said \x1b[2Jgone"}
+    text = "\n".join(format_status(report))
+    assert "\x1b" not in text and "the site said \\x1b[2Jgone" in text
