@@ -6,9 +6,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# the suite waits on browsers and local servers more than it computes: 4 workers fill
-# 2 cores (docs/decisions/0008-parallel-tests.md); `make test WORKERS=0` runs it serially
-WORKERS ?= 4
+# the suite overlaps its waits on browsers and local servers: 3 workers keep
+# 2 cores busy (docs/decisions/0008-parallel-tests.md); `make test WORKERS=0` runs it serially
+WORKERS ?= 3
 
 .PHONY: demo test install browser sandbox clean
 
