@@ -10,6 +10,8 @@ say) takes the bodies of its answers with it.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,6 +54,14 @@ class Captured:
     jsonp: bool = False
 
 
+@dataclass
+class NewTab:
+    """Set when the block that opened the tab ends."""
+
+    page: Page | None = None
+    capture: ApiCapture | None = None
+
+
 class ApiCapture:
     """Collects, in arrival order, the answers of the site's API that ``page`` receives.
 
@@ -68,6 +78,40 @@ class ApiCapture:
         self._failures: list[tuple[int, int | None, str]] = []
         page.on("response", self._on_response)
         page.on("requestfailed", self._on_request_failed)
+
+    @staticmethod
+    @contextmanager
+    def of_new_tab(context: BrowserContext, *, timeout_ms: float) -> Iterator[NewTab]:
+        """The tab the block opens, with a capture that heard it from its first answer.
+
+        A listener added to a tab only asks the browser for that tab's answers once the
+        tab has been announced to Python; a busy machine announced it after its first
+        calls were answered, and those answers were lost. A listener on the whole
+        context keeps every tab's answers coming until the new tab's own listener is
+        in place (Playwright sends the two requests in order). Raises Playwright's
+        TimeoutError when no tab opens.
+        """
+        opened = NewTab()
+        captures: list[ApiCapture] = []
+
+        def listen(new_page: Page) -> None:
+            captures.append(ApiCapture(new_page))
+
+        def keep_answers_coming(_: Response) -> None:
+            pass
+
+        context.on("response", keep_answers_coming)
+        context.on("requestfailed", keep_answers_coming)
+        context.on("page", listen)
+        try:
+            with context.expect_page(timeout=timeout_ms) as info:
+                yield opened
+            opened.page = info.value
+            opened.capture = next(c for c in captures if c.page is opened.page)
+        finally:
+            context.remove_listener("page", listen)
+            context.remove_listener("requestfailed", keep_answers_coming)
+            context.remove_listener("response", keep_answers_coming)
 
     def _on_response(self, response: Response) -> None:
         api = site.api_of_url(response.url)

@@ -188,23 +188,14 @@ def _answer_question(page: Page, found: tuple[Product, list[Product]], received:
     if choice.count() != 1:
         raise PageChanged(f"the dialog '{target.dispute.question}' has no single '{said}' button; "
                           "compare the evidence with flows/site.py")
-    context = page.context
-    captures: list[ApiCapture] = []
-
-    def listen(new_page: Page) -> None:  # before the tab loads anything: every answer is heard
-        captures.append(ApiCapture(new_page))
-
-    context.on("page", listen)
     try:
-        with context.expect_page(timeout=min(timeout_ms, STEP_MS)) as opened:
+        with ApiCapture.of_new_tab(page.context, timeout_ms=min(timeout_ms, STEP_MS)) as opened:
             choice.click()
     except PlaywrightTimeoutError:
         raise PageChanged(f"answering '{said}' opened no new tab with the dispute form; "
                           "compare the evidence with flows/site.py") from None
-    finally:
-        context.remove_listener("page", listen)
-    tab = opened.value
-    return tab, next(c for c in captures if c.page is tab)
+    assert opened.page is not None and opened.capture is not None
+    return opened.page, opened.capture
 
 
 # --- the form -----------------------------------------------------------------------------------

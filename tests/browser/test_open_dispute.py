@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import time
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -289,6 +290,13 @@ def test_the_flow_returns_both_ids_from_the_answer_under_two_class_seeds(flow, s
         for folder in (result.before_evidence, result.confirmation_evidence):
             assert (folder / "screenshot.png").is_file()
     assert len(seen) == 2  # two different releases of the class names, one flow
+
+
+def test_the_form_is_heard_from_its_first_answer_on_a_busy_machine(flow, server):
+    """A machine too busy to announce the new tab before the form's first call is answered."""
+    flow.session.context().on("page", lambda _tab: time.sleep(1.5))  # runs before the flow's own listener
+    result = flow(free_form(), dry_run=True)
+    assert result.dry_run and (result.form_evidence / "page.html").is_file()
 
 
 def test_no_open_dispute_in_the_answer_is_not_eligible(flow, server):
