@@ -43,6 +43,7 @@ from agent.errors import (
 )
 from agent.settings import Settings
 from flows.browser_path import QUIET_ARGS, is_headless_shell, resolve_chromium
+from flows.capture import save_answers
 from flows.redaction import empty_fields_holding, empty_password_fields, redacted, scrub_typed_text
 from flows.language import pinned_cookies
 from flows.session_file import dump_json, make_private_dir, read_session_quietly, write_private
@@ -372,6 +373,11 @@ class BrowserSession:
         except Exception as error:
             log.warning("no error.txt in %s: %s", folder, error)
         self._capture_page(page, folder)
+        try:
+            secrets = self._known_secrets()
+            save_answers(page, folder, lambda text: scrub_text(redacted(text, self._secrets), secrets))
+        except Exception as error:
+            log.warning("no API answers in %s: %s", folder, error)
         return folder
 
     def _capture_page(self, page: Page, folder: Path) -> None:

@@ -9,12 +9,16 @@ say) takes the bodies of its answers with it.
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
 from playwright.sync_api import BrowserContext, Page, Request, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -52,6 +56,9 @@ class Captured:
     error: PageChanged | str | None = None
     #: the body came wrapped as JSONP (``mtopjsonp1({...})``), not as plain JSON
     jsonp: bool = False
+    #: the body as it came, when it could not be decoded (what a report needs most)
+    text: str | None = None
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass
@@ -78,6 +85,7 @@ class ApiCapture:
         self._failures: list[tuple[int, int | None, str]] = []
         page.on("response", self._on_response)
         page.on("requestfailed", self._on_request_failed)
+        _CAPTURES[page] = self
 
     @staticmethod
     @contextmanager
@@ -190,6 +198,10 @@ class ApiCapture:
                 return captured
         return None
 
+    def since(self, mark: int) -> list[Captured]:
+        """Every answer received after position ``mark``, of any API, unchecked."""
+        return [captured for _, captured in self._responses[mark:]]
+
     def answers(self, api: str, *, after: int = 0) -> list[Captured]:
         """Every answer of ``api`` received after position ``after``, unchecked."""
         wanted = api.lower()
@@ -206,7 +218,7 @@ class ApiCapture:
         try:  # JSONP for the GETs, JSON for the POSTs, as the live site answers
             body = decode_api_body(text, api)
         except PageChanged as error:
-            return Captured(api, response.url, response.status, None, date_header, error, jsonp)
+            return Captured(api, response.url, response.status, None, date_header, error, jsonp, text=text)
         return Captured(api, response.url, response.status, body, date_header, jsonp=jsonp)
 
     def checked(self, captured: Captured) -> Captured:
@@ -221,6 +233,43 @@ class ApiCapture:
         if isinstance(captured.error, PageChanged):
             raise captured.error
         return captured
+
+
+#: the capture listening to each page, so that a failure's evidence can hold its answers
+_CAPTURES: WeakKeyDictionary[Page, ApiCapture] = WeakKeyDictionary()
+#: a failure keeps at most this many of the page's latest answers
+EVIDENCE_ANSWERS = 20
+
+
+def answer_record(captured: Captured) -> tuple[dict[str, Any], str, str]:
+    """What is known of an answer besides its body; the body as text; its file suffix."""
+    record = {"api": captured.api, "url": captured.url, "status": captured.status, "jsonp": captured.jsonp,
+              "date": captured.date_header, "received_at": captured.received_at.isoformat(timespec="seconds")}
+    if captured.error is not None:
+        record["error"] = str(captured.error)
+    if captured.body is not None:
+        return record, json.dumps(captured.body, ensure_ascii=False, indent=1), "json"
+    return record, captured.text or "", "txt"
+
+
+def save_answers(page: Page, folder: Path, clean: Callable[[str], str]) -> None:
+    """The page's latest API answers into ``folder/answers/``, each through ``clean``.
+
+    ``index.json`` lists them in arrival order (API, address, status, JSON or JSONP);
+    a body that could not be decoded is kept as it came, in a ``.txt``.
+    """
+    capture = _CAPTURES.get(page)
+    if capture is None or not capture._responses:
+        return
+    target = folder / "answers"
+    target.mkdir(mode=0o700, exist_ok=True)
+    index = []
+    for number, (_, captured) in enumerate(capture._responses[-EVIDENCE_ANSWERS:], start=1):
+        record, text, suffix = answer_record(captured)
+        name = f"{number:02d}-{captured.api}.{suffix}"
+        (target / name).write_text(clean(text), encoding="utf-8")
+        index.append({"file": name, **record})
+    (target / "index.json").write_text(clean(json.dumps(index, ensure_ascii=False, indent=1)), encoding="utf-8")
 
 
 def _is_document(page: Page, request: Request) -> bool:

@@ -297,6 +297,11 @@ def test_changed_api_and_page_raise_page_changed_with_evidence_and_store_nothing
     assert error.value.evidence is not None
     assert (error.value.evidence / "page.html").is_file()
     assert store.orders() == []
+    # the answer that could not be read is kept as it came, without the request's signature
+    index = json.loads((error.value.evidence / "answers" / "index.json").read_text(encoding="utf-8"))
+    assert index[0]["api"] == "mtop.aliexpress.trade.buyer.order.list" and "sign=REDACTED" in index[0]["url"]
+    kept = json.loads((error.value.evidence / "answers" / index[0]["file"]).read_text(encoding="utf-8"))
+    assert "hierarchyV2" in kept["data"]  # the renamed fields that made it unreadable
 
 
 def test_a_person_finishing_the_login_in_the_browser_hands_over_the_session(agent, server):
