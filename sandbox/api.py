@@ -10,6 +10,7 @@ marked "sandbox assumption" here and in ``sandbox/README.md``.
 
 from __future__ import annotations
 
+import html
 import secrets
 from datetime import datetime
 from decimal import Decimal
@@ -295,6 +296,13 @@ def order_detail(world: World, order_id: str, base: str, mobile: str | None = No
         info.update(orderShipTime=i18n.day(order.shipped, locale), orderShipTimeTile="Shipment completed on")
     if completed is not None:
         info.update(orderEndTime=i18n.day(completed, locale), orderEndTimeTile="Order completed on")
+    address = world.scenario.account.address
+    info["addressVO"] = {  # the real capture's fields
+        "contactName": address.contact_name, "countryCode": address.country_code,
+        "detailAddress": address.street, "detailAddress2": address.street2,
+        "fullPhoneNo": f"{address.phone_country} {address.phone}", "postCode": address.zip_code,
+        "regionAddress": f"{address.city}, {address.province}, {address.country}",
+    }
     children.append(add("detail_simple_order_info_component", "111820", info))
     base_store = world.stores[order.store]
     children.append(add("detail_product_block", "111822", {
@@ -358,7 +366,18 @@ def tracking(world: World, order_id: str) -> dict[str, Any]:
             "logisticsCarrierName": "AliExpress standard shipping",
             "mailNo": order.tracking_number,
         }],
+        "logisticsReceiverInfo": _receiver(world.scenario.account.address),
     }, "global": _global(world, now)})
+
+
+def _receiver(address) -> dict[str, Any]:
+    """Who the parcel goes to, in the real capture's fields."""
+    return {"address": address.street, "address2": address.street2, "city": address.city,
+            "contactName": address.contact_name, "country": address.country,
+            "phoneCountry": address.phone_country, "phoneNumber": address.phone,
+            "province": address.province, "zipCode": address.zip_code,
+            "receiverInfoIcon": "/static/item.png",
+            "receiverInfoRichText": f"<span>{html.escape(address.contact_name)}</span>"}
 
 
 def mangle(body: dict[str, Any]) -> dict[str, Any]:

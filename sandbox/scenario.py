@@ -50,8 +50,28 @@ def _as_instant(value: object) -> object:
 Instant = Annotated[datetime, Field()]
 
 
+class ShippingAddress(_Strict):
+    """Where the account ships to; the order page and tracking show it, as the real
+    answers do (``addressVO``, ``logisticsReceiverInfo``)."""
+
+    contact_name: str = "Sam Example"
+    street: str = "1 Example Street"
+    street2: str = "Apartment 2"
+    city: str = "Springfield"
+    province: str = "Example State"
+    zip_code: str = "00000"
+    country: str = "United States"
+    country_code: str = Field("US", pattern=r"^[A-Z]{2}$")
+    #: the international prefix, then the number as the site shows them ("+1", "5550100")
+    phone_country: str = Field("+1", pattern=r"^\+\d{1,4}$")
+    phone: str = Field("5550100", pattern=r"^[\d ()-]{4,20}$")
+
+
 class Account(_Strict):
     login: str
+    #: the name the page header greets ("Hi, <first word>"); unset, the login's first part
+    name: str | None = None
+    address: ShippingAddress = ShippingAddress()
     password: str
     #: the slider captcha: ``true`` or ``"dialog"`` shows it in a dialog after "Sign in";
     #: ``"punish"`` sends every page of ``www.``/``m.`` to the ``/_____tmd_____/punish`` page

@@ -23,8 +23,10 @@ from .web import render, world_of
 from .web_auth import default_return_url, is_login_host, logged_in, login_page, login_redirect
 
 
-def _masked_name(login: str) -> str:
-    name = login.split("@", 1)[0]
+def _greeted_name(account) -> str:
+    if account.name:
+        return account.name.split()[0]
+    name = account.login.split("@", 1)[0]
     return name[:1].upper() + name[1:]
 
 
@@ -33,7 +35,7 @@ def _page(request: Request, template: str, page: str, title: str, **context: Any
     if not logged_in(request, world):
         return login_redirect(request)
     return render(request, template, {"page": page, "title": title,
-                                      "buyer_name": _masked_name(world.scenario.account.login),
+                                      "buyer_name": _greeted_name(world.scenario.account),
                                       **context})
 
 

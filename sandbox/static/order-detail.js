@@ -76,13 +76,20 @@
       [f.orderEndTimeTile, f.orderEndTime, 'order-detail-info-completed'],
       [f.paymentMethodTitle, f.paymentMethod, 'order-detail-info-payment']
     ];
-    return el('div', { class: 'order-detail-block order-detail-info' },
+    var a = f.addressVO;
+    return [a ? el('div', { class: 'order-detail-block order-detail-address' },
+      el('div', { class: 'order-detail-block-title', text: 'Ship to' }),
+      el('div', { class: 'order-detail-address-name' },
+        el('span', { text: a.contactName }), el('span', { class: 'order-detail-address-phone', text: ' ' + a.fullPhoneNo })),
+      el('div', { class: 'order-detail-address-line', text: [a.detailAddress, a.detailAddress2].filter(Boolean).join(', ') }),
+      el('div', { class: 'order-detail-address-line', text: a.regionAddress })) : null,
+    el('div', { class: 'order-detail-block order-detail-info' },
       el('div', { class: 'order-detail-block-title', text: 'Order info' }),
       rows.filter(function (r) { return r[1]; }).map(function (r) {
         return el('div', { class: 'order-detail-info-item ' + r[2] },
           el('span', { class: 'order-detail-info-label', text: r[0] + ':' }),
           el('span', { class: 'order-detail-info-value', text: r[1] }));
-      }));
+      }))].filter(Boolean);
   }
 
   function productBlock(f) {
@@ -138,7 +145,7 @@
       root.innerHTML = '';
       g.children(body.data.hierarchy.root).forEach(function (c) {
         var render = RENDER[c.tag];
-        if (render) root.appendChild(render(c.fields || {}));
+        if (render) [].concat(render(c.fields || {})).forEach(function (node) { root.appendChild(node); });
       });
     }).catch(function (error) {
       Site.showError(root, error.message || String(error), load);

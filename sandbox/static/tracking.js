@@ -12,7 +12,14 @@
     Site.mtop('mtop.ae.ld.querydetail', { tradeOrderId: orderId }).then(function (body) {
       if (!Site.ok(body)) { Site.showError(root, 'Tracking could not be loaded: ' + Site.retMessage(body)); return; }
       root.innerHTML = '';
-      var lines = (body.data.module || {}).trackingDetailLineList || [];
+      var module = body.data.module || {};
+      var lines = module.trackingDetailLineList || [];
+      var to = module.logisticsReceiverInfo;
+      if (to) {
+        root.appendChild(el('div', { class: 'tracking-receiver' },
+          el('div', { class: 'tracking-receiver-name', text: to.contactName + ' ' + to.phoneCountry + ' ' + to.phoneNumber }),
+          el('div', { class: 'tracking-receiver-address', text: [to.address, to.address2, to.city, to.province, to.zipCode, to.country].filter(Boolean).join(', ') })));
+      }
       lines.forEach(function (line) {
         var events = line.detailList || [];
         root.appendChild(el('div', { class: 'tracking-package' },

@@ -22,7 +22,7 @@ BASE = "http://127.0.0.1:1"
 #: fields of the captures the sandbox leaves out on purpose (presentation only)
 DECORATIVE = {
     "itemTags", "itemExtraInfo", "tagCombineColor", "titleHeaderImg", "skuAttrKeys", "shopIcon",
-    "snapshotText", "snapshotUrl", "etaAndTrack", "itemTitleTags", "connectUrl", "addressVO",
+    "snapshotText", "snapshotUrl", "etaAndTrack", "itemTitleTags", "connectUrl",
     "bgImg", "helpUrl", "serviceIcon", "tipData", "hide", "valueColor", "i18n", "cartUrl",
     "canAddCart", "searchTimeOptions", "searchTimeTitle", "searchInputList", "disableSearch",
     "tailStatusTab", "localPriceTag", "supportPersonalReason", "tradeSnapshotUrl", "itemPicUrl",
@@ -264,6 +264,8 @@ def test_order_count_and_tracking(world):
     ours = api.tracking(world, "8215000000000001")["data"]["module"]["trackingDetailLineList"][0]
     assert_same_shape(real["detailList"][0], ours["detailList"][0])
     assert ours["mailNo"]
+    receiver = sample("logistics-querydetail.json")["data"]["module"]["logisticsReceiverInfo"]
+    assert_same_shape(receiver, api.tracking(world, "8215000000000001")["data"]["module"]["logisticsReceiverInfo"])
 
 
 def test_money_is_written_like_the_site(world):
