@@ -196,19 +196,30 @@ def install_browser_command(
 
 @app.command()
 def parse(
-    file: Annotated[Path, typer.Argument(help="A saved API response (JSON or JSONP).", exists=False)],
+    file: Annotated[Path, typer.Argument(help="A saved API response (JSON or JSONP), or a capture bundle (.zip).",
+                                         exists=False)],
     as_json: JsonOption = False,
 ) -> None:
-    """Parse a saved API response of the site and print what the agent reads from it.
+    """Parse a saved API response of the site, or every answer of a capture bundle, and
+    print what the agent reads from it.
 
-    Detects the kind (order list, order detail, refund list, dispute detail). The body
-    may be JSON or JSONP (mtopjsonp1({...}), as the site answers its GET calls). This is
-    how to report a page that changed: a response it cannot read gets an error naming
-    the missing field, and exit code 2.
+    Detects the kind (order list, order detail, tracking, refund list, dispute detail,
+    dispute form). The body may be JSON or JSONP (mtopjsonp1({...}), as the site answers
+    its GET calls). This is how to report a page that changed: a response it cannot read
+    gets an error naming the missing field, and exit code 2. A bundle ('dispute-agent
+    capture') gets one line per answer: ✓ what was read, ✗ what is missing, – an API the
+    agent does not read; exit code 2 when any answer could not be read.
 
-    Example: dispute-agent parse order-list.json --json
+    \b
+    Examples:
+      dispute-agent parse order-list.json --json
+      dispute-agent parse dispute-agent-capture-20261201T090000Z.zip
     """
     from agent.views import print_parsed
+
+    if file.suffix.lower() == ".zip":
+        _parse_bundle(file, as_json)
+        return
 
     def action():
         from agent.errors import PageChanged, UserInputError
@@ -228,6 +239,24 @@ def parse(
 
     parsed = run(action)
     print_parsed(parsed, as_json)
+
+
+def _parse_bundle(file: Path, as_json: bool) -> None:
+    from agent.bundle import read_answers, read_bundle
+    from agent.site_text import plain
+
+    readings = run(lambda: read_answers(read_bundle(file)))
+    if as_json:
+        print(json.dumps([reading.model_dump(mode="json") for reading in readings], indent=2, ensure_ascii=False))
+    else:
+        for reading in readings:
+            mark = {True: "✓", False: "✗", None: "–"}[reading.read]
+            typer.echo(f"{mark} {reading.file}: {plain(reading.summary)}")
+        unread = sum(1 for reading in readings if reading.read is False)
+        typer.echo(f"{sum(1 for r in readings if r.read)} read, {unread} not readable, "
+                   f"{sum(1 for r in readings if r.read is None)} not read by the agent")
+    if any(reading.read is False for reading in readings):
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -777,6 +806,59 @@ def check_site(config: ConfigOption = None, as_json: JsonOption = False) -> None
             typer.echo(line)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def capture(
+    config: ConfigOption = None,
+    out: Annotated[Path | None, typer.Option("--out", help="The zip to write (default: dispute-agent-capture-<time>.zip here).",
+                                             dir_okay=False)] = None,
+    from_evidence: Annotated[Path | None, typer.Option(
+        "--from-evidence", help="Make the bundle from a failure's evidence folder instead of visiting the site.",
+        file_okay=False)] = None,
+    also_remove: Annotated[list[str] | None, typer.Option(
+        "--also-remove", help="A word to take out too (your name as the site greets you, a nickname); repeat it.")] = None,
+) -> None:
+    """Record what the agent sees of the live site into one anonymised zip to attach to a report.
+
+    The same read-only pass as 'check-site' (order list, an order and its tracking, the
+    dispute list, each open dispute's page) with the saved session; every API answer
+    (JSONP unwrapped) and each page's HTML go into the zip with a manifest. Before anything
+    is written, names, addresses, phone numbers, e-mail addresses, the login, cookies,
+    tokens and signatures are removed, and order, line, case, product and parcel ids are
+    replaced by fake ones (the same id always by the same fake); money, dates, statuses
+    and texts are kept. Screenshots are never included. Read the bundle back with
+    'dispute-agent parse FILE.zip'. With --from-evidence, the bundle is made from the
+    folder a failure left (its page, error and API answers), without the browser.
+
+    \b
+    Examples:
+      dispute-agent capture
+      dispute-agent capture --out report.zip --also-remove "Jane"
+      dispute-agent capture --from-evidence ~/.local/state/dispute-agent/evidence/20261201T090000Z-orders
+    """
+    from agent.capture import capture_evidence, capture_site, default_bundle_path
+
+    settings = settings_from(config)
+    target = out or default_bundle_path()
+    extra = also_remove or []
+    if from_evidence is not None:
+        report = run(lambda: capture_evidence(settings, from_evidence, target, also_remove=extra))
+    else:
+        def visited(step: str) -> None:
+            typer.echo(f"  recorded: {step}", err=True)
+
+        typer.echo("visiting the site read-only with the saved session…", err=True)
+        report = with_browser(settings, lambda: capture_site(settings, target, also_remove=extra, progress=visited))
+    for line in report.skipped:
+        typer.echo(f"– not recorded: {line}")
+    if report.stopped:
+        typer.echo(f"the pass stopped early: {report.stopped}")
+    replaced = ", ".join(f"{count} {kind}" for kind, count in report.anonymised.items() if kind != "ids") or "nothing"
+    typer.echo(f"wrote {report.path}: {report.pages} pages, {report.answers} API answers; replaced {replaced}; "
+               f"{report.anonymised.get('ids', 0)} ids remapped")
+    typer.echo("look through it before sending (it is a zip of text files); "
+               f"check what the agent reads from it: dispute-agent parse {report.path}")
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -183,13 +183,16 @@ def print_order(stored: StoredOrder, now: datetime, as_json: bool) -> None:
 
 
 def print_parsed(parsed: Any, as_json: bool) -> None:
+    from pydantic import TypeAdapter
+
     model = getattr(parsed, "model", parsed)
     kind = getattr(parsed, "kind", type(model).__name__)
+    data = TypeAdapter(type(model)).dump_python(model, mode="json")  # models and dataclasses alike
     if as_json:
-        print(json.dumps({"kind": str(kind), "data": model.model_dump(mode="json")}, indent=2))
+        print(json.dumps({"kind": str(kind), "data": data}, indent=2))
         return
     console.print(f"[bold]{kind}[/]")
-    console.print(model.model_dump(mode="json"))
+    console.print(data)
 
 
 class SyncProgress(SyncProgressBase):

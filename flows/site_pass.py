@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
@@ -69,6 +69,8 @@ class Visit:
     answer: Captured | None
     #: the order or case the page is about, when it is about one
     subject: str | None = None
+    #: every answer of the site's API the page received for this visit, in arrival order
+    answers: list[Captured] = field(default_factory=list)
 
 
 class Observer(Protocol):
@@ -116,16 +118,17 @@ class _Walker:
         mark = self.capture.mark()
         self.page.goto(url, wait_until="domcontentloaded")
         self._still_logged_in()
-        return self._report(Visit(step, self.page, api, self._answer(api, mark), subject))
+        return self._report(Visit(step, self.page, api, self._answer(api, mark), subject), mark)
 
     def press(self, step: str, control: Any, api: str) -> Visit:
         """A paging control: it asks for the next page of what is shown, nothing else."""
         mark = self.capture.mark()
         control.click()
-        return self._report(Visit(step, self.page, api, self._answer(api, mark)))
+        return self._report(Visit(step, self.page, api, self._answer(api, mark)), mark)
 
-    def _report(self, visit: Visit) -> Visit:
+    def _report(self, visit: Visit, mark: int) -> Visit:
         self._still_logged_in()
+        visit.answers = self.capture.since(mark)
         self.observer.visited(visit)
         return visit
 
