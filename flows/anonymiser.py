@@ -58,6 +58,10 @@ _ID_KEYS = frozenset({
     "memberseq", "userid", "aliid", "buyeraliid",
 })
 _TOKEN_KEYS = frozenset(name.lower() for name in TOKEN_QUERY_PARAMS)
+_ID_PREFIXES = tuple(sorted(_ID_KEYS))
+_NAME_PREFIXES = tuple(sorted(_NAME_KEYS))
+_ADDRESS_PREFIXES = tuple(sorted(_ADDRESS_KEYS))
+_LINK = re.compile(r"(?:https?:)?//|/[\w.-]+/|data:", re.IGNORECASE)
 _ID_VALUE = re.compile(r"^[A-Za-z0-9-]{5,40}$")
 #: a run of this many digits is an id (epoch milliseconds have 13)
 _LONG_DIGITS = re.compile(r"(?<!\d)\d{14,30}(?!\d)")
@@ -137,6 +141,8 @@ class Anonymiser:
 
     def _learn_value(self, value: str, kind: str) -> None:
         value = value.strip()
+        if _LINK.match(value):  # a picture or a page of the site (``receiverInfoIcon``), not a person's
+            return
         if kind == "name" and "<" in value:  # a rich text such as "<span>Name</span>"
             value = re.sub(r"<[^>]*>", " ", value).strip()
         if len(value) < 3:
@@ -191,7 +197,8 @@ class Anonymiser:
         kind = _kind_of_key(key)
         if kind == "secret" and isinstance(value, (str, int)) and value not in ("", None):
             return REMOVED
-        if kind in ("name", "address", "phone", "e-mail") and isinstance(value, str) and value.strip():
+        if kind in ("name", "address", "phone", "e-mail") and isinstance(value, str) and value.strip() \
+                and not _LINK.match(value.strip()):
             return self._placeholder(value.strip(), kind)
         if kind == "id" and isinstance(value, (str, int)) and not isinstance(value, bool):
             fake = self._ids.get(str(value))
@@ -280,12 +287,15 @@ class Anonymiser:
 
 
 def _kind_of_key(key: str) -> str | None:
+    """What a key's value is. Known names match as prefixes, so a field the site renames
+    the way redesigns do (``contactNameV2``, ``addressDTO``) keeps its kind."""
     lowered = key.lower()
-    if lowered in _ID_KEYS:
+    stem = re.sub(r"[^a-z0-9]", "", lowered)
+    if stem.startswith(_ID_PREFIXES):
         return "id"
-    if lowered in _NAME_KEYS:
+    if stem.startswith(_NAME_PREFIXES):
         return "name"
-    if lowered in _ADDRESS_KEYS:
+    if stem.startswith(_ADDRESS_PREFIXES):
         return "address"
     if _EMAIL_KEY.search(key):
         return "e-mail"

@@ -8,7 +8,7 @@ responses of 2026-09 and public scrapers); the sandbox mirrors these shapes.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 # --- addresses (relative to the configured base URL) -------------------------------
 
@@ -200,15 +200,18 @@ _API_NAMES = (API_ORDER_LIST, API_ORDER_DETAIL, API_ORDER_COUNT, API_REFUND_LIST
               API_DISPUTE_DETAIL, API_TRACKING)
 
 
-def api_of_url(url: str) -> str | None:
-    """The (lower-cased) API name an ``/h5/<api>/1.0/`` address calls, else None."""
+def api_of_url(url: str, *, keep_case: bool = False) -> str | None:
+    """The API name an ``/h5/<api>/1.0/`` address calls (lower-cased, for comparing;
+    ``keep_case``: as the address writes it, for showing), else None."""
     marker = "/h5/"
-    lowered = url.lower()
-    start = lowered.find(marker)
+    start = url.lower().find(marker)
     if start < 0:
         return None
-    name = lowered[start + len(marker):].split("/", 1)[0]
-    return name or None
+    name = url[start + len(marker):].split("/", 1)[0]
+    if not keep_case:
+        return name.lower() or None
+    spelled = parse_qs(urlsplit(url).query).get("api", [""])[0]  # the path is lower-cased, the query is not
+    return (spelled if spelled.lower() == name.lower() else name) or None
 
 
 def is_login_url(url: str) -> bool:
