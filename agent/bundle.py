@@ -30,7 +30,7 @@ from agent.errors import DisputeAgentError, UserInputError
 from flows.anonymiser import Anonymiser
 from flows.site_capture import RecordedAnswer, RecordedPage, Recording
 
-__all__ = ["FORMAT", "AnswerReading", "Bundle", "BundleAnswer", "UnsafeBundle", "describe", "read_answers",
+__all__ = ["FORMAT", "AnswerReading", "Bundle", "BundleAnswer", "UnsafeBundle", "counted", "describe", "read_answers",
            "read_bundle", "recording_of_evidence", "write_bundle"]
 
 FORMAT = "dispute-agent capture 1"
@@ -264,18 +264,25 @@ def describe(model: Any) -> str:
     from flows.parsers.dispute_form import FormState
 
     if isinstance(model, OrderListPage):
-        return f"{len(model.orders)} orders on page {model.page_index}" + (", more pages" if model.has_more else "")
+        return f"{counted(len(model.orders), 'order')} on page {model.page_index}" + (", more pages" if model.has_more else "")
     if isinstance(model, Order):
         total = f", total {model.total.amount} {model.total.currency}" if model.total else ""
         timer = f", protection ends {model.timer.ends_at:%Y-%m-%d %H:%M} UTC" if model.timer else ""
-        return f"order {model.order_id}: {model.status.value}{total}, {len(model.lines)} lines{timer}"
+        return f"order {model.order_id}: {model.status.value}{total}, {counted(len(model.lines), 'line')}{timer}"
     if isinstance(model, TrackingInfo):
-        return (f"{len(model.events)} tracking events, {'delivered' if model.delivered else 'not delivered'}"
+        return (f"{counted(len(model.events), 'tracking event')}, {'delivered' if model.delivered else 'not delivered'}"
                 + (f", parcel {model.tracking_number}" if model.tracking_number else ""))
     if isinstance(model, RefundListPage):
-        return f"{len(model.items)} cases of {model.total}" + (", more pages" if model.has_more else "")
+        return f"{counted(len(model.items), 'case')} of {model.total}" + (", more pages" if model.has_more else "")
     if isinstance(model, DisputeDetail):
         return f"case {model.reverse_line_id} of order {model.trade_order_id}: {model.stage.value}"
     if isinstance(model, FormState):
         return "a case can be opened" if model.can_apply else f"no case can be opened: {model.refusal or 'no reason given'}"
     return type(model).__name__
+
+
+def counted(count: int, noun: str) -> str:
+    """``3 orders``, ``1 line``, ``6 addresses``."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun}{'es' if noun.endswith(('s', 'sh', 'ch', 'x')) else 's'}"

@@ -9,6 +9,7 @@ error the agent raises on purpose becomes one line on stderr and its exit code
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -49,6 +50,17 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
+def _with_next_step(error: DisputeAgentError) -> str:
+    """A changed page's line ends with the command that makes its evidence sendable:
+    a changed site is fixed from what the user saw."""
+    from agent.errors import PageChanged
+
+    if isinstance(error, PageChanged) and error.evidence is not None:
+        return (f"{error}; to share it anonymised: "
+                f"dispute-agent capture --from-evidence {shlex.quote(str(error.evidence))}")
+    return str(error)
+
+
 def run(action: Callable[[], T]) -> T:
     """Call a use case and turn the agent's errors into one line and an exit code."""
     try:
@@ -61,7 +73,7 @@ def run(action: Callable[[], T]) -> T:
             raise typer.Exit(error.exit_code) from None
         _fail(str(error), error.exit_code)
     except DisputeAgentError as error:
-        _fail(str(error), error.exit_code)
+        _fail(_with_next_step(error), error.exit_code)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None
@@ -817,7 +829,8 @@ def capture(
         "--from-evidence", help="Make the bundle from a failure's evidence folder instead of visiting the site.",
         file_okay=False)] = None,
     also_remove: Annotated[list[str] | None, typer.Option(
-        "--also-remove", help="A word to take out too (your name as the site greets you, a nickname); repeat it.")] = None,
+        "--also-remove", metavar="<word>",
+        help="A word to take out too (your name as the site greets you, a nickname); repeat it.")] = None,
 ) -> None:
     """Record what the agent sees of the live site into one anonymised zip to attach to a report.
 
@@ -837,6 +850,7 @@ def capture(
       dispute-agent capture --out report.zip --also-remove "Jane"
       dispute-agent capture --from-evidence ~/.local/state/dispute-agent/evidence/20261201T090000Z-orders
     """
+    from agent.bundle import counted
     from agent.capture import capture_evidence, capture_site, default_bundle_path
 
     settings = settings_from(config)
@@ -854,11 +868,11 @@ def capture(
         typer.echo(f"– not recorded: {line}")
     if report.stopped:
         typer.echo(f"the pass stopped early: {report.stopped}")
-    replaced = ", ".join(f"{count} {kind}" for kind, count in report.anonymised.items() if kind != "ids") or "nothing"
+    replaced = ", ".join(counted(count, kind) for kind, count in report.anonymised.items() if kind != "ids") or "nothing"
     typer.echo(f"wrote {report.path}: {report.pages} pages, {report.answers} API answers; replaced {replaced}; "
                f"{report.anonymised.get('ids', 0)} ids remapped")
     typer.echo("look through it before sending (it is a zip of text files); "
-               f"check what the agent reads from it: dispute-agent parse {report.path}")
+               f"check what the agent reads from it: dispute-agent parse {shlex.quote(str(report.path))}")
 
 
 def main(argv: list[str] | None = None) -> Any:

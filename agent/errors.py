@@ -25,7 +25,6 @@ the boundary with ``raise ... from``. Each message ends with the remedy.
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 __all__ = [
@@ -130,15 +129,7 @@ class PageChanged(SiteError):
     """Raised when a page or an API response lacks what the agent expects.
 
     Never guess on a changed page: a wrong amount or deadline is worse than none.
-    The message ends with the command that makes the evidence something a user can
-    send: a changed site is fixed from what the user saw.
     """
-
-    def __str__(self) -> str:
-        text = super().__str__()
-        if self.evidence is not None:
-            text = f"{text}; to share it anonymised: dispute-agent capture --from-evidence {shlex.quote(str(self.evidence))}"
-        return text
 
 
 class WrongLanguage(PageChanged):

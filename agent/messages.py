@@ -12,6 +12,7 @@ true when the message goes out after a channel was down for hours.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,13 +66,15 @@ def _templates() -> jinja2.Environment:
     import jinja2
 
     # Plain text, not HTML: nothing to escape (chat channels show the text as is).
-    return jinja2.Environment(  # noqa: S701
+    environment = jinja2.Environment(  # noqa: S701
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
+    environment.filters["shell_quote"] = shlex.quote  # a command the reader pastes into a shell
+    return environment
 
 
 def _tidy(text: str) -> str:

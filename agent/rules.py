@@ -122,6 +122,9 @@ def health_alerts(health: HealthView, now: datetime, policy: Policy) -> list[Ale
     streak = health.last_success_at.isoformat() if health.last_success_at else "never"
     facts = clean_facts({"failures": str(health.consecutive_failures), "failure_kind": health.last_failure_kind,
                     "message": (health.last_failure_message or "")[:300] or None,
+                    # a changed page's folder: the message tells how to make it a bundle to send
+                    "evidence": (str(health.last_screenshot.parent)
+                                 if health.last_screenshot and health.last_failure_kind == "page_changed" else None),
                     "last_success_local": policy.local(health.last_success_at) if health.last_success_at else None})
     if health.consecutive_failures == 0:
         if not health.previously_broken:

@@ -580,6 +580,20 @@ def test_automation_broken_after_n_failures_with_the_screenshot(failures: int, e
     alert = only(alerts, AlertKind.AUTOMATION_BROKEN)
     assert alert.severity is Severity.CRITICAL and alert.screenshot == Path("/s/fail.png")
     assert alert.dedupe_key == f"automation-broken:{OK_AT.isoformat()}" and len(alert.facts["message"]) == 300
+    assert alert.facts["evidence"] == str(Path("/s"))  # the folder to make a bundle of
+
+
+def test_only_a_changed_page_offers_its_evidence_to_share() -> None:
+    from zoneinfo import ZoneInfo
+
+    from agent.messages import render
+
+    changed = only(health(consecutive_failures=3, last_failure_kind="page_changed", last_failure_message="x",
+                          last_screenshot=Path("/s/my evidence/fail.png")), AlertKind.AUTOMATION_BROKEN)
+    assert "dispute-agent capture --from-evidence '/s/my evidence'" in render(changed, T0, ZoneInfo("UTC")).body
+    down = only(health(consecutive_failures=3, last_failure_kind="site_unavailable", last_failure_message="down",
+                       last_screenshot=Path("/s/fail.png")), AlertKind.AUTOMATION_BROKEN)
+    assert "evidence" not in down.facts and "capture" not in render(down, T0, ZoneInfo("UTC")).body
 
 
 def test_all_clear_only_after_a_breakage() -> None:
