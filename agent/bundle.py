@@ -249,7 +249,14 @@ def read_answers(bundle: Bundle) -> list[AnswerReading]:
             readings.append(AnswerReading(file=answer.file, api=answer.api, read=False, summary=str(error)))
             continue
         try:
-            model = detect_and_parse(json.loads(bundle.read(answer.file)), date_header=answer.record.get("date"))
+            body = json.loads(bundle.read(answer.file))
+        except (KeyError, ValueError) as error:  # a bundle edited by hand
+            readings.append(AnswerReading(file=answer.file, api=answer.api, read=False,
+                                          summary="missing from the bundle" if isinstance(error, KeyError)
+                                          else f"not JSON ({str(error).splitlines()[0]})"))
+            continue
+        try:
+            model = detect_and_parse(body, date_header=answer.record.get("date"))
         except PageChanged as error:
             readings.append(AnswerReading(file=answer.file, api=answer.api, read=False, summary=str(error)))
             continue

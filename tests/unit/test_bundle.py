@@ -121,3 +121,18 @@ def test_the_site_version_comes_from_asset_addresses():
         '<script src="https://assets.example/g/ae-fe/order-list-ui/0.0.117/pc/index.js"></script>'
         '<link rel="stylesheet" href="//assets.example/g/ae-fe/order-list-ui/0.0.117/pc/index.css">'))
     assert Recording(pages=[page]).site_versions() == ["order-list-ui 0.0.117"]
+
+
+def test_an_answer_missing_or_broken_in_an_edited_bundle_is_a_cross_not_a_crash(tmp_path):
+    out = tmp_path / "b.zip"
+    manifest = write_bundle(recording(), out, Anonymiser(seed=1), agent_version="1", site_host=None)
+    first, second = (answer["file"] for answer in manifest["answers"])
+    edited = tmp_path / "edited.zip"
+    with zipfile.ZipFile(out) as source, zipfile.ZipFile(edited, "w") as target:
+        for name in source.namelist():
+            if name == first:
+                continue
+            target.writestr(name, "{" if name == second else source.read(name))
+    readings = read_answers(read_bundle(edited))
+    assert [(r.read, r.summary.split(" (")[0]) for r in readings] == [(False, "missing from the bundle"),
+                                                                       (False, "not JSON")]
