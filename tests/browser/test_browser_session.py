@@ -30,7 +30,7 @@ from agent.errors import (
 from agent.settings import Settings, load_settings
 from flows.browser import BrowserSession
 from flows.session_file import export_storage_state, import_storage_state
-from tests.support.isolation import isolate_environment
+from tests.support.isolation import isolate_environment, keep_traces
 from tests.support.local_site import SESSION_COOKIE, LocalSite
 
 SECRET = "hunter2-typed-secret"
@@ -46,6 +46,7 @@ def site() -> Iterator[LocalSite]:
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     isolate_environment(monkeypatch, tmp_path)
+    keep_traces(monkeypatch)  # these tests are about the evidence, traces included
 
 
 def make_settings(state: Path, **browser: Any) -> Settings:

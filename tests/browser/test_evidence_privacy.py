@@ -15,7 +15,7 @@ from agent.secrets import Credentials
 from agent.settings import load_settings
 from flows.browser import BrowserSession
 from flows.disputes import read_dispute_list
-from tests.support.isolation import isolate_environment
+from tests.support.isolation import isolate_environment, keep_traces
 
 pytestmark = pytest.mark.browser
 ACCOUNT = Credentials(login="buyer@example.com", password=SecretStr("sandbox-pass"), source="test")
@@ -25,6 +25,7 @@ SIGNED = re.compile(rb"sign=[0-9a-f]{32}")
 
 def test_a_failures_trace_and_page_keep_no_cookie_or_token(server, tmp_path, monkeypatch):
     isolate_environment(monkeypatch, tmp_path)
+    keep_traces(monkeypatch)
     server.reset()
     settings = load_settings(None, site={"base_url": server.url}, state={"dir": str(tmp_path / "state")},
                              browser={"timeout_ms": 8_000})

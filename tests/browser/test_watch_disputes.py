@@ -113,11 +113,9 @@ def zero_mails(smtp) -> list:
     return [m for m in smtp.inbox if "0.00 EUR" in m["subject"] or "nothing" in m["subject"].lower()]
 
 
-@pytest.mark.parametrize("seed", ["watch-a", "watch-b"])
-def test_zero_offer_is_one_critical_mail_with_screenshot_and_one_webhook_call_then_nothing(agent, server, receivers,
-                                                                                          seed):
+def test_zero_offer_is_one_critical_mail_with_screenshot_and_one_webhook_call_then_nothing(agent, server, receivers):
+    """(Two class seeds: the escalation test below reads and acts on the dispute page under both.)"""
     smtp, hook = receivers
-    server.load(scenario(seed))
     seller(server, 1, action="offer", amount="0.00", respond_days=2)
     settings, store, policy = agent()
     first = poll(settings, store, policy, say=lambda _: None)

@@ -19,5 +19,13 @@ def isolate_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     for name in list(os.environ):
         if name.upper().startswith("DISPUTE_AGENT_") or name in _OTHER_VARIABLES:
             monkeypatch.delenv(name)
+    # Traces cost a tenth of a browser test's time and only the tests about evidence read
+    # them: those turn it back on (``keep_traces``). The agent's default stays on.
+    monkeypatch.setenv("DISPUTE_AGENT_BROWSER__TRACE_ON_FAILURE", "false")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+
+
+def keep_traces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Record traces as the agent does by default (a test about evidence reads them)."""
+    monkeypatch.setenv("DISPUTE_AGENT_BROWSER__TRACE_ON_FAILURE", "true")

@@ -18,6 +18,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "agent.example.toml"
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     isolate_environment(monkeypatch, tmp_path)
+    monkeypatch.delenv("DISPUTE_AGENT_BROWSER__TRACE_ON_FAILURE")  # the agent's own defaults
 
 
 def write(path: Path, text: str) -> Path:
