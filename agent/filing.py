@@ -24,9 +24,10 @@ from agent.attachments import AttachmentLimits, PreparedAttachments, prepare_att
 from agent.clock import SiteClock
 from agent.describe import DescriptionContext, looks_english, render_description, template_dirs
 from agent.dispute_records import DisputeRecords
+from agent.dispute_window import last_moment_to_dispute
 from agent.errors import NotEligible, SubmitUncertain, UserInputError
 from agent.ids import check_id
-from agent.models import DisputeSummary, Order, OrderLine, OrderStatus, TrackingInfo
+from agent.models import DisputeSummary, Order, OrderLine, OrderStatus, TimerSource, TrackingInfo
 from agent.money import Money
 from agent.pending import Pending
 from agent.reasons import Branch, Reason, get_reason
@@ -37,7 +38,6 @@ from agent.sync import credentials_provider
 #: the safe margin on the protection timer (reference: "keep at least 15 days")
 WARN_PROTECTION_DAYS = 15
 #: "a dispute can still be opened within 15 days after the order is closed"
-AFTER_CLOSE_DAYS = 15
 #: buyers who open many disputes risk their account
 MAX_DISPUTES_PER_MONTH = 5
 NOT_SHIPPED = {OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT, OrderStatus.PROCESSING,
@@ -121,7 +121,7 @@ def choose_lines(order: Order, wanted: tuple[str, ...]) -> list[OrderLine]:
 
 
 def eligibility(order: Order, line: OrderLine, disputes: list[DisputeSummary], now: datetime,
-                after_close_days: int, amount: Decimal | None, force: bool,
+                after_close: timedelta, amount: Decimal | None, force: bool,
                 max_per_month: int = MAX_DISPUTES_PER_MONTH, currency: str | None = None,
                 warn_days: int = WARN_PROTECTION_DAYS) -> tuple[Money, list[str]]:
     """Refuse (NotEligible) or return the amount to ask and the warnings; pure."""
@@ -134,9 +134,13 @@ def eligibility(order: Order, line: OrderLine, disputes: list[DisputeSummary], n
                           "see it with 'dispute-agent disputes'")
     warnings: list[str] = []
     timer = order.timer
-    if timer is not None and now >= timer.ends_at + timedelta(days=after_close_days):
+    closes = last_moment_to_dispute(timer, after_close)
+    if timer is not None and closes is not None and now >= closes:
+        if timer.source is TimerSource.DISPUTE_WINDOW:
+            raise NotEligible(f"the time to open a dispute on order {order.order_id} ended on {closes:%Y-%m-%d}; "
+                              "contact AliExpress support")
         raise NotEligible(f"the protection of order {order.order_id} ended on {timer.ends_at:%Y-%m-%d} and the "
-                          f"{after_close_days} days after closing are over too; contact AliExpress support")
+                          f"{after_close.days} days after closing are over too; contact AliExpress support")
     if line.can_open_dispute is False:
         raise NotEligible(f"the site offers no 'Returns/refunds' button for this item now "
                           f"(order {order.order_id}); it may be too early after shipment or too late")
@@ -201,7 +205,7 @@ def open_dispute(settings: Settings, store: Store, request: OpenRequest,
             if linked is not None:
                 outcomes.append(Outcome(plan=None, reverse_line_id=linked, linked=True))
                 continue
-            asked, warnings = eligibility(order, line, disputes, now, AFTER_CLOSE_DAYS, amount, request.force,
+            asked, warnings = eligibility(order, line, disputes, now, settings.policy.after_close, amount, request.force,
                                           max_per_month=settings.filing.max_per_30_days, currency=currency,
                                           warn_days=settings.filing.warn_protection_days)
             if not looks_english(request.message or ""):

@@ -59,8 +59,9 @@ class Policy(BaseModel):
     failures_before_alert: int = Field(default=3, ge=1)
     #: notify only, or also reject / escalate a zero offer by itself before its deadline
     on_zero_offer: OnZeroOffer = "notify"
-    #: a dispute can still be opened this many days after an order is closed
-    #: (buyer-support answers quoted in the reference notes)
+    #: a dispute can still be opened this many days after an order is closed (its
+    #: protection clock ran out; buyer-support answers quoted in the reference notes);
+    #: the alerts and ``open`` both read it (``agent.dispute_window``)
     after_close_days: int = Field(default=15, ge=0)
     #: an offer awaiting the user's decision gets one reminder when fewer hours remain
     deadline_soon_hours: int = Field(default=72, gt=0)

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 
 from agent.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
 from agent.dispute_rules import dispute_alerts
+from agent.dispute_window import last_moment_to_dispute, site_offers_no_dispute
 from agent.models import OrderStatus, TimerSource
 from agent.policy import Policy
 from agent.reminders import Facts, clean_facts, deadline_facts, due_threshold, key_time, schedule, time_left
@@ -101,8 +102,8 @@ def order_alerts(view: OrderView, now: datetime, policy: Policy) -> list[Alert]:
                       f"({time_left(end - now)} left)",
                       end, f"Open a dispute, or ask the seller to extend protection, before {policy.local(end)} "
                            "if anything is wrong")]
-    closes = end + policy.after_close
-    if now >= closes:
+    closes = last_moment_to_dispute(timer, policy.after_close)
+    if closes is None or now >= closes or site_offers_no_dispute(order):
         return []
     return [alert(AlertKind.AFTER_CLOSE_WINDOW, Severity.WARNING, f"after-close:{order.order_id}:{key_time(end)}",
                   f"Order {order.order_id} is closed; you can still open a dispute until {policy.local(closes)}",

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
+import time
 import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,6 +25,7 @@ from starlette.routing import Route
 
 from .scenario import DEFAULT_SCENARIO, Scenario, ScenarioError, load_scenario, parse_scenario
 from .web import holder_of, world_of
+from .web_auth import SESSION_COOKIE, TOKEN_COOKIE
 from .web_challenge import void_passes
 from .world import FAULT_KINDS, Fault, World
 
@@ -123,7 +126,7 @@ async def index(request: Request) -> Response:
         "POST /__sandbox__/clock {advance|set|rate}",
         "POST /__sandbox__/scenario (TOML body, {\"path\": …} or {\"builtin\": \"demo\"})",
         "POST /__sandbox__/reset", "POST /__sandbox__/disputes/{id}/seller",
-        "POST /__sandbox__/disputes/{id}/mediator", "POST /__sandbox__/session/expire",
+        "POST /__sandbox__/disputes/{id}/mediator", "POST /__sandbox__/session", "POST /__sandbox__/session/expire",
         "POST /__sandbox__/captcha {on, kind}", "POST /__sandbox__/language {account, ignore_cookie}",
         "GET|POST|DELETE /__sandbox__/faults",
         "GET /__sandbox__/files/{sha256}",
@@ -259,6 +262,23 @@ async def expire_session(request: Request) -> Response:
 
 
 @handles_errors
+async def session(request: Request) -> Response:
+    """A logged-in session without the sign-in pages, as a browser's storage state
+    (Playwright's ``storage_state`` format): what a session imported from another
+    machine holds. It does not count as a sign-in."""
+    world = world_of(request)
+    token = world.new_session(signed_in=False)
+    lifetime = timedelta(days=world.scenario.account.session_days).total_seconds()
+    signing = f"{secrets.token_hex(16)}_{world.clock.epoch_ms() + 3_600_000}"
+    domain = request.app.state.origins.domain
+    expires = time.time() + lifetime
+    cookies = [{"name": name, "value": value, "domain": f".{domain}" if domain else "127.0.0.1", "path": "/",
+                "expires": expires, "httpOnly": http_only, "secure": False, "sameSite": "Lax"}
+               for name, value, http_only in ((SESSION_COOKIE, token, True), (TOKEN_COOKIE, signing, False))]
+    return JSONResponse({"cookies": cookies, "origins": []})
+
+
+@handles_errors
 async def captcha(request: Request) -> Response:
     """``{"on": true, "kind": "dialog"|"punish"}``; switching it on voids every solved one."""
     world = world_of(request)
@@ -373,6 +393,7 @@ def routes() -> list[Route]:
         Route("/clock", clock_post, methods=["POST"]),
         Route("/scenario", scenario_post, methods=["POST"]),
         Route("/reset", reset, methods=["POST"]),
+        Route("/session", session, methods=["POST"]),
         Route("/disputes/{id}/seller", seller, methods=["POST"]),
         Route("/disputes/{id}/mediator", mediator, methods=["POST"]),
         Route("/session/expire", expire_session, methods=["POST"]),

@@ -226,6 +226,10 @@ class SandboxServer:
             return self.control("POST", "scenario", content=scenario.encode())
         return self.control("POST", "scenario", json={"path": str(scenario)})
 
+    def session_state(self) -> dict[str, Any]:
+        """A logged-in browser state (cookies) for the current world, without signing in."""
+        return self.control("POST", "session")
+
     def expire_sessions(self) -> dict[str, Any]:
         return self.control("POST", "session/expire")
 

@@ -229,11 +229,14 @@ class World:
 
     # --- sessions -------------------------------------------------------------------
 
-    def new_session(self) -> str:
+    def new_session(self, *, signed_in: bool = True) -> str:
+        """A session token; ``signed_in`` counts it as a sign-in on the login pages (a
+        session handed over by the control API, like one imported from a desktop, is not)."""
         token = secrets.token_urlsafe(24)
         with self.lock:
             self.sessions[token] = self.now() + timedelta(days=self.scenario.account.session_days)
-            self.logins += 1
+            if signed_in:
+                self.logins += 1
         return token
 
     def session_valid(self, token: str | None) -> bool:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from sandbox.scenario import SiteSpec, load_scenario
-from tests.support.agent_env import point_agent_at
+from tests.support.agent_env import logged_in_already, point_agent_at
 
 pytestmark = pytest.mark.browser
 runner = CliRunner()
@@ -25,7 +25,9 @@ MEDIATOR_ORDER = "8215000000000015"  # escalated; the mediator asks for informat
 
 @pytest.fixture
 def user(server, tmp_path, monkeypatch):
-    return point_agent_at(server, monkeypatch, tmp_path)
+    home = point_agent_at(server, monkeypatch, tmp_path)
+    logged_in_already(server, home / "state")
+    return home
 
 
 def demo_world(server, seed: str, buyer_escalation: bool = False) -> None:

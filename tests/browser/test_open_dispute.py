@@ -27,7 +27,7 @@ from agent.secrets import Credentials
 from agent.settings import load_settings
 from flows.browser import BrowserSession
 from flows.dispute_form import DisputeForm, file_dispute
-from tests.support.agent_env import point_agent_at
+from tests.support.agent_env import logged_in_already, point_agent_at
 from tests.support.isolation import isolate_environment
 from tests.support.sandbox_pages import demo_scenario
 
@@ -48,7 +48,9 @@ ENDING_SOON = "8215000000000001"  # 20 hours of protection left
 
 @pytest.fixture
 def user(server, tmp_path, monkeypatch):
-    return point_agent_at(server, monkeypatch, tmp_path)
+    home = point_agent_at(server, monkeypatch, tmp_path)
+    logged_in_already(server, home / "state")
+    return home
 
 
 def photo(path: Path, size: tuple[int, int] = (64, 48), noisy: bool = False) -> Path:
@@ -191,7 +193,7 @@ def test_a_server_error_on_submit_may_have_filed_and_the_next_runs_file_once(use
     ([NOT_SHIPPED, "--not-received", "--reason", "not_arrived"], "has not shipped"),
     ([TOO_FRESH, "--not-received", "--reason", "not_arrived"], "no 'Returns/refunds' button"),
     ([HAS_DISPUTE, "--not-received", "--reason", "not_arrived"], "already exists"),
-    ([WINDOW_OVER, "--received", "--reason", "damaged"], "are over too"),
+    ([WINDOW_OVER, "--received", "--reason", "damaged"], "the time to open a dispute on order"),
     ([COMPLETED, "--received", "--reason", "damaged", "--refund", "partial", "--amount", "61.26"], "more than what was paid"),
     ([COMPLETED, "--received", "--reason", "damaged", "--refund", "partial", "--amount", "0"], "more than zero"),
     ([COMPLETED, "--received", "--reason", "damaged", "--refund", "partial", "--amount", "-5"], "more than zero"),
@@ -243,6 +245,7 @@ def flow(server, tmp_path, monkeypatch):
     """A browser session of the agent, the demo world fresh; ``file(form, **options)`` files."""
     isolate_environment(monkeypatch, tmp_path)
     server.reset()
+    logged_in_already(server, tmp_path / "state")
     settings = load_settings(None, site={"base_url": server.url}, state={"dir": str(tmp_path / "state")},
                              browser={"timeout_ms": 15_000})
     with BrowserSession(settings) as session:

@@ -21,6 +21,7 @@ from agent.settings import load_settings
 from agent.store import Store
 from sandbox.scenario import parse_scenario
 from sandbox.server import SandboxServer
+from tests.support.agent_env import logged_in_already
 from tests.support.isolation import isolate_environment
 from tests.support.receivers import QUIET_AUTH_WARNING, SmtpReceiver, WebhookReceiver, unthrottle_apprise
 
@@ -82,6 +83,7 @@ def agent(server, receivers, tmp_path, monkeypatch):
     isolate_environment(monkeypatch, tmp_path)
     unthrottle_apprise(monkeypatch)
     server.load(SCENARIO)
+    logged_in_already(server, tmp_path / "state")
     smtp, hook = receivers
     monkeypatch.setenv("DISPUTE_AGENT_LOGIN", "buyer@example.com")
     monkeypatch.setenv("DISPUTE_AGENT_PASSWORD", "sandbox-pass")

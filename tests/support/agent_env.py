@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,19 @@ def point_agent_at(server, monkeypatch: pytest.MonkeyPatch, home: Path) -> Path:
     }.items():
         monkeypatch.setenv(key, value)
     return home
+
+
+def logged_in_already(server, state_dir: Path, account: str = "default") -> Path:
+    """Give the agent under ``state_dir`` a saved session of the sandbox's current world, as
+    if the user had logged in before (``session import``): the test starts past the login.
+
+    Why: a sign-in is five pages and about three seconds of a busy machine; most browser
+    tests are about what comes after it, and the login has tests of its own. A test that
+    loads another world afterwards ends that session: the agent then logs in as usual.
+    """
+    sessions = state_dir / "sessions"
+    sessions.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = sessions / f"{account}.json"
+    path.write_text(json.dumps(server.session_state()), encoding="utf-8")
+    path.chmod(0o600)
+    return path

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -100,12 +100,12 @@ def order(price: str, currency: str) -> Order:
 def test_open_holds_a_partial_amount_to_the_orders_currency_by_the_same_rule(amount, currency, refused):
     item = order("100", currency)
     with pytest.raises(UserInputError, match=f"^--amount {amount}: {refused}"):
-        eligibility(item, item.lines[0], [], NOW, 15, Decimal(amount), False)
+        eligibility(item, item.lines[0], [], NOW, timedelta(days=15), Decimal(amount), False)
 
 
 def test_open_takes_three_decimals_where_the_currency_has_them():
     item = order("10.000", "KWD")
-    asked, _ = eligibility(item, item.lines[0], [], NOW, 15, Decimal("1.234"), False)
+    asked, _ = eligibility(item, item.lines[0], [], NOW, timedelta(days=15), Decimal("1.234"), False)
     assert asked == Money(amount=Decimal("1.234"), currency="KWD")
 
 

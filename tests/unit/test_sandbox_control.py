@@ -150,7 +150,8 @@ def now_of(control: httpx.Client) -> datetime:
 def test_index_lists_the_endpoints(control):
     endpoints = ok(control.get("/"))["endpoints"]
     for expected in ("GET /__sandbox__/state", "GET /__sandbox__/clock", "POST /__sandbox__/reset",
-                     "POST /__sandbox__/session/expire", "GET /__sandbox__/files/{sha256}"):
+                     "POST /__sandbox__/session", "POST /__sandbox__/session/expire",
+                     "GET /__sandbox__/files/{sha256}"):
         assert expected in endpoints
 
 
@@ -254,6 +255,18 @@ def test_session_expire_logs_the_buyer_out(control, buyer):
     page = buyer.get("/p/order/index.html")
     assert page.status_code == 302
     assert page.headers["location"] == "/login?return_url=%2Fp%2Forder%2Findex.html"
+
+
+def test_a_session_handed_over_logs_the_client_in_without_a_sign_in(control, site):
+    state = ok(control.post("/session"))
+    assert {c["name"] for c in state["cookies"]} == {"xman_t", "_m_h5_tk"} and state["origins"] == []
+    session = next(c for c in state["cookies"] if c["name"] == "xman_t")
+    assert session["httpOnly"] and session["expires"] > 0
+    assert ret(mtop(site, ORDER_LIST, {"pageIndex": 1})).startswith("FAIL_SYS_SESSION_EXPIRED::")
+    site.cookies.set("xman_t", session["value"])
+    assert ret(mtop(site, ORDER_LIST, {"pageIndex": 1})).startswith("SUCCESS::")
+    assert ok(control.get("/state"))["account"]["logins"] == 0  # handed over, not signed in
+    assert ok(control.post("/session/expire")) == {"expired": 1}
 
 
 def sign_in(site) -> dict:
