@@ -412,8 +412,8 @@ def open_command(
     message_file: Annotated[Path | None, typer.Option(help="Read your words from a file (same as --message).")] = None,
     replace_message: Annotated[bool, typer.Option("--replace-message",
                                                   help="Use only your words instead of the pre-filled text.")] = False,
-    attach: Annotated[list[Path] | None, typer.Option(help="A photo or video; repeat for more.")] = None,
-    line: Annotated[list[str] | None, typer.Option(help="Item (order line) id; repeat for several.")] = None,
+    attach: Annotated[list[Path] | None, typer.Option(metavar="<file>", help="A photo or video; repeat for more.")] = None,
+    line: Annotated[list[str] | None, typer.Option(metavar="<id>", help="Item (order line) id; repeat for several.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Fill the form, save a screenshot, do not submit.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     force: Annotated[bool, typer.Option(help="Go past the monthly limit of disputes.")] = False,
@@ -425,6 +425,7 @@ def open_command(
     final sizes) and asks before anything is typed into the site. A run interrupted after
     submitting is resolved on the next run: the case is found and linked, never filed twice.
 
+    \b
     Examples:
       dispute-agent open 8215000000000004 --not-received --reason not_arrived --attach tracking.png
       dispute-agent open 8215000000000010 --received --reason damaged --refund partial --amount 20 --return
@@ -613,7 +614,7 @@ def reject(
 @app.command()
 def evidence(
     dispute_id: DisputeId,
-    attach: Annotated[list[Path] | None, typer.Option(help="A photo or video; repeat for more.")] = None,
+    attach: Annotated[list[Path] | None, typer.Option(metavar="<file>", help="A photo or video; repeat for more.")] = None,
     message: Annotated[str | None, typer.Option(help="A note to go with the files.")] = None,
     config: ConfigOption = None,
 ) -> None:

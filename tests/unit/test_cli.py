@@ -46,6 +46,27 @@ def test_every_command_has_help(command):
     assert len(result.output.splitlines()) > 4
 
 
+def every_command() -> list[list[str]]:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    found = []
+    for name, command in group.commands.items():
+        subcommands = getattr(command, "commands", None)
+        found += [[name, sub] for sub in subcommands] if subcommands else [[name]]
+    return found
+
+
+def test_examples_in_help_keep_one_command_per_line():
+    for command in every_command():
+        output = invoke(*command, "--help").output
+        merged = [line for line in output.splitlines()
+                  if (line.count("dispute-agent ") > 1 and "||" not in line)
+                  or ("Examples:" in line and line.strip() != "Examples:")]
+        assert merged == [], (command, merged)
+        assert "list[" not in output, command
+
+
 def test_top_level_help_does_not_import_heavy_libraries():
     code = ("import sys; from agent.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
