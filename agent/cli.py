@@ -30,6 +30,25 @@ app = typer.Typer(
     # an unexpected error prints a plain traceback: never the local variables (secrets)
     pretty_exceptions_show_locals=False,
 )
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"dispute-agent {version('dispute-agent')}")
+        except PackageNotFoundError:  # a source folder that was never installed
+            typer.echo("dispute-agent (not installed: version unknown)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                               help="Print the version and exit.")] = False,
+) -> None:
+    """Watches AliExpress orders and disputes, files disputes correctly and warns before any deadline lapses."""
+
+
 session_app = typer.Typer(help="Move a logged-in browser session between machines.", no_args_is_help=True)
 app.add_typer(session_app, name="session")
 

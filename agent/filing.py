@@ -177,6 +177,9 @@ def open_dispute(settings: Settings, store: Store, request: OpenRequest,
 
     reason, solution, amount, currency = check_request(request)
     records = DisputeRecords(store)
+    known = store.order(request.order_id)
+    if known is not None:  # the item asked of an order already read, before seconds of photo work
+        choose_lines(known.order, request.lines)
     limits = AttachmentLimits.from_settings(settings.attachments)
     work_dir = settings.state.dir / "attachments" / request.order_id
     attachments = prepare_attachments(list(request.attach), limits, work_dir)

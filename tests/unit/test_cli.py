@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -55,6 +56,11 @@ def every_command() -> list[list[str]]:
         subcommands = getattr(command, "commands", None)
         found += [[name, sub] for sub in subcommands] if subcommands else [[name]]
     return found
+
+
+def test_version_is_printed_without_a_command():
+    result = invoke("--version")
+    assert result.exit_code == 0 and re.fullmatch(r"dispute-agent \d+\.\d+\.\d+\S*\n", result.output)
 
 
 def test_examples_in_help_keep_one_command_per_line():
