@@ -112,7 +112,7 @@ def trade_line_of(store: Store, settings: Settings, session, dispute_id: str, cr
 def act(settings: Settings, store: Store, dispute_id: str, action: str, *, amount: Decimal | None = None,
         currency: str | None = None, message: str = "", files: tuple[Path, ...] = (), accept_zero: bool = False,
         tracking_number: str = "",
-        confirm: Callable[[DisputeDetail, Proposal], bool] | None = None,
+        confirm: Callable[[DisputeDetail, Proposal | None], bool] | None = None,
         say: Callable[[str], None] = print) -> DisputeDetail | None:
     from flows.browser import BrowserSession
     from flows.dispute_actions import act_on_dispute
@@ -143,6 +143,9 @@ def act(settings: Settings, store: Store, dispute_id: str, action: str, *, amoun
                 return None
         if action == "reject":
             check_counter(detail, amount, currency)
+            if confirm is not None and not confirm(detail, pending_offer(detail)):
+                say("nothing was done")
+                return None
         if action == "escalate":
             check_escalate(detail, settings.policy.local)
         result = None

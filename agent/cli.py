@@ -616,18 +616,28 @@ def reject(
                                                 "named with it (12.50 EUR) must be the dispute's or it is refused.")
                        ] = None,
     message: Annotated[str | None, typer.Option(help="Why you reject it (English).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Reject the seller's offer, optionally with a counter-offer.
+    """Reject the seller's offer, optionally with a counter-offer; asks first (--yes skips it).
 
     Example: dispute-agent reject 6400000000000001 --counter 40 --message "The item never arrived."
     """
     from agent.amounts import parse_amount
+    from agent.site_text import plain
 
     amount = currency = None
     if counter is not None:
         amount, currency = run(lambda: parse_amount(counter, "--counter"))
-    _act(config, dispute_id, "reject", amount=amount, currency=currency, message=message or "")
+
+    def confirm(detail, offer) -> bool:
+        shown = (f"{offer.refund} ({plain(offer.solution_type_text or 'solution unknown')})"
+                 if offer is not None and offer.refund is not None else "no offer waiting for an answer")
+        answer = f"with a counter-offer of {amount}" if amount is not None else "without a counter-offer"
+        typer.echo(f"Offer on dispute {detail.reverse_line_id}: {shown}. You reject it {answer}.")
+        return yes or ask("Reject this offer?")
+
+    _act(config, dispute_id, "reject", amount=amount, currency=currency, message=message or "", confirm=confirm)
 
 
 @app.command()

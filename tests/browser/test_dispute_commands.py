@@ -63,7 +63,7 @@ def test_accept_a_real_offer_after_confirmation(user, server, seed):
 def test_reject_with_a_counter_offer(user, server, seed):
     demo_world(server, seed)
     dispute = case(server, ZERO_OFFER_ORDER)["reverse_line_id"]
-    result = runner.invoke(app, ["reject", dispute, "--counter", "8.00", "--message", "Nothing arrived."])
+    result = runner.invoke(app, ["reject", dispute, "--counter", "8.00", "--message", "Nothing arrived.", "--yes"])
     assert result.exit_code == 0, result.output
     after = case(server, ZERO_OFFER_ORDER)
     assert after["status"] == "WAIT_SELLER_RESPONSE"
@@ -78,6 +78,15 @@ def test_reject_counter_above_what_was_paid_is_refused_before_the_site(user, ser
     result = runner.invoke(app, ["reject", dispute, "--counter", "9.00"])
     assert result.exit_code == 2
     assert "more than what was paid" in result.output
+    assert case(server, ZERO_OFFER_ORDER)["status"] == "WAIT_BUYER_RESPONSE"
+
+
+def test_reject_asks_first_and_does_nothing_without_an_answer(user, server):
+    dispute = case(server, ZERO_OFFER_ORDER)["reverse_line_id"]
+    result = runner.invoke(app, ["reject", dispute, "--counter", "5"])  # no terminal to ask on
+    assert result.exit_code == 2
+    assert f"Offer on dispute {dispute}: 0.00" in result.output and "counter-offer of 5" in result.output
+    assert "no terminal to ask on: pass --yes" in result.output
     assert case(server, ZERO_OFFER_ORDER)["status"] == "WAIT_BUYER_RESPONSE"
 
 
