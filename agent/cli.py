@@ -43,10 +43,28 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _options(
+    ctx: typer.Context,
     show_version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
                                                help="Print the version and exit.")] = False,
+    config: Annotated[Path | None, typer.Option(
+        "--config", "-c", metavar="<path>", envvar="DISPUTE_AGENT_CONFIG", show_default=False,
+        help="Settings file (TOML), for any command: 'dispute-agent -c FILE sync' is 'dispute-agent sync -c FILE'.")
+    ] = None,
 ) -> None:
     """Watches AliExpress orders and disputes, files disputes correctly and warns before any deadline lapses."""
+    if config is not None:  # given here or by DISPUTE_AGENT_CONFIG; a --config after the command still wins
+        ctx.default_map = _config_defaults(ctx.command, config)
+
+
+def _config_defaults(group: Any, config: Path) -> dict[str, Any]:
+    """``{command: {"config": path}}`` for every command (and subcommand) that takes --config."""
+    defaults: dict[str, Any] = {}
+    for name, command in getattr(group, "commands", {}).items():
+        if getattr(command, "commands", None):
+            defaults[name] = _config_defaults(command, config)
+        elif any(param.name == "config" for param in command.params):
+            defaults[name] = {"config": config}
+    return defaults
 
 
 session_app = typer.Typer(help="Move a logged-in browser session between machines.", no_args_is_help=True)
@@ -56,8 +74,8 @@ T = TypeVar("T")
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="Settings file (TOML); default: the user's config directory.",
-                 envvar="DISPUTE_AGENT_CONFIG", show_default=False),
+    typer.Option("--config", "-c", metavar="<path>", show_default=False,
+                 help="Settings file (TOML); default: $DISPUTE_AGENT_CONFIG, else the user's config directory."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 

@@ -58,6 +58,28 @@ def every_command() -> list[list[str]]:
     return found
 
 
+def test_config_goes_before_or_after_the_command_and_the_later_one_wins(tmp_path, monkeypatch):
+    isolate_environment(monkeypatch, tmp_path)
+    monkeypatch.setenv("DISPUTE_AGENT_STATE__DIR", str(tmp_path / "state"))
+    files = {}
+    for name in ("before", "after", "env"):
+        files[name] = tmp_path / f"{name}.toml"
+        files[name].write_text(f'[site]\nbase_url = "https://{name}.example"\n', encoding="utf-8")
+
+    def loaded(*args: str) -> str:
+        result = invoke(*args)
+        assert result.exit_code in (0, 1), result.output
+        return re.search(r"config: loaded from (\S+)", result.output).group(1)
+
+    assert loaded("-c", str(files["before"]), "doctor") == str(files["before"])
+    assert loaded("doctor", "--config", str(files["after"])) == str(files["after"])
+    assert loaded("-c", str(files["before"]), "doctor", "-c", str(files["after"])) == str(files["after"])
+    monkeypatch.setenv("DISPUTE_AGENT_CONFIG", str(files["env"]))
+    assert loaded("doctor") == str(files["env"])
+    assert loaded("-c", str(files["before"]), "doctor") == str(files["before"])  # typed beats the environment
+    assert loaded("doctor", "-c", str(files["after"])) == str(files["after"])
+
+
 def test_version_is_printed_without_a_command():
     result = invoke("--version")
     assert result.exit_code == 0 and re.fullmatch(r"dispute-agent \d+\.\d+\.\d+\S*\n", result.output)
