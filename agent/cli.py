@@ -30,6 +30,8 @@ app = typer.Typer(
     # an unexpected error prints a plain traceback: never the local variables (secrets)
     pretty_exceptions_show_locals=False,
 )
+
+
 def _show_version(value: bool) -> None:
     if value:
         from importlib.metadata import PackageNotFoundError, version
