@@ -37,7 +37,6 @@ from agent.sync import credentials_provider
 
 #: the safe margin on the protection timer (reference: "keep at least 15 days")
 WARN_PROTECTION_DAYS = 15
-#: "a dispute can still be opened within 15 days after the order is closed"
 #: buyers who open many disputes risk their account
 MAX_DISPUTES_PER_MONTH = 5
 NOT_SHIPPED = {OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT, OrderStatus.PROCESSING,
@@ -208,9 +207,9 @@ def open_dispute(settings: Settings, store: Store, request: OpenRequest,
             if linked is not None:
                 outcomes.append(Outcome(plan=None, reverse_line_id=linked, linked=True))
                 continue
-            asked, warnings = eligibility(order, line, disputes, now, settings.policy.after_close, amount, request.force,
-                                          max_per_month=settings.filing.max_per_30_days, currency=currency,
-                                          warn_days=settings.filing.warn_protection_days)
+            asked, warnings = eligibility(order, line, disputes, now, settings.policy.after_close, amount,
+                                          request.force, max_per_month=settings.filing.max_per_30_days,
+                                          currency=currency, warn_days=settings.filing.warn_protection_days)
             if not looks_english(request.message or ""):
                 warnings.append("your message does not look like English: sellers and mediators read English")
             plan = Plan(order=order, line=line, reason=reason, solution=solution, amount=asked,
