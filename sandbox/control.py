@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import time
 import tomllib
 from datetime import datetime, timedelta
@@ -25,7 +24,7 @@ from starlette.routing import Route
 
 from .scenario import DEFAULT_SCENARIO, Scenario, ScenarioError, load_scenario, parse_scenario
 from .web import holder_of, world_of
-from .web_auth import SESSION_COOKIE, TOKEN_COOKIE
+from .web_auth import SESSION_COOKIE, TOKEN_COOKIE, signing_token
 from .web_challenge import void_passes
 from .world import FAULT_KINDS, Fault, World
 
@@ -269,7 +268,7 @@ async def session(request: Request) -> Response:
     world = world_of(request)
     token = world.new_session(signed_in=False)
     lifetime = timedelta(days=world.scenario.account.session_days).total_seconds()
-    signing = f"{secrets.token_hex(16)}_{world.clock.epoch_ms() + 3_600_000}"
+    signing = signing_token(world)
     domain = request.app.state.origins.domain
     expires = time.time() + lifetime
     cookies = [{"name": name, "value": value, "domain": f".{domain}" if domain else "127.0.0.1", "path": "/",

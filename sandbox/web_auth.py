@@ -268,14 +268,18 @@ async def sync_cookie_write(request: Request) -> Response:
     return RedirectResponse(entry_url(request) + "?" + urlencode({"return_url": goto}), status_code=302)
 
 
+def signing_token(world: World) -> str:
+    """The script's ``_m_h5_tk``: ``<token>_<expiry in epoch ms>``, valid an hour of the world's clock."""
+    return f"{secrets.token_hex(16)}_{world.clock.epoch_ms() + 3_600_000}"
+
+
 def _open_session(request: Request, world: World, return_url: str) -> Response:
     """The HttpOnly session cookie, the script's token, back where the buyer was."""
     token = world.new_session()
     response = RedirectResponse(return_url, status_code=302)
     lifetime = int(timedelta(days=world.scenario.account.session_days).total_seconds())
     set_site_cookie(request, response, SESSION_COOKIE, token, max_age=lifetime)
-    signing = f"{secrets.token_hex(16)}_{world.clock.epoch_ms() + 3_600_000}"
-    set_site_cookie(request, response, TOKEN_COOKIE, signing, max_age=lifetime, httponly=False)
+    set_site_cookie(request, response, TOKEN_COOKIE, signing_token(world), max_age=lifetime, httponly=False)
     response.delete_cookie(PENDING_COOKIE, path="/")
     return response
 
