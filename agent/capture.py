@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict
 
 from agent.bundle import recording_of_evidence, write_bundle
-from agent.errors import SiteError
 from agent.settings import Settings
 
 __all__ = ["CaptureReport", "capture_evidence", "capture_site", "default_bundle_path"]
@@ -41,21 +40,17 @@ def default_bundle_path(now: datetime | None = None) -> Path:
 
 def capture_site(settings: Settings, out: Path, *, also_remove: Iterable[str] = (),
                  progress: Callable[[str], None] | None = None) -> CaptureReport:
-    from flows.browser import BrowserSession
+    from agent.site_check import visit_site
     from flows.site_capture import Recorder
-    from flows.site_pass import read_only_pass
 
-    site = settings.site
     recorder = Recorder(progress)
-    with BrowserSession(settings) as session:
-        try:
-            read_only_pass(session, site.base_url, recorder, mobile_url=site.mobile_url, tz=site.zone,
-                           timeout_ms=settings.browser.timeout_ms)
-        except SiteError as error:
-            if not recorder.recording.pages:  # nothing to send: say what to do instead
-                raise
-            recorder.stopped(error)
-    return _write(recorder.recording, out, settings.account.login, also_remove, urlsplit(site.base_url).hostname)
+    error = visit_site(settings, recorder)
+    if error is not None:
+        if not recorder.recording.pages:  # nothing to send: say what to do instead
+            raise error
+        recorder.stopped(error)
+    return _write(recorder.recording, out, settings.account.login, also_remove,
+                  urlsplit(settings.site.base_url).hostname)
 
 
 def capture_evidence(settings: Settings, folder: Path, out: Path, *, also_remove: Iterable[str] = ()) -> CaptureReport:

@@ -8,13 +8,18 @@ It writes nothing but evidence of a page that broke the pass itself.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict
 
 from agent.errors import SiteError
 from agent.models import CheckLine, Verdict
 from agent.settings import Settings
 
-__all__ = ["SiteCheckReport", "check_site", "format_line", "format_report"]
+if TYPE_CHECKING:  # pragma: no cover
+    from flows.site_pass import Observer
+
+__all__ = ["SiteCheckReport", "check_site", "format_line", "format_report", "visit_site"]
 
 _MARKS = {Verdict.HOLDS: "✓", Verdict.DIFFERS: "✗", Verdict.UNREACHABLE: "–"}
 
@@ -30,19 +35,29 @@ class SiteCheckReport(BaseModel):
     checks: list[CheckLine]
 
 
-def check_site(settings: Settings) -> SiteCheckReport:
+def visit_site(settings: Settings, observer: Observer) -> SiteError | None:
+    """The read-only pass with the saved session (``flows.site_pass``), for ``check-site``
+    and ``capture``; the error that ended it early, if any."""
     from flows.browser import BrowserSession
-    from flows.site_check import SiteChecker
     from flows.site_pass import read_only_pass
 
     site = settings.site
-    checker = SiteChecker(site.zone, settings.browser.timeout_ms)
     with BrowserSession(settings) as session:
         try:
-            read_only_pass(session, site.base_url, checker, mobile_url=site.mobile_url, tz=site.zone,
+            read_only_pass(session, site.base_url, observer, mobile_url=site.mobile_url, tz=site.zone,
                            timeout_ms=settings.browser.timeout_ms)
         except SiteError as error:
-            checker.stopped(error)
+            return error
+    return None
+
+
+def check_site(settings: Settings) -> SiteCheckReport:
+    from flows.site_check import SiteChecker
+
+    checker = SiteChecker(settings.site.zone, settings.browser.timeout_ms)
+    error = visit_site(settings, checker)
+    if error is not None:
+        checker.stopped(error)
     lines = checker.lines()
     ok = checker.error is None and all(line.verdict is not Verdict.DIFFERS for line in lines)
     return SiteCheckReport(ok=ok, stopped=checker.error, checks=lines)

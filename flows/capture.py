@@ -260,12 +260,13 @@ def save_answers(page: Page, folder: Path, clean: Callable[[str], str]) -> None:
     a body that could not be decoded is kept as it came, in a ``.txt``.
     """
     capture = _CAPTURES.get(page)
-    if capture is None or not capture._responses:
+    answers = capture.since(0)[-EVIDENCE_ANSWERS:] if capture is not None else []
+    if not answers:
         return
     target = folder / "answers"
     target.mkdir(mode=0o700, exist_ok=True)
     index = []
-    for number, (_, captured) in enumerate(capture._responses[-EVIDENCE_ANSWERS:], start=1):
+    for number, captured in enumerate(answers, start=1):
         record, text, suffix = answer_record(captured)
         name = f"{number:02d}-{captured.api}.{suffix}"
         (target / name).write_text(clean(text), encoding="utf-8")
