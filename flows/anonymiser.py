@@ -35,32 +35,29 @@ __all__ = ["Anonymiser", "REMOVED"]
 
 REMOVED = "[removed]"
 
-#: keys (compared without case) whose value names a person
-_NAME_KEYS = frozenset({
+#: keys (compared without case, as prefixes: ``contactNameV2`` too) whose value names a person
+_NAME_KEYS = (
     "contactname", "receivername", "receiver", "consignee", "buyername", "fullname", "firstname", "lastname",
     "nickname", "nick", "membername", "username", "loginid", "buyerloginid", "receiverinforichtext",
-})
-#: keys whose value is (part of) a postal address
-_ADDRESS_KEYS = frozenset({
+)
+#: keys (as prefixes) whose value is (part of) a postal address
+_ADDRESS_KEYS = (
     "address", "address1", "address2", "detailaddress", "detailaddress2", "street", "street2", "streetaddress",
     "fulladdress", "regionaddress", "city", "province", "district", "zipcode", "zip", "postcode", "postalcode",
-})
+)
 _PHONE_KEY = re.compile(r"phone|mobile|^tel(?!l)|telephone", re.IGNORECASE)
 _EMAIL_KEY = re.compile(r"e-?mail", re.IGNORECASE)
 #: keys whose value is a credential
 _SECRET_KEY = re.compile(r"token|^sign$|signature$|cookie|csrf|session|ticket|secret|passw|^auth(?!or)",
                          re.IGNORECASE)
-#: keys whose value is an id of the account's orders, lines, cases, products or parcels
-_ID_KEYS = frozenset({
+#: keys (as prefixes) whose value is an id of the account's orders, lines, cases, products or parcels
+_ID_KEYS = (
     "orderid", "tradeorderid", "tradeorderlineid", "orderlineid", "parentorderid", "suborderid",
     "reverseorderid", "reverseorderlineid", "productid", "itemid", "skuid", "mailno", "trackingnumber",
     "trackingno", "logisticsno", "caseid", "issueid", "disputeid", "buyerid", "buyerseq", "memberid",
     "memberseq", "userid", "aliid", "buyeraliid",
-})
+)
 _TOKEN_KEYS = frozenset(name.lower() for name in TOKEN_QUERY_PARAMS)
-_ID_PREFIXES = tuple(sorted(_ID_KEYS))
-_NAME_PREFIXES = tuple(sorted(_NAME_KEYS))
-_ADDRESS_PREFIXES = tuple(sorted(_ADDRESS_KEYS))
 _LINK = re.compile(r"(?:https?:)?//|/[\w.-]+/|data:", re.IGNORECASE)
 _ID_VALUE = re.compile(r"^[A-Za-z0-9-]{5,40}$")
 #: a run of this many digits is an id (epoch milliseconds have 13)
@@ -291,11 +288,11 @@ def _kind_of_key(key: str) -> str | None:
     the way redesigns do (``contactNameV2``, ``addressDTO``) keeps its kind."""
     lowered = key.lower()
     stem = re.sub(r"[^a-z0-9]", "", lowered)
-    if stem.startswith(_ID_PREFIXES):
+    if stem.startswith(_ID_KEYS):
         return "id"
-    if stem.startswith(_NAME_PREFIXES):
+    if stem.startswith(_NAME_KEYS):
         return "name"
-    if stem.startswith(_ADDRESS_PREFIXES):
+    if stem.startswith(_ADDRESS_KEYS):
         return "address"
     if _EMAIL_KEY.search(key):
         return "e-mail"
