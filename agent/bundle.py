@@ -14,10 +14,9 @@ hold any of it is refused, with the kind and the file, never the value.
 
 from __future__ import annotations
 
+import io
 import json
-import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -135,17 +134,13 @@ def _write_zip(out: Path, files: dict[str, str]) -> None:
         raise UserInputError(f"{out} is a folder; give a file name such as {out / 'capture.zip'}")
     if not out.parent.is_dir():
         raise UserInputError(f"{out.parent} does not exist; create it or choose another --out")
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=".capture-", suffix=".zip")
-    os.close(handle)
-    try:
-        os.chmod(temporary, 0o600)
-        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name in sorted(files, key=lambda n: (n != MANIFEST, n)):
-                archive.writestr(name, files[name])
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    from flows.session_file import write_private
+
+    buffer = io.BytesIO()  # a handful of pages: built in memory, then written at once
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files, key=lambda n: (n != MANIFEST, n)):
+            archive.writestr(name, files[name])
+    write_private(out, buffer.getvalue(), private_dir=False)
 
 
 # --- an evidence folder -------------------------------------------------------------------
