@@ -122,10 +122,9 @@ class ApiCapture:
             context.remove_listener("response", keep_answers_coming)
 
     def _on_response(self, response: Response) -> None:
-        api = site.api_of_url(response.url)
-        if api is not None:
-            spelled = site.api_of_url(response.url, keep_case=True) or api
-            self._responses.append((api, self._read_body(spelled, response)))
+        spelled = site.api_of_url(response.url, keep_case=True)  # shown as written; compared lower-cased
+        if spelled is not None:
+            self._responses.append((spelled.lower(), self._read_body(spelled, response)))
         elif response.status >= 500 and _is_document(self.page, response.request):
             self._failures.append((len(self._responses), response.status, urlsplit(response.url).path))
 
