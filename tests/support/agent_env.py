@@ -35,9 +35,8 @@ def logged_in_already(server, state_dir: Path, account: str = "default") -> Path
     tests are about what comes after it, and the login has tests of its own. A test that
     loads another world afterwards ends that session: the agent then logs in as usual.
     """
-    sessions = state_dir / "sessions"
-    sessions.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = sessions / f"{account}.json"
-    path.write_text(json.dumps(server.session_state()), encoding="utf-8")
-    path.chmod(0o600)
+    from flows.session_file import write_private
+
+    path = state_dir / "sessions" / f"{account}.json"
+    write_private(path, json.dumps(server.session_state()).encode(), private_dir=True)  # as the agent saves one
     return path
