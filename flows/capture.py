@@ -83,6 +83,9 @@ class ApiCapture:
         self._read = 0
         #: (position among the answers when it happened, HTTP status or None for no answer, what)
         self._failures: list[tuple[int, int | None, str]] = []
+        #: API answers with a server error, noted before their body is read: reading it
+        #: lets the page run on, and the page may show its alert before the read is done
+        self._api_errors: list[tuple[int, int, str]] = []
         page.on("response", self._on_response)
         page.on("requestfailed", self._on_request_failed)
         _CAPTURES[page] = self
@@ -124,6 +127,8 @@ class ApiCapture:
     def _on_response(self, response: Response) -> None:
         spelled = site.api_of_url(response.url, keep_case=True)  # shown as written; compared lower-cased
         if spelled is not None:
+            if response.status >= 500:
+                self._api_errors.append((len(self._responses), response.status, spelled.lower()))
             self._responses.append((spelled.lower(), self._read_body(spelled, response)))
         elif response.status >= 500 and _is_document(self.page, response.request):
             self._failures.append((len(self._responses), response.status, urlsplit(response.url).path))
@@ -150,9 +155,9 @@ class ApiCapture:
     def trouble(self, after: int = 0) -> str | None:
         """What failed after position ``after``, in a few words ("HTTP 500 to <api>",
         "no answer to <api> (…)"): any answer of the API with a server error included."""
-        for name, captured in self._responses[after:]:
-            if captured.status >= 500:
-                return f"HTTP {captured.status} to {name}"
+        for position, status, name in self._api_errors:
+            if position >= after:
+                return f"HTTP {status} to {name}"
         for position, status, what in self._failures:
             if position >= after:
                 return f"HTTP {status} to {what}" if status is not None else f"no answer to {what}"

@@ -9,9 +9,11 @@ import json
 
 import pytest
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 from typer.testing import CliRunner
 
 from agent.cli import app
+from flows.capture import ApiCapture
 from sandbox.scenario import SiteSpec, load_scenario
 from tests.support.agent_env import logged_in_already, point_agent_at
 
@@ -186,7 +188,21 @@ def test_an_unknown_dispute_is_one_clear_line(user, server):
     assert "6499999999999999" in result.output
 
 
-def test_a_server_error_after_the_final_button_is_no_refusal_it_may_have_gone_through(user, server):
+@pytest.mark.parametrize("slow_listener", [False, True], ids=["as-it-comes", "answer-read-late"])
+def test_a_server_error_after_the_final_button_is_no_refusal_it_may_have_gone_through(user, server, monkeypatch,
+                                                                                      slow_listener):
+    if slow_listener:  # a busy machine: the page shows its alert before the listener has read the failed answer
+        read = ApiCapture._read_body
+
+        def late(api, response):
+            if response.status >= 500:
+                try:
+                    response.frame.page.wait_for_timeout(1500)
+                except PlaywrightError:  # the flow ended and closed the browser meanwhile
+                    pass
+            return read(api, response)
+
+        monkeypatch.setattr(ApiCapture, "_read_body", staticmethod(late))
     dispute = case(server, MEDIATOR_ORDER)["reverse_line_id"]
     server.add_fault("http500", "/h5/mtop.aliexpress.reverse.buyer.action/")
     try:
