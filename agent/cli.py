@@ -23,7 +23,6 @@ app = typer.Typer(
     name="dispute-agent",
     help="Watches AliExpress orders and disputes, files disputes correctly and warns "
     "before any deadline lapses.",
-    no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -43,7 +42,7 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _options(
     ctx: typer.Context,
     show_version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
@@ -53,9 +52,14 @@ def _options(
         help="Settings file (TOML), for any command: 'dispute-agent -c FILE sync' is 'dispute-agent sync -c FILE'.")
     ] = None,
 ) -> None:
-    """Watches AliExpress orders and disputes, files disputes correctly and warns before any deadline lapses."""
+    """Watches AliExpress orders and disputes, files disputes correctly and warns before any deadline lapses.
+
+    With no command: what needs you, by when (the same as 'dispute-agent agenda').
+    """
     if config is not None:  # given here or by DISPUTE_AGENT_CONFIG; a --config after the command still wins
         ctx.default_map = _config_defaults(ctx.command, config)
+    if ctx.invoked_subcommand is None:
+        agenda(config=config, as_json=False)
 
 
 def _config_defaults(group: Any, config: Path) -> dict[str, Any]:
@@ -381,6 +385,53 @@ def sync(config: ConfigOption = None) -> None:
 
 
 @app.command()
+def agenda(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """What needs you, by when: open disputes and orders whose protection is running out, soonest first.
+
+    Each shows the item, the amount, the seller's last offer and words, what to do and the
+    command that does it. It reads what the last 'sync' or 'poll' stored; the site is not
+    visited. 'dispute-agent' with no command shows the same.
+
+    \b
+    Examples:
+      dispute-agent
+      dispute-agent agenda --json
+    """
+    from agent.agenda import build_agenda
+    from agent.poll import watch_state
+    from agent.sync import site_clock
+    from agent.views import print_agenda
+
+    settings = settings_from(config)
+    store = open_store(settings, read_only=True)
+    state, now = watch_state(store), site_clock(store)()
+    print_agenda(build_agenda(state, now, settings.policy), now, as_json, settings.zone,
+                 _freshness(state.health, settings))
+
+
+def _freshness(health, settings) -> str | None:
+    """One line when what is stored may be out of date: the last reads failed, or never happened."""
+    from agent.readable import short_moment
+
+    if health.last_success_at is None:
+        return "The site has not been read yet: run 'dispute-agent sync' (orders) or 'dispute-agent poll' (all)."
+    if health.consecutive_failures:
+        return (f"The last {health.consecutive_failures} read(s) of the site failed; this is as of "
+                f"{short_moment(health.last_success_at, settings.zone)}: see 'dispute-agent status'.")
+    return None
+
+
+def _disputes_by_order(store) -> dict[str, list]:
+    """The disputes the agent knows, by order id (an order can have one per item)."""
+    from agent.dispute_records import DisputeRecords
+
+    found: dict[str, list] = {}
+    for tracked in DisputeRecords(store).disputes():
+        found.setdefault(tracked.order_id, []).append(tracked)
+    return found
+
+
+@app.command()
 def orders(
     config: ConfigOption = None,
     show_all: Annotated[bool, typer.Option("--all", help="Also orders whose protection is over or unknown.")] = False,
@@ -395,7 +446,7 @@ def orders(
 
     settings = settings_from(config)
     store = open_store(settings, read_only=True)
-    print_orders(store.orders(), site_clock(store)(), show_all, as_json)
+    print_orders(store.orders(), site_clock(store)(), show_all, as_json, settings.zone, _disputes_by_order(store))
 
 
 @app.command()
@@ -417,7 +468,7 @@ def order(
     if stored is None:
         run(lambda: (_ for _ in ()).throw(UserInputError(
             f"unknown order id {order_id!r}; run 'dispute-agent sync' or check 'dispute-agent orders --all'")))
-    print_order(stored, site_clock(store)(), as_json)
+    print_order(stored, site_clock(store)(), as_json, settings.zone, _disputes_by_order(store).get(order_id, []))
 
 
 # --- filing -------------------------------------------------------------------------------
@@ -517,7 +568,7 @@ def log_command(
     if order_id is not None:
         order_id = run(lambda: check_id(order_id, "ORDER_ID"))
     settings = settings_from(config)
-    print_log(DisputeRecords(open_store(settings, read_only=True)).audit_entries(order_id), as_json)
+    print_log(DisputeRecords(open_store(settings, read_only=True)).audit_entries(order_id), as_json, settings.zone)
 
 
 # --- notifications ------------------------------------------------------------------------
@@ -601,7 +652,7 @@ def disputes(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
     settings = settings_from(config)
     store = open_store(settings, read_only=True)
-    print_disputes(watch_state(store), site_clock(store)(), settings.policy, as_json)
+    print_disputes(watch_state(store), site_clock(store)(), settings.policy, as_json, settings.zone)
 
 
 def _act(config: Path | None, dispute_id: str, action: str, **kwargs: Any) -> None:

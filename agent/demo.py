@@ -42,12 +42,13 @@ def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print)
     from agent.demo_inbox import DemoInbox
     from agent.dispute_records import DisputeRecords
     from agent.filing import OpenRequest, open_dispute
-    from agent.policy import Policy
     from agent.poll import poll
     from agent.settings import load_settings
     from agent.store import Store
     from agent.sync import site_clock, sync_orders
-    from agent.views import SyncProgress, print_orders, print_plan
+    from agent.agenda import build_agenda
+    from agent.poll import watch_state
+    from agent.views import SyncProgress, print_agenda, print_orders, print_plan
     from sandbox.scenario import load_scenario
     from sandbox.server import SandboxServer
 
@@ -75,7 +76,7 @@ def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print)
                 with SyncProgress() as progress:
                     report = sync_orders(settings, store, progress, credentials=lambda: account)
                 say(f"   {report.orders} orders read; site time {report.site_time:%a %d %b %Y %H:%M} UTC.")
-                print_orders(store.orders(), site_clock(store)(), show_all=False, as_json=False)
+                print_orders(store.orders(), site_clock(store)(), show_all=False, as_json=False, zone=settings.zone)
 
                 say(f"\n3. The keyboard of order {DEMO_ORDER} never arrived. Opening a dispute with a photo:")
                 request = OpenRequest(order_id=DEMO_ORDER, received=False, reason="not_arrived",
@@ -97,7 +98,8 @@ def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print)
                 say("\n5. The agent polls, with the policy on_zero_offer = \"escalate\". Like today's site, the dispute")
                 say("   page offers no escalation (AliExpress steps in by itself later), so the agent answers the")
                 say("   offer through the page's \"I don't agree with above solution(s)\" instead…")
-                result = poll(settings, store, Policy(on_zero_offer="escalate"), say=lambda line: say("   " + line),
+                policy = settings.policy.model_copy(update={"on_zero_offer": "escalate"})
+                result = poll(settings, store, policy, say=lambda line: say("   " + line),
                               credentials=lambda: account)
                 for alert in result.new_alerts:
                     say(f"   [{alert.severity.value}] {alert.title}")
@@ -109,6 +111,10 @@ def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print)
                 say("\n6. What the agent did (dispute-agent log):")
                 for entry in DisputeRecords(store).audit_entries():
                     say(f"   {entry.action:14} {entry.outcome:8} {entry.dispute_id or '':18} {entry.evidence or ''}")
+
+                say("\n7. What needs you now, soonest deadline first (dispute-agent, with no command):")
+                now = site_clock(store)()
+                print_agenda(build_agenda(watch_state(store), now, policy), now, False, settings.zone)
             finally:
                 store.close()
         say(f"\nDone in {time.monotonic() - began:.0f} s. The sandbox and the inbox are stopped"

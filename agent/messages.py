@@ -46,8 +46,9 @@ TEMPLATE_DIR = Path(__file__).parent / "templates" / "notifications"
 
 def format_local(moment: datetime, zone: ZoneInfo) -> str:
     """``Tue 24 Nov 2026, 10:00 CET``: an instant as the user's clock shows it."""
-    local = moment.astimezone(zone)
-    return f"{local:%a %d %b %Y, %H:%M} {local.tzname()}"
+    from agent.readable import moment as worded
+
+    return worded(moment, zone)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,6 @@ from agent.zones import TimeZoneName
 
 __all__ = ["OnZeroOffer", "Policy"]
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 #: what the agent does by itself about a zero-amount offer (only before its deadline)
 OnZeroOffer = Literal["notify", "reject", "escalate"]
@@ -65,7 +63,7 @@ class Policy(BaseModel):
     after_close_days: int = Field(default=15, ge=0)
     #: an offer awaiting the user's decision gets one reminder when fewer hours remain
     deadline_soon_hours: int = Field(default=72, gt=0)
-    #: IANA zone in which deadlines are worded for the user
+    #: the user's zone, set from the settings' top-level ``time_zone`` (not a key of its own)
     time_zone: TimeZoneName = "UTC"
 
     @field_validator("protection_thresholds_days", "zero_offer_reminders_hours")
@@ -88,11 +86,7 @@ class Policy(BaseModel):
         return timedelta(hours=self.deadline_soon_hours)
 
     def local(self, moment: datetime) -> str:
-        """``moment`` as the user reads it: 'Tue 24 Nov 2026 10:00 CET'.
+        """``moment`` as the user reads it, in the user's one zone (:func:`agent.readable.moment`)."""
+        from agent.readable import moment as worded
 
-        English names whatever the machine's locale (``%a``/``%b`` follow the locale),
-        and the zone's abbreviation so a deadline is never ambiguous.
-        """
-        local = moment.astimezone(self.zone)
-        return (f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year} "
-                f"{local:%H:%M} {local.tzname()}")
+        return worded(moment, self.zone)

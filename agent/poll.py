@@ -187,27 +187,23 @@ def zero_disagreements(store: Store, errors: list, now: datetime, policy: Policy
 
 
 def digest(settings: Settings, store: Store, now: datetime) -> list[Alert]:
-    """Today's digest of open disputes and coming deadlines, once the user's hour has come."""
-    from datetime import timedelta
+    """Today's digest of open disputes and coming deadlines, once the user's hour has come.
 
+    It reads the agenda (:mod:`agent.agenda`), as ``dispute-agent`` does: the same items,
+    the same deadlines (the buyer's), the same order.
+    """
+    from agent.agenda import build_agenda
     from agent.messages import build_digest, digest_due
 
     if not digest_due(now, settings.notifications):
         return []
-    state = watch_state(store)
-    open_disputes = []
-    for view in state.disputes:
-        if is_finished(view.latest):
-            continue
-        upcoming = sorted(d.ends_at for d in view.latest.deadlines if d.ends_at > now)
-        open_disputes.append((f"Order {view.latest.trade_order_id}: {view.latest.stage_text or view.latest.stage.value}",
-                              upcoming[0] if upcoming else None))
-    horizon = now + timedelta(days=max(settings.policy.protection_thresholds_days, default=15))
-    coming = sorted(((f"Order {v.order.order_id} ({v.order.store_name or 'store'}): protection ends",
-                      v.order.timer.ends_at) for v in state.orders
-                     if not v.has_dispute and v.order.timer and now < v.order.timer.ends_at <= horizon),
-                    key=lambda line: line[1])
-    found = build_digest(open_disputes, coming, now, settings.notifications.time_zone)
+    items = build_agenda(watch_state(store), now, settings.policy)
+    open_disputes = [(f"Order {item.order_id}: {item.status or 'open dispute'}"
+                      + (f" — {item.deadline_what}" if item.deadline else ""), item.deadline)
+                     for item in items if item.dispute_id]
+    coming = [(f"Order {item.order_id} ({item.store or 'store'}): {item.deadline_what}", item.deadline)
+              for item in items if not item.dispute_id]
+    found = build_digest(open_disputes, coming, now, settings.zone)
     return [found] if found else []
 
 

@@ -20,12 +20,10 @@ Facts = dict[str, str | None]
 
 
 def time_left(delta: timedelta) -> str:
-    """'2 days 4 h', '5 h 30 min', '12 min': rounded down to whole minutes (no float)."""
-    days, rest = divmod(max(0, delta // timedelta(minutes=1)), 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} day{'s' if days != 1 else ''} {hours} h"
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    """'2 days and 4 hours', '5 hours and 30 minutes': cut to whole units, never rounded up."""
+    from agent.readable import duration
+
+    return duration(max(delta, timedelta(0)))
 
 
 def key_time(moment: datetime | None) -> str:

@@ -385,6 +385,10 @@ class NotificationsSettings(Section):
         return ZoneInfo(self.time_zone)
 
 
+#: sections that once had a time zone of their own (now the user's one zone)
+_USER_ZONE_SECTIONS = ("notifications", "schedule", "policy")
+
+
 class _SectionEnvSource(EnvSettingsSource):
     """Environment source that reads only ``DISPUTE_AGENT_<SECTION>__<KEY>``.
 
@@ -394,7 +398,9 @@ class _SectionEnvSource(EnvSettingsSource):
     """
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        _, key, is_complex = super().get_field_value(field, field_name)
+        value, key, is_complex = super().get_field_value(field, field_name)
+        if field_name == "time_zone":  # the one top-level key: DISPUTE_AGENT_TIME_ZONE
+            return value, key, is_complex
         return None, key, is_complex
 
 
@@ -430,6 +436,9 @@ class Settings(BaseSettings):
         extra="forbid",
     )
 
+    #: the user's IANA zone: every time a person reads (tables, messages, the digest) and
+    #: the daemon's daily hour are in it; unset, the machine's zone (``TZ``)
+    time_zone: TimeZoneName | None = None
     site: SiteSettings = Field(default_factory=SiteSettings)
     state: StateSettings = Field(default_factory=StateSettings)
     browser: BrowserSettings = Field(default_factory=BrowserSettings)
@@ -443,6 +452,38 @@ class Settings(BaseSettings):
     filing: FilingSettings = Field(default_factory=FilingSettings)
 
     _config_file: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _one_user_zone(self) -> Settings:
+        """One zone for the user, told to every section that words or schedules time.
+
+        ``notifications``, ``schedule`` and ``policy`` once had a ``time_zone`` each (a
+        message could word one deadline in three zones); an old file that sets them is
+        still read when they agree, and refused when they do not.
+        """
+        named = {f"{name}.time_zone": getattr(self, name).time_zone for name in _USER_ZONE_SECTIONS
+                 if "time_zone" in getattr(self, name).model_fields_set}
+        if self.time_zone is None:
+            if len(set(named.values())) > 1:
+                raise ValueError(f"{' and '.join(named)} name different zones; set the one top-level "
+                                 "time_zone instead (the first line of the file, before any [section])")
+            from agent.readable import machine_zone
+
+            self.time_zone = next(iter(named.values()), None) or machine_zone()
+        else:
+            differing = [key for key, value in named.items() if value != self.time_zone]
+            if differing:
+                raise ValueError(f"{' and '.join(differing)} {'differ' if len(differing) > 1 else 'differs'} from the "
+                                 "top-level time_zone; remove "
+                                 f"{'them' if len(differing) > 1 else 'it'}: the top-level time_zone is used everywhere")
+        self.notifications.time_zone = self.schedule.time_zone = self.time_zone
+        self.policy = self.policy.model_copy(update={"time_zone": self.time_zone})
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The user's zone (always set once the settings are loaded)."""
+        return ZoneInfo(self.time_zone or "UTC")
 
     @property
     def config_file(self) -> Path | None:

@@ -9,13 +9,18 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from agent.models import Order, OrderStatus
+from agent.models import DeadlineKind, Order, OrderStatus
 from agent.money import Money
+from agent.readable import left as format_left
+from agent.readable import short_moment
+from agent.readable import size as _size
 from agent.site_text import plain, safe_markup
 from agent.store import StoredOrder
 from agent.sync import Progress as SyncProgressBase
@@ -35,8 +40,8 @@ console = _console()
 err_console = _console(stderr=True)
 
 #: columns whose values are never cut or wrapped (ids, amounts, times): the others wrap
-_WHOLE_COLUMNS = frozenset({"Order", "Dispute", "Total", "Protection ends", "Left", "When", "Last offer",
-                            "Next deadline"})
+_WHOLE_COLUMNS = frozenset({"Order", "Dispute", "Total", "Protection ends", "When", "Last offer", "Deadline",
+                            "Escalation from"})
 
 
 def _column(table, title: str, justify: str = "left") -> None:
@@ -60,18 +65,6 @@ def left(order: Order, now: datetime) -> timedelta | None:
     return order.timer.ends_at - now if order.timer else None
 
 
-def format_left(delta: timedelta | None) -> str:
-    if delta is None:
-        return "?"
-    if delta <= timedelta(0):
-        return "over"
-    days, rest = divmod(int(delta.total_seconds()), 86400)
-    hours, rest = divmod(rest, 3600)
-    if days:
-        return f"{days}d {hours}h"
-    return f"{hours}h {rest // 60}m"
-
-
 def urgency_style(delta: timedelta | None) -> str:
     if delta is None or delta <= timedelta(0):
         return ""
@@ -81,17 +74,29 @@ def urgency_style(delta: timedelta | None) -> str:
     return ""
 
 
-def local(when: datetime | None) -> str:
-    return when.astimezone().strftime("%Y-%m-%d %H:%M") if when else "—"
+def local(when: datetime | None, zone: ZoneInfo) -> str:
+    """A time in a table cell, in the user's zone, zone named (``2026-11-24 10:00 CET``)."""
+    return short_moment(when, zone)
 
 
-def order_json(order: Order, now: datetime) -> dict[str, Any]:
+def dispute_brief(tracked) -> dict[str, Any]:
+    """A dispute as an order's table and JSON name it: id, stage, what the page says, over or not."""
+    detail = tracked.detail
+    return {"dispute_id": tracked.reverse_line_id, "line_id": tracked.line_id,
+            "stage": detail.stage.value if detail else tracked.stage,
+            "status_text": (detail.page_status_text or detail.stage_text) if detail else None,
+            "finished": tracked.finished,
+            "result": detail.finish.result.value if detail and detail.finish and detail.finish.result else None}
+
+
+def order_json(order: Order, now: datetime, disputes: list | None = None) -> dict[str, Any]:
     remaining = left(order, now)
     return {
         "order_id": order.order_id,
         "status": order.status.value,
         "status_text": order.status_text,
         "store": order.store_name,
+        "item": order.lines[0].title if order.lines else None,
         "total": money_json(order.total),
         "placed_on": order.placed_on.isoformat() if order.placed_on else None,
         "shipped_on": order.shipped_on.isoformat() if order.shipped_on else None,
@@ -105,49 +110,63 @@ def order_json(order: Order, now: datetime) -> dict[str, Any]:
              "unit_price": money_json(line.unit_price), "can_open_dispute": line.can_open_dispute}
             for line in order.lines
         ],
+        "disputes": [dispute_brief(tracked) for tracked in disputes or []],
     }
 
 
-def sort_key(order: Order) -> tuple:
-    return (order.timer is None, order.timer.ends_at if order.timer else datetime.max.replace(tzinfo=None).isoformat(),
-            order.order_id)
-
-
-def visible(order: Order, now: datetime, show_all: bool) -> bool:
+def visible(order: Order, now: datetime, show_all: bool, disputed: bool = False) -> bool:
     if show_all:
         return True
-    return order.status in OPEN and order.timer is not None and order.timer.ends_at > now
+    return disputed or (order.status in OPEN and order.timer is not None and order.timer.ends_at > now)
 
 
-def print_orders(stored: list[StoredOrder], now: datetime, show_all: bool, as_json: bool) -> None:
+def _dispute_cell(order: Order, disputes: list) -> str:
+    """What covers the order: its disputes' states, else whether the site offers one now."""
+    if disputes:
+        return "; ".join(("closed" if d["finished"] else "open") + f": {d['status_text'] or d['stage'] or '?'}"
+                         for d in disputes)
+    return {True: "none (can open)", False: "none (not offered)", None: "none"}[order.can_open_dispute]
+
+
+def print_orders(stored: list[StoredOrder], now: datetime, show_all: bool, as_json: bool, zone: ZoneInfo,
+                 disputes: dict[str, list] | None = None) -> None:
+    disputes = disputes or {}
     orders = sorted((s.order for s in stored), key=lambda o: (o.timer is None, o.timer.ends_at.timestamp() if o.timer else 0, o.order_id))
-    shown = [o for o in orders if visible(o, now, show_all)]
+    shown = [o for o in orders if visible(o, now, show_all, bool(disputes.get(o.order_id)))]
     if as_json:
-        print(json.dumps({"now": now.isoformat(), "orders": [order_json(o, now) for o in shown]}, indent=2))
+        print(json.dumps({"now": now.isoformat(), "orders": [order_json(o, now, disputes.get(o.order_id))
+                                                             for o in shown]}, indent=2))
         return
     if not stored:
         console.print("No orders stored yet: run 'dispute-agent sync'.")
         return
-    table = Table(title=f"Orders by protection end ({len(shown)} of {len(orders)})", header_style="bold")
-    for column in ("Order", "Status", "Store", "Total", "Protection ends", "Left", "Dispute now"):
-        _column(table, column, justify="right" if column in ("Total", "Left") else "left")
+    table = Table(title=f"Orders by protection end ({len(shown)} of {len(orders)}), times in {zone.key}",
+                  header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("Order", "Item", "Total", "Protection ends", "Left", "Dispute status"):
+        _column(table, column, justify="right" if column == "Total" else "left")
     for order in shown:
         remaining = left(order, now)
-        can = {True: "yes", False: "no", None: "?"}[order.can_open_dispute]
-        table.add_row(order.order_id, safe_markup(order.status_text or order.status.value),
-                      safe_markup(order.store_name or ""),
-                      str(order.total) if order.total else "?", local(order.timer.ends_at if order.timer else None),
-                      format_left(remaining), can, style=urgency_style(remaining))
+        briefs = [dispute_brief(d) for d in disputes.get(order.order_id, [])]
+        item = order.lines[0].title if order.lines else "?"
+        more = f" (+{len(order.lines) - 1})" if len(order.lines) > 1 else ""
+        about = " · ".join(part for part in (order.store_name, order.status_text or order.status.value) if part)
+        table.add_row(order.order_id, f"{safe_markup(item)}{more}\n[dim]{safe_markup(about)}[/]",
+                      str(order.total) if order.total else "?",
+                      local(order.timer.ends_at if order.timer else None, zone),
+                      format_left(remaining), safe_markup(_dispute_cell(order, briefs)),
+                      style=urgency_style(remaining))
     console.print(table)
     hidden = len(orders) - len(shown)
     if hidden:
         console.print(f"{hidden} more without a running timer: see them with --all")
 
 
-def print_order(stored: StoredOrder, now: datetime, as_json: bool) -> None:
+def print_order(stored: StoredOrder, now: datetime, as_json: bool, zone: ZoneInfo, disputes: list | None = None) -> None:
     order = stored.order
+    briefs = [dispute_brief(d) for d in disputes or []]
     if as_json:
-        data = order_json(order, now)
+        data = order_json(order, now, disputes)
+        data["now"] = now.isoformat()
         data["timer_history"] = [
             {"observed_at": at.isoformat(), "ends_at": t.ends_at.isoformat(), "source": t.source.value,
              "read_at": t.read_at.isoformat(), "text": t.raw_text}
@@ -164,7 +183,7 @@ def print_order(stored: StoredOrder, now: datetime, as_json: bool) -> None:
         if value:
             console.print(f"  {label + ':':11} {safe_markup(value)}")
     if order.timer:
-        console.print(f"  Protection: ends {local(order.timer.ends_at)} ({format_left(remaining)} left), "
+        console.print(f"  Protection: ends {local(order.timer.ends_at, zone)} ({format_left(remaining)} left), "
                       f"read from the {order.timer.source.value.replace('_', ' ')}", style=urgency_style(remaining))
     else:
         console.print("  Protection: unknown (no timer on the page)")
@@ -173,12 +192,20 @@ def print_order(stored: StoredOrder, now: datetime, as_json: bool) -> None:
         price = f"{line.unit_price} x{line.quantity}" if line.unit_price else f"x{line.quantity}"
         console.print(f"  • {safe_markup(line.title)} ({safe_markup(line.sku or 'no variant')}) {price} "
                       f"[dim]line {safe_markup(line.line_id)}[/]")
+    for brief in briefs:
+        state = "closed" if brief["finished"] else "open"
+        result = f", {brief['result'].lower()}" if brief["result"] else ""
+        console.print(f"  Dispute {brief['dispute_id']} ({state}{result}): "
+                      f"{safe_markup(brief['status_text'] or brief['stage'] or '?')} [dim]line {brief['line_id']}; "
+                      f"dispute-agent disputes[/]")
+    if not briefs:
+        console.print("  Disputes: none known (dispute-agent poll reads them)")
     if stored.timer_history:
-        table = Table(title="Timer history", header_style="bold")
+        table = Table(title=f"Timer history (times in {zone.key})", header_style="bold")
         for column in ("Observed", "Ends", "Source"):
             table.add_column(column)
         for at, timer in stored.timer_history:
-            table.add_row(local(at), local(timer.ends_at), timer.source.value)
+            table.add_row(local(at, zone), local(timer.ends_at, zone), timer.source.value)
         console.print(table)
 
 
@@ -223,10 +250,6 @@ class SyncProgress(SyncProgressBase):
         self._bar.advance(self._detail_task)
 
 
-def _size(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
-
-
 def print_plan(plan, dry_run: bool) -> None:
     """The whole form, as it will be submitted, before anything is typed into the site."""
     solution = {"refund_only": "refund only", "return_and_refund": "return and refund"}[plan.solution]
@@ -254,7 +277,7 @@ def print_plan(plan, dry_run: bool) -> None:
         console.print(f"  [yellow]Warning:[/] {safe_markup(warning)}")
 
 
-def print_log(entries, as_json: bool) -> None:
+def print_log(entries, as_json: bool, zone: ZoneInfo) -> None:
     if as_json:
         print(json.dumps([{"at": e.at.isoformat(), "action": e.action, "outcome": e.outcome, "order_id": e.order_id,
                            "dispute_id": e.dispute_id, "detail": e.detail, "evidence": e.evidence}
@@ -263,32 +286,33 @@ def print_log(entries, as_json: bool) -> None:
     if not entries:
         console.print("The agent has not acted on the site yet.")
         return
-    table = Table(title="What the agent did", header_style="bold")
+    table = Table(title=f"What the agent did (times in {zone.key})", header_style="bold")
     for column in ("When", "Action", "Outcome", "Order", "Dispute", "Detail", "Evidence"):
         _column(table, column)
     for e in entries:
-        table.add_row(*(safe_markup(cell) for cell in (local(e.at), e.action, e.outcome, e.order_id or "",
+        table.add_row(*(safe_markup(cell) for cell in (local(e.at, zone), e.action, e.outcome, e.order_id or "",
                                                   e.dispute_id or "", e.detail, e.evidence or "")))
     console.print(table)
 
 
-_SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
 
 
 def dispute_rows(state, now: datetime, policy) -> list[dict[str, Any]]:
-    """One row per dispute: what it is, what is on the table, what comes next, what to do."""
+    """One row per dispute, soonest buyer deadline first (the agenda's reading of each case)."""
+    from agent.agenda import AgendaItem, build_agenda, buyer_deadline
     from agent.rules import judge
-    from agent.watch_state import pending_offers
+    from agent.watch_state import deadline_of, platform_escalation
 
     alerts = judge(state, now, policy)
+    open_items = {item.dispute_id: item for item in build_agenda(state, now, policy, alerts) if item.dispute_id}
     rows = []
     for view in state.disputes:
         detail = view.latest
-        offers = pending_offers(detail)
-        offer = offers[-1] if offers else detail.latest_proposal
-        upcoming = sorted(d.ends_at for d in detail.deadlines if d.ends_at > now)
-        mine = sorted((a for a in alerts if a.dispute_id == detail.reverse_line_id and a.action is not None),
-                      key=lambda a: _SEVERITY_RANK[a.severity.value])
+        item: AgendaItem | None = open_items.get(detail.reverse_line_id)
+        due = buyer_deadline(detail, now)
+        offer = _shown_offer(detail)
         rows.append({
             "dispute_id": detail.reverse_line_id,
             "order_id": detail.trade_order_id,
@@ -298,16 +322,32 @@ def dispute_rows(state, now: datetime, policy) -> list[dict[str, Any]]:
             "asked": money_json(detail.buyer_solution.refund if detail.buyer_solution else None),
             "offer": money_json(offer.refund if offer else None),
             "offer_status": offer.status.value if offer and offer.status else None,
-            "offer_is_zero": bool(offer and offer.refund is not None and offer.refund.amount <= 0),
-            "next_deadline": upcoming[0].isoformat() if upcoming else None,
-            "suggested_action": mine[0].action.text if mine else None,
+            "offer_is_zero": bool(item and item.offer_is_zero),
+            "seller_said": item.seller_said if item else None,
+            "next_deadline": _iso(due[0]) if due else None,
+            "next_deadline_what": due[1] if due else None,
+            "escalation_from": _iso(deadline_of(detail, DeadlineKind.ESCALATE_AVAILABLE)),
+            "platform_steps_in": _iso(platform_escalation(detail)),
+            "suggested_action": item.what_to_do if item else None,
+            "command": item.command if item else None,
             "result": detail.finish.result.value if detail.finish and detail.finish.result else None,
             "link": view.link,
         })
-    return sorted(rows, key=lambda r: (r["next_deadline"] is None, r["next_deadline"] or ""))
+    return sorted(rows, key=lambda r: (r["next_deadline"] is None, r["next_deadline"] or "",
+                                       r["escalation_from"] is None, r["escalation_from"] or "", r["dispute_id"]))
 
 
-def print_disputes(state, now: datetime, policy, as_json: bool) -> None:
+def _shown_offer(detail):
+    """The offer a person last saw from the other side (pending first), never their own ask."""
+    from agent.models import Proposer
+    from agent.watch_state import pending_offers
+
+    offers = pending_offers(detail)
+    offer = offers[-1] if offers else detail.latest_proposal
+    return None if offer is None or offer.proposer is Proposer.BUYER else offer
+
+
+def print_disputes(state, now: datetime, policy, as_json: bool, zone: ZoneInfo) -> None:
     rows = dispute_rows(state, now, policy)
     if as_json:
         print(json.dumps({"now": now.isoformat(), "disputes": rows}, indent=2))
@@ -315,15 +355,68 @@ def print_disputes(state, now: datetime, policy, as_json: bool) -> None:
     if not rows:
         console.print("No disputes known: run 'dispute-agent poll'.")
         return
-    table = Table(title="Disputes", header_style="bold")
-    for column in ("Dispute", "Order", "Status", "Last offer", "Next deadline", "What to do"):
+    table = Table(title=f"Disputes, soonest deadline first (times in {zone.key})", header_style="bold",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("Dispute", "Order", "Status", "Last offer", "Deadline", "Escalation from", "What to do"):
         _column(table, column)
     for row in rows:
         offer = row["offer"]
         offer_cell = f"{offer['amount']} {offer['currency']}" if offer else "—"
         if row["offer_is_zero"]:
             offer_cell = f"[bold red]{offer_cell}[/]"
-        deadline = local(datetime.fromisoformat(row["next_deadline"])) if row["next_deadline"] else "—"
+        deadline = "—"
+        if row["next_deadline"]:
+            deadline = f"{local(datetime.fromisoformat(row['next_deadline']), zone)}\n[dim]{row['next_deadline_what']}[/]"
+        escalation = local(datetime.fromisoformat(row["escalation_from"]), zone) if row["escalation_from"] else "—"
         table.add_row(row["dispute_id"], row["order_id"], safe_markup(row["status_text"] or row["stage"]), offer_cell,
-                      deadline, safe_markup(row["suggested_action"] or ""))
+                      deadline, escalation, safe_markup(row["suggested_action"] or ""))
     console.print(table)
+
+
+def agenda_json(items, now: datetime) -> dict[str, Any]:
+    return {"now": now.isoformat(), "items": [{
+        "order_id": item.order_id, "dispute_id": item.dispute_id, "item": item.item, "store": item.store,
+        "status_text": item.status, "amount": money_json(item.amount), "offer": money_json(item.offer),
+        "offer_is_zero": item.offer_is_zero, "seller_said": item.seller_said,
+        "deadline": _iso(item.deadline), "deadline_what": item.deadline_what,
+        "escalation_from": _iso(item.escalation_from), "platform_steps_in": _iso(item.platform_steps_in),
+        "what_to_do": item.what_to_do, "command": item.command,
+        "severity": item.severity.value if item.severity else None, "link": item.link,
+    } for item in items]}
+
+
+def print_agenda(items, now: datetime, as_json: bool, zone: ZoneInfo, health_line: str | None = None) -> None:
+    """Everything that needs the user, soonest deadline first: one block per order or dispute."""
+    if as_json:
+        print(json.dumps(agenda_json(items, now), indent=2))
+        return
+    if health_line:
+        console.print(f"[bold red]{safe_markup(health_line)}[/]")
+    if not items:
+        console.print(f"Nothing needs you now ({short_moment(now, zone)}). 'dispute-agent orders' lists every "
+                      "order; 'dispute-agent sync' or 'poll' reads the site again.")
+        return
+    console.print(f"[bold]What needs you[/] ({len(items)}), soonest first — times in {zone.key}")
+    for item in items:
+        remaining = item.deadline - now if item.deadline else None
+        style = urgency_style(remaining)
+        when = (f"{item.deadline_what} by {local(item.deadline, zone)} ({format_left(remaining)} left)"
+                if item.deadline else "no deadline of yours")
+        head = f"Dispute {item.dispute_id} · order {item.order_id}" if item.dispute_id else f"Order {item.order_id}"
+        console.print()
+        console.print(f"[bold]{head}[/] — [{style or 'default'}]{safe_markup(when)}[/]")
+        facts = " · ".join(part for part in (item.item, item.store, str(item.amount) if item.amount else None,
+                                            item.status) if part)
+        console.print(f"  {safe_markup(facts)}")
+        if item.offer is not None:
+            offer = f"[bold red]{item.offer}[/]" if item.offer_is_zero else str(item.offer)
+            said = f' — "{safe_markup(item.seller_said)}"' if item.seller_said else ""
+            console.print(f"  Offer: {offer}{said}")
+        if item.escalation_from or item.platform_steps_in:
+            parts = ([f"escalation possible from {local(item.escalation_from, zone)}"] if item.escalation_from else [])
+            parts += ([f"AliExpress steps in {local(item.platform_steps_in, zone)}"] if item.platform_steps_in else [])
+            console.print(f"  [dim]{'; '.join(parts)}[/]")
+        if item.what_to_do:
+            console.print(f"  To do: {safe_markup(item.what_to_do)}")
+        if item.command:
+            console.print(f"  Run:   {safe_markup(item.command)}", highlight=False)

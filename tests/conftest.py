@@ -94,3 +94,10 @@ def browser_context_args(pytestconfig, playwright, device, base_url, _pw_artifac
     if pytestconfig.getoption("--video") in ("on", "retain-on-failure"):
         args["record_video_dir"] = _pw_artifacts_folder.name
     return args
+
+
+@pytest.fixture(autouse=True)
+def _machine_zone_is_utc(monkeypatch):
+    """The user's zone defaults to the machine's (``TZ``): every test states the zone it reads
+    in, whatever the zone of the machine that runs the suite."""
+    monkeypatch.setenv("TZ", "UTC")

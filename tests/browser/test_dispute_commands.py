@@ -98,7 +98,7 @@ def test_escalate_where_the_page_offers_none_says_when_aliexpress_steps_in_in_on
     assert refused.exit_code == 2
     lines = [line for line in refused.output.splitlines() if line.strip()]
     assert lines == [f"error: dispute {dispute}: the dispute page offers no escalation; AliExpress is expected to "
-                     "step in by itself on Tue 24 Nov 2026 09:00 UTC — until then answer any offer with "
+                     "step in by itself on Tue 24 Nov 2026, 09:00 UTC — until then answer any offer with "
                      "'dispute-agent reject'"]
     assert case(server, ZERO_OFFER_ORDER)["status"] == "WAIT_BUYER_RESPONSE"
     assert not [a for a in server.state()["actions"] if a["actor"] == "buyer"]
@@ -109,7 +109,7 @@ def test_escalate_where_the_page_offers_it_and_refused_when_too_early(user, serv
     too_early = case(server, SILENT_ORDER)["reverse_line_id"]  # opened 2 days ago: escalation from day 3
     refused = runner.invoke(app, ["escalate", too_early])
     assert refused.exit_code == 2
-    assert "offers escalation only from Sat 21 Nov 2026 12:00 UTC" in refused.output
+    assert "offers escalation only from Sat 21 Nov 2026, 12:00 UTC" in refused.output
     dispute = case(server, ZERO_OFFER_ORDER)["reverse_line_id"]
     result = runner.invoke(app, ["escalate", dispute])
     assert result.exit_code == 0, result.output

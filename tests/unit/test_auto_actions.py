@@ -43,13 +43,13 @@ def test_a_failed_action_is_critical_with_the_deadline_and_the_command_to_run():
     assert (failed.kind, failed.severity) == (AlertKind.ACTION_FAILED, Severity.CRITICAL)
     assert failed.deadline == DEADLINE and failed.action.not_after == DEADLINE and not failed.action.automatic
     assert failed.title == ("The agent could not reject the 0.00 EUR offer on order 8215000000000004: "
-                            "do it yourself before Tue 24 Nov 2026 10:00 CET")
+                            "do it yourself before Tue 24 Nov 2026, 10:00 CET")
     message = render(failed, NOW, ZoneInfo("Europe/Berlin"))
     assert message.subject.startswith("[dispute-agent] CRITICAL: The agent could not reject")
     assert "it tried to reject and could not: the site refused: The server is busy." in message.body
     assert "\n    dispute-agent reject 5001\n" in message.body
-    assert "Deadline: Tue 24 Nov 2026, 10:00 CET (in 2 days 0 h)" in message.body
-    assert ("What to do: Reject the 0.00 EUR offer yourself before Tue 24 Nov 2026 10:00 CET (the command above, "
+    assert "Deadline: Tue 24 Nov 2026, 10:00 CET (in 2 days)" in message.body
+    assert ("What to do: Reject the 0.00 EUR offer yourself before Tue 24 Nov 2026, 10:00 CET (the command above, "
             "or on the dispute page)") in message.body
 
 

@@ -197,7 +197,7 @@ def test_orders_table_shows_the_urgent_ones_first(home):
     result = invoke("orders")
     assert result.exit_code == 0
     lines = [line for line in result.output.splitlines() if "830000000000000" in line]
-    assert [line.split()[1][-1] for line in lines] == ["1", "2", "3"]
+    assert [line.split()[0][-1] for line in lines] == ["1", "2", "3"]
     assert "1 more without a running timer" in result.output
 
 
@@ -223,7 +223,7 @@ def test_ids_and_amounts_are_never_cut_on_a_narrow_terminal(home, monkeypatch):
         result = invoke("orders")
     assert result.exit_code == 0
     rows = [line for line in captured.get().splitlines() if "830000000000000" in line]
-    assert [row.split()[1] for row in rows] == ["8300000000000001", "8300000000000002", "8300000000000003"]
+    assert [row.split()[0] for row in rows] == ["8300000000000001", "8300000000000002", "8300000000000003"]
     assert all("9.99 USD" in row for row in rows)
 
 

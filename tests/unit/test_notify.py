@@ -85,7 +85,7 @@ def test_a_critical_alert_arrives_by_email_with_its_screenshot(smtp: SmtpReceive
     body = mail.get_body(("plain",)).get_content()
     assert "The latest proposal refunds NOTHING" in body
     assert "Amount: 0.00 EUR (you asked 12.40 EUR)" in body
-    assert "Deadline: Tue 24 Nov 2026, 10:00 CET (in 2 days 0 h)" in body  # the user's zone, not UTC
+    assert "Deadline: Tue 24 Nov 2026, 10:00 CET (in 2 days)" in body  # the user's zone, not UTC
     assert "What to do: Reject the offer of 0.00 EUR" in body
     assert "Open: http://127.0.0.1:9/dispute/5001" in body
     assert "Screenshot: attached (offer-0.00-EUR.png)" in body
@@ -255,7 +255,7 @@ def test_every_kind_renders_from_its_template_or_the_fallback(kind: AlertKind) -
     assert message.body and "{{" not in message.body and "\n\n\n" not in message.body
     if kind not in (AlertKind.DIGEST, AlertKind.TEST):
         assert message.body.startswith(alert.title)
-        assert "Deadline: Tue 24 Nov 2026, 09:00 UTC (in 2 days 0 h)" in message.body
+        assert "Deadline: Tue 24 Nov 2026, 09:00 UTC (in 2 days)" in message.body
 
 
 def test_kinds_without_templates_of_their_own_use_the_default() -> None:
@@ -273,8 +273,8 @@ def test_time_left_is_counted_at_delivery_in_the_users_zone() -> None:
     late = render(alert, NOW + timedelta(hours=47, minutes=30), ZoneInfo("America/New_York")).body
     after = render(alert, NOW + timedelta(days=3), ZoneInfo("America/New_York")).body
 
-    assert "Deadline: Tue 24 Nov 2026, 04:00 EST (in 2 days 0 h)" in early
-    assert "(in 30 min)" in late
+    assert "Deadline: Tue 24 Nov 2026, 04:00 EST (in 2 days)" in early
+    assert "(in 30 minutes)" in late
     assert "(already passed)" in after
 
 
@@ -300,9 +300,9 @@ def test_the_digest_lists_open_disputes_and_coming_deadlines_soonest_first() -> 
     assert message.subject == "[dispute-agent] Daily digest Sun 22 Nov: 3 open disputes, 1 coming deadline"
     lines = message.body.splitlines()
     first, second, third = (lines.index(line) for line in lines if line.startswith("- Order"))
-    assert "mediator" in lines[first] and "(in 5 h 0 min)" in lines[first]
+    assert "mediator" in lines[first] and "(in 5 hours)" in lines[first]
     assert "0.00 EUR" in lines[second] and "waiting" in lines[third]
-    assert "- Protection of order 8215…09 ends: Sat 28 Nov 2026, 10:00 CET (in 6 days 0 h)" in lines
+    assert "- Protection of order 8215…09 ends: Sat 28 Nov 2026, 10:00 CET (in 6 days)" in lines
 
 
 def test_the_digest_is_one_per_local_day_and_none_when_there_is_nothing() -> None:

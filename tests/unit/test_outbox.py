@@ -101,7 +101,7 @@ def test_a_critical_alert_reaches_every_channel_once(store: Store, smtp: SmtpRec
     [mail] = smtp.inbox
     [part] = [p for p in mail.walk() if p.get_content_disposition() == "attachment"]
     assert part.get_content() == PNG
-    assert "Deadline: Tue 24 Nov 2026, 10:00 CET (in 2 days 0 h)" in mail.get_body(("plain",)).get_content()
+    assert "Deadline: Tue 24 Nov 2026, 10:00 CET (in 2 days)" in mail.get_body(("plain",)).get_content()
     assert len(hook.requests) == 1
     assert [(r.channel, r.status, r.attempts, r.delivered_at) for r in rows(store)] == \
         [("mail", "delivered", 1, NOW), ("hook", "delivered", 1, NOW)]

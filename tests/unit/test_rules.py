@@ -119,7 +119,7 @@ def test_zero_offer_in_any_format_is_critical_at_once(refund: Money) -> None:
     assert alert.action is not None and alert.action.kind is ActionKind.REJECT and alert.action.not_after == D
     assert alert.action.automatic is False  # policy notify
     assert alert.screenshot == Path("/tmp/shot.png") and alert.link == "https://x/d/R1"
-    assert alert.facts["deadline_local"] == "Tue 24 Nov 2026 10:00 UTC"
+    assert alert.facts["deadline_local"] == "Tue 24 Nov 2026, 10:00 UTC"
     assert not [a for a in alerts if a.kind is AlertKind.OFFER_AWAITING]
 
 
@@ -198,7 +198,7 @@ def test_late_seen_zero_offer_is_one_message_and_stays_one() -> None:
         latest = detail(offer(), site_time=later)
         assert keys(run(latest, later, previous=detail(offer(), site_time=first_seen))) == ["zero-offer:R1:P2"]
     alert = only(run(detail(offer(), site_time=first_seen), first_seen), AlertKind.ZERO_OFFER)
-    assert alert.facts["time_left"] == "5 h 0 min"
+    assert alert.facts["time_left"] == "5 hours"
 
 
 def test_seen_between_thresholds_gets_only_the_later_reminders() -> None:
@@ -244,7 +244,7 @@ PLATFORM = T0 + 7 * DAY
 
 
 @pytest.mark.parametrize(("mode", "buttons", "said"), [
-    ("escalate", (), "; the page offers no escalation: AliExpress is expected to step in on Fri 27 Nov 2026 10:00 UTC"),
+    ("escalate", (), "; the page offers no escalation: AliExpress is expected to step in on Fri 27 Nov 2026, 10:00 UTC"),
     ("escalate", ("ESCALATE",), ""),
     ("notify", (), ""),
     ("reject", (), ""),
@@ -256,7 +256,7 @@ def test_where_the_page_offers_no_escalation_policy_escalate_rejects_and_says_wh
     assert alert.action.text.endswith(said) if said else "step in" not in alert.action.text
     assert "escalate" not in alert.action.text.lower().replace("policy: escalate", "") or buttons
     # the message says when AliExpress steps in only where the page offers no escalation
-    assert alert.facts.get("platform_steps_in") == (None if buttons else "Fri 27 Nov 2026 10:00 UTC")
+    assert alert.facts.get("platform_steps_in") == (None if buttons else "Fri 27 Nov 2026, 10:00 UTC")
 
 
 @pytest.mark.parametrize("mode", ["notify", "reject", "escalate"])
@@ -391,7 +391,7 @@ def test_seller_silent_says_when_the_buyer_wins(now: datetime, expected: bool) -
         return
     alert = only(alerts, AlertKind.SELLER_SILENT)
     assert alert.severity is Severity.INFO and alert.dedupe_key == "seller-silent:R1:2026-11-24T10:00Z"
-    assert "you win (20.00 EUR) on Tue 24 Nov 2026 11:00 CET" in alert.title
+    assert "you win (20.00 EUR) on Tue 24 Nov 2026, 11:00 CET" in alert.title
 
 
 def test_seller_silent_key_survives_seconds_of_countdown_jitter() -> None:
@@ -529,9 +529,9 @@ def test_protection_alert_wording_and_action() -> None:
     alert = judge(WatchState(orders=[view]), END - 3 * DAY, Policy(time_zone="Europe/Berlin"))[0]
     assert alert.action is not None and alert.action.kind is ActionKind.OPEN_DISPUTE
     assert alert.action.not_after == END and not alert.action.automatic
-    assert alert.facts["deadline_local"] == "Sun 20 Dec 2026 11:00 CET" and alert.facts["time_left"] == "3 days 0 h"
+    assert alert.facts["deadline_local"] == "Sun 20 Dec 2026, 11:00 CET" and alert.facts["time_left"] == "3 days"
     after = judge(WatchState(orders=[view]), END + DAY, POLICY)[0]
-    assert after.deadline == END + 15 * DAY and "until Mon 4 Jan 2027 10:00 UTC" in after.title
+    assert after.deadline == END + 15 * DAY and "until Mon 4 Jan 2027, 10:00 UTC" in after.title
 
 
 def test_extended_protection_is_a_new_incident() -> None:
@@ -623,9 +623,9 @@ def test_judge_needs_an_aware_now() -> None:
 
 
 @pytest.mark.parametrize(("delta", "text"), [
-    (timedelta(days=2, hours=4, minutes=59), "2 days 4 h"), (timedelta(days=1), "1 day 0 h"),
-    (timedelta(hours=5, minutes=30, seconds=59), "5 h 30 min"), (timedelta(minutes=12), "12 min"),
-    (timedelta(seconds=-5), "0 min"),
+    (timedelta(days=2, hours=4, minutes=59), "2 days and 4 hours"), (timedelta(days=1), "1 day"),
+    (timedelta(hours=5, minutes=30, seconds=59), "5 hours and 30 minutes"), (timedelta(minutes=12), "12 minutes"),
+    (timedelta(seconds=-5), "less than a minute"),
 ])
 def test_time_left(delta: timedelta, text: str) -> None:
     assert time_left(delta) == text
@@ -638,7 +638,7 @@ def test_policy_defaults_and_validation() -> None:
     assert (POLICY.after_close_days, POLICY.deadline_soon_hours, POLICY.time_zone) == (15, 72, "UTC")
     assert Policy(zero_offer_reminders_hours=(6, 48, 24, 6)).zero_offer_reminders_hours == (48, 24, 6)
     summer = datetime(2026, 7, 4, 8, 5, tzinfo=UTC)
-    assert Policy(time_zone="Europe/Berlin").local(summer) == "Sat 4 Jul 2026 10:05 CEST"
+    assert Policy(time_zone="Europe/Berlin").local(summer) == "Sat 4 Jul 2026, 10:05 CEST"
     for bad in ({"time_zone": "Mars/Olympus"}, {"lowball_share": "1.5"}, {"lowball_share": "0"},
                 {"protection_thresholds_days": (7, 0)}, {"on_zero_offer": "accept"}, {"surprise": 1},
                 {"failures_before_alert": 0}):
