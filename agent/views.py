@@ -15,6 +15,7 @@ from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from agent.models import DeadlineKind, Order, OrderStatus
 from agent.money import Money
@@ -50,6 +51,54 @@ def _column(table, title: str, justify: str = "left") -> None:
         table.add_column(title, justify=justify, no_wrap=True)
     else:
         table.add_column(title, justify=justify, overflow="fold")
+
+
+#: a column of words is worth showing only this wide; narrower, the rows become blocks
+_MIN_WORDS_WIDTH = 14
+
+
+class Listing:
+    """A table on a wide terminal; on a narrow one (80 columns), one block per row.
+
+    Why blocks: a row of 16-digit ids, amounts and zoned times leaves a narrow terminal
+    no room for words; squeezed, the words break every few letters. As blocks, each value
+    is on a line of its own, labelled, and ids, amounts and times stay whole.
+    """
+
+    def __init__(self, title: str, columns: tuple[str, ...], right: tuple[str, ...] = ()) -> None:
+        self.title, self.columns, self.right = title, columns, right
+        self.rows: list[tuple[tuple[str, ...], str]] = []
+
+    def add_row(self, *cells: str, style: str = "") -> None:
+        self.rows.append((cells, style))
+
+    def _fits(self, width: int) -> bool:
+        needed = 0
+        for index, title in enumerate(self.columns):
+            if title in _WHOLE_COLUMNS:
+                cells = [title] + [line for cells, _ in self.rows for line in Text.from_markup(cells[index]).plain.split("\n")]
+                needed += max(len(cell) for cell in cells)
+            else:
+                needed += _MIN_WORDS_WIDTH
+        return needed + 3 * len(self.columns) <= width
+
+    def print(self) -> None:
+        if self._fits(console.width):
+            table = Table(title=self.title, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+            for column in self.columns:
+                _column(table, column, justify="right" if column in self.right else "left")
+            for cells, style in self.rows:
+                table.add_row(*cells, style=style)
+            console.print(table)
+            return
+        console.print(f"[bold]{self.title}[/]")
+        for cells, style in self.rows:
+            console.print()
+            console.print(f"[bold]{self.columns[0]} {cells[0]}[/]", style=style or None)
+            for title, cell in zip(self.columns[1:], cells[1:]):
+                if cell and cell != "—":
+                    console.print(f"  {title}: " + cell.replace("\n", " — "), style=style or None)
+
 
 #: (days left at most, colour), most urgent first
 URGENCY = ((3, "bold red"), (7, "dark_orange"), (15, "yellow"))
@@ -140,10 +189,8 @@ def print_orders(stored: list[StoredOrder], now: datetime, show_all: bool, as_js
     if not stored:
         console.print("No orders stored yet: run 'dispute-agent sync'.")
         return
-    table = Table(title=f"Orders by protection end ({len(shown)} of {len(orders)}), times in {zone.key}",
-                  header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("Order", "Item", "Total", "Protection ends", "Left", "Dispute status"):
-        _column(table, column, justify="right" if column == "Total" else "left")
+    table = Listing(f"Orders by protection end ({len(shown)} of {len(orders)}), times in {zone.key}",
+                    ("Order", "Item", "Total", "Protection ends", "Left", "Dispute status"), right=("Total",))
     for order in shown:
         remaining = left(order, now)
         briefs = [dispute_brief(d) for d in disputes.get(order.order_id, [])]
@@ -155,7 +202,7 @@ def print_orders(stored: list[StoredOrder], now: datetime, show_all: bool, as_js
                       local(order.timer.ends_at if order.timer else None, zone),
                       format_left(remaining), safe_markup(_dispute_cell(order, briefs)),
                       style=urgency_style(remaining))
-    console.print(table)
+    table.print()
     hidden = len(orders) - len(shown)
     if hidden:
         console.print(f"{hidden} more without a running timer: see them with --all")
@@ -286,13 +333,12 @@ def print_log(entries, as_json: bool, zone: ZoneInfo) -> None:
     if not entries:
         console.print("The agent has not acted on the site yet.")
         return
-    table = Table(title=f"What the agent did (times in {zone.key})", header_style="bold")
-    for column in ("When", "Action", "Outcome", "Order", "Dispute", "Detail", "Evidence"):
-        _column(table, column)
+    table = Listing(f"What the agent did (times in {zone.key})",
+                    ("When", "Action", "Outcome", "Order", "Dispute", "Detail", "Evidence"))
     for e in entries:
         table.add_row(*(safe_markup(cell) for cell in (local(e.at, zone), e.action, e.outcome, e.order_id or "",
                                                   e.dispute_id or "", e.detail, e.evidence or "")))
-    console.print(table)
+    table.print()
 
 
 def _iso(when: datetime | None) -> str | None:
@@ -303,7 +349,7 @@ def dispute_rows(state, now: datetime, policy) -> list[dict[str, Any]]:
     """One row per dispute, soonest buyer deadline first (the agenda's reading of each case)."""
     from agent.agenda import AgendaItem, build_agenda, buyer_deadline
     from agent.rules import judge
-    from agent.watch_state import deadline_of, platform_escalation
+    from agent.watch_state import deadline_of, is_finished, platform_escalation
 
     alerts = judge(state, now, policy)
     open_items = {item.dispute_id: item for item in build_agenda(state, now, policy, alerts) if item.dispute_id}
@@ -331,9 +377,10 @@ def dispute_rows(state, now: datetime, policy) -> list[dict[str, Any]]:
             "suggested_action": item.what_to_do if item else None,
             "command": item.command if item else None,
             "result": detail.finish.result.value if detail.finish and detail.finish.result else None,
+            "finished": is_finished(detail),
             "link": view.link,
         })
-    return sorted(rows, key=lambda r: (r["next_deadline"] is None, r["next_deadline"] or "",
+    return sorted(rows, key=lambda r: (r["next_deadline"] is None, r["next_deadline"] or "", r["finished"],
                                        r["escalation_from"] is None, r["escalation_from"] or "", r["dispute_id"]))
 
 
@@ -355,10 +402,8 @@ def print_disputes(state, now: datetime, policy, as_json: bool, zone: ZoneInfo) 
     if not rows:
         console.print("No disputes known: run 'dispute-agent poll'.")
         return
-    table = Table(title=f"Disputes, soonest deadline first (times in {zone.key})", header_style="bold",
-                  box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("Dispute", "Order", "Status", "Last offer", "Deadline", "Escalation from", "What to do"):
-        _column(table, column)
+    table = Listing(f"Disputes, soonest deadline first (times in {zone.key})",
+                    ("Dispute", "Order", "Status", "Last offer", "Deadline", "Escalation from", "What to do"))
     for row in rows:
         offer = row["offer"]
         offer_cell = f"{offer['amount']} {offer['currency']}" if offer else "—"
@@ -370,7 +415,7 @@ def print_disputes(state, now: datetime, policy, as_json: bool, zone: ZoneInfo) 
         escalation = local(datetime.fromisoformat(row["escalation_from"]), zone) if row["escalation_from"] else "—"
         table.add_row(row["dispute_id"], row["order_id"], safe_markup(row["status_text"] or row["stage"]), offer_cell,
                       deadline, escalation, safe_markup(row["suggested_action"] or ""))
-    console.print(table)
+    table.print()
 
 
 def agenda_json(items, now: datetime) -> dict[str, Any]:
@@ -399,15 +444,18 @@ def print_agenda(items, now: datetime, as_json: bool, zone: ZoneInfo, health_lin
     console.print(f"[bold]What needs you[/] ({len(items)}), soonest first — times in {zone.key}")
     for item in items:
         remaining = item.deadline - now if item.deadline else None
-        style = urgency_style(remaining)
-        when = (f"{item.deadline_what} by {local(item.deadline, zone)} ({format_left(remaining)} left)"
-                if item.deadline else "no deadline of yours")
+        style = urgency_style(remaining) or "default"
         head = f"Dispute {item.dispute_id} · order {item.order_id}" if item.dispute_id else f"Order {item.order_id}"
         console.print()
-        console.print(f"[bold]{head}[/] — [{style or 'default'}]{safe_markup(when)}[/]")
+        console.print(f"[bold]{head}[/]")
+        if item.deadline:  # the time first: a narrow terminal wraps the words after it, never the time
+            console.print(f"  By:    [{style}]{local(item.deadline, zone)} ({format_left(remaining)} left): "
+                          f"{safe_markup(item.deadline_what)}[/]")
+        else:
+            console.print("  By:    no deadline of yours")
         facts = " · ".join(part for part in (item.item, item.store, str(item.amount) if item.amount else None,
                                             item.status) if part)
-        console.print(f"  {safe_markup(facts)}")
+        console.print(f"  What:  {safe_markup(facts)}")
         if item.offer is not None:
             offer = f"[bold red]{item.offer}[/]" if item.offer_is_zero else str(item.offer)
             said = f' — "{safe_markup(item.seller_said)}"' if item.seller_said else ""
@@ -415,7 +463,7 @@ def print_agenda(items, now: datetime, as_json: bool, zone: ZoneInfo, health_lin
         if item.escalation_from or item.platform_steps_in:
             parts = ([f"escalation possible from {local(item.escalation_from, zone)}"] if item.escalation_from else [])
             parts += ([f"AliExpress steps in {local(item.platform_steps_in, zone)}"] if item.platform_steps_in else [])
-            console.print(f"  [dim]{'; '.join(parts)}[/]")
+            console.print(f"  Later: [dim]{'; '.join(parts)}[/]")
         if item.what_to_do:
             console.print(f"  To do: {safe_markup(item.what_to_do)}")
         if item.command:

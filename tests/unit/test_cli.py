@@ -222,9 +222,13 @@ def test_ids_and_amounts_are_never_cut_on_a_narrow_terminal(home, monkeypatch):
     with agent.views.console.capture() as captured:
         result = invoke("orders")
     assert result.exit_code == 0
-    rows = [line for line in captured.get().splitlines() if "830000000000000" in line]
-    assert [row.split()[0] for row in rows] == ["8300000000000001", "8300000000000002", "8300000000000003"]
-    assert all("9.99 USD" in row for row in rows)
+    shown = captured.get()
+    assert [line.split()[1] for line in shown.splitlines() if line.startswith("Order ")] == [
+        "8300000000000001", "8300000000000002", "8300000000000003"]
+    assert all(len(line) <= 80 for line in shown.splitlines())
+    assert shown.count("  Total: 9.99 USD") == 3
+    assert len(re.findall(r"(?m)^  Protection ends: \d{4}-\d\d-\d\d \d\d:\d\d UTC$", shown)) == 3
+    assert "Item: Cable" in shown and "Dispute status: none (can open)" in shown
 
 
 def test_sandbox_command_serves_the_hosts_of_the_domain_asked_for():
@@ -239,3 +243,32 @@ def test_sandbox_command_serves_the_hosts_of_the_domain_asked_for():
         process.wait(timeout=10)
     assert "//www.shop.localhost:" in lines[0], lines
     assert "//m.shop.localhost:" in lines[2] and "//login.shop.localhost:" in lines[3], lines
+
+
+def test_no_command_shows_what_needs_the_user_soonest_first_in_the_users_zone(home, monkeypatch):
+    seed(home)
+    monkeypatch.setenv("DISPUTE_AGENT_TIME_ZONE", "Asia/Tokyo")
+    result = invoke()
+    assert result.exit_code == 0, result.output
+    heads = [line for line in result.output.splitlines() if line.startswith("Order ")]
+    assert [line.split()[1] for line in heads] == ["8300000000000001", "8300000000000002"]  # 20 days: not yet
+    first = result.output.split(heads[0], 1)[1]
+    assert re.search(r"By: +\d{4}-\d\d-\d\d \d\d:\d\d JST \(1 day and 23 hours left\): open a dispute before "
+                     "protection ends", first)
+    assert "Run:   dispute-agent open 8300000000000001 --reason <reason> --not-received" in result.output
+    assert "The site has not been read yet" in result.output  # the seeded store was never polled
+    data = json.loads(invoke("agenda", "--json").output)
+    assert set(data) == {"now", "items"} and data["items"][0]["deadline_what"] == "open a dispute before protection ends"
+    assert data["items"][0]["amount"] == {"amount": "9.99", "currency": "USD"}
+
+
+def test_tables_name_the_users_zone_and_show_each_order_s_item_and_dispute(home, monkeypatch):
+    seed(home)
+    monkeypatch.setenv("DISPUTE_AGENT_TIME_ZONE", "Europe/Berlin")
+    result = invoke("orders")
+    assert "times in Europe/Berlin" in result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("830000000000000")]
+    assert all(re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d CET", row) for row in rows), rows
+    assert all("Cable" in row and "none (can open)" in row for row in rows)
+    data = json.loads(invoke("order", "8300000000000001", "--json").output)
+    assert data["item"] == "Cable" and data["disputes"] == [] and "now" in data
