@@ -368,20 +368,31 @@ def session_import(
 
 @app.command()
 def sync(config: ConfigOption = None) -> None:
-    """Read every order and its protection timer from the site into the local database.
+    """Read every order and its protection timer, and the disputes, from the site into the local database.
 
     Logs in if needed. If the session expires half-way, what was read is kept and the
-    command ends with 'login needed'.
+    command ends with 'login needed'. Nothing is judged or sent: 'dispute-agent' then
+    shows what needs you; 'poll' also alerts.
     """
-    from agent.sync import sync_orders
+    from agent.poll import read_disputes
+    from agent.sync import credentials_provider, sync_orders
     from agent.views import SyncProgress
 
     settings = settings_from(config)
     store = open_store(settings)
-    with SyncProgress() as progress:
-        report = with_browser(settings, lambda: sync_orders(settings, store, progress))
-    typer.echo(f"{report.orders} orders read ({report.details} detail pages, from the {report.source}); "
-               f"stored in {settings.state.db_path}")
+
+    def read_both():
+        from flows.browser import BrowserSession
+
+        credentials = credentials_provider(settings)
+        with BrowserSession(settings) as session:
+            with SyncProgress() as progress:
+                report = sync_orders(settings, store, progress, credentials=credentials, session=session)
+            return report, read_disputes(settings, store, session, echo_plain, credentials)
+
+    report, disputes = with_browser(settings, read_both)
+    typer.echo(f"{report.orders} orders read ({report.details} detail pages, from the {report.source}) and "
+               f"{disputes} open dispute{'s' if disputes != 1 else ''}; stored in {settings.state.db_path}")
 
 
 @app.command()

@@ -57,10 +57,22 @@ def read_site(settings: Settings, store: Store, session, say: Callable[[str], No
     other cases are still read, then the first disagreement fails the read. Each one is
     added to ``disagreements`` so the caller can still warn about a zero either reading saw.
     """
-    from flows.disputes import read_dispute, read_dispute_list
-
     credentials = credentials or credentials_provider(settings)
     report = sync_orders(settings, store, session=session, credentials=credentials)
+    disputes = read_disputes(settings, store, session, say, credentials, disagreements)
+    say(f"read {report.orders} orders and {disputes} open disputes")
+    return report.orders, disputes
+
+
+def read_disputes(settings: Settings, store: Store, session, say: Callable[[str], None], credentials,
+                  disagreements: list | None = None) -> int:
+    """The dispute list, then the page of every case still open (or new); how many were read.
+
+    ``sync`` reads them too, so that the first look at the agenda after a sync already
+    shows a seller's offer of nothing.
+    """
+    from flows.disputes import read_dispute, read_dispute_list
+
     records = DisputeRecords(store)
     site = settings.site
     listed = read_dispute_list(session, site.base_url, credentials, site.zone, settings.browser.timeout_ms,
@@ -87,8 +99,7 @@ def read_site(settings: Settings, store: Store, session, say: Callable[[str], No
         records.save_dispute(detail, link=link, screenshot=shot / "screenshot.png" if shot else None)
     if failed:
         raise failed[0]
-    say(f"read {report.orders} orders and {len(wanted)} open disputes")
-    return report.orders, len(wanted)
+    return len(wanted)
 
 
 def watch_state(store: Store) -> WatchState:

@@ -27,8 +27,15 @@ def test_login_sync_orders_order(user, server):
 
     synced = runner.invoke(app, ["sync"])
     assert synced.exit_code == 0, synced.output
-    assert "26 orders read" in synced.output
+    assert "26 orders read" in synced.output and "open disputes" in synced.output
     assert server.state()["account"]["logins"] == 1  # sync reused the session of 'login'
+    # the first look after a sync already shows a seller's offer of nothing, with its command
+    agenda = json.loads(runner.invoke(app, ["agenda", "--json"]).output)
+    [zero] = [item for item in agenda["items"] if item["offer_is_zero"]]
+    assert zero["offer"]["amount"] == "0.00" and zero["deadline_what"] == "answer the offer"
+    assert zero["command"].startswith(f"dispute-agent reject {zero['dispute_id']}")
+    shown = runner.invoke(app, [])
+    assert shown.exit_code == 0 and f"Dispute {zero['dispute_id']}" in shown.output
 
     listed = json.loads(runner.invoke(app, ["orders", "--json"]).output)
     assert listed["orders"][0]["order_id"] == "8215000000000001"  # 20 hours left
