@@ -33,14 +33,18 @@ def free_port() -> int:
 
 
 def unthrottle_apprise(monkeypatch: Any) -> None:
-    """Let Apprise send back to back: it waits ~5 s between two e-mails of one channel.
+    """Let the agent send back to back: it spaces two e-mails of one channel by
+    ``agent.notify.DEFAULT_SEND_INTERVAL`` (and Apprise by its generic 5.5 s elsewhere).
 
     A polite default for real mail providers; against a local test server it only
     makes the tests slow.
     """
     from apprise.plugins.base import NotifyBase
 
+    import agent.notify
+
     monkeypatch.setattr(NotifyBase, "request_rate_per_sec", 0)
+    monkeypatch.setattr(agent.notify, "DEFAULT_SEND_INTERVAL", 0.0)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
