@@ -593,8 +593,12 @@ def poll(config: ConfigOption = None,
     with PollProgress() as progress:
         report = run(lambda: poll_use_case(settings, store, settings.policy, say=echo_plain, deliver=not no_deliver,
                                            browser_lock=lambda: browser_held(settings), progress=progress))
-    for alert in report.new_alerts:
-        echo_plain(f"[{alert.severity.value}] {alert.title}")
+    from zoneinfo import ZoneInfo
+
+    from agent.message_groups import as_told
+
+    for alert in as_told(report.new_alerts, ZoneInfo(settings.notifications.time_zone)):
+        echo_plain(f"[{alert.severity.value}] {alert.title}")  # an offer and what was done about it: one line
     typer.echo(report.summary_line())
     if not report.read_ok:
         raise typer.Exit(1)

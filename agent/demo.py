@@ -42,7 +42,10 @@ def _photo(folder: Path) -> Path:
 def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print) -> int:
     from agent.demo_inbox import DemoInbox
     from agent.dispute_records import DisputeRecords
+    from zoneinfo import ZoneInfo
+
     from agent.filing import OpenRequest, open_dispute
+    from agent.message_groups import as_told
     from agent.policy import Policy
     from agent.poll import poll
     from agent.settings import load_settings
@@ -107,7 +110,7 @@ def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print)
                 seen = len(inbox.messages)
                 result = poll(settings, store, policy, say=lambda line: say("   " + line),
                               credentials=lambda: account)
-                for alert in result.new_alerts:
+                for alert in as_told(result.new_alerts, ZoneInfo(settings.notifications.time_zone)):
                     say(f"   [{alert.severity.value}] {alert.title}")
                 say(f"   {result.summary_line()}")
                 for message in inbox.messages[seen:]:

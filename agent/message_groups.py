@@ -23,17 +23,20 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from agent.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
 
 __all__ = [
     "OFFER_KINDS",
     "OUTCOME_KINDS",
+    "as_told",
     "base_key",
     "by_urgency",
     "command_for",
     "failed_key",
     "handled_offer",
+    "is_outcome_of",
     "outcome_keys",
     "taken_key",
 ]
@@ -93,6 +96,21 @@ def handled_offer(offer: Alert, outcome: Alert, acted_at: str) -> Alert:
         (outcome.title.split(": ", 1)[1] if ": " in outcome.title else "act yourself")
     return outcome.model_copy(update={"title": title, "facts": facts,
                                       "screenshot": outcome.screenshot or offer.screenshot})
+
+
+def as_told(alerts: list[Alert], zone: ZoneInfo) -> list[Alert]:
+    """``alerts`` as the user is told them: an offer and what the agent did about it as one
+    (for a list on the terminal, like the messages)."""
+    from agent.messages import format_local
+
+    outcomes = {a.facts.get("offer_alert"): a for a in alerts if a.kind in OUTCOME_KINDS}
+    pairs = {offer.dedupe_key: outcomes[offer.dedupe_key] for offer in alerts
+             if offer.kind in OFFER_KINDS and offer.dedupe_key in outcomes
+             and is_outcome_of(outcomes[offer.dedupe_key], offer)}
+    said = {outcome.dedupe_key for outcome in pairs.values()}
+    return [handled_offer(alert, pairs[alert.dedupe_key], format_local(pairs[alert.dedupe_key].created_at, zone))
+            if alert.dedupe_key in pairs else alert
+            for alert in alerts if alert.dedupe_key not in said]
 
 
 def by_urgency(alerts: list[Alert]) -> list[Alert]:

@@ -27,7 +27,7 @@ def test_demo_runs_to_the_end(tmp_path):
     assert ("inbox ← [dispute-agent] The seller offered 0.00 EUR on order 8215000000000004: "
             "the agent rejected it for you") in out
     assert "│ The agent rejected it on your behalf at " in out
-    assert not [line for line in out.splitlines() if line.startswith("   inbox ←") and "or get nothing" in line]
+    assert not [line for line in out.splitlines() if "8215000000000004: reject it" in line]
     # the page offers no escalation: the policy "escalate" answers with "I don't agree" instead
     assert "the case is now: WAIT_SELLER_RESPONSE" in out
     assert "auto_reject" in out

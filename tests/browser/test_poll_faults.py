@@ -199,7 +199,10 @@ def test_the_poll_command_shows_its_progress_on_stderr_and_ends_with_one_summary
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     assert re.fullmatch(r"read 1 order and 1 dispute; \d+ new alerts, 1 action, 1 message sent", lines[-1]), lines
-    assert "[critical] Seller offers 0.00 EUR on order 8700000000000001" in result.stdout
+    # the offer and what the agent did: one line, as in the message
+    assert ("[warning] The seller offered 0.00 EUR on order 8700000000000001: the agent rejected it for you"
+            in result.stdout)
+    assert "or get nothing" not in result.stdout
     assert "dispute pages" in result.stderr and "1 message sent" in result.stderr  # the progress, not on stdout
     assert "dispute pages" not in result.stdout
     (mail,) = smtp.inbox  # the offer and what the agent did: one message
