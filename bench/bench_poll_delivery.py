@@ -43,14 +43,25 @@ from tests.support.receivers import SmtpReceiver  # noqa: E402
 
 
 class Stopwatch(Progress):
-    """When delivery began and ended, from the poll's own progress steps."""
+    """When each step began, and when delivery ended, from the poll's own progress steps."""
 
     def __init__(self) -> None:
+        self.steps: dict[str, float] = {}
         self.delivering_at: float | None = None
         self.delivered_at: float | None = None
 
+    def details_started(self, total: int) -> None:
+        self.steps.setdefault("order pages", time.perf_counter())
+
+    def disputes_started(self, total: int) -> None:
+        self.steps.setdefault("dispute pages", time.perf_counter())
+
+    def acting(self, total: int) -> None:
+        self.steps.setdefault("acting", time.perf_counter())
+
     def delivering(self) -> None:
         self.delivering_at = time.perf_counter()
+        self.steps.setdefault("delivering", self.delivering_at)
 
     def delivered(self, messages: int) -> None:
         self.delivered_at = time.perf_counter()
@@ -64,7 +75,10 @@ def timed_poll(settings, store, policy, account, smtp) -> dict[str, float]:
     end = time.perf_counter()
     if not report.read_ok:
         raise SystemExit(f"the poll could not read the sandbox: {report.error}")
-    return {"total": end - begin, "delivery": (watch.delivered_at or end) - (watch.delivering_at or end),
+    marks = [("order list", begin), *watch.steps.items(), ("end", end)]
+    split = ", ".join(f"{name} {after - at:.1f} s" for (name, at), (_, after) in zip(marks, marks[1:]))
+    return {"split": split, "total": end - begin,
+            "delivery": (watch.delivered_at or end) - (watch.delivering_at or end),
             "alerts": len(report.new_alerts), "messages": report.messages, "received": len(smtp.inbox) - before,
             "orders": report.orders, "disputes": report.disputes, "actions": len(report.actions)}
 
@@ -98,11 +112,11 @@ def one_run() -> tuple[dict[str, float], dict[str, float]]:
     return first, later
 
 
-def line(name: str, figures: dict[str, float]) -> str:
+def line(name: str, figures: dict) -> str:
     return (f"{name:12} {figures['total']:6.1f} s total, {figures['delivery']:5.2f} s delivering; "
             f"{figures['orders']:.0f} orders, {figures['disputes']:.0f} disputes, {figures['actions']:.0f} action(s); "
             f"{figures['alerts']:.0f} alerts -> {figures['messages']:.0f} message(s) sent, "
-            f"{figures['received']:.0f} received")
+            f"{figures['received']:.0f} received\n{'':15}({figures['split']})")
 
 
 def main() -> None:
