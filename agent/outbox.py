@@ -434,13 +434,14 @@ class Outbox:
         offers = [due.alert for due in claimed if due.alert.kind in OFFER_KINDS]
         outcomes: dict[str, Alert] = {}
         if offers:
-            wanted = {key: offer.dedupe_key for offer in offers for key in outcome_keys(offer.dedupe_key)}
+            wanted = sorted({key for offer in offers for key in outcome_keys(offer.dedupe_key)})
             with self._store.transaction() as session:
-                for row in session.scalars(select(AlertRow).where(AlertRow.dedupe_key.in_(list(wanted)))):
-                    found = _alert_of(row)
-                    offer = next(o for o in offers if o.dedupe_key == wanted[row.dedupe_key])
-                    if is_outcome_of(found, offer):
-                        outcomes[offer.dedupe_key] = found
+                found = [_alert_of(row) for row in
+                         session.scalars(select(AlertRow).where(AlertRow.dedupe_key.in_(wanted)))]
+            for outcome in found:  # an offer and its reminders may share a failure's key: match by name
+                for offer in offers:
+                    if is_outcome_of(outcome, offer):
+                        outcomes[offer.dedupe_key] = outcome
         merged_outcomes = {outcome.dedupe_key for outcome in outcomes.values()}
         rows_of = {due.alert.dedupe_key: due for due in claimed}
         units: list[_Unit] = []
