@@ -248,3 +248,18 @@ def test_what_the_agent_did_after_the_offer_went_out_comes_alone_and_an_old_fail
     assert hook.requests[-1]["json"]["title"] == ("[dispute-agent] The agent rejected the 0 offer on order "
                                                  "8215000000000004")
     assert len(hook.requests) == 3
+
+
+def test_a_failure_joins_the_very_alert_it_answers_when_an_offer_and_its_reminder_wait_together(
+        store: Store, hook: WebhookReceiver) -> None:
+    settings = notifications({"name": "hook", "url": hook.url()})
+    zero = offer()
+    reminder = offer("zero-offer:5001:p2:reminder:24h", AlertKind.ZERO_OFFER_REMINDER)
+    failed = action_failed_alert(zero, "reject", NotEligible("busy"), NOW, Policy(on_zero_offer="reject"))
+    record(store, settings, zero, reminder, failed)  # a channel that was down: all three wait
+
+    report = Outbox(store, settings).deliver_due(NOW + timedelta(hours=1))
+
+    assert (report.delivered, report.messages) == (3, 2)
+    titles = sorted(r["json"]["title"] for r in hook.requests)
+    assert sum("and the agent could not reject it" in t for t in titles) == 1
