@@ -5,7 +5,9 @@ before the offer's deadline, and never an accept. The zero-offer alert has alrea
 the user "the agent will … by itself", so an action that fails must not stay in the
 audit log: it becomes a critical alert of its own (``ACTION_FAILED``) with the exact
 command to run and the deadline, keyed on the zero-offer incident so it goes out once
-however many polls fail the same way. A success is an ``ACTION_TAKEN`` alert.
+however many polls fail the same way. A success is an ``ACTION_TAKEN`` alert. Either
+names its offer (``facts["offer_alert"]``): the outbox sends the offer and what was done
+about it as one message (:mod:`agent.message_groups`).
 
 Any error of the action is caught here, typed or not: the poll goes on to the next
 case and to delivery, because a lost message costs more than a half-done poll.
@@ -22,6 +24,7 @@ from agent.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
 from agent.dispute_records import DisputeRecords
 from agent.errors import DisputeAgentError, NotEligible
 from agent.health import failure_message
+from agent.message_groups import failed_key, taken_key
 from agent.policy import Policy
 from agent.settings import Settings
 from agent.store import Store
@@ -96,10 +99,10 @@ def act_on_zero_offers(settings: Settings, store: Store, session, chosen: list[A
         say(f"policy: the zero offer on dispute {alert.dispute_id} was {_DONE[kind]}")
         told.append(Alert(
             kind=AlertKind.ACTION_TAKEN, severity=Severity.WARNING,
-            dedupe_key=f"action:{kind}:{alert.dedupe_key}",
+            dedupe_key=taken_key(kind, alert.dedupe_key),
             title=f"The agent {_DONE[kind]} the 0 offer on order {alert.order_id}",
             order_id=alert.order_id, dispute_id=alert.dispute_id, amount=alert.amount, deadline=action.not_after,
-            facts={"policy": policy.on_zero_offer, "action": kind}, link=alert.link,
+            facts={"policy": policy.on_zero_offer, "action": kind, "offer_alert": alert.dedupe_key}, link=alert.link,
             screenshot=result.evidence[-1] / "screenshot.png", created_at=now,
         ))
     return told, done
@@ -127,14 +130,15 @@ def action_failed_alert(zero: Alert, kind: str, error: BaseException, now: datet
     shot = Path(evidence) / "screenshot.png" if evidence else None
     return Alert(
         kind=AlertKind.ACTION_FAILED, severity=Severity.CRITICAL,
-        dedupe_key=f"action-failed:{zero.dedupe_key.split(':reminder:')[0]}",
+        dedupe_key=failed_key(zero.dedupe_key),
         title=f"The agent could not {what} on order {zero.order_id}: do it yourself {by}",
         order_id=zero.order_id, dispute_id=zero.dispute_id, amount=zero.amount, deadline=deadline,
         action=SuggestedAction(kind=ActionKind.ESCALATE if kind == "escalate" else ActionKind.REJECT,
                                text=f"{what[0].upper()}{what[1:]} yourself {by} (the command above, "
                                     "or on the dispute page)",
                                not_after=deadline),
-        facts={"policy": policy.on_zero_offer, "action": kind, "command": command, "error": failure_message(error)},
+        facts={"policy": policy.on_zero_offer, "action": kind, "command": command, "error": failure_message(error),
+               "offer_alert": zero.dedupe_key},
         link=zero.link, screenshot=shot if shot is not None and shot.is_file() else zero.screenshot,
         created_at=now,
     )

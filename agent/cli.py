@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -138,19 +139,26 @@ def settings_from(config: Path | None):
 
 def with_browser(settings, action: Callable[[], T]) -> T:
     """Run a browser-driving use case while holding the session lock the daemon also takes."""
-    from agent.lock import browser_lock
 
     def locked() -> T:
-        from agent.state_errors import folder_problem
-
-        problem = folder_problem(settings.session_file, "the saved browser session",
-                                 "move it away, then log in again ('dispute-agent login')")
-        if problem is not None:  # found before the browser starts, not after a login it could not save
-            raise problem
-        with browser_lock(settings.state.dir, timeout=settings.schedule.browser_lock_seconds):
+        with browser_held(settings):
             return action()
 
     return run(locked)
+
+
+@contextmanager
+def browser_held(settings) -> Iterator[None]:
+    """The browser session's lock, once the saved session's folder is known to be usable."""
+    from agent.lock import browser_lock
+    from agent.state_errors import folder_problem
+
+    problem = folder_problem(settings.session_file, "the saved browser session",
+                             "move it away, then log in again ('dispute-agent login')")
+    if problem is not None:  # found before the browser starts, not after a login it could not save
+        raise problem
+    with browser_lock(settings.state.dir, timeout=settings.schedule.browser_lock_seconds):
+        yield
 
 
 def echo_plain(line: object) -> None:
@@ -376,7 +384,7 @@ def sync(config: ConfigOption = None) -> None:
     """
     from agent.poll import read_disputes
     from agent.sync import credentials_provider, sync_orders
-    from agent.views import SyncProgress
+    from agent.views import PollProgress
 
     settings = settings_from(config)
     store = open_store(settings)
@@ -385,10 +393,9 @@ def sync(config: ConfigOption = None) -> None:
         from flows.browser import BrowserSession
 
         credentials = credentials_provider(settings)
-        with BrowserSession(settings) as session:
-            with SyncProgress() as progress:
-                report = sync_orders(settings, store, progress, credentials=credentials, session=session)
-            return report, read_disputes(settings, store, session, echo_plain, credentials)
+        with BrowserSession(settings) as session, PollProgress() as progress:
+            report = sync_orders(settings, store, progress, credentials=credentials, session=session)
+            return report, read_disputes(settings, store, session, echo_plain, credentials, progress=progress)
 
     report, disputes = with_browser(settings, read_both)
     typer.echo(f"{report.orders} orders read ({report.details} detail pages, from the {report.source}) and "
@@ -634,19 +641,24 @@ def poll(config: ConfigOption = None,
          ) -> None:
     """Read orders and disputes, judge them, act on zero offers if the policy says so, notify.
 
-    A one-shot run of what the daemon does on its schedule. Exit code 1 when the site
-    could not be read (the failure is counted and reported by the rules).
+    A one-shot run of what the daemon does on its schedule, with progress on stderr and
+    one summary line at the end. The browser lock is let go before messages are sent.
+    Exit code 1 when the site could not be read (the failure is counted and reported by
+    the rules).
     """
     from agent.poll import poll as poll_use_case
+    from agent.views import PollProgress
 
     settings = settings_from(config)
     store = open_store(settings)
-    report = with_browser(settings, lambda: poll_use_case(settings, store, settings.policy, say=echo_plain,
-                                                         deliver=not no_deliver))
-    for alert in report.new_alerts:
-        typer.echo(f"[{alert.severity.value}] {alert.title}")
-    typer.echo(f"{len(report.new_alerts)} new alert(s); {report.delivered} message(s) delivered, "
-               f"{report.pending} waiting to be sent")
+    with PollProgress() as progress:
+        report = run(lambda: poll_use_case(settings, store, settings.policy, say=echo_plain, deliver=not no_deliver,
+                                           browser_lock=lambda: browser_held(settings), progress=progress))
+    from agent.message_groups import as_told
+
+    for alert in as_told(report.new_alerts, settings.zone):
+        echo_plain(f"[{alert.severity.value}] {alert.title}")  # an offer and what was done about it: one line
+    typer.echo(report.summary_line())
     if not report.read_ok:
         raise typer.Exit(1)
 

@@ -74,17 +74,18 @@ class Daemon:
         if self._stopping.is_set():
             return
         with self._step(f"poll ({reason})"):
-            try:
-                with browser_lock(self.settings.state.dir, timeout=self.schedule.browser_lock_seconds):
-                    report = poll(self.settings, self.store, self.settings.policy, say=log.info)
+            try:  # the lock is let go before the poll delivers: a slow channel never holds the browser
+                report = poll(self.settings, self.store, self.settings.policy, say=log.info,
+                              browser_lock=lambda: browser_lock(self.settings.state.dir,
+                                                                timeout=self.schedule.browser_lock_seconds))
             except Exception as error:
                 if isinstance(error, Locked):  # no poll ran: a browser held for long is a failure too
                     health_store.record_failure(self.store, self._site_now(), error)
                 self._schedule_retry()  # a poll counted its own failure; the step logs it
                 raise
-            log.info("poll finished reason=%s ok=%s orders=%s disputes=%s new_alerts=%s delivered=%s pending=%s",
-                     reason, report.read_ok, report.orders, report.disputes, len(report.new_alerts),
-                     report.delivered, report.pending)
+            log.info("poll finished reason=%s ok=%s orders=%s disputes=%s new_alerts=%s delivered=%s messages=%s "
+                     "pending=%s", reason, report.read_ok, report.orders, report.disputes, len(report.new_alerts),
+                     report.delivered, report.messages, report.pending)
             if not report.read_ok:
                 self._schedule_retry()
         self.prune_job()
@@ -108,7 +109,7 @@ class Daemon:
             now = self._site_now()
             alerts = judge(watch_state(self.store), now, self.settings.policy) + digest(self.settings, self.store, now)
             new = record(self.settings, self.store, alerts)
-            delivered, pending = deliver_due(self.settings, self.store, now)
+            delivered, pending, _ = deliver_due(self.settings, self.store, now)
             if new or delivered:
                 log.info("sweep new_alerts=%s delivered=%s pending=%s", len(new), delivered, pending)
 
@@ -116,7 +117,7 @@ class Daemon:
         from agent.poll import deliver_due
 
         with self._step("outbox"):
-            delivered, pending = deliver_due(self.settings, self.store, self._site_now())
+            delivered, pending, _ = deliver_due(self.settings, self.store, self._site_now())
             if delivered:
                 log.info("outbox delivered=%s pending=%s", delivered, pending)
 

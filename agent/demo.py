@@ -2,11 +2,12 @@
 
 It starts the sandbox marketplace (demo world) and a local inbox on 127.0.0.1, points
 the agent at them with a throw-away state folder, and walks through what the agent is
-for: log in, read every order and its timer, open a dispute with a photo, let days
-pass until the seller offers 0.00, poll — the alert arrives in the inbox and, the
-page offering no escalation (as today's site), the policy answers the offer with
-"I don't agree" before its deadline — and sums up what was done and where the
-evidence lies. Everything it started is stopped, whatever happens.
+for: log in and poll for the first time (every order and its timer, every dispute; one
+summary message in the inbox), open a dispute with a photo, let days pass until the
+seller offers 0.00, poll again — the page offering no escalation (as today's site), the
+policy answers the offer with "I don't agree" before its deadline, and one calm message
+says both what was offered and what the agent did — and sums up what was done and where
+the evidence lies. Everything it started is stopped, whatever happens.
 """
 
 from __future__ import annotations
@@ -42,13 +43,13 @@ def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print)
     from agent.demo_inbox import DemoInbox
     from agent.dispute_records import DisputeRecords
     from agent.filing import OpenRequest, open_dispute
-    from agent.poll import poll
+    from agent.agenda import build_agenda
+    from agent.message_groups import as_told
+    from agent.poll import poll, watch_state
     from agent.settings import load_settings
     from agent.store import Store
-    from agent.sync import site_clock, sync_orders
-    from agent.agenda import build_agenda
-    from agent.poll import watch_state
-    from agent.views import SyncProgress, print_agenda, print_orders, print_plan
+    from agent.sync import site_clock
+    from agent.views import PollProgress, print_agenda, print_orders, print_plan
     from sandbox.scenario import load_scenario
     from sandbox.server import SandboxServer
 
@@ -71,11 +72,17 @@ def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print)
                                   password=SecretStr(scenario.account.password), source="demo")
             store = Store(settings.state.db_path)
             try:
-                say("\n2. Logging in with a headless browser and reading every order the way the page gets it,")
-                say("   then each order's detail page for the exact end of its purchase protection…")
-                with SyncProgress() as progress:
-                    report = sync_orders(settings, store, progress, credentials=lambda: account)
-                say(f"   {report.orders} orders read; site time {report.site_time:%a %d %b %Y %H:%M} UTC.")
+                policy = settings.policy.model_copy(update={"on_zero_offer": "escalate"})
+                say("\n2. The agent's first poll: logging in with a headless browser, reading every order the way")
+                say("   the page gets it, each order's detail page for the exact end of its purchase protection,")
+                say("   and every open dispute. What it finds goes to the inbox as ONE summary message…")
+                with PollProgress() as progress:
+                    first = poll(settings, store, policy, say=lambda line: say("   " + line),
+                                 credentials=lambda: account, progress=progress)
+                say(f"   {first.orders} orders read; site time {site_clock(store)():%a %d %b %Y %H:%M} UTC.")
+                say(f"   {first.summary_line()}")
+                for message in inbox.messages:
+                    say("   inbox ← " + str(message.get("title", "")))
                 print_orders(store.orders(), site_clock(store)(), show_all=False, as_json=False, zone=settings.zone)
 
                 say(f"\n3. The keyboard of order {DEMO_ORDER} never arrived. Opening a dispute with a photo:")
@@ -98,13 +105,17 @@ def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print)
                 say("\n5. The agent polls, with the policy on_zero_offer = \"escalate\". Like today's site, the dispute")
                 say("   page offers no escalation (AliExpress steps in by itself later), so the agent answers the")
                 say("   offer through the page's \"I don't agree with above solution(s)\" instead…")
-                policy = settings.policy.model_copy(update={"on_zero_offer": "escalate"})
+                seen = len(inbox.messages)
                 result = poll(settings, store, policy, say=lambda line: say("   " + line),
                               credentials=lambda: account)
-                for alert in result.new_alerts:
+                for alert in as_told(result.new_alerts, settings.zone):
                     say(f"   [{alert.severity.value}] {alert.title}")
-                for message in inbox.messages:
+                say(f"   {result.summary_line()}")
+                for message in inbox.messages[seen:]:
                     say("   inbox ← " + str(message.get("title", "")))
+                    if "0.00" in str(message.get("title", "")):  # the offer and what was done: one message
+                        for line in str(message.get("message", "")).splitlines()[2:6]:
+                            say("   │ " + line)
                 case = next(d for d in server.state()["disputes"] if d["reverse_line_id"] == opened.reverse_line_id)
                 say(f"   on the site the case is now: {case['status']} (the 0.00 offer was not accepted)")
 

@@ -37,6 +37,7 @@ __all__ = [
     "format_local",
     "notify_test_alert",
     "render",
+    "render_summary",
     "time_left",
 ]
 
@@ -190,3 +191,40 @@ def digest_due(now: datetime, settings: NotificationsSettings) -> bool:
     return now.astimezone(ZoneInfo(settings.time_zone)).hour >= settings.digest_hour
 
 
+
+
+# --- a channel's first delivery: one summary --------------------------------------------------
+
+
+def render_summary(alerts: Sequence[Alert], now: datetime, zone: ZoneInfo, attach: bool = False) -> Message:
+    """Many findings as one message (``summary.*`` templates), in the order given (most
+    urgent first): each with its deadline as of ``now`` in ``zone`` and the command to run.
+
+    The message is as loud as its loudest finding; the first finding's screenshot that is
+    still on disk goes with it when the channel takes files.
+    """
+    from agent.message_groups import command_for
+
+    entries = []
+    attachment = None
+    for alert in alerts:
+        screenshot, file = _screenshot_note(alert, attach and attachment is None)
+        attachment = attachment or file
+        deadline = alert.deadline
+        entries.append({
+            "alert": alert, "title": alert.title, "severity": alert.severity.value,
+            "deadline": format_local(deadline, zone) if deadline else None,
+            "time_left": (f"in {time_left(deadline - now)}" if deadline > now else "already passed")
+            if deadline else None,
+            "action": alert.action, "command": command_for(alert), "order_id": alert.order_id,
+            "dispute_id": alert.dispute_id, "link": alert.link, "screenshot": screenshot,
+        })
+    ranks = [Severity.CRITICAL, Severity.WARNING, Severity.INFO]
+    loudest = min((alert.severity for alert in alerts), key=ranks.index, default=Severity.INFO)
+    context = {"entries": entries, "count": len(entries), "severity": loudest.value, "zone": zone.key,
+               "now": format_local(now, zone), "first": entries[0] if entries else None,
+               "critical": sum(1 for alert in alerts if alert.severity is Severity.CRITICAL)}
+    env = _templates()
+    subject = env.get_template("summary.subject.txt").render(context)
+    body = env.get_template("summary.body.txt").render(context)
+    return Message(subject=" ".join(subject.split()), body=_tidy(body), severity=loudest, attachment=attachment)

@@ -12,6 +12,13 @@ configured URL that the privacy form hides, and every header, parameter and
 credential-named query value, whoever logs it. Failure reasons are masked the same
 way before they are stored or printed.
 
+Why the agent sets each channel's pace (Apprise's ``request_rate_per_sec``, the least
+time between two sends of one plugin): a plugin that has no pace of its own inherits
+Apprise's generic guess of 5.5 s ("most servers do not like more than one request per
+5 s"), so e-mail spaced a poll's messages 5.5 s apart — a minute for ten alerts. The
+pace Apprise knows for a service (Slack, Telegram, Matrix…) is kept; where it has none,
+the agent uses :data:`DEFAULT_SEND_INTERVAL`; ``send_interval_seconds`` overrides both.
+
 The words of the messages are in :mod:`agent.messages`.
 """
 
@@ -30,7 +37,7 @@ from zoneinfo import ZoneInfo
 
 from agent.alerts import Alert, Severity
 from agent.errors import ConfigError, UserInputError
-from agent.messages import Message, notify_test_alert, render
+from agent.messages import Message, format_local, notify_test_alert, render, render_summary
 
 if TYPE_CHECKING:  # pragma: no cover
     import apprise
@@ -43,6 +50,7 @@ __all__ = [
     "SendResult",
     "check_channel_url",
     "mask_secrets",
+    "send_interval",
     "shown_form",
     "url_secrets",
 ]
@@ -54,6 +62,9 @@ MASK = "****"
 #: loggers that may print a configured URL or part of it (Apprise, then its HTTP client)
 MASKED_LOGGERS = ("apprise", "urllib3.connectionpool", "requests")
 APPRISE_WIKI = "https://github.com/caronc/apprise/wiki"
+#: seconds between two messages of a channel whose Apprise plugin has no pace of its own
+#: (e-mail, ntfy…): polite to a mail server, and ten messages still go out in ten seconds
+DEFAULT_SEND_INTERVAL = 1.0
 
 
 # --- privacy -------------------------------------------------------------------------------
@@ -246,6 +257,22 @@ def _load(url: str) -> tuple[Any, str]:
     return plugin, ""
 
 
+def send_interval(plugin: Any, configured: float | None = None) -> float:
+    """The least seconds between two sends of ``plugin``: ``configured`` if set, else the
+    pace its Apprise class declares for its service, else :data:`DEFAULT_SEND_INTERVAL`
+    (a plugin that only inherits Apprise's generic 5.5 s guess)."""
+    from apprise.plugins.base import NotifyBase
+
+    if configured is not None:
+        return configured
+    for klass in type(plugin).__mro__:
+        if klass is NotifyBase:
+            break
+        if "request_rate_per_sec" in vars(klass):
+            return float(klass.request_rate_per_sec)
+    return DEFAULT_SEND_INTERVAL
+
+
 def check_channel_url(url: str) -> str:
     """The printable form of ``url`` (:func:`shown_form`) if Apprise can use it; else
     ``ValueError`` saying why.
@@ -299,6 +326,7 @@ class Notifier:
         if plugin is None:
             raise ConfigError(f"notification channel {channel.name!r}: {why}",
                               [f"notifications.channels.{channel.name}.url: {why}"])
+        plugin.request_rate_per_sec = send_interval(plugin, channel.send_interval_seconds)
         asset = apprise.AppriseAsset(app_id="dispute-agent", app_desc="dispute-agent")
         sender = apprise.Apprise(asset=asset)
         sender.add(plugin)
@@ -323,6 +351,18 @@ class Notifier:
     def render_for(self, channel: str, alert: Alert, now: datetime) -> Message:
         """``alert`` worded for ``channel`` (with its screenshot if the channel takes files)."""
         return render(alert, now, self.zone, attach=self._get(channel).attach)
+
+    def handled(self, offer: Alert, outcome: Alert) -> Alert:
+        """A zero offer and what the agent did about it, as one alert worded in the user's zone."""
+        from agent.message_groups import handled_offer
+
+        return handled_offer(offer, outcome, format_local(outcome.created_at, self.zone))
+
+    def render_summary_for(self, channel: str, alerts: Sequence[Alert], now: datetime) -> Message:
+        """Several alerts as one message for ``channel``, most urgent first."""
+        from agent.message_groups import by_urgency
+
+        return render_summary(by_urgency(list(alerts)), now, self.zone, attach=self._get(channel).attach)
 
     def send(self, channel: str, message: Message) -> SendResult:
         """One attempt; a channel that is down is a failed result, never an exception."""

@@ -23,6 +23,14 @@ shown by ``status``, and announced on the other channels; it is still tried (at 
 longest backoff), and its old rows are given up once their alert reached another
 channel. An alert that reached no channel is never given up.
 
+Why some rows go out together (:mod:`agent.message_groups`): a zero offer the agent
+acted on is one message with the action's outcome, and a channel's first delivery is one
+summary (``first_summary``, asked for by the use cases); each row is still marked on its
+own. Why a poll holds the rows of an offer it is about to act on (``hold_deliveries``):
+another process's outbox must not send "reject it or get nothing" while the agent is
+rejecting it; the hold is a claim, so a poll that dies mid-action lets the plain message
+go once the lease expires.
+
     record_alerts(session, alerts, channels)   in the caller's transaction, idempotent
     Outbox(store, settings).deliver_due(now)   sends what is due, retries with backoff
 """
@@ -56,6 +64,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from agent.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
+from agent.messages import Message
 from agent.money import Money
 from agent.notify import Notifier, mask_secrets
 from agent.settings import Channel, NotificationsSettings
@@ -72,7 +81,9 @@ __all__ = [
     "OutboxRow",
     "RecordedAlert",
     "backoff",
+    "hold_deliveries",
     "record_alerts",
+    "release_deliveries",
 ]
 
 logger = logging.getLogger(__name__)
@@ -226,6 +237,23 @@ def record_alerts(session: Session, alerts: Sequence[Alert], channels: Sequence[
     return new
 
 
+def hold_deliveries(session: Session, keys: Sequence[str], token: str, until: datetime) -> int:
+    """Claim the pending, unclaimed rows of ``keys`` for ``token`` until ``until`` (machine
+    time): no sender touches them meanwhile. In the caller's transaction."""
+    if not keys:
+        return 0
+    result = session.execute(update(OutboxRow).where(
+        OutboxRow.alert_key.in_(list(keys)), OutboxRow.status == DeliveryStatus.PENDING.value,
+        or_(OutboxRow.claim.is_(None), OutboxRow.claimed_until < datetime.now(UTC)),
+    ).values(claim=token, claimed_until=until))
+    return int(result.rowcount or 0)
+
+
+def release_deliveries(session: Session, token: str) -> None:
+    """Let go of what :func:`hold_deliveries` claimed: the rows are due again at once."""
+    session.execute(update(OutboxRow).where(OutboxRow.claim == token).values(claim=None, claimed_until=None))
+
+
 # --- delivering ---------------------------------------------------------------------------------
 
 
@@ -240,6 +268,8 @@ class DeliveryReport:
     """What one :meth:`Outbox.deliver_due` run did."""
 
     delivered: int = 0
+    #: messages sent (a summary or a zero offer with its outcome is one message for several rows)
+    messages: int = 0
     #: failed this time, scheduled again with backoff
     retrying: int = 0
     #: not tried: their channel already failed in this run (one timeout per channel, not per message)
@@ -284,6 +314,21 @@ class _Due:
     alert: Alert
 
 
+@dataclass
+class _Unit:
+    """One message: the claimed rows it settles and the alert it is worded from."""
+
+    rows: list[_Due]
+    alert: Alert
+    #: the offer and its outcome, when the message merges them
+    offer: Alert | None = None
+    outcome: Alert | None = None
+    #: already worded (a summary: worded before it replaces the single messages)
+    message: Message | None = None
+    #: the outcomes this message says (their rows outside this batch are settled with it)
+    outcomes: list[Alert] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class ChannelState:
     """A channel's health, as a plain value for ``status``."""
@@ -320,10 +365,15 @@ class Outbox:
         with self._store.transaction() as session:
             return record_alerts(session, alerts, self._settings.channels)
 
-    def deliver_due(self, now: datetime, limit: int = PER_CHANNEL_BATCH) -> DeliveryReport:
+    def deliver_due(self, now: datetime, limit: int = PER_CHANNEL_BATCH, *,
+                    first_summary: bool = False) -> DeliveryReport:
         """Send every pending delivery due at ``now``: each channel on its own (at most
         ``limit`` rows each, critical first), a channel that is down skipped until its
-        backoff ends."""
+        backoff ends.
+
+        ``first_summary``: a channel that never delivered anything gets what is due as
+        one summary message (the use cases ask for it; see :mod:`agent.message_groups`).
+        """
         report = DeliveryReport()
         configured = list(self._notifier.channel_names)
         report.abandoned += self._abandon_unconfigured(configured)
@@ -332,35 +382,116 @@ class Outbox:
             if health is not None and health.next_attempt_at is not None and health.next_attempt_at > now:
                 report.deferred += self._due_count(channel, now)
                 continue
-            self._deliver_channel(channel, now, limit, report)
+            self._deliver_channel(channel, now, limit, report, first_summary)
         return report
 
     # --- one channel -------------------------------------------------------------------------
 
-    def _deliver_channel(self, channel: str, now: datetime, limit: int, report: DeliveryReport) -> None:
+    def _deliver_channel(self, channel: str, now: datetime, limit: int, report: DeliveryReport,
+                         first_summary: bool = False) -> None:
         token = secrets.token_hex(8)
         claimed = self._claim(channel, now, limit, token)
-        for index, due in enumerate(claimed):
+        if not claimed:
+            return
+        units = self._units(claimed)
+        if first_summary and len(units) > 1 and not self._ever_delivered(channel):
+            summary = self._summary(channel, units, now)
+            if summary is not None:  # a summary that cannot be worded must not hold anything back
+                units = [summary]
+        for index, unit in enumerate(units):
             try:
-                message = self._notifier.render_for(channel, due.alert, now)
+                message = self._word(channel, unit, now)
             except Exception as error:  # a template bug must not stop the other deliveries
-                logger.exception("cannot word alert %s", due.alert.dedupe_key)
-                self._failed_row(due, token, f"the message could not be built: {type(error).__name__}: {error}",
-                                 now, report)
+                logger.exception("cannot word alert %s", unit.alert.dedupe_key)
+                for due in unit.rows:
+                    self._failed_row(due, token, f"the message could not be built: {type(error).__name__}: "
+                                                 f"{error}", now, report)
                 continue
             result = self._notifier.send(channel, message)
             if result.ok:
-                self._delivered(due, token, now)
-                report.delivered += 1
+                for due in unit.rows:
+                    self._delivered(due, token, now)
+                for outcome in unit.outcomes:  # its own row may wait outside this batch: never a second "done"
+                    self._settle(channel, outcome.dedupe_key, now)
+                report.delivered += len(unit.rows)
+                report.messages += 1
                 self._channel_ok(channel, now)
                 continue
             error = mask_secrets(result.error or "failed")[:_ERROR_LENGTH]
-            self._failed_row(due, token, error, now, report)
-            rest = claimed[index + 1:]
+            for due in unit.rows:
+                self._failed_row(due, token, error, now, report)
+            rest = [due for later in units[index + 1:] for due in later.rows]
             self._release(token)
             report.deferred += len(rest)
             self._channel_failed(channel, error, now, report)
             return
+
+    def _units(self, claimed: list[_Due]) -> list[_Unit]:
+        """The claimed rows as messages: a zero offer whose outcome is recorded is one
+        message with it (the outcome's row, if claimed too, goes with it)."""
+        from agent.message_groups import OFFER_KINDS, is_outcome_of, outcome_keys
+
+        offers = [due.alert for due in claimed if due.alert.kind in OFFER_KINDS]
+        outcomes: dict[str, Alert] = {}
+        if offers:
+            wanted = sorted({key for offer in offers for key in outcome_keys(offer.dedupe_key)})
+            with self._store.transaction() as session:
+                found = [_alert_of(row) for row in
+                         session.scalars(select(AlertRow).where(AlertRow.dedupe_key.in_(wanted)))]
+            for outcome in found:  # an offer and its reminders may share a failure's key: match by name
+                for offer in offers:
+                    if is_outcome_of(outcome, offer):
+                        outcomes[offer.dedupe_key] = outcome
+        merged_outcomes = {outcome.dedupe_key for outcome in outcomes.values()}
+        rows_of = {due.alert.dedupe_key: due for due in claimed}
+        units: list[_Unit] = []
+        for due in claimed:
+            key = due.alert.dedupe_key
+            if key in merged_outcomes:
+                continue  # goes out with its offer
+            outcome = outcomes.get(key)
+            if outcome is None:
+                units.append(_Unit(rows=[due], alert=due.alert))
+                continue
+            rows = [due] + ([rows_of[outcome.dedupe_key]] if outcome.dedupe_key in rows_of else [])
+            units.append(_Unit(rows=rows, alert=outcome, offer=due.alert, outcome=outcome, outcomes=[outcome]))
+        return units
+
+    def _word(self, channel: str, unit: _Unit, now: datetime) -> Message:
+        if unit.message is not None:
+            return unit.message
+        if unit.offer is not None and unit.outcome is not None:
+            return self._notifier.render_for(channel, self._notifier.handled(unit.offer, unit.outcome), now)
+        return self._notifier.render_for(channel, unit.alert, now)
+
+    def _summary(self, channel: str, units: list[_Unit], now: datetime) -> _Unit | None:
+        """All of ``units`` as one message, or ``None`` (then they go one by one) if it
+        cannot be worded."""
+        alerts = [self._notifier.handled(u.offer, u.outcome) if u.offer is not None and u.outcome is not None
+                  else u.alert for u in units]
+        try:
+            message = self._notifier.render_summary_for(channel, alerts, now)
+        except Exception:
+            logger.exception("cannot word the summary for channel %s; sending one message per alert", channel)
+            return None
+        outcomes = [u.outcome for u in units if u.outcome is not None]
+        return _Unit(rows=[due for u in units for due in u.rows], alert=alerts[0], message=message,
+                     outcomes=outcomes)
+
+    def _ever_delivered(self, channel: str) -> bool:
+        with self._store.transaction() as session:
+            return session.scalar(select(OutboxRow.id).where(
+                OutboxRow.channel == channel, OutboxRow.status == DeliveryStatus.DELIVERED.value).limit(1)) is not None
+
+    def _settle(self, channel: str, key: str, now: datetime) -> None:
+        """``key``'s row for ``channel`` was said in another message: delivered, unless
+        another sender holds it."""
+        with self._store.transaction() as session:
+            session.execute(update(OutboxRow).where(
+                OutboxRow.alert_key == key, OutboxRow.channel == channel,
+                OutboxRow.status == DeliveryStatus.PENDING.value,
+                or_(OutboxRow.claim.is_(None), OutboxRow.claimed_until < self._lease_clock()),
+            ).values(status=DeliveryStatus.DELIVERED.value, delivered_at=now, claim=None, claimed_until=None))
 
     def _claim(self, channel: str, now: datetime, limit: int, token: str) -> list[_Due]:
         """Take up to ``limit`` of the channel's due rows that nobody else holds."""

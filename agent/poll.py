@@ -10,15 +10,21 @@ This is what the daemon runs on its schedule and what ``dispute-agent poll`` run
    message) — before acting, so nothing an action does can lose them;
 4. when the policy allows it, reject or escalate a zero offer before its deadline —
    never accept anything — and tell the user what was done, or at once that it could
-   not be done and what to run (:mod:`agent.auto_actions`); then deliver what is due.
+   not be done and what to run (:mod:`agent.auto_actions`): the offer's deliveries are
+   held while the agent acts, so the offer and what was done go out as one message;
+5. let go of the browser (and its lock), then deliver what is due: a slow mail server
+   never keeps a command or the daemon from the browser. A channel's first delivery is
+   one summary (:mod:`agent.message_groups`).
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from agent import health as health_store
 from agent.alerts import Alert, AlertKind
@@ -29,12 +35,28 @@ from agent.policy import Policy
 from agent.rules import judge
 from agent.settings import Settings
 from agent.store import Store
+from agent.sync import Progress as SyncSteps
 from agent.sync import credentials_provider, site_clock, sync_orders
 from agent.watch_state import DisputeView, OrderView, WatchState, is_finished
 
 BROKEN_KINDS = {AlertKind.AUTOMATION_BROKEN, AlertKind.LOGIN_NEEDED}
 
 log = logging.getLogger("dispute_agent.poll")
+
+
+class Progress(SyncSteps):
+    """What a poll tells the user on the way: the sync's steps, then the disputes, the
+    actions and the delivery (the CLI shows them as progress bars)."""
+
+    def disputes_started(self, total: int) -> None: ...
+
+    def dispute_done(self, dispute_id: str) -> None: ...
+
+    def acting(self, total: int) -> None: ...
+
+    def delivering(self) -> None: ...
+
+    def delivered(self, messages: int) -> None: ...
 
 
 @dataclass
@@ -45,27 +67,44 @@ class PollReport:
     disputes: int = 0
     new_alerts: list[Alert] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
+    #: outbox rows delivered (one per alert and channel)
     delivered: int = 0
     pending: int = 0
+    #: messages sent (a summary, or an offer with what the agent did, is one message)
+    messages: int = 0
+    #: delivery was asked for (``poll --no-deliver`` records only)
+    delivery: bool = True
+
+    def summary_line(self) -> str:
+        """One line for the end of ``dispute-agent poll``."""
+        def count(n: int, word: str) -> str:
+            return f"{n} {word}{'' if n == 1 else 's'}"
+
+        read = (f"read {count(self.orders, 'order')} and {count(self.disputes, 'dispute')}" if self.read_ok
+                else "could not read the site")
+        sent = f"{count(self.messages, 'message')} sent" if self.delivery else "nothing sent (--no-deliver)"
+        line = f"{read}; {count(len(self.new_alerts), 'new alert')}, {count(len(self.actions), 'action')}, {sent}"
+        if self.pending:
+            line += f", {self.pending} waiting to be sent"
+        return line
 
 
 def read_site(settings: Settings, store: Store, session, say: Callable[[str], None],
-              credentials=None, disagreements: list | None = None) -> tuple[int, int]:
+              credentials=None, disagreements: list | None = None, progress: Progress | None = None) -> tuple[int, int]:
     """Orders, then disputes; every case still open is read from its own page.
 
     A case whose page and data disagree is not recorded (nothing is decided on it); the
     other cases are still read, then the first disagreement fails the read. Each one is
     added to ``disagreements`` so the caller can still warn about a zero either reading saw.
     """
+    progress = progress or Progress()
     credentials = credentials or credentials_provider(settings)
-    report = sync_orders(settings, store, session=session, credentials=credentials)
-    disputes = read_disputes(settings, store, session, say, credentials, disagreements)
-    say(f"read {report.orders} orders and {disputes} open disputes")
-    return report.orders, disputes
+    report = sync_orders(settings, store, progress, session=session, credentials=credentials)
+    return report.orders, read_disputes(settings, store, session, say, credentials, disagreements, progress)
 
 
 def read_disputes(settings: Settings, store: Store, session, say: Callable[[str], None], credentials,
-                  disagreements: list | None = None) -> int:
+                  disagreements: list | None = None, progress: Progress | None = None) -> int:
     """The dispute list, then the page of every case still open (or new); how many were read.
 
     ``sync`` reads them too, so that the first look at the agenda after a sync already
@@ -73,6 +112,7 @@ def read_disputes(settings: Settings, store: Store, session, say: Callable[[str]
     """
     from flows.disputes import read_dispute, read_dispute_list
 
+    progress = progress or Progress()
     records = DisputeRecords(store)
     site = settings.site
     listed = read_dispute_list(session, site.base_url, credentials, site.zone, settings.browser.timeout_ms,
@@ -83,6 +123,7 @@ def read_disputes(settings: Settings, store: Store, session, say: Callable[[str]
                                                    and not known[item.reverse_line_id].finished)
               or item.reverse_line_id not in known]
     failed: list[SiteError] = []
+    progress.disputes_started(len(wanted))
     for item in wanted:
         try:
             detail, link, shot = read_dispute(session, site.base_url, item.reverse_line_id, credentials, site.zone,
@@ -97,6 +138,7 @@ def read_disputes(settings: Settings, store: Store, session, say: Callable[[str]
             say(f"dispute {item.reverse_line_id} could not be read reliably: {error}")
             continue
         records.save_dispute(detail, link=link, screenshot=shot / "screenshot.png" if shot else None)
+        progress.dispute_done(item.reverse_line_id)
     if failed:
         raise failed[0]
     return len(wanted)
@@ -116,20 +158,45 @@ def watch_state(store: Store) -> WatchState:
     )
 
 
+#: how long a poll holds the deliveries of a zero offer it acts on (machine time): past
+#: it, a poll that died mid-action no longer keeps the plain warning from going out
+ACTION_HOLD = timedelta(minutes=5)
+
+
 def poll(settings: Settings, store: Store, policy: Policy, *, say: Callable[[str], None] = print,
-         deliver: bool = True, now: Callable[[], datetime] | None = None, credentials=None) -> PollReport:
-    """One poll; an error that escapes it (a bug, a database error) still counts as a failure."""
-    report = PollReport(read_ok=False)
-    try:
-        return _poll(report, settings, store, policy, say, deliver, now, credentials)
-    except Exception as error:
-        if report.error is None:  # a failed read was counted already
+         deliver: bool = True, now: Callable[[], datetime] | None = None, credentials=None,
+         browser_lock: Callable[[], AbstractContextManager] | None = None,
+         progress: Progress | None = None) -> PollReport:
+    """One poll; an error that escapes it (a bug, a database error) still counts as a failure.
+
+    ``browser_lock`` is held while the browser is used and let go before delivery; a
+    ``Locked`` from taking it propagates uncounted (no poll ran: the caller decides).
+    """
+    report = PollReport(read_ok=False, delivery=deliver)
+    progress = progress or Progress()
+    with (browser_lock or nullcontext)():
+        try:
+            _poll(report, settings, store, policy, say, now, credentials, progress)
+        except Exception as error:
+            if report.error is None:  # a failed read was counted already
+                health_store.record_failure(store, (now or site_clock(store))(), error)
+            raise
+    if deliver:
+        try:
+            progress.delivering()
+            report.delivered, report.pending, report.messages = deliver_due(settings, store,
+                                                                            (now or site_clock(store))())
+            progress.delivered(report.messages)
+        except Exception as error:
             health_store.record_failure(store, (now or site_clock(store))(), error)
-        raise
+            raise
+    else:
+        report.pending = pending_count(settings, store)
+    return report
 
 
 def _poll(report: PollReport, settings: Settings, store: Store, policy: Policy, say: Callable[[str], None],
-          deliver: bool, now: Callable[[], datetime] | None, credentials) -> PollReport:
+          now: Callable[[], datetime] | None, credentials, progress: Progress) -> PollReport:
     from flows.browser import BrowserSession
 
     disagreements: list = []
@@ -137,7 +204,8 @@ def _poll(report: PollReport, settings: Settings, store: Store, policy: Policy, 
     try:  # the browser is closed whatever happens, or the next poll in this process cannot start one
         try:
             session.start()
-            report.orders, report.disputes = read_site(settings, store, session, say, credentials, disagreements)
+            report.orders, report.disputes = read_site(settings, store, session, say, credentials, disagreements,
+                                                       progress)
             report.read_ok = True
         except Exception as error:  # noqa: BLE001 - counted and told: raw errors too, never swallowed
             read_failed(store, report, error, (now or site_clock(store))(), say)
@@ -150,20 +218,26 @@ def _poll(report: PollReport, settings: Settings, store: Store, policy: Policy, 
         # "you can now escalate" waits for the action: it is stale news once the agent escalated
         held = [a for a in alerts if a.kind is AlertKind.ESCALATION_POSSIBLE and a.dispute_id in acting]
         alerts = [a for a in alerts if not (a.kind is AlertKind.ESCALATION_POSSIBLE and a.dispute_id in acting)]
-        # recorded before acting: whatever the action does, the zero-offer alert is not lost
-        report.new_alerts = record(settings, store, alerts + digest(settings, store, clock()))
+        # recorded before acting: whatever the action does, the zero-offer alert is not lost; its
+        # deliveries are held meanwhile, to go out once, with what the agent did
+        hold = secrets.token_hex(8) if chosen else None
+        report.new_alerts = record(settings, store, alerts + digest(settings, store, clock()),
+                                   hold=(hold, [a.dedupe_key for a in chosen]) if hold else None)
         if chosen:
-            told, report.actions = act_on_zero_offers(settings, store, session, chosen, policy, clock, say)
-            acted = {a.dispute_id for a in told if a.kind is AlertKind.ACTION_TAKEN}
-            report.new_alerts += record(settings, store, told + [a for a in held if a.dispute_id not in acted])
+            progress.acting(len(chosen))
+            try:
+                told, report.actions = act_on_zero_offers(settings, store, session, chosen, policy, clock, say)
+                acted = {a.dispute_id for a in told if a.kind is AlertKind.ACTION_TAKEN}
+                report.new_alerts += record(settings, store, told + [a for a in held if a.dispute_id not in acted],
+                                            release=hold)
+            finally:
+                release(store, hold)  # already done with the outcome; again if recording it failed
     finally:
         session.close()
     if any(alert.kind in BROKEN_KINDS for alert in report.new_alerts):
         health_store.mark_broken(store)
     if any(alert.kind is AlertKind.ALL_CLEAR for alert in report.new_alerts):
         health_store.mark_cleared(store)
-    if deliver:
-        report.delivered, report.pending = deliver_due(settings, store, clock())
     return report
 
 
@@ -218,17 +292,44 @@ def digest(settings: Settings, store: Store, now: datetime) -> list[Alert]:
     return [found] if found else []
 
 
-def record(settings: Settings, store: Store, alerts: list[Alert]) -> list[Alert]:
-    """Store new alerts and their outbox rows together (one incident, one message)."""
-    from agent.outbox import record_alerts
+def record(settings: Settings, store: Store, alerts: list[Alert], *,
+           hold: tuple[str, list[str]] | None = None, release: str | None = None) -> list[Alert]:
+    """Store new alerts and their outbox rows together (one incident, one message).
+
+    ``hold``: (token, keys) — the deliveries of ``keys`` are claimed for ``token`` in the
+    same transaction (see :data:`ACTION_HOLD`); ``release``: a token let go of in it.
+    """
+    from agent.outbox import hold_deliveries, record_alerts, release_deliveries
 
     with store.transaction() as session:
-        return record_alerts(session, alerts, settings.notifications.channels)
+        new = record_alerts(session, alerts, settings.notifications.channels)
+        if hold is not None:
+            hold_deliveries(session, hold[1], hold[0], datetime.now(UTC) + ACTION_HOLD)
+        if release is not None:
+            release_deliveries(session, release)
+        return new
 
 
-def deliver_due(settings: Settings, store: Store, now: datetime) -> tuple[int, int]:
+def release(store: Store, token: str | None) -> None:
+    from agent.outbox import release_deliveries
+
+    if token is not None:
+        with store.transaction() as session:
+            release_deliveries(session, token)
+
+
+def deliver_due(settings: Settings, store: Store, now: datetime) -> tuple[int, int, int]:
+    """Send what is due: (rows delivered, rows still pending, messages sent).
+
+    A channel's first delivery is one summary (``first_summary``)."""
     from agent.outbox import Outbox
 
     outbox = Outbox(store, settings.notifications)
-    delivered = outbox.deliver_due(now)
-    return delivered.delivered, outbox.pending_count()
+    delivered = outbox.deliver_due(now, first_summary=True)
+    return delivered.delivered, outbox.pending_count(), delivered.messages
+
+
+def pending_count(settings: Settings, store: Store) -> int:
+    from agent.outbox import Outbox
+
+    return Outbox(store, settings.notifications).pending_count()

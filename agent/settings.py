@@ -264,6 +264,9 @@ class Channel(Section):
     severities: list[Severity] = Field(default_factory=lambda: list(Severity))
     #: send the alert's screenshot along when the service takes files
     attach_screenshots: bool = True
+    #: least seconds between two messages to this channel; unset: the service's own pace
+    #: where Apprise knows it (Slack 1.2 s, Telegram none…), else 1 s (e-mail, ntfy…)
+    send_interval_seconds: float | None = Field(default=None, ge=0, le=60)
 
     @field_validator("name")
     @classmethod

@@ -274,7 +274,7 @@ class SyncProgress(SyncProgressBase):
 
     def __init__(self) -> None:
         self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), console=err_console, transient=False)
+                             TimeElapsedColumn(), console=err_console, transient=True)
         self._list_task = None
         self._detail_task = None
 
@@ -295,6 +295,37 @@ class SyncProgress(SyncProgressBase):
 
     def detail_done(self, order: Order) -> None:
         self._bar.advance(self._detail_task)
+
+
+class PollProgress(SyncProgress):
+    """The sync's bars on stderr, then the dispute pages, the automatic actions and the delivery."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._dispute_task = None
+        self._step_task = None
+
+    def disputes_started(self, total: int) -> None:
+        self._dispute_task = self._bar.add_task("dispute pages", total=total)
+
+    def dispute_done(self, dispute_id: str) -> None:
+        self._bar.advance(self._dispute_task)
+
+    def acting(self, total: int) -> None:
+        self._step(f"answering {total} zero offer{'s' if total != 1 else ''}")
+
+    def delivering(self) -> None:
+        self._step("sending messages")
+
+    def delivered(self, messages: int) -> None:
+        self._bar.update(self._step_task, total=1, completed=1,
+                         description=f"{messages} message{'s' if messages != 1 else ''} sent")
+
+    def _step(self, description: str) -> None:
+        if self._step_task is None:
+            self._step_task = self._bar.add_task(description, total=None)
+        else:
+            self._bar.update(self._step_task, description=description, total=None, completed=0)
 
 
 def print_plan(plan, dry_run: bool) -> None:

@@ -21,7 +21,13 @@ def test_demo_runs_to_the_end(tmp_path):
     assert "26 orders read" in out
     assert "Orders by protection end" in out
     assert "dispute 64" in out and "opened" in out
-    assert "inbox ← [dispute-agent] CRITICAL: Seller offers 0.00 EUR" in out
+    # the first poll: one summary message, not one per finding
+    assert "1 message sent" in out and "alerts at once; most urgent:" in out
+    # the acted-on zero offer: one calm message with what was offered and what was done, never "or get nothing"
+    assert ("inbox ← [dispute-agent] The seller offered 0.00 EUR on order 8215000000000004: "
+            "the agent rejected it for you") in out
+    assert "│ The agent rejected it on your behalf at " in out
+    assert not [line for line in out.splitlines() if "8215000000000004: reject it" in line]
     # the page offers no escalation: the policy "escalate" answers with "I don't agree" instead
     assert "the case is now: WAIT_SELLER_RESPONSE" in out
     assert "auto_reject" in out

@@ -12,6 +12,7 @@ One order with one dispute: each poll here is a few pages, not a whole account.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 
 import pytest
@@ -139,8 +140,10 @@ def test_a_failed_automatic_reject_is_a_critical_message_at_once_with_the_comman
     zero = next(a for a in report.new_alerts if a.kind is AlertKind.ZERO_OFFER)
     assert failed.severity.value == "critical" and failed.deadline == zero.action.not_after
     assert failed.facts["command"] == f"dispute-agent reject {case}"
-    mail = next(m for m in smtp.inbox if "could not reject" in m["subject"])
-    assert mail["subject"].startswith("[dispute-agent] CRITICAL: The agent could not reject the 0.00 EUR offer")
+    # one message: what the seller offered, that the agent could not answer it, what to do by when
+    (mail,) = smtp.inbox
+    assert mail["subject"].startswith("[dispute-agent] CRITICAL: The seller offers 0.00 EUR on order 8700000000000001 "
+                                      "and the agent could not reject it: do it yourself before ")
     body = mail.get_body(("plain",)).get_content()
     assert f"dispute-agent reject {case}" in body and "Deadline: " in body
     assert failed.facts["error"].split(":")[0] in " ".join(body.split())  # why it could not, in the message
@@ -173,3 +176,35 @@ def test_the_zero_offer_alert_is_stored_before_the_agent_acts_and_survives_a_raw
     # the page offers no escalation: policy "escalate" rejects through "I don't agree"
     assert any("could not reject" in s for s in subjects) and any("0.00 EUR" in s and "offers" in s
                                                                    for s in subjects)
+
+
+def test_the_poll_command_shows_its_progress_on_stderr_and_ends_with_one_summary_line(settings, server, smtp,
+                                                                                     monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    seller(server, 1, action="offer", amount="0.00", respond_days=2)
+    for key, value in {
+        "DISPUTE_AGENT_SITE__BASE_URL": server.url, "DISPUTE_AGENT_STATE__DIR": str(settings.state.dir),
+        "DISPUTE_AGENT_POLITENESS__MIN_DELAY_MS": "0", "DISPUTE_AGENT_POLITENESS__MAX_DELAY_MS": "10",
+        "DISPUTE_AGENT_POLICY__ON_ZERO_OFFER": "reject",
+        "DISPUTE_AGENT_NOTIFICATIONS__CHANNELS": json.dumps([{"name": "mail", "url": smtp.url(),
+                                                              "severities": ["critical"]}]),
+    }.items():
+        monkeypatch.setenv(key, value)
+    result = CliRunner().invoke(app, ["poll"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert re.fullmatch(r"read 1 order and 1 dispute; \d+ new alerts, 1 action, 1 message sent", lines[-1]), lines
+    # the offer and what the agent did: one line, as in the message
+    assert ("[warning] The seller offered 0.00 EUR on order 8700000000000001: the agent rejected it for you"
+            in result.stdout)
+    assert "or get nothing" not in result.stdout
+    assert "dispute pages" in result.stderr and "1 message sent" in result.stderr  # the progress, not on stdout
+    assert "dispute pages" not in result.stdout
+    (mail,) = smtp.inbox  # the offer and what the agent did: one message
+    assert mail["subject"] == ("[dispute-agent] The seller offered 0.00 EUR on order 8700000000000001: "
+                               "the agent rejected it for you")

@@ -112,29 +112,60 @@ def seller(server, order_n: int, **step) -> None:
 
 
 def zero_mails(smtp) -> list:
-    return [m for m in smtp.inbox if "0.00 EUR" in m["subject"] or "nothing" in m["subject"].lower()]
+    """Mails telling of a zero offer: on their own, or in a channel's first summary."""
+    return [m for m in smtp.inbox if "0.00 EUR" in m["subject"] or "nothing" in m["subject"].lower()
+            or "0.00 EUR" in m.get_body(("plain",)).get_content()]
 
 
-def test_zero_offer_is_one_critical_mail_with_screenshot_and_one_webhook_call_then_nothing(agent, server, receivers):
+def browser_lock_free(state_dir: Path) -> bool:
+    from agent.lock import FileLock, Locked
+
+    lock = FileLock(state_dir / "browser.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Locked:
+        return False
+    lock.release()
+    return True
+
+
+def test_first_poll_is_one_summary_per_channel_with_the_screenshot_then_one_message_per_incident(
+        agent, server, receivers, tmp_path):
     """(Two class seeds: the escalation test below reads and acts on the dispute page under both.)"""
+    from agent.lock import browser_lock
+
     smtp, hook = receivers
+    state = tmp_path / "state"
+    lock_free_when_sent = []
+    hook.on_request = lambda: lock_free_when_sent.append(browser_lock_free(state))
     seller(server, 1, action="offer", amount="0.00", respond_days=2)
     settings, store, policy = agent()
-    first = poll(settings, store, policy, say=lambda _: None)
+    first = poll(settings, store, policy, say=lambda _: None, browser_lock=lambda: browser_lock(state, timeout=5))
     assert first.read_ok, first.error
     zero = [a for a in first.new_alerts if a.kind is AlertKind.ZERO_OFFER]
     assert len(zero) == 1 and zero[0].severity.value == "critical"
     assert zero[0].amount.is_zero() and zero[0].amount.currency == "EUR"
-    (mail,) = zero_mails(smtp)
+    critical = [a for a in first.new_alerts if a.severity.value == "critical"]
+    assert len(critical) >= 2 and first.messages == 2  # one summary per channel, not one mail per finding
+    (mail,) = smtp.inbox
+    text = mail.get_body(("plain",)).get_content()
+    assert f"{len(critical)} alerts at once" in mail["subject"]
+    assert all(alert.title in " ".join(text.split()) for alert in critical)
+    assert f"Run: dispute-agent reject {dispute_of(server, 1)}" in text
     attachments = [part for part in mail.iter_attachments()]
-    assert attachments and attachments[0].get_content_type() == "image/png"
+    assert attachments and attachments[0].get_content_type() == "image/png"  # the zero offer's screenshot
     assert attachments[0].get_content()[:8] == b"\x89PNG\r\n\x1a\n"
-    zero_hooks = [r for r in hook.requests if "0.00" in str(r["json"])]
-    assert len(zero_hooks) == 1
+    assert len(hook.requests) == 1 and "0.00" in str(hook.requests[0]["json"])
+    assert lock_free_when_sent == [True]  # the poll let go of the browser before it delivered
     before = (len(smtp.inbox), len(hook.requests))
     second = poll(settings, store, policy, say=lambda _: None)
     assert second.new_alerts == []
     assert (len(smtp.inbox), len(hook.requests)) == before
+    seller(server, 7, action="offer", amount="0.00", respond_days=2)  # a new incident: a message of its own
+    third = poll(settings, store, policy, say=lambda _: None)
+    assert [a.order_id for a in third.new_alerts if a.kind is AlertKind.ZERO_OFFER] == ["8700000000000007"]
+    assert [m["subject"] for m in smtp.inbox[1:]] == [
+        f"[dispute-agent] CRITICAL: {a.title}" for a in third.new_alerts if a.kind is AlertKind.ZERO_OFFER]
 
 
 def test_mail_server_down_during_the_poll_delivers_on_the_next_one_once(agent, server, receivers):

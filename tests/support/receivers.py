@@ -33,14 +33,18 @@ def free_port() -> int:
 
 
 def unthrottle_apprise(monkeypatch: Any) -> None:
-    """Let Apprise send back to back: it waits ~5 s between two e-mails of one channel.
+    """Let the agent send back to back: it spaces two e-mails of one channel by
+    ``agent.notify.DEFAULT_SEND_INTERVAL`` (and Apprise by its generic 5.5 s elsewhere).
 
     A polite default for real mail providers; against a local test server it only
     makes the tests slow.
     """
     from apprise.plugins.base import NotifyBase
 
+    import agent.notify
+
     monkeypatch.setattr(NotifyBase, "request_rate_per_sec", 0)
+    monkeypatch.setattr(agent.notify, "DEFAULT_SEND_INTERVAL", 0.0)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
@@ -120,18 +124,22 @@ class SmtpReceiver:
 class WebhookReceiver:
     """``ThreadingHTTPServer`` on 127.0.0.1 that records every JSON POST.
 
-    ``status`` is what it answers (set 500 to play a broken webhook).
+    ``status`` is what it answers (set 500 to play a broken webhook); ``on_request``, if
+    set, is called (in the server's thread) before each request is answered.
     """
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.status = 200
+        self.on_request: Callable[[], None] | None = None
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(length)
+                if receiver.on_request is not None:
+                    receiver.on_request()
                 receiver.requests.append({"path": self.path, "headers": dict(self.headers),
                                           "json": json.loads(raw or b"null")})
                 self.send_response(receiver.status)

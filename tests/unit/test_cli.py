@@ -28,6 +28,12 @@ def home(tmp_path, monkeypatch):
     isolate_environment(monkeypatch, tmp_path)
     monkeypatch.setenv("DISPUTE_AGENT_STATE__DIR", str(tmp_path / "state"))
     monkeypatch.setenv("COLUMNS", "160")
+    from rich.console import Console
+
+    import agent.views
+
+    # the module's console took its width when first imported, maybe in another test's environment
+    monkeypatch.setattr(agent.views, "console", Console(width=160))
     return tmp_path
 
 
