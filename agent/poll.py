@@ -24,7 +24,7 @@ from agent import health as health_store
 from agent.alerts import Alert, AlertKind
 from agent.auto_actions import act_on_zero_offers, zero_offer_actions
 from agent.dispute_records import DisputeRecords
-from agent.errors import DisputeAgentError, SiteError
+from agent.errors import DisputeAgentError, SiteBusy, SiteError
 from agent.policy import Policy
 from agent.rules import judge
 from agent.settings import Settings
@@ -106,11 +106,16 @@ def watch_state(store: Store) -> WatchState:
 
 
 def poll(settings: Settings, store: Store, policy: Policy, *, say: Callable[[str], None] = print,
-         deliver: bool = True, now: Callable[[], datetime] | None = None, credentials=None) -> PollReport:
-    """One poll; an error that escapes it (a bug, a database error) still counts as a failure."""
+         deliver: bool = True, now: Callable[[], datetime] | None = None, credentials=None,
+         next_try: Callable[[], datetime] | None = None) -> PollReport:
+    """One poll; an error that escapes it (a bug, a database error) still counts as a failure.
+
+    ``next_try`` (the daemon's) says when the next poll runs if this one fails: a busy
+    site's line then names it instead of "try again in a few minutes".
+    """
     report = PollReport(read_ok=False)
     try:
-        return _poll(report, settings, store, policy, say, deliver, now, credentials)
+        return _poll(report, settings, store, policy, say, deliver, now, credentials, next_try)
     except Exception as error:
         if report.error is None:  # a failed read was counted already
             health_store.record_failure(store, (now or site_clock(store))(), error)
@@ -118,7 +123,8 @@ def poll(settings: Settings, store: Store, policy: Policy, *, say: Callable[[str
 
 
 def _poll(report: PollReport, settings: Settings, store: Store, policy: Policy, say: Callable[[str], None],
-          deliver: bool, now: Callable[[], datetime] | None, credentials) -> PollReport:
+          deliver: bool, now: Callable[[], datetime] | None, credentials,
+          next_try: Callable[[], datetime] | None = None) -> PollReport:
     from flows.browser import BrowserSession
 
     disagreements: list = []
@@ -129,6 +135,8 @@ def _poll(report: PollReport, settings: Settings, store: Store, policy: Policy, 
             report.orders, report.disputes = read_site(settings, store, session, say, credentials, disagreements)
             report.read_ok = True
         except Exception as error:  # noqa: BLE001 - counted and told: raw errors too, never swallowed
+            if isinstance(error, SiteBusy) and next_try is not None:
+                error.with_next_step(f"the next try is at {settings.policy.local(next_try())} (the daemon's next poll)")
             read_failed(store, report, error, (now or site_clock(store))(), say)
         clock = now or site_clock(store)
         if report.read_ok:

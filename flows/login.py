@@ -123,7 +123,9 @@ def open_page(session: BrowserSession, page: Page, url: str,
 def _answered(response: Response | None, url: str) -> None:
     """A server error on the page itself is the site being down, not a changed page."""
     if response is not None and response.status >= 500:
-        raise SiteUnavailable(server_error(response.status, f"the page {urlsplit(url).path}"))
+        path = urlsplit(url).path
+        raise SiteUnavailable(server_error(response.status, f"the page {path}"),
+                              trouble=f"HTTP {response.status} to the page {path}")
 
 
 def _refuse_challenge(page: Page) -> None:
