@@ -16,10 +16,77 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from agent.errors import ConfigError, DisputeAgentError
 
-app = typer.Typer(
+
+class _OneErrorForm(TyperGroup):
+    """Every error the command line prints has one form, ``error: …`` on one line: the
+    agent's own and the parser's (an unknown option, a missing argument), which Click
+    would print as ``Error: …`` under a usage block."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except Exception as error:  # the parser's errors, by their shape (Click's or Typer's own copy)
+            if not (hasattr(error, "format_message") and isinstance(getattr(error, "exit_code", None), int)):
+                raise
+            if type(error).__name__ == "NoArgsIsHelpError":  # the bare command: its help
+                error.show()
+                sys.exit(error.exit_code)
+            typer.echo(f"error: {usage_line(error)}", err=True)
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            typer.echo("error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def usage_line(error: Any) -> str:
+    """A parser's message in the agent's form, with where to read how the command is used."""
+    message = error.format_message().strip().rstrip(".")
+    if message[:1].isupper() and message[1:2].islower():
+        message = message[0].lower() + message[1:]
+    ctx = getattr(error, "ctx", None)
+    if ctx is not None:
+        message += f"; see '{ctx.command_path} --help'"
+    return message
+
+
+class _NamedArguments(TyperCommand):
+    """Help lists an argument by its name (``ORDER_ID``), not with its Python type
+    (``ORDER_ID <str>``); options show their metavars (``--counter <amount>``)."""
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                arguments.append((param.metavar or record[0].split(" ", 1)[0], record[1]))
+            else:
+                options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+class _Typer(typer.Typer):
+    """Every command of the agent's command line is a :class:`_NamedArguments`."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("cls", _NamedArguments)
+        return super().command(*args, **kwargs)
+
+
+app = _Typer(
+    cls=_OneErrorForm,
     name="dispute-agent",
     help="Watches AliExpress orders and disputes, files disputes correctly and warns "
     "before any deadline lapses.",
@@ -69,7 +136,7 @@ def _config_defaults(group: Any, config: Path) -> dict[str, Any]:
     return defaults
 
 
-session_app = typer.Typer(help="Move a logged-in browser session between machines.", no_args_is_help=True)
+session_app = _Typer(help="Move a logged-in browser session between machines.", no_args_is_help=True)
 app.add_typer(session_app, name="session")
 
 T = TypeVar("T")
@@ -188,14 +255,14 @@ def open_store(settings, *, read_only: bool = False):
 
 @app.command()
 def sandbox(
-    host: Annotated[str, typer.Option(help="Address to bind; keep 127.0.0.1 unless you mean it.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port of the www. and m. hosts (0 picks a free one).")] = 8700,
-    login_port: Annotated[int, typer.Option(help="Port of the login. host (0 picks a free one).")] = 8701,
-    domain: Annotated[str | None, typer.Option(help="Parent domain of the site's host names (default "
+    host: Annotated[str, typer.Option(metavar="<address>", help="Address to bind; keep 127.0.0.1 unless you mean it.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="<port>", help="Port of the www. and m. hosts (0 picks a free one).")] = 8700,
+    login_port: Annotated[int, typer.Option(metavar="<port>", help="Port of the login. host (0 picks a free one).")] = 8701,
+    domain: Annotated[str | None, typer.Option(metavar="<domain>", help="Parent domain of the site's host names (default "
                                                     "aliexpress.localhost, which every browser resolves "
                                                     "to this machine).")] = None,
-    scenario: Annotated[Path | None, typer.Option(help="Scenario file (TOML); default: the demo world.")] = None,
-    rate: Annotated[float | None, typer.Option(help="Virtual seconds per real second (0 freezes the clock); "
+    scenario: Annotated[Path | None, typer.Option(metavar="<file>", help="Scenario file (TOML); default: the demo world.")] = None,
+    rate: Annotated[float | None, typer.Option(metavar="<rate>", help="Virtual seconds per real second (0 freezes the clock); "
                                                   "default: the scenario's clock.rate.")] = None,
 ) -> None:
     """Run the built-in AliExpress-shaped marketplace (for tests, the demo and trying things).
@@ -218,7 +285,7 @@ def sandbox(
 
 @app.command("install-browser")
 def install_browser_command(
-    executable: Annotated[str | None, typer.Option(help="Use this Chromium executable.")] = None,
+    executable: Annotated[str | None, typer.Option(metavar="<path>", help="Use this Chromium executable.")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Find a Chromium to drive, installing one when none is found.
@@ -247,7 +314,7 @@ def install_browser_command(
 
 @app.command()
 def parse(
-    file: Annotated[Path, typer.Argument(help="A saved API response (JSON or JSONP), or a capture bundle (.zip).",
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A saved API response (JSON or JSONP), or a capture bundle (.zip).",
                                          exists=False)],
     as_json: JsonOption = False,
 ) -> None:
@@ -314,7 +381,7 @@ def _parse_bundle(file: Path, as_json: bool) -> None:
 def login(
     config: ConfigOption = None,
     headed: Annotated[bool, typer.Option("--headed", help="Open a visible browser and let a person log in.")] = False,
-    timeout: Annotated[int, typer.Option(help="Minutes to wait for a person (--headed).")] = 10,
+    timeout: Annotated[int, typer.Option(metavar="<minutes>", help="Minutes to wait for a person (--headed).")] = 10,
 ) -> None:
     """Log in and save the browser session (0600) so later runs need no login.
 
@@ -332,7 +399,7 @@ def login(
 
 @session_app.command("export")
 def session_export(
-    dest: Annotated[Path, typer.Argument(help="File to write (keep it private: it holds live cookies).")],
+    dest: Annotated[Path, typer.Argument(metavar="FILE", help="File to write (keep it private: it holds live cookies).")],
     config: ConfigOption = None,
 ) -> None:
     """Write the saved browser session to FILE, to use it on another machine.
@@ -348,7 +415,7 @@ def session_export(
 
 @session_app.command("import")
 def session_import(
-    src: Annotated[Path, typer.Argument(help="A session file written by 'session export'.")],
+    src: Annotated[Path, typer.Argument(metavar="FILE", help="A session file written by 'session export'.")],
     config: ConfigOption = None,
 ) -> None:
     """Use a browser session saved elsewhere (e.g. a desktop login on a headless server).
@@ -400,7 +467,7 @@ def orders(
 
 @app.command()
 def order(
-    order_id: Annotated[str, typer.Argument(help="The order's id as the site shows it.")],
+    order_id: Annotated[str, typer.Argument(metavar="ORDER_ID", help="The order's id as the site shows it.")],
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -440,15 +507,15 @@ def reasons(as_json: JsonOption = False) -> None:
 
 @app.command("open")
 def open_command(
-    order_id: Annotated[str, typer.Argument(help="The order to dispute.")],
-    reason: Annotated[str, typer.Option("--reason", "-r", help="Reason key (see 'dispute-agent reasons').")],
+    order_id: Annotated[str, typer.Argument(metavar="ORDER_ID", help="The order to dispute.")],
+    reason: Annotated[str, typer.Option("--reason", "-r", metavar="<key>", help="Reason key (see 'dispute-agent reasons').")],
     received: Annotated[bool | None, typer.Option("--received/--not-received",
                                                   help="Did the package arrive? (required)")] = None,
-    refund: Annotated[str, typer.Option(help="'full' or 'partial' (with --amount).")] = "full",
-    amount: Annotated[str | None, typer.Option(help="Partial refund, in the order's currency, e.g. 12.50.")] = None,
+    refund: Annotated[str, typer.Option(metavar="full|partial", help="'full' or 'partial' (with --amount).")] = "full",
+    amount: Annotated[str | None, typer.Option(metavar="<amount>", help="Partial refund, in the order's currency, e.g. 12.50.")] = None,
     with_return: Annotated[bool, typer.Option("--return", help="Offer to send the item back (received only).")] = False,
-    message: Annotated[str | None, typer.Option(help="Your words, ADDED after the pre-filled English text.")] = None,
-    message_file: Annotated[Path | None, typer.Option(help="Read your words from a file (same as --message).")] = None,
+    message: Annotated[str | None, typer.Option(metavar="<text>", help="Your words, ADDED after the pre-filled English text.")] = None,
+    message_file: Annotated[Path | None, typer.Option(metavar="<file>", help="Read your words from a file (same as --message).")] = None,
     replace_message: Annotated[bool, typer.Option("--replace-message",
                                                   help="Use only your words instead of the pre-filled text.")] = False,
     attach: Annotated[list[Path] | None, typer.Option(metavar="<file>", help="A photo or video; repeat for more.")] = None,
@@ -505,7 +572,7 @@ def open_command(
 
 @app.command("log")
 def log_command(
-    order_id: Annotated[str | None, typer.Argument(help="Only this order.")] = None,
+    order_id: Annotated[str | None, typer.Argument(metavar="ORDER_ID", help="Only this order.")] = None,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -525,7 +592,7 @@ def log_command(
 
 @app.command("notify-test")
 def notify_test(
-    channel: Annotated[str | None, typer.Argument(help="Only this channel (default: every channel).")] = None,
+    channel: Annotated[str | None, typer.Argument(metavar="CHANNEL", help="Only this channel (default: every channel).")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Send a test message to the notification channels and report on each.
@@ -563,7 +630,7 @@ def notify_test(
 # --- watching disputes ---------------------------------------------------------------------
 
 
-DisputeId = Annotated[str, typer.Argument(help="The dispute's id (see 'dispute-agent disputes').")]
+DisputeId = Annotated[str, typer.Argument(metavar="DISPUTE_ID", help="The dispute's id (see 'dispute-agent disputes').")]
 
 
 @app.command()
@@ -631,11 +698,11 @@ def escalate(dispute_id: DisputeId, config: ConfigOption = None) -> None:
 @app.command()
 def reject(
     dispute_id: DisputeId,
-    counter: Annotated[str | None, typer.Option(help="Your counter-offer in the dispute's currency, e.g. 12.50, "
+    counter: Annotated[str | None, typer.Option(metavar="<amount>", help="Your counter-offer in the dispute's currency, e.g. 12.50, "
                                                 "exactly (no more decimals than the currency has); a currency "
                                                 "named with it (12.50 EUR) must be the dispute's or it is refused.")
                        ] = None,
-    message: Annotated[str | None, typer.Option(help="Why you reject it (English).")] = None,
+    message: Annotated[str | None, typer.Option(metavar="<text>", help="Why you reject it (English).")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     config: ConfigOption = None,
 ) -> None:
@@ -664,7 +731,7 @@ def reject(
 def evidence(
     dispute_id: DisputeId,
     attach: Annotated[list[Path] | None, typer.Option(metavar="<file>", help="A photo or video; repeat for more.")] = None,
-    message: Annotated[str | None, typer.Option(help="A note to go with the files.")] = None,
+    message: Annotated[str | None, typer.Option(metavar="<text>", help="A note to go with the files.")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Add evidence to a dispute (photos, a video, a message); big photos are resized first.
@@ -677,7 +744,7 @@ def evidence(
 @app.command("ship-return")
 def ship_return(
     dispute_id: DisputeId,
-    tracking: Annotated[str, typer.Option(help="The return parcel's tracking number.")],
+    tracking: Annotated[str, typer.Option(metavar="<number>", help="The return parcel's tracking number.")],
     config: ConfigOption = None,
 ) -> None:
     """Enter the tracking number of an agreed return (without it in time, the seller keeps the money).
@@ -710,7 +777,7 @@ def accept(
 
 @app.command()
 def demo(
-    keep_state: Annotated[Path | None, typer.Option(help="Keep the demo's state in this folder.")] = None,
+    keep_state: Annotated[Path | None, typer.Option(metavar="<dir>", help="Keep the demo's state in this folder.")] = None,
 ) -> None:
     """Show the agent at work on the built-in sandbox: log in, read every order and its timer.
 
@@ -725,7 +792,7 @@ def demo(
 @app.command("run")
 def run_command(
     config: ConfigOption = None,
-    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.", envvar="DISPUTE_AGENT_LOG_LEVEL")] = "INFO",
+    log_level: Annotated[str, typer.Option(metavar="<level>", help="DEBUG, INFO, WARNING or ERROR.", envvar="DISPUTE_AGENT_LOG_LEVEL")] = "INFO",
 ) -> None:
     """Run the daemon: daily poll, frequent polls near deadlines, reminders, notifications.
 
@@ -772,9 +839,9 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 @app.command()
 def healthcheck(
-    max_poll_age_hours: Annotated[float, typer.Option(min=0.001, help="Unhealthy when the last successful "
+    max_poll_age_hours: Annotated[float, typer.Option(min=0.001, metavar="<hours>", help="Unhealthy when the last successful "
                                                     "poll is older than this.")] = 36,
-    max_heartbeat_age_minutes: Annotated[float, typer.Option(min=0.1, help="Unhealthy when the daemon's "
+    max_heartbeat_age_minutes: Annotated[float, typer.Option(min=0.1, metavar="<minutes>", help="Unhealthy when the daemon's "
                                                            "heartbeat is older than this.")] = 10,
     config: ConfigOption = None,
 ) -> None:
@@ -873,10 +940,10 @@ def check_site(config: ConfigOption = None, as_json: JsonOption = False) -> None
 @app.command()
 def capture(
     config: ConfigOption = None,
-    out: Annotated[Path | None, typer.Option("--out", help="The zip to write (default: dispute-agent-capture-<time>.zip here).",
+    out: Annotated[Path | None, typer.Option("--out", metavar="<file>", help="The zip to write (default: dispute-agent-capture-<time>.zip here).",
                                              dir_okay=False)] = None,
     from_evidence: Annotated[Path | None, typer.Option(
-        "--from-evidence", help="Make the bundle from a failure's evidence folder instead of visiting the site.",
+        "--from-evidence", metavar="<dir>", help="Make the bundle from a failure's evidence folder instead of visiting the site.",
         file_okay=False)] = None,
     also_remove: Annotated[list[str] | None, typer.Option(
         "--also-remove", metavar="<word>",

@@ -95,6 +95,29 @@ def test_examples_in_help_keep_one_command_per_line():
         assert "list[" not in output, command
 
 
+def test_help_names_what_each_value_is_never_a_python_type():
+    python_types = re.compile(r"<(?:str|int|float|path|bool)?\s?(?:range)?>|\b(?:TEXT|INTEGER|FLOAT|FLOAT RANGE)\b"
+                              r"|\{[a-z_]+\}")
+    for command in every_command():
+        output = invoke(*command, "--help").output
+        shown = [line for line in output.splitlines() if python_types.search(line.replace("<path>", ""))]
+        assert shown == [], (command, shown)
+
+
+@pytest.mark.parametrize(("args", "code", "line"), [
+    (["reject"], 2, "error: missing argument 'DISPUTE_ID'; see 'dispute-agent reject --help'"),
+    (["orders", "--bogus"], 2, "error: no such option: --bogus; see 'dispute-agent orders --help'"),
+    (["bogus"], 2, "error: no such command 'bogus'; see 'dispute-agent --help'"),
+    (["order", "12/../x"], 2, "error: ORDER_ID '12/../x' is not an id"),  # the agent's own
+])
+def test_every_error_has_one_form_the_parsers_and_the_agents(home, args, code, line):
+    result = invoke(*args)
+    assert result.exit_code == code
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[0].startswith(line), result.stderr
+    assert "Error:" not in result.stderr and "Usage:" not in result.stderr
+
+
 def test_top_level_help_does_not_import_heavy_libraries():
     code = ("import sys; from agent.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
