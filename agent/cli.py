@@ -149,6 +149,13 @@ ConfigOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 
 
+def _now() -> str:
+    """``now`` of a --json output that reads no database: this machine's clock."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat()
+
+
 def _fail(message: str, code: int) -> None:
     from agent.site_text import plain
 
@@ -365,7 +372,8 @@ def _parse_bundle(file: Path, as_json: bool) -> None:
 
     readings = run(lambda: read_answers(read_bundle(file)))
     if as_json:
-        print(json.dumps([reading.model_dump(mode="json") for reading in readings], indent=2, ensure_ascii=False))
+        print(json.dumps({"now": _now(), "answers": [reading.model_dump(mode="json") for reading in readings]},
+                         indent=2, ensure_ascii=False))
     else:
         for reading in readings:
             mark = {True: "✓", False: "✗", None: "–"}[reading.read]
@@ -496,8 +504,9 @@ def reasons(as_json: JsonOption = False) -> None:
     from agent.reasons import Branch, reasons_for
 
     if as_json:
-        print(json.dumps({branch.value: [{"key": r.key, "label": r.label, "summary": r.summary}
-                                         for r in reasons_for(branch)] for branch in Branch}, indent=2))
+        print(json.dumps({"now": _now(), **{branch.value: [{"key": r.key, "label": r.label, "summary": r.summary}
+                                                           for r in reasons_for(branch)] for branch in Branch}},
+                         indent=2))
         return
     for branch, flag in ((Branch.NOT_RECEIVED, "--not-received"), (Branch.RECEIVED, "--received")):
         typer.echo(f"{flag} (package {'not ' if branch is Branch.NOT_RECEIVED else ''}received):")
@@ -581,10 +590,13 @@ def log_command(
     from agent.ids import check_id
     from agent.views import print_log
 
+    from agent.sync import site_clock
+
     if order_id is not None:
         order_id = run(lambda: check_id(order_id, "ORDER_ID"))
     settings = settings_from(config)
-    print_log(DisputeRecords(open_store(settings, read_only=True)).audit_entries(order_id), as_json)
+    store = open_store(settings, read_only=True)
+    print_log(DisputeRecords(store).audit_entries(order_id), as_json, site_clock(store)())
 
 
 # --- notifications ------------------------------------------------------------------------
@@ -929,7 +941,7 @@ def check_site(config: ConfigOption = None, as_json: JsonOption = False) -> None
     settings = settings_from(config)
     report = with_browser(settings, lambda: check_site_use_case(settings))
     if as_json:
-        print(report.model_dump_json(indent=2))
+        print(json.dumps({"now": _now(), **report.model_dump(mode="json")}, indent=2))
     else:
         for line in format_report(report):
             typer.echo(line)

@@ -80,7 +80,7 @@ def test_the_bundle_holds_every_page_and_answer_and_nothing_of_the_person(user, 
     assert re.search(r"✓ answers/\S+mtop\.ae\.ld\.querydetail\.json: \d+ tracking events", parsed.stdout)
     assert re.search(r"✓ answers/\S+reverseOrderLineRenderForBuyer\.json: case \d+ of order \d+", parsed.stdout)
     assert "✗" not in parsed.stdout
-    readings = json.loads(runner.invoke(app, ["parse", str(out), "--json"]).stdout)
+    readings = json.loads(runner.invoke(app, ["parse", str(out), "--json"]).stdout)["answers"]
     assert {r["api"] for r in readings if r["read"]} >= {site.API_TRACKING, site.API_ORDER_DETAIL}
 
 

@@ -71,7 +71,7 @@ def test_reject_with_a_counter_offer(user, server, seed):
     assert after["status"] == "WAIT_SELLER_RESPONSE"
     assert after["proposals"][-1]["proposer"] == "BUYER" and after["proposals"][-1]["amount"] == "8.00"
     assert after["messages"][-1]["text"] == "Nothing arrived."
-    log = json.loads(runner.invoke(app, ["log", ZERO_OFFER_ORDER, "--json"]).output)
+    log = json.loads(runner.invoke(app, ["log", ZERO_OFFER_ORDER, "--json"]).output)["entries"]
     assert log[-1]["action"] == "reject" and "counter-offer 8.00" in log[-1]["detail"]
 
 
