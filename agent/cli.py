@@ -437,6 +437,45 @@ def session_import(
     typer.echo(f"session imported to {path}")
 
 
+secrets_app = _Typer(help="Keep the site's password in the keyring named by secrets.keyring_backend.",
+                     no_args_is_help=True)
+app.add_typer(secrets_app, name="secrets")
+
+
+@secrets_app.command("set")
+def secrets_set(
+    login: Annotated[str | None, typer.Option(metavar="<login>", help="The account's login (default: account.login).")
+                     ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Store the site's password in the keyring, for the agent to log in by itself.
+
+    Asks for the password without showing it (twice); without a terminal it reads one
+    line from standard input. The keyring is the backend named in secrets.keyring_backend
+    (a plaintext one only with secrets.allow_plaintext_keyring = true); the password is
+    stored under the service 'dispute-agent' and the login.
+
+    \b
+    Examples:
+      dispute-agent secrets set
+      dispute-agent secrets set --login buyer@example.com
+    """
+    from agent.secrets import store_password
+
+    settings = settings_from(config)
+    account = (login or settings.account.login or "").strip()
+    if not account:
+        _fail("no login to store the password for: pass --login or set account.login", 2)
+    if sys.stdin.isatty():
+        password = typer.prompt(f"password of {account}", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    run(lambda: store_password(settings, account, password))
+    typer.echo(f"password of {account} stored in the keyring ({settings.secrets.keyring_backend})")
+    if settings.account.login != account:
+        typer.echo(f"set account.login = \"{account}\" so the agent looks it up (it reads the keyring by login)")
+
+
 @app.command()
 def sync(config: ConfigOption = None) -> None:
     """Read every order and its protection timer from the site into the local database.

@@ -118,6 +118,43 @@ def test_every_error_has_one_form_the_parsers_and_the_agents(home, args, code, l
     assert "Error:" not in result.stderr and "Usage:" not in result.stderr
 
 
+def test_every_command_the_agent_tells_the_user_to_run_exists_with_its_options():
+    """An instruction in a message ('dispute-agent secrets set', 'login --headed') works as written."""
+    import typer.main
+
+    root = typer.main.get_command(app)
+    named = set()
+    for folder in ("agent", "flows"):
+        for path in (Path(__file__).parents[2] / folder).glob("*.py"):
+            named |= set(re.findall(r"'dispute-agent ([a-z][^'{}]*)'", path.read_text()))
+    assert {"secrets set", "login --headed"} <= named, named
+    for instruction in named:
+        words = instruction.split()
+        command = root.commands.get(words[0])
+        assert command is not None, instruction
+        if getattr(command, "commands", None):
+            command = command.commands.get(words[1])
+            assert command is not None, instruction
+        offered = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        assert {w for w in words if w.startswith("--")} <= offered, instruction
+
+
+def test_secrets_set_stores_the_password_where_the_agent_reads_it(home, monkeypatch):
+    from agent.secrets import get_credentials
+    from agent.settings import load_settings
+    from tests.support.memory_keyring import MEMORY_KEYRING, MemoryKeyring
+
+    MemoryKeyring.reset()
+    monkeypatch.setenv("DISPUTE_AGENT_SECRETS__KEYRING_BACKEND", MEMORY_KEYRING)
+    monkeypatch.setenv("DISPUTE_AGENT_ACCOUNT__LOGIN", "ring@example.com")
+    result = runner.invoke(app, ["secrets", "set"], input="s3cret pass\n")
+    assert result.exit_code == 0, result.output
+    assert "s3cret" not in result.output
+    found = get_credentials(load_settings(), {})
+    assert (found.login, found.password.get_secret_value(), found.source) == ("ring@example.com", "s3cret pass",
+                                                                             "keyring")
+
+
 def test_top_level_help_does_not_import_heavy_libraries():
     code = ("import sys; from agent.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
