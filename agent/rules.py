@@ -113,6 +113,12 @@ def order_alerts(view: OrderView, now: datetime, policy: Policy) -> list[Alert]:
 # --- health ----------------------------------------------------------------------------------
 
 
+#: the login by hand that works where the agent runs: with a screen, or on a server without one
+LOG_IN_AGAIN = ("Where the agent runs on a computer with a screen: `dispute-agent login --headed`. On a server "
+                "without one: log in on a computer with a screen (`dispute-agent login --headed`, then "
+                "`dispute-agent session export FILE`) and run `dispute-agent session import FILE` on the server")
+
+
 def health_alerts(health: HealthView, now: datetime, policy: Policy) -> list[Alert]:
     """Login needed (at once), automation broken (after N failures), and the all-clear.
 
@@ -137,7 +143,7 @@ def health_alerts(health: HealthView, now: datetime, policy: Policy) -> list[Ale
                       title="Login needed: nothing is watched until you log in", facts=facts, created_at=now,
                       screenshot=health.last_screenshot,
                       action=SuggestedAction(kind=ActionKind.LOG_IN,
-                                             text="Run `dispute-agent login` and finish the login in the browser"))]
+                                             text=LOG_IN_AGAIN))]
     if health.consecutive_failures < policy.failures_before_alert:
         return []
     return [Alert(kind=AlertKind.AUTOMATION_BROKEN, severity=Severity.CRITICAL,

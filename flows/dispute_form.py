@@ -38,7 +38,8 @@ from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession
 from flows.capture import ApiCapture, Captured, pause
 from flows.language import check_page
-from flows.login import HANDOFF, open_page
+from agent.display import login_by_hand
+from flows.login import open_page
 from flows.parsers.dispute_form import (
     Product,
     order_products,
@@ -205,7 +206,7 @@ def _check_form(tab: Page, capture: ApiCapture, timeout_ms: float) -> None:
     """The new tab is the form, logged in, and the site lets a case be opened here."""
     tab.wait_for_load_state("domcontentloaded")
     if site.is_login_url(tab.url):
-        raise LoginRequired(f"the session ended while the dispute form opened; {HANDOFF}")
+        raise LoginRequired(f"the session ended while the dispute form opened; {login_by_hand()}")
     path = urlsplit(tab.url).path
     if path != site.DISPUTE_START_PATH:
         raise PageChanged(f"the new tab is {path}, not the dispute form ({site.DISPUTE_START_PATH}); "

@@ -41,7 +41,8 @@ from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession
 from flows.capture import ApiCapture, pause, server_error
 from flows.language import check_orders, check_page
-from flows.login import HANDOFF, open_page
+from agent.display import login_by_hand
+from flows.login import open_page
 from flows.paging import PassUnion
 from flows.retry import with_retries
 from flows.parsers.order_dom import parse_order_rows
@@ -362,7 +363,7 @@ def _run_pool(session: BrowserSession, base_url: str, pending: list[str],
                         raise SiteUnavailable(server_error(answered.status, f"the detail page of order {order_id}"),
                                               trouble=f"HTTP {answered.status} to the detail page of order {order_id}")
                     if site.is_login_url(page.url):
-                        raise LoginRequired(f"the session ended while reading order details; {HANDOFF}")
+                        raise LoginRequired(f"the session ended while reading order details; {login_by_hand()}")
                 busy[index] = (order_id, mark, time.monotonic())
                 next_start = time.monotonic() + politeness.delay_ms() / 1000
         for index in list(busy):

@@ -299,3 +299,30 @@ def test_sandbox_command_serves_the_hosts_of_the_domain_asked_for():
         process.wait(timeout=10)
     assert "//www.shop.localhost:" in lines[0], lines
     assert "//m.shop.localhost:" in lines[2] and "//login.shop.localhost:" in lines[3], lines
+
+
+def test_login_headed_without_a_display_says_so_and_what_to_do_instead(home, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    result = invoke("login", "--headed")
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: login --headed opens a browser window and this machine has no display"), line
+    assert "'dispute-agent session export FILE'" in line and "'dispute-agent session import FILE'" in line
+    assert "'dispute-agent secrets set'" in line
+
+
+@pytest.mark.parametrize(("environ", "platform", "shown"), [
+    ({}, "linux", False), ({"DISPLAY": ":0"}, "linux", True), ({"WAYLAND_DISPLAY": "wayland-0"}, "linux", True),
+    ({}, "darwin", True),
+])
+def test_login_needed_names_the_way_that_works_on_this_machine(environ, platform, shown, monkeypatch):
+    from agent.display import has_display, login_by_hand
+
+    monkeypatch.setattr(sys, "platform", platform)
+    assert has_display(environ) is shown
+    advice = login_by_hand(environ)
+    assert ("no display" in advice) is not shown
+    assert ("'dispute-agent session export FILE'" in advice) is not shown  # the headless way: a session from elsewhere
+    assert "'dispute-agent session import FILE'" in advice
