@@ -880,3 +880,20 @@ def test_a_zero_seen_on_a_page_that_disagrees_with_its_data_is_critical_at_once(
     assert alert.action.kind is ActionKind.CHECK_SITE and not alert.action.automatic
     message = render(alert, T0, ZoneInfo("UTC"))
     assert "The dispute page and the data behind it disagree" in message.body
+
+
+@pytest.mark.parametrize(("deadlines", "says"), [
+    (((DeadlineKind.ESCALATE_AVAILABLE, T0 + DAY),), "dispute R1: escalation opens on Sat 21 Nov 2026 10:00 UTC"),
+    (((DeadlineKind.ESCALATE_AVAILABLE, T0 + DAY), (DeadlineKind.PLATFORM_ESCALATION, T0 + 3 * DAY)),
+     "dispute R1: escalation opens on Sat 21 Nov 2026 10:00 UTC"),  # the buyer's own date comes first
+    (((DeadlineKind.PLATFORM_ESCALATION, T0 + 3 * DAY),), "AliExpress is expected to step in by itself on Mon 23 Nov"),
+    ((), "does not say when"),
+])
+def test_escalate_too_early_says_from_when(deadlines, says) -> None:
+    from agent.acting import check_escalate
+    from agent.errors import NotEligible
+
+    with pytest.raises(NotEligible) as refused:
+        check_escalate(detail(stage=DisputeStage.WAIT_SELLER_RESPONSE, deadlines=deadlines), POLICY.local)
+    assert says in str(refused.value)
+    check_escalate(detail(stage=DisputeStage.WAIT_SELLER_RESPONSE, buttons=("ESCALATE",)), POLICY.local)  # offered
