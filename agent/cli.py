@@ -168,10 +168,14 @@ def _with_next_step(error: DisputeAgentError) -> str:
     a changed site is fixed from what the user saw."""
     from agent.errors import PageChanged
 
-    if isinstance(error, PageChanged) and error.evidence is not None:
-        return (f"{error}; to share it anonymised: "
+    if not isinstance(error, PageChanged):
+        return str(error)
+    # a hint for maintainers (logged, in the evidence's maintainer.txt) means the agent must be updated
+    update = "; the agent needs an update to read this page: report it" if error.hint else ""
+    if error.evidence is not None:
+        return (f"{error}{update}; to share it anonymised: "
                 f"dispute-agent capture --from-evidence {shlex.quote(str(error.evidence))}")
-    return str(error)
+    return f"{error}{update}; to share what the agent sees, anonymised: dispute-agent capture" if update else str(error)
 
 
 def run(action: Callable[[], T]) -> T:
@@ -347,7 +351,7 @@ def parse(
         return
 
     def action():
-        from agent.errors import PageChanged, UserInputError
+        from agent.errors import PageChanged, UserInputError, with_hint
         from flows.parsers.detect import detect_and_parse
         from flows.parsers.transport import decode_api_body
 
@@ -359,8 +363,8 @@ def parse(
             raise UserInputError(f"{error}; save the response body as it came") from None
         try:
             return detect_and_parse(data)
-        except PageChanged as error:
-            raise UserInputError(f"{file}: {error}") from None
+        except PageChanged as error:  # whoever runs parse fixes the agent: the hint is theirs
+            raise UserInputError(f"{file}: {with_hint(error)}") from None
 
     parsed = run(action)
     print_parsed(parsed, as_json)

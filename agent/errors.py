@@ -130,6 +130,13 @@ def split_hint(message: str) -> tuple[str, str | None]:
     return user or message, "; ".join(found)
 
 
+def with_hint(error: BaseException) -> str:
+    """The error with its maintainer's hint: for the tools that read the site's answers
+    for whoever fixes the agent (``parse``), not for a user's error line."""
+    hint = getattr(error, "hint", None)
+    return f"{error} — {hint}" if hint else str(error)
+
+
 class SiteError(DisputeAgentError):
     """Raised when the site misbehaves; ``evidence`` is the folder with screenshot/trace.
 

@@ -349,11 +349,15 @@ def _filing_answer(capture: ApiCapture, mark: int, timeout_ms: float) -> Capture
     knows whether the case was filed: ``SubmitUncertain``, never a changed page."""
     try:
         return capture.wait(site.API_DISPUTE_APPLY, after=mark, timeout_ms=timeout_ms)
-    except SiteUnavailable:
-        cause = f"the site answered {capture.trouble(mark) or 'with an error'} after 'Confirm'"
+    except SiteUnavailable as error:
+        trouble = capture.trouble(mark)
+        cause = (f"the site answered {trouble} after 'Confirm'" if trouble
+                 else f"'Confirm' got {error.trouble or 'an error'}")
     except PageChanged:
-        cause = (f"'Confirm' got no answer ({site.API_DISPUTE_APPLY}) within {timeout_ms / 1000:.0f} s "
-                 "(if this happens every time, the form's call may have changed [form-calls])")
+        cause = f"'Confirm' got no answer ({site.API_DISPUTE_APPLY}) within {timeout_ms / 1000:.0f} s"
+        raise SubmitUncertain(f"{cause}: the dispute may have been filed",
+                              hint="the page sent no filing call: if this happens every time, the form's call "
+                                   "may have changed [form-calls]") from None
     raise SubmitUncertain(f"{cause}: the dispute may have been filed")
 
 
