@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -97,6 +98,9 @@ def test_a_changed_page_ends_with_the_command_that_makes_its_evidence_sendable(u
     assert command, line
     out = tmp_path / "evidence.zip"
     folder = command.group(1).split("--from-evidence ", 1)[1].strip("'")
+    # the user's line says what to do; what to change in the agent is for its maintainers
+    assert "flows/" not in failed.output and "the agent needs an update to read this page" in line
+    assert "update flows/parsers" in (Path(folder) / "maintainer.txt").read_text(encoding="utf-8")
     made = runner.invoke(app, ["capture", "--from-evidence", folder, "--out", str(out)])
     assert made.exit_code == 0, made.output
     files = members(out)

@@ -276,13 +276,15 @@ def test_a_server_error_on_a_page_is_tried_again_then_the_site_is_busy_never_a_c
 
     server.add_fault("http500", "/p/refund-dispute/list.html")
     try:
-        with caplog.at_level(logging.INFO, logger="flows"):
-            report = poll(settings, store, policy, say=lambda _: None)
+        with caplog.at_level(logging.INFO, logger="flows"):  # the daemon's poll: it names its next try
+            report = poll(settings, store, policy, say=lambda _: None,
+                          next_try=lambda: datetime(2026, 11, 20, 14, 5, tzinfo=UTC))
     finally:
         server.clear_faults()
     assert not report.read_ok
     assert report.error.startswith("the dispute list: the site is busy (HTTP 500 to the page /p/refund-dispute/list.html)"
-                                   " — tried 3 times; try again in a few minutes"), report.error
+                                   " — tried 3 times; the next try is at Fri 20 Nov 2026 14:05 UTC (the daemon's next "
+                                   "poll)"), report.error
     assert "changed" not in report.error and "flows/" not in report.error
     assert health.load(store).last_failure_kind == "site_unavailable"
     evidence = Path(report.error.rsplit("(evidence: ", 1)[1].rstrip(")"))
