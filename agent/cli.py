@@ -931,6 +931,7 @@ def healthcheck(
 def doctor(
     config: ConfigOption = None,
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not start Chromium (skips that check).")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Check this machine is ready to run unattended, one line per check with its fix.
 
@@ -943,6 +944,7 @@ def doctor(
     Examples:
       dispute-agent doctor
       dispute-agent doctor --no-browser --config /etc/dispute-agent/agent.toml
+      dispute-agent doctor --json | jq '.checks[] | select(.ok == false)'
     """
     from agent.doctor import Check, format_check
     from agent.doctor import doctor as run_doctor
@@ -950,14 +952,19 @@ def doctor(
 
     try:
         settings = load_settings(config)
+        checks = run_doctor(settings, launch_browser=not no_browser)
     except ConfigError as error:  # reported as the first failed check, not as an error exit
-        typer.echo(format_check(Check("config", False, "; ".join(error.problems) or str(error),
-                                      f"fix each key where it is set (every key is described in {EXAMPLE_FILE})")))
-        raise typer.Exit(1) from None
-    checks = run_doctor(settings, launch_browser=not no_browser)
-    for check in checks:
-        typer.echo(format_check(check))
-    if any(check.ok is False for check in checks):
+        checks = [Check("config", False, "; ".join(error.problems) or str(error),
+                        f"fix each key where it is set (every key is described in {EXAMPLE_FILE})")]
+    failed = any(check.ok is False for check in checks)
+    if as_json:
+        print(json.dumps({"now": _now(), "ok": not failed,
+                          "checks": [{"check": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix or None}
+                                     for c in checks]}, indent=2, ensure_ascii=False))
+    else:
+        for check in checks:
+            typer.echo(format_check(check))
+    if failed:
         raise typer.Exit(1)
 
 

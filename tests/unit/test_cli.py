@@ -326,3 +326,13 @@ def test_login_needed_names_the_way_that_works_on_this_machine(environ, platform
     assert ("no display" in advice) is not shown
     assert ("'dispute-agent session export FILE'" in advice) is not shown  # the headless way: a session from elsewhere
     assert "'dispute-agent session import FILE'" in advice
+
+
+def test_doctor_json_is_an_object_with_now_and_one_entry_per_check(home):
+    result = invoke("doctor", "--no-browser", "--json")
+    printed = json.loads(result.stdout)
+    assert datetime.fromisoformat(printed["now"]).tzinfo is not None
+    assert printed["ok"] is (result.exit_code == 0)
+    checks = {c["check"]: c for c in printed["checks"]}
+    assert checks["browser"]["ok"] is None and checks["config"]["ok"] is True
+    assert all(c["fix"] for c in printed["checks"] if c["ok"] is False)
