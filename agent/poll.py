@@ -170,6 +170,8 @@ def read_failed(store: Store, report: PollReport, error: Exception, now: datetim
     health_store.record_failure(store, now, error)
     if isinstance(error, DisputeAgentError):
         report.error = str(error)
+        if getattr(error, "hint", None) and getattr(error, "evidence", None) is None:  # else noted with its evidence
+            log.info("maintainer hint: %s", error.hint)
     else:
         log.debug("the poll's read failed unexpectedly", exc_info=error)
         report.error = (f"unexpected {health_store.failure_message(error)} (its traceback is logged at DEBUG "
