@@ -631,9 +631,8 @@ def log_command(
     """What the agent did on the site, with the folders of its screenshots."""
     from agent.dispute_records import DisputeRecords
     from agent.ids import check_id
-    from agent.views import print_log
-
     from agent.sync import site_clock
+    from agent.views import print_log
 
     if order_id is not None:
         order_id = run(lambda: check_id(order_id, "ORDER_ID"))

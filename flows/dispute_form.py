@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from agent.display import login_by_hand
 from agent.errors import LoginRequired, NotEligible, PageChanged, SiteUnavailable, SubmitUncertain, UserInputError
 from agent.secrets import Credentials
 from flows import site
@@ -38,7 +39,6 @@ from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession
 from flows.capture import ApiCapture, Captured, pause
 from flows.language import check_page
-from agent.display import login_by_hand
 from flows.login import open_page
 from flows.parsers.dispute_form import (
     Product,

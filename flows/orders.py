@@ -27,6 +27,7 @@ from email.utils import parsedate_to_datetime
 
 from playwright.sync_api import Page
 
+from agent.display import login_by_hand
 from agent.errors import (
     LoginRequired,
     PageChanged,
@@ -41,12 +42,11 @@ from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession
 from flows.capture import ApiCapture, pause, server_error
 from flows.language import check_orders, check_page
-from agent.display import login_by_hand
 from flows.login import open_page
 from flows.paging import PassUnion
-from flows.retry import with_retries
 from flows.parsers.order_dom import parse_order_rows
 from flows.parsers.orders import parse_order_detail, parse_order_list
+from flows.retry import with_retries
 
 #: reads each row's texts; selectors come from flows.site so a changed page is one edit
 ROW_SCRIPT = """
