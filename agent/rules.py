@@ -119,6 +119,12 @@ LOG_IN_AGAIN = ("Where the agent runs on a computer with a screen: `dispute-agen
                 "`dispute-agent session export FILE`) and run `dispute-agent session import FILE` on the server")
 
 
+#: a site that keeps failing the agent's pages: it tries again by itself (the last error says when)
+_BUSY_ACTION = ("Nothing to do while the site is busy: the agent tries again by itself (the last error says when). "
+                "If it lasts, check that the site opens in a browser, then run `dispute-agent poll`")
+_BROKEN_ACTION = "Look at the screenshot and the log, then retry: `dispute-agent poll`"
+
+
 def health_alerts(health: HealthView, now: datetime, policy: Policy) -> list[Alert]:
     """Login needed (at once), automation broken (after N failures), and the all-clear.
 
@@ -150,5 +156,5 @@ def health_alerts(health: HealthView, now: datetime, policy: Policy) -> list[Ale
                   dedupe_key=f"automation-broken:{streak}",
                   title=f"The agent failed {health.consecutive_failures} polls in a row: deadlines are not watched",
                   facts=facts, screenshot=health.last_screenshot, created_at=now,
-                  action=SuggestedAction(kind=ActionKind.CHECK_SITE,
-                                         text="Look at the screenshot and the log, then retry: `dispute-agent poll`"))]
+                  action=SuggestedAction(kind=ActionKind.CHECK_SITE, text=_BUSY_ACTION
+                                         if health.last_failure_kind == "site_unavailable" else _BROKEN_ACTION))]

@@ -594,6 +594,8 @@ def test_only_a_changed_page_offers_its_evidence_to_share() -> None:
     down = only(health(consecutive_failures=3, last_failure_kind="site_unavailable", last_failure_message="down",
                        last_screenshot=Path("/s/fail.png")), AlertKind.AUTOMATION_BROKEN)
     assert "evidence" not in down.facts and "capture" not in render(down, T0, ZoneInfo("UTC")).body
+    assert down.action.text.startswith("Nothing to do while the site is busy: the agent tries again by itself")
+    assert changed.action.text.startswith("Look at the screenshot")
 
 
 def test_all_clear_only_after_a_breakage() -> None:
