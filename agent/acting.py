@@ -84,7 +84,8 @@ def check_escalate(detail: DisputeDetail, local: Callable[[datetime], str]) -> N
     who = f"dispute {detail.reverse_line_id}"
     opens = deadline_of(detail, DeadlineKind.ESCALATE_AVAILABLE)
     if opens is not None and opens > detail.site_time:
-        raise NotEligible(f"{who}: the dispute page offers escalation only from {local(opens)}")
+        raise NotEligible(f"{who}: escalation opens on {local(opens)} (the dispute page offers it from then); "
+                          "until then answer any offer with 'dispute-agent reject'")
     platform = platform_escalation(detail)
     if platform is not None:
         raise NotEligible(f"{who}: the dispute page offers no escalation; AliExpress is expected to step in by "

@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.errors import DisputeAgentError, UserInputError
+from agent.errors import DisputeAgentError, UserInputError, with_hint
 from flows.anonymiser import Anonymiser
 from flows.site_capture import RecordedAnswer, RecordedPage, Recording
 
@@ -253,7 +253,7 @@ def read_answers(bundle: Bundle) -> list[AnswerReading]:
         try:
             model = detect_and_parse(body, date_header=answer.record.get("date"))
         except PageChanged as error:
-            readings.append(AnswerReading(file=answer.file, api=answer.api, read=False, summary=str(error)))
+            readings.append(AnswerReading(file=answer.file, api=answer.api, read=False, summary=with_hint(error)))
             continue
         readings.append(AnswerReading(file=answer.file, api=answer.api, read=True, summary=describe(model),
                                       data=TypeAdapter(type(model)).dump_python(model, mode="json")))

@@ -17,10 +17,77 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from agent.errors import ConfigError, DisputeAgentError
 
-app = typer.Typer(
+
+class _OneErrorForm(TyperGroup):
+    """Every error the command line prints has one form, ``error: …`` on one line: the
+    agent's own and the parser's (an unknown option, a missing argument), which Click
+    would print as ``Error: …`` under a usage block."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except Exception as error:  # the parser's errors, by their shape (Click's or Typer's own copy)
+            if not (hasattr(error, "format_message") and isinstance(getattr(error, "exit_code", None), int)):
+                raise
+            if type(error).__name__ == "NoArgsIsHelpError":  # the bare command: its help
+                error.show()
+                sys.exit(error.exit_code)
+            typer.echo(f"error: {usage_line(error)}", err=True)
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            typer.echo("error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def usage_line(error: Any) -> str:
+    """A parser's message in the agent's form, with where to read how the command is used."""
+    message = error.format_message().strip().rstrip(".")
+    if message[:1].isupper() and message[1:2].islower():
+        message = message[0].lower() + message[1:]
+    ctx = getattr(error, "ctx", None)
+    if ctx is not None:
+        message += f"; see '{ctx.command_path} --help'"
+    return message
+
+
+class _NamedArguments(TyperCommand):
+    """Help lists an argument by its name (``ORDER_ID``), not with its Python type
+    (``ORDER_ID <str>``); options show their metavars (``--counter <amount>``)."""
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                arguments.append((param.metavar or record[0].split(" ", 1)[0], record[1]))
+            else:
+                options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+class _Typer(typer.Typer):
+    """Every command of the agent's command line is a :class:`_NamedArguments`."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("cls", _NamedArguments)
+        return super().command(*args, **kwargs)
+
+
+app = _Typer(
+    cls=_OneErrorForm,
     name="dispute-agent",
     help="Watches AliExpress orders and disputes, files disputes correctly and warns "
     "before any deadline lapses.",
@@ -74,7 +141,7 @@ def _config_defaults(group: Any, config: Path) -> dict[str, Any]:
     return defaults
 
 
-session_app = typer.Typer(help="Move a logged-in browser session between machines.", no_args_is_help=True)
+session_app = _Typer(help="Move a logged-in browser session between machines.", no_args_is_help=True)
 app.add_typer(session_app, name="session")
 
 T = TypeVar("T")
@@ -85,6 +152,13 @@ ConfigOption = Annotated[
                  help="Settings file (TOML); default: $DISPUTE_AGENT_CONFIG, else the user's config directory."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+
+
+def _now() -> str:
+    """``now`` of a --json output that reads no database: this machine's clock."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat()
 
 
 def _fail(message: str, code: int) -> None:
@@ -99,10 +173,14 @@ def _with_next_step(error: DisputeAgentError) -> str:
     a changed site is fixed from what the user saw."""
     from agent.errors import PageChanged
 
-    if isinstance(error, PageChanged) and error.evidence is not None:
-        return (f"{error}; to share it anonymised: "
+    if not isinstance(error, PageChanged):
+        return str(error)
+    # a hint for maintainers (logged, in the evidence's maintainer.txt) means the agent must be updated
+    update = "; the agent needs an update to read this page: report it" if error.hint else ""
+    if error.evidence is not None:
+        return (f"{error}{update}; to share it anonymised: "
                 f"dispute-agent capture --from-evidence {shlex.quote(str(error.evidence))}")
-    return str(error)
+    return f"{error}{update}; to share what the agent sees, anonymised: dispute-agent capture" if update else str(error)
 
 
 def run(action: Callable[[], T]) -> T:
@@ -200,14 +278,14 @@ def open_store(settings, *, read_only: bool = False):
 
 @app.command()
 def sandbox(
-    host: Annotated[str, typer.Option(help="Address to bind; keep 127.0.0.1 unless you mean it.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port of the www. and m. hosts (0 picks a free one).")] = 8700,
-    login_port: Annotated[int, typer.Option(help="Port of the login. host (0 picks a free one).")] = 8701,
-    domain: Annotated[str | None, typer.Option(help="Parent domain of the site's host names (default "
+    host: Annotated[str, typer.Option(metavar="<address>", help="Address to bind; keep 127.0.0.1 unless you mean it.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="<port>", help="Port of the www. and m. hosts (0 picks a free one).")] = 8700,
+    login_port: Annotated[int, typer.Option(metavar="<port>", help="Port of the login. host (0 picks a free one).")] = 8701,
+    domain: Annotated[str | None, typer.Option(metavar="<domain>", help="Parent domain of the site's host names (default "
                                                     "aliexpress.localhost, which every browser resolves "
                                                     "to this machine).")] = None,
-    scenario: Annotated[Path | None, typer.Option(help="Scenario file (TOML); default: the demo world.")] = None,
-    rate: Annotated[float | None, typer.Option(help="Virtual seconds per real second (0 freezes the clock); "
+    scenario: Annotated[Path | None, typer.Option(metavar="<file>", help="Scenario file (TOML); default: the demo world.")] = None,
+    rate: Annotated[float | None, typer.Option(metavar="<rate>", help="Virtual seconds per real second (0 freezes the clock); "
                                                   "default: the scenario's clock.rate.")] = None,
 ) -> None:
     """Run the built-in AliExpress-shaped marketplace (for tests, the demo and trying things).
@@ -230,7 +308,7 @@ def sandbox(
 
 @app.command("install-browser")
 def install_browser_command(
-    executable: Annotated[str | None, typer.Option(help="Use this Chromium executable.")] = None,
+    executable: Annotated[str | None, typer.Option(metavar="<path>", help="Use this Chromium executable.")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Find a Chromium to drive, installing one when none is found.
@@ -259,7 +337,7 @@ def install_browser_command(
 
 @app.command()
 def parse(
-    file: Annotated[Path, typer.Argument(help="A saved API response (JSON or JSONP), or a capture bundle (.zip).",
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A saved API response (JSON or JSONP), or a capture bundle (.zip).",
                                          exists=False)],
     as_json: JsonOption = False,
 ) -> None:
@@ -285,7 +363,7 @@ def parse(
         return
 
     def action():
-        from agent.errors import PageChanged, UserInputError
+        from agent.errors import PageChanged, UserInputError, with_hint
         from flows.parsers.detect import detect_and_parse
         from flows.parsers.transport import decode_api_body
 
@@ -297,8 +375,8 @@ def parse(
             raise UserInputError(f"{error}; save the response body as it came") from None
         try:
             return detect_and_parse(data)
-        except PageChanged as error:
-            raise UserInputError(f"{file}: {error}") from None
+        except PageChanged as error:  # whoever runs parse fixes the agent: the hint is theirs
+            raise UserInputError(f"{file}: {with_hint(error)}") from None
 
     parsed = run(action)
     print_parsed(parsed, as_json)
@@ -310,7 +388,8 @@ def _parse_bundle(file: Path, as_json: bool) -> None:
 
     readings = run(lambda: read_answers(read_bundle(file)))
     if as_json:
-        print(json.dumps([reading.model_dump(mode="json") for reading in readings], indent=2, ensure_ascii=False))
+        print(json.dumps({"now": _now(), "answers": [reading.model_dump(mode="json") for reading in readings]},
+                         indent=2, ensure_ascii=False))
     else:
         for reading in readings:
             mark = {True: "✓", False: "✗", None: "–"}[reading.read]
@@ -326,7 +405,7 @@ def _parse_bundle(file: Path, as_json: bool) -> None:
 def login(
     config: ConfigOption = None,
     headed: Annotated[bool, typer.Option("--headed", help="Open a visible browser and let a person log in.")] = False,
-    timeout: Annotated[int, typer.Option(help="Minutes to wait for a person (--headed).")] = 10,
+    timeout: Annotated[int, typer.Option(metavar="<minutes>", help="Minutes to wait for a person (--headed).")] = 10,
 ) -> None:
     """Log in and save the browser session (0600) so later runs need no login.
 
@@ -344,7 +423,7 @@ def login(
 
 @session_app.command("export")
 def session_export(
-    dest: Annotated[Path, typer.Argument(help="File to write (keep it private: it holds live cookies).")],
+    dest: Annotated[Path, typer.Argument(metavar="FILE", help="File to write (keep it private: it holds live cookies).")],
     config: ConfigOption = None,
 ) -> None:
     """Write the saved browser session to FILE, to use it on another machine.
@@ -360,7 +439,7 @@ def session_export(
 
 @session_app.command("import")
 def session_import(
-    src: Annotated[Path, typer.Argument(help="A session file written by 'session export'.")],
+    src: Annotated[Path, typer.Argument(metavar="FILE", help="A session file written by 'session export'.")],
     config: ConfigOption = None,
 ) -> None:
     """Use a browser session saved elsewhere (e.g. a desktop login on a headless server).
@@ -372,6 +451,45 @@ def session_import(
     settings = settings_from(config)
     path = run(lambda: import_storage_state(settings, src))
     typer.echo(f"session imported to {path}")
+
+
+secrets_app = _Typer(help="Keep the site's password in the keyring named by secrets.keyring_backend.",
+                     no_args_is_help=True)
+app.add_typer(secrets_app, name="secrets")
+
+
+@secrets_app.command("set")
+def secrets_set(
+    login: Annotated[str | None, typer.Option(metavar="<login>", help="The account's login (default: account.login).")
+                     ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Store the site's password in the keyring, for the agent to log in by itself.
+
+    Asks for the password without showing it (twice); without a terminal it reads one
+    line from standard input. The keyring is the backend named in secrets.keyring_backend
+    (a plaintext one only with secrets.allow_plaintext_keyring = true); the password is
+    stored under the service 'dispute-agent' and the login.
+
+    \b
+    Examples:
+      dispute-agent secrets set
+      dispute-agent secrets set --login buyer@example.com
+    """
+    from agent.secrets import store_password
+
+    settings = settings_from(config)
+    account = (login or settings.account.login or "").strip()
+    if not account:
+        _fail("no login to store the password for: pass --login or set account.login", 2)
+    if sys.stdin.isatty():
+        password = typer.prompt(f"password of {account}", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    run(lambda: store_password(settings, account, password))
+    typer.echo(f"password of {account} stored in the keyring ({settings.secrets.keyring_backend})")
+    if settings.account.login != account:
+        typer.echo(f"set account.login = \"{account}\" so the agent looks it up (it reads the keyring by login)")
 
 
 @app.command()
@@ -469,7 +587,7 @@ def orders(
 
 @app.command()
 def order(
-    order_id: Annotated[str, typer.Argument(help="The order's id as the site shows it.")],
+    order_id: Annotated[str, typer.Argument(metavar="ORDER_ID", help="The order's id as the site shows it.")],
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -498,8 +616,9 @@ def reasons(as_json: JsonOption = False) -> None:
     from agent.reasons import Branch, reasons_for
 
     if as_json:
-        print(json.dumps({branch.value: [{"key": r.key, "label": r.label, "summary": r.summary}
-                                         for r in reasons_for(branch)] for branch in Branch}, indent=2))
+        print(json.dumps({"now": _now(), **{branch.value: [{"key": r.key, "label": r.label, "summary": r.summary}
+                                                           for r in reasons_for(branch)] for branch in Branch}},
+                         indent=2))
         return
     for branch, flag in ((Branch.NOT_RECEIVED, "--not-received"), (Branch.RECEIVED, "--received")):
         typer.echo(f"{flag} (package {'not ' if branch is Branch.NOT_RECEIVED else ''}received):")
@@ -509,15 +628,15 @@ def reasons(as_json: JsonOption = False) -> None:
 
 @app.command("open")
 def open_command(
-    order_id: Annotated[str, typer.Argument(help="The order to dispute.")],
-    reason: Annotated[str, typer.Option("--reason", "-r", help="Reason key (see 'dispute-agent reasons').")],
+    order_id: Annotated[str, typer.Argument(metavar="ORDER_ID", help="The order to dispute.")],
+    reason: Annotated[str, typer.Option("--reason", "-r", metavar="<key>", help="Reason key (see 'dispute-agent reasons').")],
     received: Annotated[bool | None, typer.Option("--received/--not-received",
                                                   help="Did the package arrive? (required)")] = None,
-    refund: Annotated[str, typer.Option(help="'full' or 'partial' (with --amount).")] = "full",
-    amount: Annotated[str | None, typer.Option(help="Partial refund, in the order's currency, e.g. 12.50.")] = None,
+    refund: Annotated[str, typer.Option(metavar="full|partial", help="'full' or 'partial' (with --amount).")] = "full",
+    amount: Annotated[str | None, typer.Option(metavar="<amount>", help="Partial refund, in the order's currency, e.g. 12.50.")] = None,
     with_return: Annotated[bool, typer.Option("--return", help="Offer to send the item back (received only).")] = False,
-    message: Annotated[str | None, typer.Option(help="Your words, ADDED after the pre-filled English text.")] = None,
-    message_file: Annotated[Path | None, typer.Option(help="Read your words from a file (same as --message).")] = None,
+    message: Annotated[str | None, typer.Option(metavar="<text>", help="Your words, ADDED after the pre-filled English text.")] = None,
+    message_file: Annotated[Path | None, typer.Option(metavar="<file>", help="Read your words from a file (same as --message).")] = None,
     replace_message: Annotated[bool, typer.Option("--replace-message",
                                                   help="Use only your words instead of the pre-filled text.")] = False,
     attach: Annotated[list[Path] | None, typer.Option(metavar="<file>", help="A photo or video; repeat for more.")] = None,
@@ -574,19 +693,21 @@ def open_command(
 
 @app.command("log")
 def log_command(
-    order_id: Annotated[str | None, typer.Argument(help="Only this order.")] = None,
+    order_id: Annotated[str | None, typer.Argument(metavar="ORDER_ID", help="Only this order.")] = None,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """What the agent did on the site, with the folders of its screenshots."""
     from agent.dispute_records import DisputeRecords
     from agent.ids import check_id
+    from agent.sync import site_clock
     from agent.views import print_log
 
     if order_id is not None:
         order_id = run(lambda: check_id(order_id, "ORDER_ID"))
     settings = settings_from(config)
-    print_log(DisputeRecords(open_store(settings, read_only=True)).audit_entries(order_id), as_json, settings.zone)
+    store = open_store(settings, read_only=True)
+    print_log(DisputeRecords(store).audit_entries(order_id), as_json, settings.zone, site_clock(store)())
 
 
 # --- notifications ------------------------------------------------------------------------
@@ -594,7 +715,7 @@ def log_command(
 
 @app.command("notify-test")
 def notify_test(
-    channel: Annotated[str | None, typer.Argument(help="Only this channel (default: every channel).")] = None,
+    channel: Annotated[str | None, typer.Argument(metavar="CHANNEL", help="Only this channel (default: every channel).")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Send a test message to the notification channels and report on each.
@@ -632,7 +753,7 @@ def notify_test(
 # --- watching disputes ---------------------------------------------------------------------
 
 
-DisputeId = Annotated[str, typer.Argument(help="The dispute's id (see 'dispute-agent disputes').")]
+DisputeId = Annotated[str, typer.Argument(metavar="DISPUTE_ID", help="The dispute's id (see 'dispute-agent disputes').")]
 
 
 @app.command()
@@ -705,11 +826,11 @@ def escalate(dispute_id: DisputeId, config: ConfigOption = None) -> None:
 @app.command()
 def reject(
     dispute_id: DisputeId,
-    counter: Annotated[str | None, typer.Option(help="Your counter-offer in the dispute's currency, e.g. 12.50, "
+    counter: Annotated[str | None, typer.Option(metavar="<amount>", help="Your counter-offer in the dispute's currency, e.g. 12.50, "
                                                 "exactly (no more decimals than the currency has); a currency "
                                                 "named with it (12.50 EUR) must be the dispute's or it is refused.")
                        ] = None,
-    message: Annotated[str | None, typer.Option(help="Why you reject it (English).")] = None,
+    message: Annotated[str | None, typer.Option(metavar="<text>", help="Why you reject it (English).")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     config: ConfigOption = None,
 ) -> None:
@@ -738,7 +859,7 @@ def reject(
 def evidence(
     dispute_id: DisputeId,
     attach: Annotated[list[Path] | None, typer.Option(metavar="<file>", help="A photo or video; repeat for more.")] = None,
-    message: Annotated[str | None, typer.Option(help="A note to go with the files.")] = None,
+    message: Annotated[str | None, typer.Option(metavar="<text>", help="A note to go with the files.")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Add evidence to a dispute (photos, a video, a message); big photos are resized first.
@@ -751,7 +872,7 @@ def evidence(
 @app.command("ship-return")
 def ship_return(
     dispute_id: DisputeId,
-    tracking: Annotated[str, typer.Option(help="The return parcel's tracking number.")],
+    tracking: Annotated[str, typer.Option(metavar="<number>", help="The return parcel's tracking number.")],
     config: ConfigOption = None,
 ) -> None:
     """Enter the tracking number of an agreed return (without it in time, the seller keeps the money).
@@ -784,7 +905,7 @@ def accept(
 
 @app.command()
 def demo(
-    keep_state: Annotated[Path | None, typer.Option(help="Keep the demo's state in this folder.")] = None,
+    keep_state: Annotated[Path | None, typer.Option(metavar="<dir>", help="Keep the demo's state in this folder.")] = None,
 ) -> None:
     """Show the agent at work on the built-in sandbox: log in, read every order and its timer.
 
@@ -799,7 +920,7 @@ def demo(
 @app.command("run")
 def run_command(
     config: ConfigOption = None,
-    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.", envvar="DISPUTE_AGENT_LOG_LEVEL")] = "INFO",
+    log_level: Annotated[str, typer.Option(metavar="<level>", help="DEBUG, INFO, WARNING or ERROR.", envvar="DISPUTE_AGENT_LOG_LEVEL")] = "INFO",
 ) -> None:
     """Run the daemon: daily poll, frequent polls near deadlines, reminders, notifications.
 
@@ -846,9 +967,9 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 @app.command()
 def healthcheck(
-    max_poll_age_hours: Annotated[float, typer.Option(min=0.001, help="Unhealthy when the last successful "
+    max_poll_age_hours: Annotated[float, typer.Option(min=0.001, metavar="<hours>", help="Unhealthy when the last successful "
                                                     "poll is older than this.")] = 36,
-    max_heartbeat_age_minutes: Annotated[float, typer.Option(min=0.1, help="Unhealthy when the daemon's "
+    max_heartbeat_age_minutes: Annotated[float, typer.Option(min=0.1, metavar="<minutes>", help="Unhealthy when the daemon's "
                                                            "heartbeat is older than this.")] = 10,
     config: ConfigOption = None,
 ) -> None:
@@ -883,6 +1004,7 @@ def healthcheck(
 def doctor(
     config: ConfigOption = None,
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not start Chromium (skips that check).")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Check this machine is ready to run unattended, one line per check with its fix.
 
@@ -895,6 +1017,7 @@ def doctor(
     Examples:
       dispute-agent doctor
       dispute-agent doctor --no-browser --config /etc/dispute-agent/agent.toml
+      dispute-agent doctor --json | jq '.checks[] | select(.ok == false)'
     """
     from agent.doctor import Check, format_check
     from agent.doctor import doctor as run_doctor
@@ -902,14 +1025,19 @@ def doctor(
 
     try:
         settings = load_settings(config)
+        checks = run_doctor(settings, launch_browser=not no_browser)
     except ConfigError as error:  # reported as the first failed check, not as an error exit
-        typer.echo(format_check(Check("config", False, "; ".join(error.problems) or str(error),
-                                      f"fix each key where it is set (every key is described in {EXAMPLE_FILE})")))
-        raise typer.Exit(1) from None
-    checks = run_doctor(settings, launch_browser=not no_browser)
-    for check in checks:
-        typer.echo(format_check(check))
-    if any(check.ok is False for check in checks):
+        checks = [Check("config", False, "; ".join(error.problems) or str(error),
+                        f"fix each key where it is set (every key is described in {EXAMPLE_FILE})")]
+    failed = any(check.ok is False for check in checks)
+    if as_json:
+        print(json.dumps({"now": _now(), "ok": not failed,
+                          "checks": [{"check": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix or None}
+                                     for c in checks]}, indent=2, ensure_ascii=False))
+    else:
+        for check in checks:
+            typer.echo(format_check(check))
+    if failed:
         raise typer.Exit(1)
 
 
@@ -936,7 +1064,7 @@ def check_site(config: ConfigOption = None, as_json: JsonOption = False) -> None
     settings = settings_from(config)
     report = with_browser(settings, lambda: check_site_use_case(settings))
     if as_json:
-        print(report.model_dump_json(indent=2))
+        print(json.dumps({"now": _now(), **report.model_dump(mode="json")}, indent=2))
     else:
         for line in format_report(report):
             typer.echo(line)
@@ -947,10 +1075,10 @@ def check_site(config: ConfigOption = None, as_json: JsonOption = False) -> None
 @app.command()
 def capture(
     config: ConfigOption = None,
-    out: Annotated[Path | None, typer.Option("--out", help="The zip to write (default: dispute-agent-capture-<time>.zip here).",
+    out: Annotated[Path | None, typer.Option("--out", metavar="<file>", help="The zip to write (default: dispute-agent-capture-<time>.zip here).",
                                              dir_okay=False)] = None,
     from_evidence: Annotated[Path | None, typer.Option(
-        "--from-evidence", help="Make the bundle from a failure's evidence folder instead of visiting the site.",
+        "--from-evidence", metavar="<dir>", help="Make the bundle from a failure's evidence folder instead of visiting the site.",
         file_okay=False)] = None,
     also_remove: Annotated[list[str] | None, typer.Option(
         "--also-remove", metavar="<word>",

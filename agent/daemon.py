@@ -65,6 +65,8 @@ class Daemon:
         self._busy = threading.Event()
         self._stopping = threading.Event()
         self.scheduler = None
+        #: when the retry of the running poll would be, once a busy site's line named it
+        self._retry_at: datetime | None = None
 
     # --- jobs: one call each into a use case ----------------------------------------------
 
@@ -75,9 +77,11 @@ class Daemon:
             return
         with self._step(f"poll ({reason})"):
             try:  # the lock is let go before the poll delivers: a slow channel never holds the browser
+                self._retry_at = None
                 report = poll(self.settings, self.store, self.settings.policy, say=log.info,
                               browser_lock=lambda: browser_lock(self.settings.state.dir,
-                                                                timeout=self.schedule.browser_lock_seconds))
+                                                                timeout=self.schedule.browser_lock_seconds),
+                              next_try=self._next_try)
             except Exception as error:
                 if isinstance(error, Locked):  # no poll ran: a browser held for long is a failure too
                     health_store.record_failure(self.store, self._site_now(), error)
@@ -151,15 +155,24 @@ class Daemon:
 
         return Step()
 
-    def _retry_delay(self) -> timedelta:
-        failures = max(1, health_store.load(self.store).consecutive_failures)
+    def _retry_delay(self, failures: int | None = None) -> timedelta:
+        failures = max(1, failures if failures is not None else health_store.load(self.store).consecutive_failures)
         minutes = min(self.schedule.retry_base_minutes * 2 ** (failures - 1), self.schedule.retry_max_minutes)
         return timedelta(minutes=minutes)
 
+    def _next_try(self) -> datetime:
+        """When the retry of a poll failing now will run (asked before the failure is
+        counted: it counts as one more); the retry is then scheduled at that time."""
+        if self._retry_at is None:
+            failures = health_store.load(self.store).consecutive_failures + 1
+            self._retry_at = datetime.now(UTC) + self._retry_delay(failures)
+        return self._retry_at
+
     def _schedule_retry(self) -> None:
-        delay = self._retry_delay()
-        log.warning("poll failed: retrying in %s", delay)
-        self.scheduler.add_job(self.poll_job, "date", run_date=datetime.now(UTC) + delay, args=["retry"],
+        run_date, self._retry_at = self._retry_at or datetime.now(UTC) + self._retry_delay(), None
+        delay = max(timedelta(0), run_date - datetime.now(UTC))
+        log.warning("poll failed: retrying in %s (at %s)", str(delay).split(".")[0], run_date.isoformat(timespec="seconds"))
+        self.scheduler.add_job(self.poll_job, "date", run_date=run_date, args=["retry"],
                                id="retry_poll", replace_existing=True)
 
     def _next_runs(self) -> dict[str, str | None]:

@@ -202,7 +202,10 @@ def _check_credentials(settings: Settings) -> Check:
     return Check("credentials", True, f"login and password found in {where}")
 
 
-_LOG_IN = "log in: 'dispute-agent login --headed', or 'dispute-agent session import FILE'"
+def _log_in() -> str:
+    from agent.display import login_by_hand
+
+    return login_by_hand()
 
 
 def _check_session(settings: Settings, now: datetime, have_credentials: bool) -> Check:
@@ -215,7 +218,7 @@ def _check_session(settings: Settings, now: datetime, have_credentials: bool) ->
     if not path.exists():
         if have_credentials:
             return Check("session", True, f"none saved yet; the first poll logs in with the credentials ({path})")
-        return Check("session", False, f"no saved session at {path} and no credentials", _LOG_IN)
+        return Check("session", False, f"no saved session at {path} and no credentials", _log_in())
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         return Check("session", False, f"{path} holds live cookies and other users can read it "
@@ -225,16 +228,16 @@ def _check_session(settings: Settings, now: datetime, have_credentials: bool) ->
         host = urlsplit(settings.site.base_url).hostname or ""
         ours = [c for c in cookies if _cookie_matches(str(c.get("domain", "")), host)]
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        return Check("session", False, f"{path} is not a saved browser session ({type(error).__name__})", _LOG_IN)
+        return Check("session", False, f"{path} is not a saved browser session ({type(error).__name__})", _log_in())
     if not ours:
-        return Check("session", False, f"{path} has no cookie for {host} (saved for another site?)", _LOG_IN)
+        return Check("session", False, f"{path} has no cookie for {host} (saved for another site?)", _log_in())
     expiries = [float(c.get("expires", -1)) for c in ours]
     live = [e for e in expiries if e <= 0 or e > now.timestamp()]
     saved = _span(now - datetime.fromtimestamp(path.stat().st_mtime, UTC))
     if not live:
         last = datetime.fromtimestamp(max(expiries), UTC)
         return Check("session", False, f"saved {saved} ago; every cookie for {host} expired, "
-                                       f"the last on {last:%Y-%m-%d %H:%M} UTC", _LOG_IN)
+                                       f"the last on {last:%Y-%m-%d %H:%M} UTC", _log_in())
     until = [e for e in live if e > 0]
     end = f", the last expires {datetime.fromtimestamp(max(until), UTC):%Y-%m-%d}" if until else ""
     return Check("session", True, f"saved {saved} ago; {len(live)} of {len(ours)} cookies for {host} "

@@ -19,12 +19,14 @@ the boundary with ``raise ... from``. Each message ends with the remedy.
         ├── PageChanged        a page or response no longer has the expected shape
         │   └── WrongLanguage  the site shows another language than the one asked for
         ├── SiteUnavailable    the site answered with an error or not at all
+        │   ├── SiteBusy       …on every try of a page load (tried again with backoff)
         │   └── SubmitUncertain  …right after a submit: it may or may not have been taken
         └── RateLimited        the site asks us to slow down
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "PageChanged",
     "RateLimited",
     "SecretError",
+    "SiteBusy",
     "SiteError",
     "SiteUnavailable",
     "StorageError",
@@ -103,12 +106,51 @@ class StorageError(DisputeAgentError):
         self.path = path
 
 
-class SiteError(DisputeAgentError):
-    """Raised when the site misbehaves; ``evidence`` is the folder with screenshot/trace."""
+#: the clauses of a message that speak to whoever maintains the agent's knowledge of the
+#: site, not to its user: they go to the log and the evidence folder (``hint``)
+_MAINTAINER_CLAUSE = re.compile(
+    r"\s*(?:[;:,—-]\s*|\s(?=\())?(?:"
+    r"(?:the (?:page|site|paging) (?:may have |has )?changed[:;]?\s*)?(?:or\s+)?compare the evidence with flows/site\.py"
+    r"|(?:the site changed;\s*)?save the (?:response|answer) and update flows/parsers"
+    r")",
+)
 
-    def __init__(self, message: str, evidence: Path | None = None) -> None:
+
+def split_hint(message: str) -> tuple[str, str | None]:
+    """``message`` without its maintainer clauses, and those clauses (None if it had none).
+
+    "the list shows 3 rows for 4 cases; the page changed: compare the evidence with
+    flows/site.py" becomes the user's "the list shows 3 rows for 4 cases" and the
+    maintainer's "the page changed: compare the evidence with flows/site.py".
+    """
+    found = [match.group(0).strip(" ;:,—-").removeprefix("or ") for match in _MAINTAINER_CLAUSE.finditer(message)]
+    if not found:
+        return message, None
+    user = _MAINTAINER_CLAUSE.sub("", message).strip().rstrip(";:,—- ")
+    return user or message, "; ".join(found)
+
+
+def with_hint(error: BaseException) -> str:
+    """The error with its maintainer's hint: for the tools that read the site's answers
+    for whoever fixes the agent (``parse``), not for a user's error line."""
+    hint = getattr(error, "hint", None)
+    return f"{error} — {hint}" if hint else str(error)
+
+
+class SiteError(DisputeAgentError):
+    """Raised when the site misbehaves; ``evidence`` is the folder with screenshot/trace.
+
+    ``hint`` is for whoever maintains the agent (which file to compare the evidence
+    with): it is logged and written into the evidence folder (``maintainer.txt``),
+    never into the user's error line. A message written with such a clause in it has
+    the clause moved into ``hint``.
+    """
+
+    def __init__(self, message: str, evidence: Path | None = None, *, hint: str | None = None) -> None:
+        message, found = split_hint(message)
         super().__init__(message)
         self.evidence = evidence
+        self.hint = "; ".join(part for part in (hint, found) if part) or None
 
     def __str__(self) -> str:
         text = super().__str__()
@@ -146,7 +188,44 @@ class WrongLanguage(PageChanged):
 
 
 class SiteUnavailable(SiteError):
-    """Raised when the site answers with an error, times out or cannot be reached."""
+    """Raised when the site answers with an error, times out or cannot be reached.
+
+    ``trouble`` says in a few words what failed ("HTTP 503 to the page of the order list",
+    "no answer to mtop.….order.list within 30 s") when loading the page again may
+    help: a read-only page load with a ``trouble`` is tried again with backoff
+    (``flows/retry.py``); one without (an order list that kept moving, a refusal in the
+    site's words) is not.
+    """
+
+    def __init__(self, message: str, evidence: Path | None = None, *, hint: str | None = None,
+                 trouble: str | None = None) -> None:
+        super().__init__(message, evidence, hint=hint)
+        self.trouble = trouble
+
+
+class SiteBusy(SiteUnavailable):
+    """Raised when every try of a read-only page load met the site failing (5xx, no answer).
+
+    The line says what was tried and when the next try is: ``next_step`` is "try
+    again in a few minutes" for a one-off command; the daemon's poll names its next run.
+    """
+
+    def __init__(self, what: str, trouble: str, attempts: int, evidence: Path | None = None, *,
+                 hint: str | None = None, next_step: str = "try again in a few minutes") -> None:
+        self.what = what
+        self.attempts = attempts
+        self.next_step = next_step
+        super().__init__(self._line(what, trouble, attempts, next_step), evidence, hint=hint, trouble=trouble)
+
+    @staticmethod
+    def _line(what: str, trouble: str, attempts: int, next_step: str) -> str:
+        tried = "tried once" if attempts == 1 else f"tried {attempts} times"
+        return f"{what}: the site is busy ({trouble}) — {tried}; {next_step}"
+
+    def with_next_step(self, next_step: str) -> None:
+        """Say when the next try is (the daemon's next poll) instead of "in a few minutes"."""
+        self.next_step = next_step
+        self.args = (self._line(self.what, self.trouble or "", self.attempts, next_step),)
 
 
 class SubmitUncertain(SiteUnavailable):

@@ -30,7 +30,7 @@ from agent import health as health_store
 from agent.alerts import Alert, AlertKind
 from agent.auto_actions import act_on_zero_offers, zero_offer_actions
 from agent.dispute_records import DisputeRecords
-from agent.errors import DisputeAgentError, SiteError
+from agent.errors import DisputeAgentError, SiteBusy, SiteError
 from agent.policy import Policy
 from agent.rules import judge
 from agent.settings import Settings
@@ -166,17 +166,19 @@ ACTION_HOLD = timedelta(minutes=5)
 def poll(settings: Settings, store: Store, policy: Policy, *, say: Callable[[str], None] = print,
          deliver: bool = True, now: Callable[[], datetime] | None = None, credentials=None,
          browser_lock: Callable[[], AbstractContextManager] | None = None,
-         progress: Progress | None = None) -> PollReport:
+         progress: Progress | None = None, next_try: Callable[[], datetime] | None = None) -> PollReport:
     """One poll; an error that escapes it (a bug, a database error) still counts as a failure.
 
     ``browser_lock`` is held while the browser is used and let go before delivery; a
     ``Locked`` from taking it propagates uncounted (no poll ran: the caller decides).
+    ``next_try`` (the daemon's) says when the next poll runs if this one fails: a busy
+    site's line then names it instead of "try again in a few minutes".
     """
     report = PollReport(read_ok=False, delivery=deliver)
     progress = progress or Progress()
     with (browser_lock or nullcontext)():
         try:
-            _poll(report, settings, store, policy, say, now, credentials, progress)
+            _poll(report, settings, store, policy, say, now, credentials, progress, next_try)
         except Exception as error:
             if report.error is None:  # a failed read was counted already
                 health_store.record_failure(store, (now or site_clock(store))(), error)
@@ -196,7 +198,8 @@ def poll(settings: Settings, store: Store, policy: Policy, *, say: Callable[[str
 
 
 def _poll(report: PollReport, settings: Settings, store: Store, policy: Policy, say: Callable[[str], None],
-          now: Callable[[], datetime] | None, credentials, progress: Progress) -> PollReport:
+          now: Callable[[], datetime] | None, credentials, progress: Progress,
+          next_try: Callable[[], datetime] | None = None) -> PollReport:
     from flows.browser import BrowserSession
 
     disagreements: list = []
@@ -208,6 +211,8 @@ def _poll(report: PollReport, settings: Settings, store: Store, policy: Policy, 
                                                        progress)
             report.read_ok = True
         except Exception as error:  # noqa: BLE001 - counted and told: raw errors too, never swallowed
+            if isinstance(error, SiteBusy) and next_try is not None:
+                error.with_next_step(f"the next try is at {settings.policy.local(next_try())} (the daemon's next poll)")
             read_failed(store, report, error, (now or site_clock(store))(), say)
         clock = now or site_clock(store)
         if report.read_ok:
@@ -247,6 +252,8 @@ def read_failed(store: Store, report: PollReport, error: Exception, now: datetim
     health_store.record_failure(store, now, error)
     if isinstance(error, DisputeAgentError):
         report.error = str(error)
+        if getattr(error, "hint", None) and getattr(error, "evidence", None) is None:  # else noted with its evidence
+            log.info("maintainer hint: %s", error.hint)
     else:
         log.debug("the poll's read failed unexpectedly", exc_info=error)
         report.error = (f"unexpected {health_store.failure_message(error)} (its traceback is logged at DEBUG "

@@ -113,6 +113,18 @@ def order_alerts(view: OrderView, now: datetime, policy: Policy) -> list[Alert]:
 # --- health ----------------------------------------------------------------------------------
 
 
+#: the login by hand that works where the agent runs: with a screen, or on a server without one
+LOG_IN_AGAIN = ("Where the agent runs on a computer with a screen: `dispute-agent login --headed`. On a server "
+                "without one: log in on a computer with a screen (`dispute-agent login --headed`, then "
+                "`dispute-agent session export FILE`) and run `dispute-agent session import FILE` on the server")
+
+
+#: a site that keeps failing the agent's pages: it tries again by itself (the last error says when)
+_BUSY_ACTION = ("Nothing to do while the site is busy: the agent tries again by itself (the last error says when). "
+                "If it lasts, check that the site opens in a browser, then run `dispute-agent poll`")
+_BROKEN_ACTION = "Look at the screenshot and the log, then retry: `dispute-agent poll`"
+
+
 def health_alerts(health: HealthView, now: datetime, policy: Policy) -> list[Alert]:
     """Login needed (at once), automation broken (after N failures), and the all-clear.
 
@@ -137,12 +149,12 @@ def health_alerts(health: HealthView, now: datetime, policy: Policy) -> list[Ale
                       title="Login needed: nothing is watched until you log in", facts=facts, created_at=now,
                       screenshot=health.last_screenshot,
                       action=SuggestedAction(kind=ActionKind.LOG_IN,
-                                             text="Run `dispute-agent login` and finish the login in the browser"))]
+                                             text=LOG_IN_AGAIN))]
     if health.consecutive_failures < policy.failures_before_alert:
         return []
     return [Alert(kind=AlertKind.AUTOMATION_BROKEN, severity=Severity.CRITICAL,
                   dedupe_key=f"automation-broken:{streak}",
                   title=f"The agent failed {health.consecutive_failures} polls in a row: deadlines are not watched",
                   facts=facts, screenshot=health.last_screenshot, created_at=now,
-                  action=SuggestedAction(kind=ActionKind.CHECK_SITE,
-                                         text="Look at the screenshot and the log, then retry: `dispute-agent poll`"))]
+                  action=SuggestedAction(kind=ActionKind.CHECK_SITE, text=_BUSY_ACTION
+                                         if health.last_failure_kind == "site_unavailable" else _BROKEN_ACTION))]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from agent.display import has_display, no_display_for_headed
+from agent.errors import UserInputError
 from agent.secrets import Credentials, get_credentials
 from agent.settings import Settings
 
@@ -20,6 +22,8 @@ def login(settings: Settings, *, headed: bool = False, timeout_s: float = 600,
     from flows.browser import BrowserSession
     from flows.login import open_page, wait_for_person
 
+    if headed and not settings.browser.cdp_url and not has_display():
+        raise UserInputError(no_display_for_headed())  # before any browser starts: it would fail obscurely
     if headed:
         settings = settings.model_copy(update={"browser": settings.browser.model_copy(update={"headless": False})})
     landing = site.order_list_url(settings.site.base_url)

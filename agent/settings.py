@@ -177,6 +177,12 @@ class BrowserSettings(Section):
     user_agent: str | None = None
     #: keep a Playwright trace of a failed step next to its screenshot
     trace_on_failure: bool = True
+    #: tries of one read-only page load that meets a server error or no answer (1: no
+    #: second try); a submit is never tried again
+    load_attempts: int = Field(default=3, ge=1, le=10)
+    #: seconds before the second try; each later wait doubles, up to retry_wait_max_s
+    retry_wait_s: float = Field(default=2.0, ge=0, le=600)
+    retry_wait_max_s: float = Field(default=30.0, ge=0, le=3600)
 
     @field_validator("cdp_url")
     @classmethod

@@ -63,14 +63,15 @@ def credentials_provider(settings: Settings) -> Callable[[], Credentials]:
     """
 
     def provide() -> Credentials:
+        from agent.display import login_by_hand
+
         try:
             return get_credentials(settings)
         except SecretError as error:
             how = str(error).split(";", 1)[-1].strip()
             raise LoginRequired(
                 "the site asks for a login (no saved session, or it expired) and no password is stored; "
-                "log in by hand with 'dispute-agent login --headed' or 'dispute-agent session import FILE', "
-                f"or store the password to let the agent log in: {how}"
+                f"{login_by_hand()}, or store the password to let the agent log in: {how}"
             ) from None
 
     return provide

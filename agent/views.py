@@ -221,7 +221,7 @@ def print_order(stored: StoredOrder, now: datetime, as_json: bool, zone: ZoneInf
         ]
         data["status_history"] = [{"observed_at": at.isoformat(), "status": s, "status_text": text}
                                   for at, s, text in stored.status_history]
-        print(json.dumps(data, indent=2))
+        print(json.dumps({"now": now.isoformat(), **data}, indent=2))
         return
     remaining = left(order, now)
     console.print(f"[bold]Order {order.order_id}[/] — {safe_markup(order.status_text or order.status.value)}")
@@ -256,6 +256,14 @@ def print_order(stored: StoredOrder, now: datetime, as_json: bool, zone: ZoneInf
         console.print(table)
 
 
+def _now_json(now: datetime | None) -> str:
+    """Every --json output is an object with ``now``: when it was made (the site's clock
+    where the command knows it)."""
+    from datetime import UTC
+
+    return (now or datetime.now(UTC)).isoformat()
+
+
 def print_parsed(parsed: Any, as_json: bool) -> None:
     from pydantic import TypeAdapter
 
@@ -263,7 +271,7 @@ def print_parsed(parsed: Any, as_json: bool) -> None:
     kind = getattr(parsed, "kind", type(model).__name__)
     data = TypeAdapter(type(model)).dump_python(model, mode="json")  # models and dataclasses alike
     if as_json:
-        print(json.dumps({"kind": str(kind), "data": data}, indent=2))
+        print(json.dumps({"now": _now_json(None), "kind": str(kind), "data": data}, indent=2))
         return
     console.print(f"[bold]{kind}[/]")
     console.print(data)
@@ -355,11 +363,11 @@ def print_plan(plan, dry_run: bool) -> None:
         console.print(f"  [yellow]Warning:[/] {safe_markup(warning)}")
 
 
-def print_log(entries, as_json: bool, zone: ZoneInfo) -> None:
+def print_log(entries, as_json: bool, zone: ZoneInfo, now: datetime | None = None) -> None:
     if as_json:
-        print(json.dumps([{"at": e.at.isoformat(), "action": e.action, "outcome": e.outcome, "order_id": e.order_id,
-                           "dispute_id": e.dispute_id, "detail": e.detail, "evidence": e.evidence}
-                          for e in entries], indent=2))
+        print(json.dumps({"now": _now_json(now), "entries": [
+            {"at": e.at.isoformat(), "action": e.action, "outcome": e.outcome, "order_id": e.order_id,
+             "dispute_id": e.dispute_id, "detail": e.detail, "evidence": e.evidence} for e in entries]}, indent=2))
         return
     if not entries:
         console.print("The agent has not acted on the site yet.")

@@ -142,6 +142,7 @@ def unconfirmed(key: str, where: str, problem: str) -> PageChanged:
     """The error for a page that does not match an unconfirmed guess, naming the guess."""
     entry = ASSUMPTIONS[key]
     return PageChanged(
-        f"{where}: {problem} — this part of the site was never captured publicly and rests on a guess "
-        f"[{entry.key}: {entry.what}]; keep the evidence folder and follow docs/RUNBOOK.md ('The site changed')"
+        f"{where}: {problem} (a guess of the agent about this part of the site does not hold [{entry.key}])",
+        hint=f"this part of the site was never captured publicly and rests on a guess [{entry.key}: {entry.what}]; "
+             "follow docs/RUNBOOK.md ('The site changed')",
     )

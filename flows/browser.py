@@ -124,6 +124,10 @@ class BrowserSession:
                 log.warning("closing the browser session: %s", _first_line(exc))
 
     @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
     def browser(self) -> Browser:
         self._check_thread()
         if self._browser is None:
@@ -180,6 +184,8 @@ class BrowserSession:
                 _mark_saved(exc, folder)
             self._end_trace_chunk(owns_chunk, folder / "trace.zip" if folder else None)
             mapped = _map_error(exc, label, folder)
+            if fresh and mapped is not None:
+                _note_hint(mapped, label, folder)
             if mapped is exc:
                 raise
             if mapped is None:
@@ -444,12 +450,11 @@ def _map_error(exc: Exception, label: str, folder: Path | None) -> BaseException
             return SiteUnavailable(
                 f"{label}: the page did not load in time ({_first_line(exc)}); "
                 "check the network and retry later",
-                evidence=folder,
+                evidence=folder, trouble=f"no page within {_timeout_of(exc)}",
             )
         return PageChanged(
-            f"{label}: what the agent waits for did not appear in time ({_first_line(exc)}); "
-            "the page may have changed: compare the evidence with flows/site.py",
-            evidence=folder,
+            f"{label}: what the agent waits for did not appear in time ({_first_line(exc)})",
+            evidence=folder, hint="the page may have changed: compare the evidence with flows/site.py",
         )
     if isinstance(exc, PlaywrightError):
         match = _NET_ERROR.search(str(exc))
@@ -457,9 +462,26 @@ def _map_error(exc: Exception, label: str, folder: Path | None) -> BaseException
             return SiteUnavailable(
                 f"{label}: the site could not be reached ({match.group(0)}); "
                 "check the network and site.base_url, then retry",
-                evidence=folder,
+                evidence=folder, trouble=match.group(0),
             )
     return None
+
+
+def _timeout_of(exc: BaseException) -> str:
+    found = re.search(r"Timeout (\d+)ms", str(exc))
+    return f"{int(found.group(1)) / 1000:g} s" if found else "the time allowed"
+
+
+def _note_hint(error: BaseException, label: str, folder: Path | None) -> None:
+    """The maintainer's part of a failure: into the log (INFO: a one-off command's
+    terminal does not show it) and the evidence folder, never into the user's line."""
+    hint = getattr(error, "hint", None)
+    if not hint:
+        return
+    log.info("maintainer hint for %s: %s (evidence: %s)", label, hint, folder)
+    from flows.retry import write_maintainer_note
+
+    write_maintainer_note(folder, f"step: {label}\nerror: {type(error).__name__}: {error}\nhint: {hint}\n")
 
 
 def _saved_evidence(exc: BaseException) -> Path | None:

@@ -86,6 +86,9 @@ class ApiCapture:
         #: API answers with a server error, noted before their body is read: reading it
         #: lets the page run on, and the page may show its alert before the read is done
         self._api_errors: list[tuple[int, int, str]] = []
+        #: (position when sent, API name lower-cased) of every API request the page sent
+        self._requests: list[tuple[int, str]] = []
+        page.on("request", self._on_request)
         page.on("response", self._on_response)
         page.on("requestfailed", self._on_request_failed)
         _CAPTURES[page] = self
@@ -124,6 +127,11 @@ class ApiCapture:
             context.remove_listener("requestfailed", keep_answers_coming)
             context.remove_listener("response", keep_answers_coming)
 
+    def _on_request(self, request: Request) -> None:
+        api = site.api_of_url(request.url)
+        if api is not None:
+            self._requests.append((len(self._responses), api.lower()))
+
     def _on_response(self, response: Response) -> None:
         spelled = site.api_of_url(response.url, keep_case=True)  # shown as written; compared lower-cased
         if spelled is not None:
@@ -147,9 +155,10 @@ class ApiCapture:
         for position, status, what in self._failures:
             if position >= after:
                 if status is not None:
-                    return SiteUnavailable(server_error(status, f"the page {what}"))
+                    return SiteUnavailable(server_error(status, f"the page {what}"),
+                                           trouble=f"HTTP {status} to the page {what}")
                 return SiteUnavailable(f"the site could not be reached: no answer to {what}; "
-                                       "check the network, then try again")
+                                       "check the network, then try again", trouble=f"no answer to {what}")
         return None
 
     def trouble(self, after: int = 0) -> str | None:
@@ -184,11 +193,18 @@ class ApiCapture:
             if failure is not None:
                 raise failure
             if time.monotonic() >= deadline:
-                raise PageChanged(
-                    f"the page did not load {api} within {timeout_ms / 1000:.0f} s; "
-                    "the site may have changed: run 'dispute-agent doctor' and report it"
-                )
+                waited = f"{timeout_ms / 1000:g} s"
+                if self.asked(wanted, after):  # asked and still waiting: the site is slow
+                    raise SiteUnavailable(f"the site did not answer {api} within {waited}; try again later",
+                                          trouble=f"no answer to {api} within {waited}")
+                raise PageChanged(f"the page did not ask for {api} within {waited}",
+                                  hint="the page no longer calls this API, or calls it by another name: "
+                                       "compare the evidence with flows/site.py (API_* names)")
             pause(self.page.context, 25)
+
+    def asked(self, api: str, after: int) -> bool:
+        """The page sent a request of ``api`` after position ``after`` (answered or not)."""
+        return any(position >= after and name == api for position, name in self._requests)
 
     def poll(self, api: str, *, after: int = 0) -> Captured | None:
         """The answer if it already arrived, else None; unchecked (pass it to ``checked``).
@@ -234,7 +250,8 @@ class ApiCapture:
                 "log in again with 'dispute-agent login' (or --headed)"
             )
         if captured.status >= 500:
-            raise SiteUnavailable(server_error(captured.status, captured.api))
+            raise SiteUnavailable(server_error(captured.status, captured.api),
+                                  trouble=f"HTTP {captured.status} to {captured.api}")
         if isinstance(captured.error, PageChanged):
             raise captured.error
         return captured

@@ -251,9 +251,10 @@ def _wait_outcome(page: Page, capture: ApiCapture, mark: int, what: str, timeout
             return  # done
     trouble = capture.trouble(mark)
     if trouble is not None or silent:
-        said = f"the site answered {trouble}" if trouble else (
-            f"the page said nothing within {timeout_ms / 1000:.0f} s (if this happens every time, "
-            "the page may have changed [dispute-action-outcome])")
+        said = f"the site answered {trouble}" if trouble else f"the page said nothing within {timeout_ms / 1000:.0f} s"
         raise SubmitUncertain(f"{what}: {said}: it may or may not have been done; "
-                              "see the case with 'dispute-agent disputes' before trying again")
+                              "see the case with 'dispute-agent disputes' before trying again",
+                              hint=None if trouble else "if this happens every time, the page's outcome may have "
+                                                        "changed [dispute-action-outcome]: compare the evidence "
+                                                        "with flows/site.py")
     raise NotEligible(f"the site refused: {words[0]}")

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from agent.display import login_by_hand
 from agent.errors import LoginRequired, NotEligible, PageChanged, SiteUnavailable, SubmitUncertain, UserInputError
 from agent.secrets import Credentials
 from flows import site
@@ -38,7 +39,7 @@ from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession
 from flows.capture import ApiCapture, Captured, pause
 from flows.language import check_page
-from flows.login import HANDOFF, open_page
+from flows.login import open_page
 from flows.parsers.dispute_form import (
     Product,
     order_products,
@@ -205,7 +206,7 @@ def _check_form(tab: Page, capture: ApiCapture, timeout_ms: float) -> None:
     """The new tab is the form, logged in, and the site lets a case be opened here."""
     tab.wait_for_load_state("domcontentloaded")
     if site.is_login_url(tab.url):
-        raise LoginRequired(f"the session ended while the dispute form opened; {HANDOFF}")
+        raise LoginRequired(f"the session ended while the dispute form opened; {login_by_hand()}")
     path = urlsplit(tab.url).path
     if path != site.DISPUTE_START_PATH:
         raise PageChanged(f"the new tab is {path}, not the dispute form ({site.DISPUTE_START_PATH}); "
@@ -348,11 +349,15 @@ def _filing_answer(capture: ApiCapture, mark: int, timeout_ms: float) -> Capture
     knows whether the case was filed: ``SubmitUncertain``, never a changed page."""
     try:
         return capture.wait(site.API_DISPUTE_APPLY, after=mark, timeout_ms=timeout_ms)
-    except SiteUnavailable:
-        cause = f"the site answered {capture.trouble(mark) or 'with an error'} after 'Confirm'"
+    except SiteUnavailable as error:
+        trouble = capture.trouble(mark)
+        cause = (f"the site answered {trouble} after 'Confirm'" if trouble
+                 else f"'Confirm' got {error.trouble or 'an error'}")
     except PageChanged:
-        cause = (f"'Confirm' got no answer ({site.API_DISPUTE_APPLY}) within {timeout_ms / 1000:.0f} s "
-                 "(if this happens every time, the form's call may have changed [form-calls])")
+        cause = f"'Confirm' got no answer ({site.API_DISPUTE_APPLY}) within {timeout_ms / 1000:.0f} s"
+        raise SubmitUncertain(f"{cause}: the dispute may have been filed",
+                              hint="the page sent no filing call: if this happens every time, the form's call "
+                                   "may have changed [form-calls]") from None
     raise SubmitUncertain(f"{cause}: the dispute may have been filed")
 
 

@@ -34,6 +34,7 @@ from flows.login import open_page
 from flows.parsers.dispute_page import PageTexts, api_amount, check_readings, compare_readings, read_page
 from flows.parsers.disputes import parse_dispute_detail
 from flows.parsers.refunds import parse_refund_list
+from flows.retry import with_retries
 
 #: how long the page may take to draw an answer it received before the two readings must agree
 SETTLE_MS = 3_000
@@ -42,7 +43,14 @@ SETTLE_MS = 3_000
 def read_dispute_list(session: BrowserSession, base_url: str, credentials: Callable[[], Credentials] | None,
                       tz: tzinfo = UTC, timeout_ms: float = 30_000, *,
                       mobile_url: str | None = None) -> list[DisputeSummary]:
-    """Every case of the list, each once, newest first as the site lists them."""
+    """Every case of the list, each once, newest first as the site lists them (read
+    again while the site fails it)."""
+    return with_retries(session.settings, "the dispute list",
+                        lambda: _read_list_once(session, base_url, credentials, tz, timeout_ms, mobile_url))
+
+
+def _read_list_once(session: BrowserSession, base_url: str, credentials: Callable[[], Credentials] | None,
+                    tz: tzinfo, timeout_ms: float, mobile_url: str | None) -> list[DisputeSummary]:
     page = session.new_page()
     capture = ApiCapture(page)
     try:
@@ -104,8 +112,18 @@ def read_dispute(session: BrowserSession, base_url: str, reverse_line_id: str | 
 
     The page is addressed by the case's order line (``trade_line_id``), as the site's
     own list links it; the case it shows must be ``reverse_line_id`` (None: whichever
-    case the line has, when only the line is known).
+    case the line has, when only the line is known). Loaded again while the site fails it.
     """
+    what = f"the page of dispute {reverse_line_id}" if reverse_line_id else f"the dispute page of line {trade_line_id}"
+    return with_retries(session.settings, what, lambda: _read_dispute_once(
+        session, base_url, reverse_line_id, credentials, tz, timeout_ms, screenshot_label,
+        trade_line_id=trade_line_id, mobile_url=mobile_url))
+
+
+def _read_dispute_once(session: BrowserSession, base_url: str, reverse_line_id: str | None,
+                       credentials: Callable[[], Credentials] | None, tz: tzinfo, timeout_ms: float,
+                       screenshot_label: str | None, *, trade_line_id: str,
+                       mobile_url: str | None) -> tuple[DisputeDetail, str, object]:
     page = session.new_page()
     capture = ApiCapture(page)
     try:

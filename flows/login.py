@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Response
 
+from agent.display import login_by_hand
 from agent.errors import CaptchaRequired, LoginRequired, PageChanged, SiteUnavailable
 from agent.secrets import Credentials
 from flows import site
@@ -30,7 +31,6 @@ from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession
 from flows.capture import server_error
 
-HANDOFF = "log in by hand with 'dispute-agent login --headed' or 'dispute-agent session import FILE'"
 #: how long the site may take to show a step or to answer "Continue" / "Sign in"
 STEP_TIMEOUT_MS = 30_000
 POLL_MS = 150
@@ -84,7 +84,7 @@ def _wait_for(page: Page, outcomes: dict[str, Callable[[], bool]], timeout_ms: f
                 return name
         found = challenge_on_page(page) or (code_on_page(page) if site.is_login_url(page.url) else None)
         if found:
-            raise CaptchaRequired(f"the site asks for {found} to log in; {HANDOFF}")
+            raise CaptchaRequired(f"the site asks for {found} to log in; {login_by_hand()}")
         if time.monotonic() > deadline:
             raise on_timeout()
         page.wait_for_timeout(POLL_MS)
@@ -104,7 +104,7 @@ def open_page(session: BrowserSession, page: Page, url: str,
         _refuse_challenge(page)
         return False
     if credentials is None:
-        raise LoginRequired(f"the saved session has expired; {HANDOFF}")
+        raise LoginRequired(f"the saved session has expired; {login_by_hand()}")
     account = credentials()
     # untraced: a trace records typed text verbatim, and the requests that carry it;
     # and whatever the page does with the password, evidence files never show it
@@ -115,7 +115,7 @@ def open_page(session: BrowserSession, page: Page, url: str,
     if page.url.split("?", 1)[0] != url.split("?", 1)[0]:
         _answered(page.goto(url, wait_until="domcontentloaded"), url)
     if site.is_login_url(page.url):
-        raise LoginRequired(f"the site still asks for a login after a successful one; {HANDOFF}")
+        raise LoginRequired(f"the site still asks for a login after a successful one; {login_by_hand()}")
     _refuse_challenge(page)
     return True
 
@@ -123,13 +123,15 @@ def open_page(session: BrowserSession, page: Page, url: str,
 def _answered(response: Response | None, url: str) -> None:
     """A server error on the page itself is the site being down, not a changed page."""
     if response is not None and response.status >= 500:
-        raise SiteUnavailable(server_error(response.status, f"the page {urlsplit(url).path}"))
+        path = urlsplit(url).path
+        raise SiteUnavailable(server_error(response.status, f"the page {path}"),
+                              trouble=f"HTTP {response.status} to the page {path}")
 
 
 def _refuse_challenge(page: Page) -> None:
     found = challenge_on_page(page)
     if found:
-        raise CaptchaRequired(f"the site shows {found} instead of the page; {HANDOFF}")
+        raise CaptchaRequired(f"the site shows {found} instead of the page; {login_by_hand()}")
 
 
 def submit_login(page: Page, credentials: Credentials, timeout_ms: float = STEP_TIMEOUT_MS) -> None:
@@ -192,7 +194,7 @@ def _continue(page: Page, field: Locator, login: str, timeout_ms: float) -> None
         "login-unknown-account", "login", "after 'Continue' neither the password field nor a message appeared"))
     if outcome == "error":
         raise LoginRequired(f"the site refused the account ({_error_text(page)}); "
-                            f"check the login in the settings, or {HANDOFF}")
+                            f"check the login in the settings, or {login_by_hand()}")
     if outcome == "left":
         raise PageChanged("login: the page left the login host after 'Continue', before the password; "
                           "compare the evidence with flows/site.py")
@@ -211,7 +213,7 @@ def _sign_in(page: Page, credentials: Credentials, timeout_ms: float) -> None:
         "compare the evidence with flows/site.py"))
     if outcome == "error":
         raise LoginRequired(f"the site refused the login ({_error_text(page)}); "
-                            f"check the login and password, or {HANDOFF}")
+                            f"check the login and password, or {login_by_hand()}")
     page.wait_for_load_state("domcontentloaded")
     _refuse_challenge(page)
 

@@ -27,6 +27,7 @@ from email.utils import parsedate_to_datetime
 
 from playwright.sync_api import Page
 
+from agent.display import login_by_hand
 from agent.errors import (
     LoginRequired,
     PageChanged,
@@ -41,10 +42,11 @@ from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession
 from flows.capture import ApiCapture, pause, server_error
 from flows.language import check_orders, check_page
-from flows.login import HANDOFF, open_page
+from flows.login import open_page
 from flows.paging import PassUnion
 from flows.parsers.order_dom import parse_order_rows
 from flows.parsers.orders import parse_order_detail, parse_order_list
+from flows.retry import with_retries
 
 #: reads each row's texts; selectors come from flows.site so a changed page is one edit
 ROW_SCRIPT = """
@@ -138,7 +140,15 @@ def read_order_list(session: BrowserSession, base_url: str,
                     credentials: Callable[[], Credentials] | None,
                     on_page: Callable[[int, int], None] | None = None,
                     timeout_ms: float = 30_000, passes: int = site.ORDER_LIST_PASSES) -> OrdersRead:
-    """Every order of the account, newest first (see the module docstring)."""
+    """Every order of the account, newest first (see the module docstring); the list is
+    read again while the site fails it (``flows/retry.py``)."""
+    return with_retries(session.settings, "the order list",
+                        lambda: _read_list_once(session, base_url, credentials, on_page, timeout_ms, passes),
+                        returns_error=True)
+
+
+def _read_list_once(session: BrowserSession, base_url: str, credentials: Callable[[], Credentials] | None,
+                    on_page: Callable[[int, int], None] | None, timeout_ms: float, passes: int) -> OrdersRead:
     result = OrdersRead()
     page = session.new_page()
     reader = _ListPass(page, ApiCapture(page), PassUnion(), on_page, timeout_ms)
@@ -257,7 +267,26 @@ def read_order_details(session: BrowserSession, base_url: str, order_ids: Iterab
                        politeness: Politeness | None = None, tz: tzinfo = UTC,
                        on_done: Callable[[Order], None] | None = None,
                        timeout_ms: float = 30_000) -> OrdersRead:
-    """Each order's detail page, ``politeness.concurrency`` at a time."""
+    """Each order's detail page, ``politeness.concurrency`` at a time.
+
+    While the site fails a page (``flows/retry.py``), the orders not read yet are read
+    again; the ones read are kept.
+    """
+    wanted = list(order_ids)
+    read: dict[str, Order] = {}
+
+    def once() -> OrdersRead:
+        part = _read_details_once(session, base_url, [i for i in wanted if i not in read], credentials,
+                                  politeness, tz, on_done, timeout_ms)
+        read.update((order.order_id, order) for order in part.orders)
+        return OrdersRead(orders=list(read.values()), complete=part.complete, error=part.error)
+
+    return with_retries(session.settings, "the order pages", once, returns_error=True)
+
+
+def _read_details_once(session: BrowserSession, base_url: str, order_ids: Iterable[str],
+                       credentials: Callable[[], Credentials] | None, politeness: Politeness | None,
+                       tz: tzinfo, on_done: Callable[[Order], None] | None, timeout_ms: float) -> OrdersRead:
     politeness = politeness or Politeness()
     pending = list(order_ids)
     result = OrdersRead(complete=False)
@@ -331,9 +360,10 @@ def _run_pool(session: BrowserSession, base_url: str, pending: list[str],
                 with session.evidence(page, "order-detail"):
                     answered = page.goto(site.order_detail_url(base_url, order_id), wait_until="commit")
                     if answered is not None and answered.status >= 500:
-                        raise SiteUnavailable(server_error(answered.status, f"the detail page of order {order_id}"))
+                        raise SiteUnavailable(server_error(answered.status, f"the detail page of order {order_id}"),
+                                              trouble=f"HTTP {answered.status} to the detail page of order {order_id}")
                     if site.is_login_url(page.url):
-                        raise LoginRequired(f"the session ended while reading order details; {HANDOFF}")
+                        raise LoginRequired(f"the session ended while reading order details; {login_by_hand()}")
                 busy[index] = (order_id, mark, time.monotonic())
                 next_start = time.monotonic() + politeness.delay_ms() / 1000
         for index in list(busy):
@@ -345,8 +375,7 @@ def _run_pool(session: BrowserSession, base_url: str, pending: list[str],
                 continue
             with session.evidence(page, "order-detail"):
                 if answer is None:
-                    raise capture.site_failure(mark) or PageChanged(
-                        f"the detail page of order {order_id} did not load its data in time")
+                    raise capture.site_failure(mark) or _late(capture, mark, order_id, timeout_ms)
                 order = _parsed(capture.checked(answer), order_id, tz)
             result.orders.append(order)
             del busy[index]
@@ -360,9 +389,25 @@ def _run_pool(session: BrowserSession, base_url: str, pending: list[str],
         pause(session.context(), 20)
 
 
+def _late(capture: ApiCapture, mark: int, order_id: str, timeout_ms: float) -> SiteError:
+    """No answer in time: the site slow (its call was sent) or the page changed (never sent)."""
+    waited = f"{timeout_ms / 1000:g} s"
+    if capture.asked(site.API_ORDER_DETAIL.lower(), mark):
+        return SiteUnavailable(f"the detail page of order {order_id} got no answer within {waited}; try again later",
+                               trouble=f"no answer to {site.API_ORDER_DETAIL} within {waited}")
+    return PageChanged(f"the detail page of order {order_id} did not ask for its data within {waited}",
+                       hint="compare the evidence with flows/site.py (API_ORDER_DETAIL)")
+
+
 def read_tracking(session: BrowserSession, base_url: str, order_id: str,
                   credentials: Callable[[], Credentials] | None, timeout_ms: float = 30_000):
-    """The order's tracking page, as a ``TrackingInfo``."""
+    """The order's tracking page, as a ``TrackingInfo`` (loaded again while the site fails it)."""
+    return with_retries(session.settings, f"the tracking page of order {order_id}",
+                        lambda: _read_tracking_once(session, base_url, order_id, credentials, timeout_ms))
+
+
+def _read_tracking_once(session: BrowserSession, base_url: str, order_id: str,
+                        credentials: Callable[[], Credentials] | None, timeout_ms: float):
     from flows.parsers.tracking import parse_tracking
 
     page = session.new_page()

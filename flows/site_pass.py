@@ -53,7 +53,11 @@ STEPS = (STEP_ORDER_LIST, STEP_ORDER_LIST_MORE, STEP_ORDER_PAGE, STEP_TRACKING, 
 ORDER_PAGES = 3
 #: the dispute list's open cases: negotiating, escalated
 OPEN_STATUSES = (2, 3)
-LOGIN_HINT = "run 'dispute-agent login' (or 'dispute-agent login --headed') and check again"
+def login_hint() -> str:
+    """How to get a session for the pass, the way that works on this machine."""
+    from agent.display import login_by_hand
+
+    return f"run 'dispute-agent login' (with the password stored), or {login_by_hand()}; then check again"
 
 T = TypeVar("T")
 
@@ -142,10 +146,10 @@ class _Walker:
 
     def _still_logged_in(self) -> None:
         if site.is_login_url(self.page.url):
-            raise LoginRequired(f"the saved session is not logged in (there is none, or it expired); {LOGIN_HINT}")
+            raise LoginRequired(f"the saved session is not logged in (there is none, or it expired); {login_hint()}")
         found = challenge_on_page(self.page)
         if found:
-            raise CaptchaRequired(f"the site shows {found} instead of its pages; {LOGIN_HINT}")
+            raise CaptchaRequired(f"the site shows {found} instead of its pages; {login_hint()}")
 
     # --- orders ---------------------------------------------------------------------
 

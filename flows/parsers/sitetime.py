@@ -54,7 +54,7 @@ def site_now(envelope: dict[str, Any], date_header: str | None = None, *, where:
         now = _from_date_header(date_header)
     if now is None:
         raise PageChanged(
-            f"{where}: data.global.curTime missing and no HTTP Date header — "
-            "pass the response's Date header, or update flows/parsers if the site changed"
+            f"{where}: data.global.curTime missing and no HTTP Date header: the site's time cannot be read",
+            hint="pass the response's Date header, or update flows/parsers if the site changed",
         )
     return now

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -80,7 +81,7 @@ def test_the_bundle_holds_every_page_and_answer_and_nothing_of_the_person(user, 
     assert re.search(r"✓ answers/\S+mtop\.ae\.ld\.querydetail\.json: \d+ tracking events", parsed.stdout)
     assert re.search(r"✓ answers/\S+reverseOrderLineRenderForBuyer\.json: case \d+ of order \d+", parsed.stdout)
     assert "✗" not in parsed.stdout
-    readings = json.loads(runner.invoke(app, ["parse", str(out), "--json"]).stdout)
+    readings = json.loads(runner.invoke(app, ["parse", str(out), "--json"]).stdout)["answers"]
     assert {r["api"] for r in readings if r["read"]} >= {site.API_TRACKING, site.API_ORDER_DETAIL}
 
 
@@ -97,6 +98,9 @@ def test_a_changed_page_ends_with_the_command_that_makes_its_evidence_sendable(u
     assert command, line
     out = tmp_path / "evidence.zip"
     folder = command.group(1).split("--from-evidence ", 1)[1].strip("'")
+    # the user's line says what to do; what to change in the agent is for its maintainers
+    assert "flows/" not in failed.output and "the agent needs an update to read this page" in line
+    assert "update flows/parsers" in (Path(folder) / "maintainer.txt").read_text(encoding="utf-8")
     made = runner.invoke(app, ["capture", "--from-evidence", folder, "--out", str(out)])
     assert made.exit_code == 0, made.output
     files = members(out)

@@ -71,7 +71,7 @@ def test_reject_with_a_counter_offer(user, server, seed):
     assert after["status"] == "WAIT_SELLER_RESPONSE"
     assert after["proposals"][-1]["proposer"] == "BUYER" and after["proposals"][-1]["amount"] == "8.00"
     assert after["messages"][-1]["text"] == "Nothing arrived."
-    log = json.loads(runner.invoke(app, ["log", ZERO_OFFER_ORDER, "--json"]).output)
+    log = json.loads(runner.invoke(app, ["log", ZERO_OFFER_ORDER, "--json"]).output)["entries"]
     assert log[-1]["action"] == "reject" and "counter-offer 8.00" in log[-1]["detail"]
 
 
@@ -109,7 +109,9 @@ def test_escalate_where_the_page_offers_it_and_refused_when_too_early(user, serv
     too_early = case(server, SILENT_ORDER)["reverse_line_id"]  # opened 2 days ago: escalation from day 3
     refused = runner.invoke(app, ["escalate", too_early])
     assert refused.exit_code == 2
-    assert "offers escalation only from Sat 21 Nov 2026, 12:00 UTC" in refused.output
+    assert refused.stderr.splitlines() == [
+        f"error: dispute {too_early}: escalation opens on Sat 21 Nov 2026, 12:00 UTC (the dispute page offers it "
+        "from then); until then answer any offer with 'dispute-agent reject'"]
     dispute = case(server, ZERO_OFFER_ORDER)["reverse_line_id"]
     result = runner.invoke(app, ["escalate", dispute])
     assert result.exit_code == 0, result.output

@@ -88,7 +88,7 @@ def test_not_received_full_refund_with_three_photos_and_a_video(user, server):
     for path in [*files, video]:
         data = path.read_bytes()
         assert sent[hashlib.sha256(data).hexdigest()] == len(data)  # byte for byte
-    log = json.loads(runner.invoke(app, ["log", AWAITING_12_DAYS, "--json"]).output)
+    log = json.loads(runner.invoke(app, ["log", AWAITING_12_DAYS, "--json"]).output)["entries"]
     assert [e["action"] for e in log] == ["open_dispute"] * 3  # the filled form, the summary, the outcome
     assert all(Path(e["evidence"], "screenshot.png").is_file() for e in log)
     assert "Your request has been submitted" in Path(log[-1]["evidence"], "page.html").read_text(encoding="utf-8")
@@ -128,7 +128,7 @@ def test_dry_run_fills_the_form_and_creates_nothing(user, server):
     assert result.exit_code == 0, result.output
     assert "dry run" in result.output
     assert disputes_on(server, AWAITING_12_DAYS) == []
-    log = json.loads(runner.invoke(app, ["log", "--json"]).output)
+    log = json.loads(runner.invoke(app, ["log", "--json"]).output)["entries"]
     assert log[0]["outcome"] == "dry-run"
     assert Path(log[0]["evidence"], "screenshot.png").is_file()
 
@@ -166,7 +166,7 @@ def test_killed_after_submit_the_next_run_links_the_case_and_files_nothing(user,
     assert again.exit_code == 0, again.output
     assert "found and linked" in again.output
     assert len(disputes_on(server, AWAITING_12_DAYS)) == 1
-    log = json.loads(runner.invoke(app, ["log", "--json"]).output)
+    log = json.loads(runner.invoke(app, ["log", "--json"]).output)["entries"]
     assert log[-1]["action"] == "link_dispute"
     assert "the order's page" in log[-1]["detail"]  # the order said so before the list did
 

@@ -287,17 +287,41 @@ def test_faults_on_the_dispute_pages_end_in_page_changed_with_evidence_never_wro
     assert not [a for a in report.new_alerts if a.dispute_id]
 
 
-def test_a_server_error_on_a_page_is_the_site_down_never_a_changed_page(agent, server):
-    from agent import health
+def test_a_server_error_on_a_page_is_tried_again_then_the_site_is_busy_never_a_changed_page(agent, server, caplog):
+    """Retries (tests wait 0.05 s between tries): twice a 500 and the page is read; always a
+    500 and the line says the site is busy, the maintainer's hint only in the evidence and the log."""
+    import logging
 
-    server.add_fault("http500", "/p/refund-dispute/list.html")
+    from agent import health
+    from flows.browser import BrowserSession
+    from flows.disputes import read_dispute_list
+
     settings, store, policy = agent()
+    server.add_fault("http500", "/p/refund-dispute/list.html", remaining=2)
     try:
-        report = poll(settings, store, policy, say=lambda _: None)
+        with BrowserSession(settings) as session:
+            listed = read_dispute_list(session, settings.site.base_url, None, mobile_url=settings.site.mobile_url)
     finally:
         server.clear_faults()
-    assert not report.read_ok and "answered HTTP 500" in report.error and "try again later" in report.error
+    assert len(listed) == 7
+
+    server.add_fault("http500", "/p/refund-dispute/list.html")
+    try:
+        with caplog.at_level(logging.INFO, logger="flows"):  # the daemon's poll: it names its next try
+            report = poll(settings, store, policy, say=lambda _: None,
+                          next_try=lambda: datetime(2026, 11, 20, 14, 5, tzinfo=UTC))
+    finally:
+        server.clear_faults()
+    assert not report.read_ok
+    assert report.error.startswith("the dispute list: the site is busy (HTTP 500 to the page /p/refund-dispute/list.html)"
+                                   " — tried 3 times; the next try is at Fri 20 Nov 2026, 14:05 UTC (the daemon's next "
+                                   "poll)"), report.error
+    assert "changed" not in report.error and "flows/" not in report.error
     assert health.load(store).last_failure_kind == "site_unavailable"
+    evidence = Path(report.error.rsplit("(evidence: ", 1)[1].rstrip(")"))
+    note = (evidence / "maintainer.txt").read_text(encoding="utf-8")
+    assert "3 tries" in note and "flows/site.py" in note
+    assert [r for r in caplog.records if "maintainer note" in r.getMessage() and "flows/site.py" in r.getMessage()]
 
 
 def test_a_zero_only_one_reading_sees_is_critical_at_once_and_the_other_cases_are_still_read(agent, server,

@@ -22,6 +22,8 @@ def isolate_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     # Traces cost a tenth of a browser test's time and only the tests about evidence read
     # them: those turn it back on (``keep_traces``). The agent's default stays on.
     monkeypatch.setenv("DISPUTE_AGENT_BROWSER__TRACE_ON_FAILURE", "false")
+    # a page the site fails is tried again: in tests after a blink, not the agent's seconds
+    monkeypatch.setenv("DISPUTE_AGENT_BROWSER__RETRY_WAIT_S", "0.05")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
 

@@ -101,6 +101,66 @@ def test_examples_in_help_keep_one_command_per_line():
         assert "list[" not in output, command
 
 
+def test_help_names_what_each_value_is_never_a_python_type():
+    python_types = re.compile(r"<(?:str|int|float|path|bool)?\s?(?:range)?>|\b(?:TEXT|INTEGER|FLOAT|FLOAT RANGE)\b"
+                              r"|\{[a-z_]+\}")
+    for command in every_command():
+        output = invoke(*command, "--help").output
+        shown = [line for line in output.splitlines() if python_types.search(line.replace("<path>", ""))]
+        assert shown == [], (command, shown)
+
+
+@pytest.mark.parametrize(("args", "code", "line"), [
+    (["reject"], 2, "error: missing argument 'DISPUTE_ID'; see 'dispute-agent reject --help'"),
+    (["orders", "--bogus"], 2, "error: no such option: --bogus; see 'dispute-agent orders --help'"),
+    (["bogus"], 2, "error: no such command 'bogus'; see 'dispute-agent --help'"),
+    (["order", "12/../x"], 2, "error: ORDER_ID '12/../x' is not an id"),  # the agent's own
+])
+def test_every_error_has_one_form_the_parsers_and_the_agents(home, args, code, line):
+    result = invoke(*args)
+    assert result.exit_code == code
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[0].startswith(line), result.stderr
+    assert "Error:" not in result.stderr and "Usage:" not in result.stderr
+
+
+def test_every_command_the_agent_tells_the_user_to_run_exists_with_its_options():
+    """An instruction in a message ('dispute-agent secrets set', 'login --headed') works as written."""
+    import typer.main
+
+    root = typer.main.get_command(app)
+    named = set()
+    for folder in ("agent", "flows"):
+        for path in (Path(__file__).parents[2] / folder).glob("*.py"):
+            named |= set(re.findall(r"'dispute-agent ([a-z][^'{}]*)'", path.read_text()))
+    assert {"secrets set", "login --headed"} <= named, named
+    for instruction in named:
+        words = instruction.split()
+        command = root.commands.get(words[0])
+        assert command is not None, instruction
+        if getattr(command, "commands", None):
+            command = command.commands.get(words[1])
+            assert command is not None, instruction
+        offered = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        assert {w for w in words if w.startswith("--")} <= offered, instruction
+
+
+def test_secrets_set_stores_the_password_where_the_agent_reads_it(home, monkeypatch):
+    from agent.secrets import get_credentials
+    from agent.settings import load_settings
+    from tests.support.memory_keyring import MEMORY_KEYRING, MemoryKeyring
+
+    MemoryKeyring.reset()
+    monkeypatch.setenv("DISPUTE_AGENT_SECRETS__KEYRING_BACKEND", MEMORY_KEYRING)
+    monkeypatch.setenv("DISPUTE_AGENT_ACCOUNT__LOGIN", "ring@example.com")
+    result = runner.invoke(app, ["secrets", "set"], input="s3cret pass\n")
+    assert result.exit_code == 0, result.output
+    assert "s3cret" not in result.output
+    found = get_credentials(load_settings(), {})
+    assert (found.login, found.password.get_secret_value(), found.source) == ("ring@example.com", "s3cret pass",
+                                                                             "keyring")
+
+
 def test_top_level_help_does_not_import_heavy_libraries():
     code = ("import sys; from agent.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
@@ -278,3 +338,40 @@ def test_tables_name_the_users_zone_and_show_each_order_s_item_and_dispute(home,
     assert all("Cable" in row and "none (can open)" in row for row in rows)
     data = json.loads(invoke("order", "8300000000000001", "--json").output)
     assert data["item"] == "Cable" and data["disputes"] == [] and "now" in data
+
+
+def test_login_headed_without_a_display_says_so_and_what_to_do_instead(home, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    result = invoke("login", "--headed")
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: login --headed opens a browser window and this machine has no display"), line
+    assert "'dispute-agent session export FILE'" in line and "'dispute-agent session import FILE'" in line
+    assert "'dispute-agent secrets set'" in line
+
+
+@pytest.mark.parametrize(("environ", "platform", "shown"), [
+    ({}, "linux", False), ({"DISPLAY": ":0"}, "linux", True), ({"WAYLAND_DISPLAY": "wayland-0"}, "linux", True),
+    ({}, "darwin", True),
+])
+def test_login_needed_names_the_way_that_works_on_this_machine(environ, platform, shown, monkeypatch):
+    from agent.display import has_display, login_by_hand
+
+    monkeypatch.setattr(sys, "platform", platform)
+    assert has_display(environ) is shown
+    advice = login_by_hand(environ)
+    assert ("no display" in advice) is not shown
+    assert ("'dispute-agent session export FILE'" in advice) is not shown  # the headless way: a session from elsewhere
+    assert "'dispute-agent session import FILE'" in advice
+
+
+def test_doctor_json_is_an_object_with_now_and_one_entry_per_check(home):
+    result = invoke("doctor", "--no-browser", "--json")
+    printed = json.loads(result.stdout)
+    assert datetime.fromisoformat(printed["now"]).tzinfo is not None
+    assert printed["ok"] is (result.exit_code == 0)
+    checks = {c["check"]: c for c in printed["checks"]}
+    assert checks["browser"]["ok"] is None and checks["config"]["ok"] is True
+    assert all(c["fix"] for c in printed["checks"] if c["ok"] is False)

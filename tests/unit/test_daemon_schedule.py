@@ -49,6 +49,17 @@ def test_failed_polls_back_off_exponentially_up_to_the_cap(daemon):
     assert delays == [timedelta(minutes=m) for m in (10, 20, 40, 60, 60)]
 
 
+def test_the_retry_runs_when_a_busy_sites_line_said_it_would(daemon):
+    daemon.build()
+    health.record_failure(daemon.store, NOW, SiteUnavailable("HTTP 500; later"))  # one failure before
+    promised = daemon._next_try()  # asked by the poll before it counts its own failure: the second
+    assert daemon._next_try() == promised
+    health.record_failure(daemon.store, NOW, SiteUnavailable("HTTP 500; later"))
+    daemon._schedule_retry()
+    assert daemon.scheduler.get_job("retry_poll").trigger.run_date == promised
+    assert timedelta(minutes=19) < promised - datetime.now(UTC) <= timedelta(minutes=20)  # 10 min doubled
+
+
 def order(ends: datetime) -> Order:
     timer = ProtectionTimer(ends_at=ends, source=TimerSource.COUNTDOWN, read_at=NOW)
     return Order(order_id="8300000000000001", status=OrderStatus.AWAITING_DELIVERY, site_time=NOW,

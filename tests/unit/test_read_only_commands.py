@@ -24,7 +24,7 @@ READERS = [
     (("disputes",), 0, "dispute-agent poll"),
     (("disputes", "--json"), 0, '"disputes": []'),
     (("log",), 0, "has not acted on the site yet"),
-    (("log", "--json"), 0, "[]"),
+    (("log", "--json"), 0, '"entries": []'),
     (("healthcheck",), 1, "does not exist"),
 ]
 
@@ -72,3 +72,19 @@ def test_the_old_database_shows_its_orders_without_a_migration(old_database, run
     exit_code, out, err = run_cli("order", ORDER_ID)
     assert exit_code == 0, err
     assert "Vega Store" in out
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+@pytest.mark.parametrize("argv", [("status", "--json"), ("orders", "--all", "--json"), ("order", ORDER_ID, "--json"),
+                                  ("disputes", "--json"), ("log", "--json"), ("reasons", "--json"),
+                                  ("parse", str(FIXTURES / "order-detail.json"), "--json")],
+                         ids=lambda argv: argv[0])
+def test_every_json_output_is_an_object_with_now(argv, old_database, run_cli):
+    from datetime import datetime
+
+    exit_code, out, err = run_cli(*argv)
+    assert exit_code == 0, err
+    printed = json.loads(out)
+    assert isinstance(printed, dict) and datetime.fromisoformat(printed["now"]).tzinfo is not None

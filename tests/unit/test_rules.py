@@ -594,6 +594,8 @@ def test_only_a_changed_page_offers_its_evidence_to_share() -> None:
     down = only(health(consecutive_failures=3, last_failure_kind="site_unavailable", last_failure_message="down",
                        last_screenshot=Path("/s/fail.png")), AlertKind.AUTOMATION_BROKEN)
     assert "evidence" not in down.facts and "capture" not in render(down, T0, ZoneInfo("UTC")).body
+    assert down.action.text.startswith("Nothing to do while the site is busy: the agent tries again by itself")
+    assert changed.action.text.startswith("Look at the screenshot")
 
 
 def test_all_clear_only_after_a_breakage() -> None:
@@ -880,3 +882,20 @@ def test_a_zero_seen_on_a_page_that_disagrees_with_its_data_is_critical_at_once(
     assert alert.action.kind is ActionKind.CHECK_SITE and not alert.action.automatic
     message = render(alert, T0, ZoneInfo("UTC"))
     assert "The dispute page and the data behind it disagree" in message.body
+
+
+@pytest.mark.parametrize(("deadlines", "says"), [
+    (((DeadlineKind.ESCALATE_AVAILABLE, T0 + DAY),), "dispute R1: escalation opens on Sat 21 Nov 2026, 10:00 UTC"),
+    (((DeadlineKind.ESCALATE_AVAILABLE, T0 + DAY), (DeadlineKind.PLATFORM_ESCALATION, T0 + 3 * DAY)),
+     "dispute R1: escalation opens on Sat 21 Nov 2026, 10:00 UTC"),  # the buyer's own date comes first
+    (((DeadlineKind.PLATFORM_ESCALATION, T0 + 3 * DAY),), "AliExpress is expected to step in by itself on Mon 23 Nov"),
+    ((), "does not say when"),
+])
+def test_escalate_too_early_says_from_when(deadlines, says) -> None:
+    from agent.acting import check_escalate
+    from agent.errors import NotEligible
+
+    with pytest.raises(NotEligible) as refused:
+        check_escalate(detail(stage=DisputeStage.WAIT_SELLER_RESPONSE, deadlines=deadlines), POLICY.local)
+    assert says in str(refused.value)
+    check_escalate(detail(stage=DisputeStage.WAIT_SELLER_RESPONSE, buttons=("ESCALATE",)), POLICY.local)  # offered
