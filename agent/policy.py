@@ -75,6 +75,9 @@ class Policy(BaseModel):
     #: a poll reads the tracking of an order in transit at most once in this many hours
     #: (each reading is a page load); 0: at every poll
     tracking_read_every_hours: int = Field(default=12, ge=0)
+    #: and reads at most this many tracking pages (the least recently read first): a
+    #: poll of an account with many parcels on their way stays short
+    tracking_reads_per_poll: int = Field(default=5, ge=0)
     #: IANA zone in which deadlines are worded for the user
     time_zone: TimeZoneName = "UTC"
 

@@ -3,7 +3,8 @@
 Why only some orders, and not every poll: each reading is a page load of a few seconds,
 and only a parcel still on its way can stall or be delivered. So an order's tracking is
 read when it awaits delivery, its protection still runs, no dispute covers it, and its
-last reading is older than ``policy.tracking_read_every_hours``.
+last reading is older than ``policy.tracking_read_every_hours``; and a poll reads at most
+``policy.tracking_reads_per_poll`` of them, taking turns.
 
 Why a failed reading does not fail the poll: the orders and disputes were read already;
 a tracking page that misbehaves costs one order's tracking news, which is said (and
@@ -28,7 +29,13 @@ log = logging.getLogger("dispute_agent.tracking")
 
 def due_for_tracking(orders: Iterable[Order], tracking: dict[str, TrackingView], disputed: set[str],
                      now: datetime, policy: Policy) -> list[str]:
-    """The ids of the orders whose tracking a poll at ``now`` reads (pure)."""
+    """The ids of the orders whose tracking a poll at ``now`` reads (pure), in reading order.
+
+    At most ``policy.tracking_reads_per_poll``: the orders never read first, then the
+    least recently read, each group by the soonest protection end. So every parcel gets
+    its turn however many are on their way, and the ones whose protection ends first
+    (the ones an extension request is for) come first.
+    """
     due = []
     for order in orders:
         if (order.status is not OrderStatus.AWAITING_DELIVERY or order.timer is None
@@ -36,8 +43,8 @@ def due_for_tracking(orders: Iterable[Order], tracking: dict[str, TrackingView],
             continue
         known = tracking.get(order.order_id)
         if known is None or now - known.read_at >= policy.tracking_read_every:
-            due.append(order.order_id)
-    return due
+            due.append((known is not None, known.read_at if known else now, order.timer.ends_at, order.order_id))
+    return [order_id for *_, order_id in sorted(due)][:policy.tracking_reads_per_poll]
 
 
 def read_tracking_due(settings, store, session, credentials, say: Callable[[str], None]) -> int:

@@ -289,3 +289,20 @@ def test_the_reading_interval_comes_from_the_policy() -> None:
     assert due_for_tracking([order()], stored, set(), T0, Policy(tracking_read_every_hours=1)) == [OID]
     assert due_for_tracking([order()], stored, set(), T0, Policy(tracking_read_every_hours=2)) == []
     assert due_for_tracking([order()], stored, set(), T0, Policy(tracking_read_every_hours=0)) == [OID]
+
+
+def test_a_poll_reads_a_few_tracking_pages_taking_turns() -> None:
+    def parcel_order(order_id: str, ends_in: timedelta) -> Order:
+        return order(ends_at=T0 + ends_in).model_copy(update={"order_id": order_id})
+
+    orders = [parcel_order("A", 30 * DAY), parcel_order("B", 10 * DAY), parcel_order("C", 5 * DAY),
+              parcel_order("D", 3 * DAY), parcel_order("E", 2 * DAY)]
+    stored = {"C": tracking(read_at=T0 - 20 * H), "D": tracking(read_at=T0 - 13 * H), "E": tracking(read_at=T0 - H)}
+
+    def due(reads: int) -> list[str]:
+        return due_for_tracking(orders, stored, set(), T0, Policy(tracking_reads_per_poll=reads))
+
+    # never read first (the soonest end first), then the least recently read; E was read an hour ago
+    assert due(10) == ["B", "A", "C", "D"]
+    assert due(3) == ["B", "A", "C"]
+    assert due(0) == []

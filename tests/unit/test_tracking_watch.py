@@ -154,3 +154,38 @@ def test_each_tracking_alert_reaches_mail_and_webhook_once(store: Store) -> None
                                             if a.kind is not AlertKind.PROTECTION_ENDING]) == []
         assert outbox.deliver_due(T0 + 3 * DAY).delivered == 0
         assert len(smtp.inbox) == 4 and len(hook.requests) == 4
+
+
+def test_one_orders_tracking_failing_is_said_and_the_others_are_read_but_a_lost_login_stops_the_poll(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loop's error policy. The browser flow is replaced by a stand-in here (its page
+    failing for real is the browser test's): it raises what the flow raises."""
+    import flows.orders
+    from agent.errors import LoginRequired, SiteUnavailable
+    from agent.tracking_watch import read_tracking_due
+
+    ends = datetime.now(UTC) + 18 * DAY  # the poll's clock is the site's, today's
+    store.save_orders([order(IN_TRANSIT, ends), order(DELIVERED, ends), order(EXTENDED, ends, OrderStatus.COMPLETED)])
+    fails: dict[str, Exception] = {IN_TRANSIT: SiteUnavailable("the tracking page answered HTTP 500")}
+    asked: list[str] = []
+
+    def read_tracking(session, base_url, order_id, credentials, timeout_ms):
+        asked.append(order_id)
+        if order_id in fails:
+            raise fails[order_id]
+        return parcel((T0, "Departed from sorting center", "AE_GTMS_TRANSIT"))
+
+    monkeypatch.setattr(flows.orders, "read_tracking", read_tracking)
+    settings = load_settings(site={"base_url": "http://127.0.0.1:9"})
+    said: list[str] = []
+    assert read_tracking_due(settings, store, None, None, said.append) == 1
+    assert sorted(asked) == [IN_TRANSIT, DELIVERED]  # the completed order is not read
+    assert list(load_tracking(store)) == [DELIVERED]
+    assert any(f"the tracking of order {IN_TRANSIT} could not be read" in line and "HTTP 500" in line
+               for line in said)
+    asked.clear()
+    assert read_tracking_due(settings, store, None, None, said.append) == 0  # not due again: only the failed one
+    assert asked == [IN_TRANSIT]
+    fails[IN_TRANSIT] = LoginRequired("the session ended while reading the tracking")
+    with pytest.raises(LoginRequired):
+        read_tracking_due(settings, store, None, None, said.append)
