@@ -16,8 +16,9 @@ the first alert, so a late-seen zero offer is ONE message. Nothing is said about
 offer once its deadline has passed: the case is decided. An unreadable amount
 (``None``) is never taken for zero.
 
-The judge is three modules: this one (orders, health, and ``judge`` itself),
-agent.dispute_rules (one dispute) and agent.reminders (wording, keys, reminder timing).
+The judge is four modules: this one (orders, health, and ``judge`` itself),
+agent.dispute_rules (one dispute), agent.tracking_rules (an order's parcel and a
+protection end that moved) and agent.reminders (wording, keys, reminder timing).
 """
 
 from __future__ import annotations
