@@ -19,6 +19,7 @@ from agent.alerts import AlertKind
 from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource, TrackingEvent, TrackingInfo
 from agent.money import Money
 from agent.outbox import Outbox
+from agent.policy import Policy
 from agent.poll import record, watch_state
 from agent.rules import judge
 from agent.settings import load_settings
@@ -189,3 +190,34 @@ def test_one_orders_tracking_failing_is_said_and_the_others_are_read_but_a_lost_
     fails[IN_TRANSIT] = LoginRequired("the session ended while reading the tracking")
     with pytest.raises(LoginRequired):
         read_tracking_due(settings, store, None, None, said.append)
+
+
+E0 = T0 + 30 * DAY
+
+
+@pytest.mark.parametrize(("readings", "announced"), [
+    # a countdown read again seconds or minutes off, at every poll: never a move
+    ([E0, E0 + timedelta(seconds=590), E0 - timedelta(seconds=590), E0 + timedelta(minutes=5)], []),
+    # extended by 7 days, then read again a little off: one message
+    ([E0, E0 + 7 * DAY + timedelta(minutes=2), E0 + 7 * DAY - timedelta(minutes=2), E0 + 7 * DAY], [E0 + 7 * DAY]),
+    # extended, then shortened: two messages, one per new end
+    ([E0, E0 + 3 * DAY, E0 + 3 * DAY, E0 + DAY + timedelta(seconds=30)], [E0 + 3 * DAY, E0 + DAY]),
+    # extended and taken back: the end it returns to is news too
+    ([E0, E0 + 3 * DAY, E0], [E0 + 3 * DAY, E0]),
+])
+def test_readings_a_little_off_are_no_move_and_each_new_end_is_one_message(tmp_path: Path, readings: list[datetime],
+                                                                          announced: list[datetime]) -> None:
+    """Readings stored as a sync stores them, judged after each as a poll judges."""
+    from agent.reminders import key_time
+
+    ticks = iter(range(10_000))
+    store = Store(tmp_path / "moves.db", now=lambda: T0 + timedelta(minutes=next(ticks)))
+    try:
+        keys: list[str] = []
+        for hour, end in enumerate(readings):
+            store.save_orders([order(IN_TRANSIT, end)])
+            keys += [a.dedupe_key for a in judge(watch_state(store), T0 + timedelta(hours=hour), Policy())
+                     if a.kind is AlertKind.PROTECTION_MOVED and a.dedupe_key not in keys]
+        assert keys == [f"protection-moved:{IN_TRANSIT}:{key_time(end)}" for end in announced]
+    finally:
+        store.close()
