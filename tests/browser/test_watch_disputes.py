@@ -250,7 +250,9 @@ def test_an_order_in_transit_has_its_tracking_read_and_its_protection_mail_asks_
     for fact in ("order 8700000000000008 (Item 8)", "from your store Test Store", "(LP00000000008CN)",
                  '"Arrived at destination country" on 8 November 2026', "ends on 22 November 2026"):
         assert fact in text, fact
-    # half a day later the tracking is due again; its page fails: said, and the poll goes on
+    # the seller extends the protection by 7 days; half a day later the tracking is due again
+    # and its page fails: said, and the poll goes on
+    server.move_protection("8700000000000008", 7)
     mails = len(smtp.inbox)
     server.advance(hours=13)
     server.add_fault("http500", "/h5/mtop.ae.ld.querydetail/", remaining=1)
@@ -259,7 +261,12 @@ def test_an_order_in_transit_has_its_tracking_read_and_its_protection_mail_asks_
     assert second.read_ok, second.error
     assert any(line.startswith("the tracking of order 8700000000000008 could not be read") for line in said)
     assert list(load_tracking(store).values()) == [parcel]  # the last good reading stays
-    assert second.new_alerts == [] and len(smtp.inbox) == mails
+    (moved,) = [a for a in second.new_alerts if a.kind is AlertKind.PROTECTION_MOVED]
+    assert moved.title == ("Buyer protection of order 8700000000000008 was extended by 7 days: it now ends "
+                           "Sun 29 Nov 2026 09:00 UTC (it ended Sun 22 Nov 2026 09:00 UTC)")
+    # besides it, only the new end's own countdown (info): nothing critical is mailed again
+    assert {a.kind for a in second.new_alerts} == {AlertKind.PROTECTION_MOVED, AlertKind.PROTECTION_ENDING}
+    assert len(smtp.inbox) == mails
 
 
 def test_where_the_page_offers_escalation_the_alert_says_so(agent, server):
