@@ -36,6 +36,12 @@ class AlertKind(StrEnum):
     RETURN_SHIPMENT = "return_shipment"
     PROTECTION_ENDING = "protection_ending"
     AFTER_CLOSE_WINDOW = "after_close_window"
+    #: the site's protection end of an order moved (the seller extended or shortened it)
+    PROTECTION_MOVED = "protection_moved"
+    #: an order in transit whose tracking shows no new event for N days (policy)
+    TRACKING_STALLED = "tracking_stalled"
+    #: the tracking says the parcel was delivered: inspect it while a dispute can be opened
+    DELIVERED = "delivered"
     DISPUTE_CLOSED = "dispute_closed"
     LOGIN_NEEDED = "login_needed"
     AUTOMATION_BROKEN = "automation_broken"

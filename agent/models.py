@@ -319,6 +319,8 @@ class TrackingInfo(_Model):
     carrier: str | None = None
     events: list[TrackingEvent] = []
     delivered: bool = False
+    #: the newest event that says the parcel was handed over, when it carries a time
+    delivered_at: UtcDatetime | None = None
 
 
 # --- checking the site ('dispute-agent check-site') ---------------------------------------

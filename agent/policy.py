@@ -63,6 +63,19 @@ class Policy(BaseModel):
     after_close_days: int = Field(default=15, ge=0)
     #: an offer awaiting the user's decision gets one reminder when fewer hours remain
     deadline_soon_hours: int = Field(default=72, gt=0)
+    #: an order in transit whose tracking shows no new event for this many days is
+    #: "stalled" (one alert per last event; agent.tracking_rules)
+    tracking_stalled_days: int = Field(default=10, ge=1)
+    #: from this many days before protection ends on an order still in transit, the
+    #: protection-ending alert carries a ready message asking the seller to extend it
+    #: (and an alert is due at this many days too); 0: never
+    extension_request_days: int = Field(default=20, ge=0)
+    #: a poll reads the tracking of an order in transit at most once in this many hours
+    #: (each reading is a page load); 0: at every poll
+    tracking_read_every_hours: int = Field(default=12, ge=0)
+    #: and reads at most this many tracking pages (the least recently read first): a
+    #: poll of an account with many parcels on their way stays short
+    tracking_reads_per_poll: int = Field(default=5, ge=0)
     #: the user's zone, set from the settings' top-level ``time_zone`` (not a key of its own)
     time_zone: TimeZoneName = "UTC"
 
@@ -84,6 +97,14 @@ class Policy(BaseModel):
     @property
     def deadline_soon(self) -> timedelta:
         return timedelta(hours=self.deadline_soon_hours)
+
+    @property
+    def tracking_stalled(self) -> timedelta:
+        return timedelta(days=self.tracking_stalled_days)
+
+    @property
+    def tracking_read_every(self) -> timedelta:
+        return timedelta(hours=self.tracking_read_every_hours)
 
     def local(self, moment: datetime) -> str:
         """``moment`` as the user reads it, in the user's one zone (:func:`agent.readable.moment`)."""

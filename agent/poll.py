@@ -37,6 +37,9 @@ from agent.settings import Settings
 from agent.store import Store
 from agent.sync import Progress as SyncSteps
 from agent.sync import credentials_provider, site_clock, sync_orders
+from agent.tracking_rules import previous_end
+from agent.tracking_store import load_tracking
+from agent.tracking_watch import read_tracking_due
 from agent.watch_state import DisputeView, OrderView, WatchState, is_finished
 
 BROKEN_KINDS = {AlertKind.AUTOMATION_BROKEN, AlertKind.LOGIN_NEEDED}
@@ -100,7 +103,9 @@ def read_site(settings: Settings, store: Store, session, say: Callable[[str], No
     progress = progress or Progress()
     credentials = credentials or credentials_provider(settings)
     report = sync_orders(settings, store, progress, session=session, credentials=credentials)
-    return report.orders, read_disputes(settings, store, session, say, credentials, disagreements, progress)
+    disputes = read_disputes(settings, store, session, say, credentials, disagreements, progress)
+    read_tracking_due(settings, store, session, credentials, say)  # orders in transit, when due
+    return report.orders, disputes
 
 
 def read_disputes(settings: Settings, store: Store, session, say: Callable[[str], None], credentials,
@@ -147,13 +152,18 @@ def read_disputes(settings: Settings, store: Store, session, say: Callable[[str]
 def watch_state(store: Store) -> WatchState:
     records = DisputeRecords(store)
     disputes = [d for d in records.disputes() if d.detail is not None]
-    orders = {stored.order.order_id: stored.order for stored in store.orders()}
+    stored_orders = store.orders()
+    orders = {stored.order.order_id: stored.order for stored in stored_orders}
     disputed = {d.order_id for d in disputes}
+    tracking = load_tracking(store)
     return WatchState(
         disputes=[DisputeView(latest=d.detail, previous=d.previous, order=orders.get(d.order_id), link=d.link,
                               screenshot=d.screenshot if d.screenshot and d.screenshot.is_file() else None)
                   for d in disputes],
-        orders=[OrderView(order=order, has_dispute=order.order_id in disputed) for order in orders.values()],
+        orders=[OrderView(order=stored.order, has_dispute=stored.order.order_id in disputed,
+                          tracking=tracking.get(stored.order.order_id),
+                          previous_end=previous_end(stored.timer_history, stored.status_history))
+                for stored in stored_orders],
         health=health_store.load(store).view(),
     )
 

@@ -16,8 +16,9 @@ the first alert, so a late-seen zero offer is ONE message. Nothing is said about
 offer once its deadline has passed: the case is decided. An unreadable amount
 (``None``) is never taken for zero.
 
-The judge is three modules: this one (orders, health, and ``judge`` itself),
-agent.dispute_rules (one dispute) and agent.reminders (wording, keys, reminder timing).
+The judge is four modules: this one (orders, health, and ``judge`` itself),
+agent.dispute_rules (one dispute), agent.tracking_rules (an order's parcel and a
+protection end that moved) and agent.reminders (wording, keys, reminder timing).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from agent.dispute_window import last_moment_to_dispute, site_offers_no_dispute
 from agent.models import OrderStatus, TimerSource
 from agent.policy import Policy
 from agent.reminders import Facts, clean_facts, deadline_facts, due_threshold, key_time, schedule, time_left
+from agent.tracking_rules import extension_request_facts, tracking_alerts
 from agent.watch_state import DisputeView, HealthView, OrderView, WatchState
 
 __all__ = [
@@ -76,10 +78,16 @@ def _protection_severity(days: int) -> Severity:
 
 
 def order_alerts(view: OrderView, now: datetime, policy: Policy) -> list[Alert]:
-    """Protection ending (most recent threshold only), then the window to open a dispute after close."""
-    order, timer = view.order, view.order.timer
-    if view.has_dispute or timer is None or order.status in _UNPROTECTED:
+    """Protection ending (most recent threshold only), then the window to open a dispute after
+    close; then what the tracking and a moved protection end say (agent.tracking_rules)."""
+    if view.has_dispute or view.order.timer is None or view.order.status in _UNPROTECTED:
         return []
+    return _timer_alerts(view, now, policy) + tracking_alerts(view, now, policy)
+
+
+def _timer_alerts(view: OrderView, now: datetime, policy: Policy) -> list[Alert]:
+    order, timer = view.order, view.order.timer
+    assert timer is not None  # order_alerts checked it
     end = timer.ends_at
     facts: Facts = {"order_id": order.order_id, "store": order.store_name,
                     "item": order.lines[0].title if order.lines else None, "timer_source": timer.source.value,
@@ -92,16 +100,20 @@ def order_alerts(view: OrderView, now: datetime, policy: Policy) -> list[Alert]:
                      facts=clean_facts({**facts, **deadline_facts(deadline, now, policy)}))
 
     if now < end:
-        due = [d for d in policy.protection_thresholds_days if end - timedelta(days=d) <= now]
+        # an order still in transit is also told when the seller should be asked to extend
+        ask = extension_request_facts(view, now, policy)
+        thresholds = (*policy.protection_thresholds_days, *((policy.extension_request_days,) if ask else ()))
+        due = [d for d in thresholds if end - timedelta(days=d) <= now]
         if not due:
             return []
         days = min(due)
-        return [alert(AlertKind.PROTECTION_ENDING, _protection_severity(days),
+        found = alert(AlertKind.PROTECTION_ENDING, _protection_severity(days),
                       f"protection:{order.order_id}:{key_time(end)}:{days}d",
                       f"Buyer protection of order {order.order_id} ends {policy.local(end)} "
                       f"({time_left(end - now)} left)",
                       end, f"Open a dispute, or ask the seller to extend protection, before {policy.local(end)} "
-                           "if anything is wrong")]
+                           "if anything is wrong")
+        return [found.model_copy(update={"facts": {**found.facts, **clean_facts(ask)}})]
     closes = last_moment_to_dispute(timer, policy.after_close)
     if closes is None or now >= closes or site_offers_no_dispute(order):
         return []

@@ -182,7 +182,7 @@ def _add_missing_columns(connection: Connection, where: str) -> None:
 
 
 #: modules that declare tables on ``Base`` (imported before the schema is checked)
-TABLE_MODULES: tuple[str, ...] = ("agent.dispute_records", "agent.outbox")
+TABLE_MODULES: tuple[str, ...] = ("agent.dispute_records", "agent.outbox", "agent.tracking_store")
 
 #: schema version -> the step that brings the previous version up to it
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_to_1}

@@ -35,6 +35,7 @@ __all__ = [
     "FailureKind",
     "HealthView",
     "OrderView",
+    "TrackingView",
     "WatchState",
     "counter_offers",
     "deadline_of",
@@ -74,12 +75,36 @@ class DisputeView(_View):
     screenshot: Path | None = None
 
 
+class TrackingView(_View):
+    """An order's parcel as its tracking page last showed it (``agent.tracking_store``)."""
+
+    #: the site's clock when the tracking was read
+    read_at: UtcDatetime
+    tracking_number: str | None = None
+    carrier: str | None = None
+    events: int = Field(default=0, ge=0)
+    #: the newest event: when, and its words ("Arrived at destination country")
+    last_event_at: UtcDatetime | None = None
+    last_event: str | None = None
+    delivered: bool = False
+    #: the newest "delivered" event, when the tracking shows one
+    delivered_at: UtcDatetime | None = None
+
+
 class OrderView(_View):
-    """An order and whether a dispute already covers it (then its timer is moot)."""
+    """An order and whether a dispute already covers it (then its timer is moot).
+
+    ``tracking`` is the parcel as last read (orders awaiting delivery only);
+    ``previous_end`` the protection end observed before the current one, while the order
+    awaited delivery and from the same kind of timer (``agent.tracking_rules``), so a
+    pure rule can tell that the seller moved it.
+    """
 
     order: Order
     has_dispute: bool = False
     link: str | None = None
+    tracking: TrackingView | None = None
+    previous_end: UtcDatetime | None = None
 
 
 class HealthView(_View):

@@ -125,7 +125,8 @@ async def index(request: Request) -> Response:
         "POST /__sandbox__/clock {advance|set|rate}",
         "POST /__sandbox__/scenario (TOML body, {\"path\": …} or {\"builtin\": \"demo\"})",
         "POST /__sandbox__/reset", "POST /__sandbox__/disputes/{id}/seller",
-        "POST /__sandbox__/disputes/{id}/mediator", "POST /__sandbox__/session", "POST /__sandbox__/session/expire",
+        "POST /__sandbox__/disputes/{id}/mediator", "POST /__sandbox__/orders/{id}/protection",
+        "POST /__sandbox__/session", "POST /__sandbox__/session/expire",
         "POST /__sandbox__/captcha {on, kind}", "POST /__sandbox__/language {account, ignore_cookie}",
         "GET|POST|DELETE /__sandbox__/faults",
         "GET /__sandbox__/files/{sha256}",
@@ -253,6 +254,24 @@ async def seller(request: Request) -> Response:
 @handles_errors
 async def mediator(request: Request) -> Response:
     return await _trigger(request, "mediator")
+
+
+@handles_errors
+async def protection(request: Request) -> Response:
+    """``{"days": 7}``: the seller extends an order's protection by 7 days (negative: shortens it)."""
+    world = world_of(request)
+    body = await _json_object(request)
+    days = body.get("days")
+    if set(body) != {"days"} or isinstance(days, bool) or not isinstance(days, (int, float)) or days == 0:
+        raise ControlError('give {"days": 7} to extend the protection by 7 days, or a negative number to shorten it')
+    order_id = request.path_params["id"]
+    try:
+        end = world.move_protection(order_id, float(days))
+    except KeyError as error:
+        raise ControlError(str(error.args[0]), status=404) from None
+    except ValueError as error:
+        raise ControlError(str(error)) from None
+    return JSONResponse({"order": order_id, "protection_ends_at": end.isoformat()})
 
 
 @handles_errors
@@ -395,6 +414,7 @@ def routes() -> list[Route]:
         Route("/session", session, methods=["POST"]),
         Route("/disputes/{id}/seller", seller, methods=["POST"]),
         Route("/disputes/{id}/mediator", mediator, methods=["POST"]),
+        Route("/orders/{id}/protection", protection, methods=["POST"]),
         Route("/session/expire", expire_session, methods=["POST"]),
         Route("/captcha", captcha, methods=["POST"]),
         Route("/language", language, methods=["POST"]),

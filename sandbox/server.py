@@ -248,5 +248,9 @@ class SandboxServer:
     def seller(self, reverse_line_id: str, **step: Any) -> dict[str, Any]:
         return self.control("POST", f"disputes/{reverse_line_id}/seller", step)
 
+    def move_protection(self, order_id: str, days: float) -> dict[str, Any]:
+        """The seller extends (days > 0) or shortens an order's protection."""
+        return self.control("POST", f"orders/{order_id}/protection", {"days": days})
+
     def mediator(self, reverse_line_id: str, **step: Any) -> dict[str, Any]:
         return self.control("POST", f"disputes/{reverse_line_id}/mediator", step)

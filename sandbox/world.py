@@ -100,6 +100,8 @@ class World:
         self.list_rng = random.Random(seed if seed is not None else f"order-list|{scenario.name}")
         self.faults: list[Fault] = []
         self.actions: list[dict[str, Any]] = []
+        #: how far the seller moved each order's protection end (control API), by order id
+        self.protection_moves: dict[str, timedelta] = {}
         self.logins = 0
         #: the dispute form's uploaded files, until a request names them
         self.uploads = Uploads()
@@ -155,11 +157,29 @@ class World:
         return sum((line.price * line.quantity for line in order.lines), ZERO) + order.shipping
 
     def protection_end(self, order: OrderSpec) -> datetime | None:
-        """End of the delivery protection (the countdown), for shipped orders."""
+        """End of the delivery protection (the countdown), for shipped orders, as far as the
+        seller moved it."""
         if order.shipped is None:
             return None
         days = order.protection_days or self.rules.protection_days
-        return order.shipped + timedelta(days=days)
+        return order.shipped + timedelta(days=days) + self.protection_moves.get(order.id, timedelta(0))
+
+    def move_protection(self, order_id: str, days: float) -> datetime:
+        """The seller extends (``days`` > 0) or shortens the protection of an order in transit;
+        the new end."""
+        with self.lock:
+            now = self.advance()
+            order = self.order(order_id)
+            if self.status(order, now) != "awaiting_delivery":
+                raise ValueError(f"order {order_id} is not awaiting delivery: its protection cannot move")
+            end = self.protection_end(order) + timedelta(days=days)
+            if end <= now:
+                raise ValueError(f"days: the protection of order {order_id} would end before now")
+            self.protection_moves[order_id] = self.protection_moves.get(order_id, timedelta(0)) + timedelta(days=days)
+            self.actions.append({"at": now.isoformat(), "actor": "seller",
+                                 "action": "extend_protection" if days > 0 else "shorten_protection",
+                                 "dispute": None, "order": order_id, "detail": f"protection ends {end.isoformat()}"})
+            return end
 
     def completed_at(self, order: OrderSpec, now: datetime) -> datetime | None:
         """When the order became complete: confirmed by the buyer or closed by the timer."""

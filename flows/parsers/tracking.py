@@ -43,9 +43,11 @@ def parse_tracking(envelope: dict[str, Any]) -> TrackingInfo:
             location=as_text(raw.get("detailedLocation")),
             code=as_text(raw.get("trackingPrimaryCode")),
         ))
+    handed_over = [event for event in events if event.code in site.TRACKING_DELIVERED_CODES]
     return TrackingInfo(
         tracking_number=as_text(first.get("mailNo")),
         carrier=as_text(first.get("logisticsCarrierName")),
         events=events,
-        delivered=any(event.code in site.TRACKING_DELIVERED_CODES for event in events),
+        delivered=bool(handed_over),
+        delivered_at=max((event.at for event in handed_over if event.at is not None), default=None),
     )

@@ -60,7 +60,12 @@ WORLD = {
         order(5, disputes=[opened(10, finished="won")]),
         order(6, disputes=[opened(10, finished="lost", refund="0")]),
         order(7, disputes=[opened(1)]),  # silent seller
-        order(8, shipped_days_ago=58),  # protection ends in 2 days, no dispute
+        # protection ends in 2 days, no dispute, in transit: its tracking is quiet for 12 days
+        order(8, shipped_days_ago=58, tracking_number="LP00000000008CN", tracking=[
+            {"at": (START - timedelta(days=30)).isoformat(), "name": "Departed from sorting center",
+             "desc": "Departed from sorting center"},
+            {"at": (START - timedelta(days=12)).isoformat(), "name": "Arrived at destination country",
+             "desc": "Arrived at destination country"}]),
     ],
 }
 SCENARIO = scenario()
@@ -252,6 +257,47 @@ def test_each_situation_yields_its_alert(agent, server):
     # today's page offers no escalation: nothing suggests a button that is not there
     assert not [a for a in report.new_alerts if a.kind is AlertKind.ESCALATION_POSSIBLE]
     assert not [a for a in report.new_alerts if a.action is not None and a.action.kind.value == "escalate"]
+
+
+def test_an_order_in_transit_has_its_tracking_read_and_its_protection_mail_asks_the_seller_to_extend(
+        agent, server, receivers):
+    from agent.tracking_store import load_tracking
+
+    smtp, _hook = receivers
+    settings, store, policy = agent()
+    said: list[str] = []
+    first = poll(settings, store, policy, say=said.append)
+    assert first.read_ok, first.error
+    # the only order awaiting delivery without a dispute; the others are not read
+    (parcel,) = load_tracking(store).values()
+    assert (parcel.tracking_number, parcel.last_event, parcel.last_event_at, parcel.delivered) == (
+        "LP00000000008CN", "Arrived at destination country", START - timedelta(days=12), False)
+    assert "read the tracking of 1 of 1 orders in transit" in said
+    stalled = [a for a in first.new_alerts if a.kind is AlertKind.TRACKING_STALLED]
+    assert [a.order_id for a in stalled] == ["8700000000000008"] and stalled[0].facts["stalled_days"] == "12"
+    (mail,) = [m for m in smtp.inbox if "Buyer protection of order 8700000000000008 ends" in m["subject"]]
+    text = mail.get_body(("plain",)).get_content().split("----- message to the seller: copy from the next line -----")[1]
+    text = text.split("----- end of the message to the seller -----")[0]
+    for fact in ("order 8700000000000008 (Item 8)", "from your store Test Store", "(LP00000000008CN)",
+                 '"Arrived at destination country" on 8 November 2026', "ends on 22 November 2026"):
+        assert fact in text, fact
+    # the seller extends the protection by 7 days; half a day later the tracking is due again
+    # and its page fails: said, and the poll goes on
+    server.move_protection("8700000000000008", 7)
+    mails = len(smtp.inbox)
+    server.advance(hours=13)
+    server.add_fault("http500", "/h5/mtop.ae.ld.querydetail/", remaining=1)
+    said.clear()
+    second = poll(settings, store, policy, say=said.append)
+    assert second.read_ok, second.error
+    assert any(line.startswith("the tracking of order 8700000000000008 could not be read") for line in said)
+    assert list(load_tracking(store).values()) == [parcel]  # the last good reading stays
+    (moved,) = [a for a in second.new_alerts if a.kind is AlertKind.PROTECTION_MOVED]
+    assert moved.title == ("Buyer protection of order 8700000000000008 was extended by 7 days: it now ends "
+                           "Sun 29 Nov 2026, 09:00 UTC (it ended Sun 22 Nov 2026, 09:00 UTC)")
+    # besides it, only the new end's own countdown (info): nothing critical is mailed again
+    assert {a.kind for a in second.new_alerts} == {AlertKind.PROTECTION_MOVED, AlertKind.PROTECTION_ENDING}
+    assert len(smtp.inbox) == mails
 
 
 def test_where_the_page_offers_escalation_the_alert_says_so(agent, server):

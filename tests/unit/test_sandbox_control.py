@@ -236,6 +236,26 @@ def test_seller_step_now(control):
     assert (last["actor"], last["action"], last["dispute"]) == ("seller", "offer", dispute["reverse_line_id"])
 
 
+def test_the_seller_moves_an_orders_protection_and_the_order_shows_it(control):
+    def order(order_id: str) -> dict:
+        return next(o for o in ok(control.get("/state"))["orders"] if o["id"] == order_id)
+
+    before = datetime.fromisoformat(order("8215000000000005")["protection_ends_at"])
+    answer = ok(control.post("/orders/8215000000000005/protection", json={"days": 7}))
+    assert datetime.fromisoformat(answer["protection_ends_at"]) == before + timedelta(days=7)
+    after = order("8215000000000005")
+    assert after["protection_ends_at"] == after["timer_ends_at"] == answer["protection_ends_at"]
+    ok(control.post("/orders/8215000000000005/protection", json={"days": -2.5}))
+    assert datetime.fromisoformat(order("8215000000000005")["protection_ends_at"]) == before + timedelta(days=4.5)
+    last = ok(control.get("/state"))["actions"][-1]
+    assert (last["actor"], last["action"], last["order"]) == ("seller", "shorten_protection", "8215000000000005")
+    refused(control.post("/orders/8215000000000010/protection", json={"days": 7}), 400, "not awaiting delivery")
+    refused(control.post("/orders/8215000000000001/protection", json={"days": -2}), 400, "before now")
+    refused(control.post("/orders/8215000000000005/protection", json={"days": "7"}), 400, "days")
+    refused(control.post("/orders/8215000000000005/protection", json={"days": 0}), 400, "days")
+    refused(control.post("/orders/99/protection", json={"days": 7}), 404, "unknown order")
+
+
 def test_mediator_step_now(control):
     dispute = dispute_of(control, SILENT_ORDER)
     url = f"/disputes/{dispute['reverse_line_id']}/mediator"

@@ -27,6 +27,7 @@ def test_real_capture():
     assert info.events[1].description == "Package out for delivery"
     assert info.events[2].location == "Cidade Exemplo,UF"
     assert all(event.at is not None and event.at.tzinfo for event in info.events)
+    assert info.delivered_at == info.events[0].at  # the "delivered" event's own time
 
 
 def test_not_delivered_when_no_signed_event():
@@ -34,6 +35,7 @@ def test_not_delivered_when_no_signed_event():
     details = data["data"]["module"]["trackingDetailLineList"][0]["detailList"]
     data["data"]["module"]["trackingDetailLineList"][0]["detailList"] = details[1:]
     assert not parse_tracking(data).delivered
+    assert parse_tracking(data).delivered_at is None
 
 
 def test_missing_list_names_the_field():
