@@ -121,12 +121,10 @@ class PreparedAttachments(BaseModel):
 
 
 def format_size(size: int) -> str:
-    """ "1.9 MB" (MB of 1024 x 1024 bytes, as the site's "2 MB" limit means)."""
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
-    if size >= 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size} bytes"
+    """ "1.9 MiB": binary units, as the site's "2 MB" limit means (:func:`agent.readable.size`)."""
+    from agent.readable import size as worded
+
+    return worded(size)
 
 
 def prepare_attachments(paths: list[Path], limits: AttachmentLimits, work_dir: Path) -> PreparedAttachments:

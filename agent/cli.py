@@ -47,6 +47,23 @@ class _OneErrorForm(TyperGroup):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+#: the commands as a newcomer meets them: start, look, act on a dispute, run unattended,
+#: check and report, then the tools; a command missing here is listed after them
+HELP_ORDER = ("login", "sync", "agenda", "orders", "order", "disputes", "open", "reasons", "reject", "accept",
+              "escalate", "evidence", "ship-return", "poll", "log", "run", "status", "healthcheck", "doctor",
+              "notify-test", "secrets", "session", "check-site", "capture", "parse", "demo", "sandbox",
+              "install-browser")
+
+
+class _AgentGroup(_OneErrorForm):
+    """The commands in ``HELP_ORDER`` in ``--help``, not in the order they are defined."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: index for index, name in enumerate(HELP_ORDER)}
+        return sorted(names, key=lambda name: (rank.get(name, len(HELP_ORDER)), names.index(name)))
+
+
 def usage_line(error: Any) -> str:
     """A parser's message in the agent's form, with where to read how the command is used."""
     message = error.format_message().strip().rstrip(".")
@@ -87,7 +104,7 @@ class _Typer(typer.Typer):
 
 
 app = _Typer(
-    cls=_OneErrorForm,
+    cls=_AgentGroup,
     name="dispute-agent",
     help="Watches AliExpress orders and disputes, files disputes correctly and warns "
     "before any deadline lapses.",
@@ -961,7 +978,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print(json.dumps(report, indent=2))
         return
-    for line in format_status(report):
+    for line in format_status(report, settings.zone):
         typer.echo(line)
 
 

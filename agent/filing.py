@@ -144,8 +144,10 @@ def eligibility(order: Order, line: OrderLine, disputes: list[DisputeSummary], n
         raise NotEligible(f"the site offers no 'Returns/refunds' button for this item now "
                           f"(order {order.order_id}); it may be too early after shipment or too late")
     if timer is not None and timer.ends_at - now < timedelta(days=warn_days):
+        from agent.readable import duration
+
         left = timer.ends_at - now
-        warnings.append(f"only {max(left.days, 0)} days {left.seconds // 3600} hours of protection left "
+        warnings.append(f"only {duration(max(left, timedelta(0)))} of protection left "
                         f"(keep at least {warn_days}): file now, and ask the seller to extend it if needed")
     paid = line.unit_price * line.quantity if line.unit_price is not None else None
     if paid is None:

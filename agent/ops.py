@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from agent.site_text import plain
 
@@ -359,9 +360,14 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def format_status(report: Mapping[str, Any]) -> list[str]:
-    """The report as aligned lines for a person; ``--json`` prints ``report`` itself."""
+def format_status(report: Mapping[str, Any], zone: ZoneInfo = ZoneInfo("UTC")) -> list[str]:
+    """The report as aligned lines for a person, times in the user's ``zone``; ``--json``
+    prints ``report`` itself."""
     now = datetime.fromisoformat(report["now"])
+
+    def when(iso: str | None, never: str = "—") -> str:
+        return _when_in(now, iso, never, zone)
+
     daemon = report["daemon"]
     if daemon["running"]:
         started = _parse_time(daemon["started_at"])
@@ -380,12 +386,12 @@ def format_status(report: Mapping[str, Any]) -> list[str]:
     failure = report["last_failure"]
     failures = (f"{report['consecutive_failures']} in a row; last: {failure['kind']}: {failure['message']}"
                 if report["consecutive_failures"] and failure else "none")
-    runs = "; ".join(f"{job.replace('_', ' ')} {_when(now, when)}" for job, when in report["next_runs"].items())
+    runs = "; ".join(f"{job.replace('_', ' ')} {when(at)}" for job, at in report["next_runs"].items())
     alerts = report["open_alerts_by_severity"]
     session, database = report["session"], report["database"]
     lines = [
         ("daemon", state),
-        ("last poll", _when(now, report["last_successful_poll"], never="never succeeded")),
+        ("last poll", when(report["last_successful_poll"], never="never succeeded")),
         ("failures", failures),
         ("next runs", runs or "unknown (no heartbeat)"),
         ("open alerts", "unknown (no alerts table yet)" if alerts is None else
@@ -393,11 +399,11 @@ def format_status(report: Mapping[str, Any]) -> list[str]:
              f" ({', '.join(f'{n} {kind}' for kind, n in sorted(alerts.items()))})" if alerts else "")),
         ("pending outbox", "unknown (no outbox table yet)" if report["pending_outbox"] is None
          else str(report["pending_outbox"])),
-        *[("channel", f"{c['channel']}: " + ("BROKEN since " + _when(now, c["broken_since"]) if c["broken_since"]
-                                             else f"failing since {_when(now, c['failing_since'])}")
+        *[("channel", f"{c['channel']}: " + ("BROKEN since " + when(c["broken_since"]) if c["broken_since"]
+                                             else f"failing since {when(c['failing_since'])}")
            + f" ({c['failures']} failed attempts; last: {c['last_error'] or 'unknown'})")
           for c in report["channels"]],
-        ("session", f"saved {_when(now, session['saved_at'])} ({session['path']})" if session["saved_at"]
+        ("session", f"saved {when(session['saved_at'])} ({session['path']})" if session["saved_at"]
          else f"none saved ({session['path']})"),
         ("database", f"{database['path']} ({_bytes(database['size_bytes'])})" if database["size_bytes"] is not None
          else f"{database['path']} (not created yet)"),
@@ -423,31 +429,24 @@ def _age(now: datetime, iso: str | None) -> timedelta:
     return now - moment if moment else timedelta(0)
 
 
-def _when(now: datetime, iso: str | None, never: str = "—") -> str:
+def _when_in(now: datetime, iso: str | None, never: str, zone: ZoneInfo) -> str:
+    from agent.readable import short_moment
+
     moment = _parse_time(iso)
     if moment is None:
         return never
     delta = moment - now
     relative = f"in {_span(delta)}" if delta > timedelta(0) else f"{_span(-delta)} ago"
-    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({relative})"
+    return f"{short_moment(moment, zone)} ({relative})"
 
 
 def _span(delta: timedelta) -> str:
-    seconds = int(abs(delta.total_seconds()))
-    if seconds < 90:
-        return f"{seconds} s"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min"
-    hours, minutes = divmod(seconds // 60, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    from agent.readable import duration
+
+    return duration(abs(delta))
 
 
 def _bytes(size: int) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    raise AssertionError("unreachable")
+    from agent.readable import size as worded
+
+    return worded(size)

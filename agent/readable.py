@@ -53,10 +53,13 @@ def short_moment(when: datetime | None, zone: ZoneInfo) -> str:
 def duration(delta: timedelta) -> str:
     """``2 days and 3 hours``, ``5 hours and 30 minutes``, ``12 minutes``: cut, never rounded up.
 
-    Two units at most: a day or more counts whole hours, less than a day whole minutes.
+    Two units at most: a day or more counts whole hours, less than a day whole minutes,
+    less than a minute whole seconds.
     """
+    if delta < timedelta(seconds=1):
+        return "less than a second"
     if delta < timedelta(minutes=1):
-        return "less than a minute"
+        return f"{int(delta.total_seconds())} second{'s' if delta >= timedelta(seconds=2) else ''}"
     import humanize  # here: the pure rules word deadlines too, and import nothing heavy
 
     unit = timedelta(hours=1) if delta >= timedelta(days=1) else timedelta(minutes=1)
@@ -76,4 +79,4 @@ def size(count: int) -> str:
     """``38.1 KiB``, ``3.2 MiB``: file sizes as the user's file manager shows them."""
     import humanize
 
-    return humanize.naturalsize(count, binary=True)
+    return humanize.naturalsize(count, binary=True).replace(" Bytes", " bytes").replace(" Byte", " byte")

@@ -282,7 +282,7 @@ class SyncProgress(SyncProgressBase):
 
     def __init__(self) -> None:
         self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), console=err_console, transient=True)
+                             TimeElapsedColumn(), console=err_console, transient=False)
         self._list_task = None
         self._detail_task = None
 
@@ -291,7 +291,9 @@ class SyncProgress(SyncProgressBase):
         self._list_task = self._bar.add_task("order list pages", total=None)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is not None:  # the error's one line says it all: no half-filled bars after it
+            self._bar.live.transient = True
         self._bar.stop()
 
     def listed(self, page: int, count: int) -> None:

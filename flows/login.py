@@ -226,8 +226,12 @@ def wait_for_person(page: Page, landing_url: str, timeout_s: float = 600,
     deadline = time.monotonic() + timeout_s
     while site.is_login_url(page.url) or challenge_on_page(page):
         if time.monotonic() > deadline:
-            waited = f"{timeout_s:.0f} seconds" if timeout_s < 120 else f"{timeout_s / 60:.0f} minutes"
-            raise LoginRequired(f"nobody finished the login within {waited}; try again")
+            from datetime import timedelta
+
+            from agent.readable import duration
+
+            raise LoginRequired(f"nobody finished the login within {duration(timedelta(seconds=timeout_s))}; "
+                                "try again")
         if sleep is not None:
             sleep(0.5)
         else:

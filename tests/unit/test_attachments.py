@@ -87,8 +87,8 @@ def test_limits_refuse_nonsense() -> None:
 
 
 def test_format_size() -> None:
-    assert format_size(int(5.2 * MB)) == "5.2 MB"
-    assert format_size(2048) == "2 KB"
+    assert format_size(int(5.2 * MB)) == "5.2 MiB"
+    assert format_size(2048) == "2.0 KiB"
     assert format_size(10) == "10 bytes"
 
 

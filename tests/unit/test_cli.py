@@ -376,3 +376,11 @@ def test_doctor_json_is_an_object_with_now_and_one_entry_per_check(home):
     checks = {c["check"]: c for c in printed["checks"]}
     assert checks["browser"]["ok"] is None and checks["config"]["ok"] is True
     assert all(c["fix"] for c in printed["checks"] if c["ok"] is False)
+
+
+def test_help_lists_every_command_in_the_order_a_newcomer_meets_them():
+    from agent.cli import HELP_ORDER
+
+    listed = [line.split()[0] for line in invoke("--help").output.split("Commands:", 1)[1].splitlines() if line.strip()]
+    assert listed == list(HELP_ORDER)  # a new command must be placed in HELP_ORDER
+    assert listed[:3] == ["login", "sync", "agenda"]

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
@@ -87,7 +88,7 @@ def test_a_stale_heartbeat_is_unhealthy(state):
     polled(state, NOW - timedelta(hours=2))
     ok, line = healthcheck(state, NOW, POLL_AGE, BEAT_AGE)
     assert not ok
-    assert "heartbeat 25 min ago" in line and "restart" in line
+    assert "heartbeat 25 minutes ago" in line and "restart" in line
 
 
 def test_a_new_daemon_without_a_poll_is_healthy_during_the_grace_period(state):
@@ -102,7 +103,7 @@ def test_no_poll_after_the_grace_period_is_unhealthy(state):
     Store(state / DB_FILE).close()  # a database, but no health record in it
     ok, line = healthcheck(state, NOW, POLL_AGE, BEAT_AGE)
     assert not ok
-    assert "no successful poll since the daemon started 40 h ago" in line
+    assert "no successful poll since the daemon started 1 day and 16 hours ago" in line
 
 
 def test_a_poll_too_old_is_unhealthy_and_says_why(state):
@@ -110,7 +111,7 @@ def test_a_poll_too_old_is_unhealthy_and_says_why(state):
     polled(state, NOW - timedelta(hours=40), failures=3)
     ok, line = healthcheck(state, NOW, POLL_AGE, BEAT_AGE)
     assert not ok
-    assert "last successful poll 40 h ago (limit 36 h)" in line
+    assert "last successful poll 1 day and 16 hours ago (limit 1 day and 12 hours)" in line
     assert "3 failed in a row, the last: login_needed" in line
 
 
@@ -264,7 +265,10 @@ def test_status_with_alerts_outbox_heartbeat_and_a_failure(state):
     assert report["database"]["size_bytes"] > 0
     text = "\n".join(format_status(report))
     assert "running (pid" in text and "2 in the last 7 days (1 critical, 1 warning)" in text
-    assert "1 in a row; last: login_needed" in text and "5 h ago" in text
+    assert "1 in a row; last: login_needed" in text and "5 hours ago" in text
+    assert re.search(r"last poll +\d{4}-\d\d-\d\d \d\d:\d\d UTC \(5 hours ago\)", text)
+    tokyo = "\n".join(format_status(report, ZoneInfo("Asia/Tokyo")))  # the user's zone, named
+    assert re.search(r"last poll +\d{4}-\d\d-\d\d \d\d:\d\d JST \(5 hours ago\)", tokyo)
 
 
 def test_status_without_alerts_and_outbox_tables(state):

@@ -23,18 +23,23 @@ NOV_24 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     (timedelta(hours=23, minutes=59, seconds=59), "23 hours and 59 minutes"),
     (timedelta(hours=5), "5 hours"),
     (timedelta(minutes=1), "1 minute"),
-    (timedelta(seconds=59), "less than a minute"),
+    (timedelta(seconds=59, microseconds=999), "59 seconds"),
+    (timedelta(seconds=1), "1 second"),
+    (timedelta(milliseconds=999), "less than a second"),
 ])
 def test_durations_are_cut_never_rounded_up(delta, worded):
     assert duration(delta) == worded
 
 
-@given(st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=400)))
+@given(st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(days=400)))
 def test_a_worded_duration_never_promises_more_time_than_is_left(delta):
     words = duration(delta).replace(" and ", ", ").split(", ")
-    units = {"day": timedelta(days=1), "hour": timedelta(hours=1), "minute": timedelta(minutes=1)}
+    units = {"day": timedelta(days=1), "hour": timedelta(hours=1), "minute": timedelta(minutes=1),
+             "second": timedelta(seconds=1)}
     said = sum((int(count) * units[unit.rstrip("s")] for count, unit in (w.split() for w in words)), timedelta())
-    assert said <= delta < said + (timedelta(hours=1) if delta >= timedelta(days=1) else timedelta(minutes=1))
+    step = (timedelta(hours=1) if delta >= timedelta(days=1) else timedelta(minutes=1) if delta >= timedelta(minutes=1)
+            else timedelta(seconds=1))
+    assert said <= delta < said + step
 
 
 def test_time_left_in_a_cell():
