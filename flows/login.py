@@ -230,7 +230,7 @@ def wait_for_person(page: Page, landing_url: str, timeout_s: float = 600,
 
             from agent.readable import duration
 
-            raise LoginRequired(f"nobody finished the login within {duration(timedelta(seconds=timeout_s))}; "
+            raise LoginRequired(f"nobody finished the login within {duration(timedelta(seconds=round(timeout_s)))}; "
                                 "try again")
         if sleep is not None:
             sleep(0.5)

@@ -24,6 +24,9 @@ def isolate_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     monkeypatch.setenv("DISPUTE_AGENT_BROWSER__TRACE_ON_FAILURE", "false")
     # a page the site fails is tried again: in tests after a blink, not the agent's seconds
     monkeypatch.setenv("DISPUTE_AGENT_BROWSER__RETRY_WAIT_S", "0.05")
+    # a poll reads up to 5 tracking pages, a second or so each; the tests that are not about
+    # tracking need one at most (the tracking tests' world has a single parcel on its way)
+    monkeypatch.setenv("DISPUTE_AGENT_POLICY__TRACKING_READS_PER_POLL", "1")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
 

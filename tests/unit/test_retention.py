@@ -98,4 +98,4 @@ def test_status_shows_what_evidence_takes(world):
     folder(settings.state.evidence_dir, timedelta(days=1), "action-dispute-reject-done", size=500)
     assert evidence_use(settings.state.evidence_dir).total_bytes == 2000
     [line] = [line for line in format_status(status_report(settings, store, NOW)) if line.startswith("evidence")]
-    assert "2.0 kB" in line and "actions, kept: 500 B in 1" in line and "poll snapshots, 14 days: 1.5 kB in 1" in line
+    assert "(2.0 KiB;" in line and "actions, kept: 500 bytes in 1" in line and "poll snapshots, 14 days: 1.5 KiB in 1" in line

@@ -627,7 +627,7 @@ def test_judge_needs_an_aware_now() -> None:
 @pytest.mark.parametrize(("delta", "text"), [
     (timedelta(days=2, hours=4, minutes=59), "2 days and 4 hours"), (timedelta(days=1), "1 day"),
     (timedelta(hours=5, minutes=30, seconds=59), "5 hours and 30 minutes"), (timedelta(minutes=12), "12 minutes"),
-    (timedelta(seconds=-5), "less than a minute"),
+    (timedelta(seconds=-5), "less than a second"),
 ])
 def test_time_left(delta: timedelta, text: str) -> None:
     assert time_left(delta) == text
