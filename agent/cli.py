@@ -575,13 +575,9 @@ def _freshness(health, settings) -> str | None:
 
 
 def _disputes_by_order(store) -> dict[str, list]:
-    """The disputes the agent knows, by order id (an order can have one per item)."""
     from agent.dispute_records import DisputeRecords
 
-    found: dict[str, list] = {}
-    for tracked in DisputeRecords(store).disputes():
-        found.setdefault(tracked.order_id, []).append(tracked)
-    return found
+    return DisputeRecords(store).by_order()
 
 
 @app.command()

@@ -67,6 +67,7 @@ def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print)
                 state={"dir": str(state_dir)},
                 politeness={"min_delay_ms": 50, "max_delay_ms": 150, "detail_concurrency": 3},
                 notifications={"channels": [{"name": "demo-inbox", "url": inbox.url}]},
+                policy={"tracking_reads_per_poll": 2},  # a page load each: two show it, ten only take time
             )
             account = Credentials(login=scenario.account.login,
                                   password=SecretStr(scenario.account.password), source="demo")
@@ -83,7 +84,8 @@ def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print)
                 say(f"   {first.summary_line()}")
                 for message in inbox.messages:
                     say("   inbox ← " + str(message.get("title", "")))
-                print_orders(store.orders(), site_clock(store)(), show_all=False, as_json=False, zone=settings.zone)
+                print_orders(store.orders(), site_clock(store)(), show_all=False, as_json=False, zone=settings.zone,
+                             disputes=DisputeRecords(store).by_order())
 
                 say(f"\n3. The keyboard of order {DEMO_ORDER} never arrived. Opening a dispute with a photo:")
                 request = OpenRequest(order_id=DEMO_ORDER, received=False, reason="not_arrived",

@@ -193,6 +193,13 @@ class DisputeRecords:
         with self.store.transaction() as session:
             return [self._tracked(row) for row in session.scalars(select(DisputeRow))]
 
+    def by_order(self) -> dict[str, list[TrackedDispute]]:
+        """The disputes by order id (an order can have one per item), for the order views."""
+        found: dict[str, list[TrackedDispute]] = {}
+        for tracked in self.disputes():
+            found.setdefault(tracked.order_id, []).append(tracked)
+        return found
+
     def dispute(self, reverse_line_id: str) -> TrackedDispute | None:
         with self.store.transaction() as session:
             row = session.get(DisputeRow, reverse_line_id)

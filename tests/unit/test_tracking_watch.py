@@ -177,7 +177,7 @@ def test_one_orders_tracking_failing_is_said_and_the_others_are_read_but_a_lost_
         return parcel((T0, "Departed from sorting center", "AE_GTMS_TRANSIT"))
 
     monkeypatch.setattr(flows.orders, "read_tracking", read_tracking)
-    settings = load_settings(site={"base_url": "http://127.0.0.1:9"})
+    settings = load_settings(site={"base_url": "http://127.0.0.1:9"}, policy={"tracking_reads_per_poll": 5})
     said: list[str] = []
     assert read_tracking_due(settings, store, None, None, said.append) == 1
     assert sorted(asked) == [IN_TRANSIT, DELIVERED]  # the completed order is not read
