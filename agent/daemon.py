@@ -106,12 +106,17 @@ class Daemon:
             self.poll_job("negotiation or deadline near")
 
     def sweep_job(self) -> None:
+        from agent.auto_actions import zero_offer_actions
         from agent.poll import deliver_due, digest, record, watch_state
         from agent.rules import judge
 
         with self._step("sweep"):
             now = self._site_now()
-            alerts = judge(watch_state(self.store), now, self.settings.policy) + digest(self.settings, self.store, now)
+            alerts = judge(watch_state(self.store), now, self.settings.policy)
+            # an offer the policy answers (read by a 'sync' since the last poll) is the next
+            # poll's: it tells the offer and what was done in one message, never twice
+            acting = {a.dispute_id for a in zero_offer_actions(alerts, self.settings.policy, now)}
+            alerts = [a for a in alerts if a.dispute_id not in acting] + digest(self.settings, self.store, now)
             new = record(self.settings, self.store, alerts)
             delivered, pending, _ = deliver_due(self.settings, self.store, now)
             if new or delivered:

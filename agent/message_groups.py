@@ -129,28 +129,22 @@ _BACKTICKED = re.compile(r"`(dispute-agent [^`]+)`")
 
 def command_for(alert: Alert) -> str | None:
     """The command that acts on ``alert``, where one exists; ``None`` when there is nothing
-    to run (news, or the agent does it by itself)."""
+    to run (news, the agent does it by itself) or when the alert's words give the ways."""
     if alert.facts.get("command"):
         return alert.facts["command"]
     action: SuggestedAction | None = alert.action
     if action is None or action.kind is ActionKind.NONE:
         return None
+    if action.kind is ActionKind.LOG_IN:
+        return None  # the way depends on the machine having a screen: the text says both
+    if action.kind is ActionKind.CHECK_SITE and "site is busy" in action.text:
+        return None  # the agent tries again by itself
     quoted = _BACKTICKED.search(action.text)
     if quoted:
         return quoted.group(1)
     if action.automatic:
         return None
-    case, order = alert.dispute_id, alert.order_id
-    commands = {
-        ActionKind.REJECT: f"dispute-agent reject {case}" if case else None,
-        ActionKind.ESCALATE: f"dispute-agent escalate {case}" if case else None,
-        ActionKind.ACCEPT: f"dispute-agent accept {case}" if case else None,
-        ActionKind.ADD_EVIDENCE: f"dispute-agent evidence {case} --attach FILE" if case else None,
-        ActionKind.ANSWER_MEDIATOR: f"dispute-agent evidence {case} --attach FILE --message TEXT" if case else None,
-        ActionKind.SHIP_RETURN: f"dispute-agent ship-return {case} --tracking NUMBER" if case else None,
-        ActionKind.OPEN_DISPUTE: f"dispute-agent open {order} --reason KEY (see: dispute-agent reasons)"
-        if order else None,
-        ActionKind.LOG_IN: "dispute-agent login",
-        ActionKind.CHECK_SITE: "dispute-agent status",
-    }
-    return commands.get(action.kind)
+    from agent.agenda import command_for as command_of  # one table of commands, the agenda's
+
+    return command_of(action.kind, alert.order_id, alert.dispute_id,
+                      received=alert.facts.get("awaiting_delivery") != "yes")

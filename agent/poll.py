@@ -40,7 +40,7 @@ from agent.sync import credentials_provider, site_clock, sync_orders
 from agent.tracking_rules import previous_end
 from agent.tracking_store import load_tracking
 from agent.tracking_watch import read_tracking_due
-from agent.watch_state import DisputeView, OrderView, WatchState, is_finished
+from agent.watch_state import DisputeView, OrderView, WatchState
 
 BROKEN_KINDS = {AlertKind.AUTOMATION_BROKEN, AlertKind.LOGIN_NEEDED}
 

@@ -90,6 +90,7 @@ def _timer_alerts(view: OrderView, now: datetime, policy: Policy) -> list[Alert]
     assert timer is not None  # order_alerts checked it
     end = timer.ends_at
     facts: Facts = {"order_id": order.order_id, "store": order.store_name,
+                    "awaiting_delivery": "yes" if order.status is OrderStatus.AWAITING_DELIVERY else None,
                     "item": order.lines[0].title if order.lines else None, "timer_source": timer.source.value,
                     "timer_text": timer.raw_text, "estimated": "yes" if timer.source is TimerSource.FALLBACK else None}
 

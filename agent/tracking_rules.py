@@ -116,7 +116,9 @@ def _alert(view: OrderView, now: datetime, policy: Policy, *, kind: AlertKind, s
            title: str, deadline: datetime, action: str, facts: Facts) -> Alert:
     order = view.order
     base: Facts = {"order_id": order.order_id, "store": order.store_name,
-                   "item": order.lines[0].title if order.lines else None}
+                   "item": order.lines[0].title if order.lines else None,
+                   # a parcel not delivered yet: the dispute to open is "not received"
+                   "awaiting_delivery": "yes" if kind is AlertKind.TRACKING_STALLED else None}
     return Alert(kind=kind, severity=severity, dedupe_key=key, title=title, order_id=order.order_id,
                  deadline=deadline, link=view.link, created_at=now,
                  action=SuggestedAction(kind=ActionKind.OPEN_DISPUTE, text=action, not_after=deadline),

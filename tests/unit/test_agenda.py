@@ -115,3 +115,16 @@ def test_every_suggested_action_has_a_command_but_none():
 def test_an_offer_whose_answer_time_passed_is_not_the_next_deadline():
     late = case("R1", offer("5.00", respond_by=T0 - H), deadlines=((DeadlineKind.MEDIATOR_INFO, T0 + DAY),))
     assert buyer_deadline(late, T0) == (T0 + DAY, "answer the mediator")
+
+
+def test_a_message_names_the_same_runnable_command_as_the_agenda():
+    from agent.message_groups import command_for as message_command
+    from agent.rules import health_alerts, judge
+    from agent.watch_state import HealthView
+
+    in_transit, done = order("8301", 2 * DAY), order("8302", 2 * DAY, OrderStatus.COMPLETED)
+    alerts = {a.order_id: a for a in judge(state(orders=(in_transit, done)), T0, POLICY)}
+    assert message_command(alerts["8301"]) == "dispute-agent open 8301 --reason <reason> --not-received"
+    assert message_command(alerts["8302"]) == "dispute-agent open 8302 --reason <reason> --received"
+    login = health_alerts(HealthView(consecutive_failures=1, last_failure_kind="login_needed"), T0, POLICY)
+    assert login and all(message_command(a) is None for a in login)  # its words give both ways

@@ -152,3 +152,26 @@ def test_a_browser_held_too_long_counts_as_a_failed_poll_and_is_retried(tmp_path
     finally:
         held.release()
         store.close()
+
+
+@pytest.mark.parametrize("on_zero_offer", ["notify", "reject"])
+def test_a_zero_offer_a_sync_stored_is_left_to_the_poll_when_the_policy_answers_it(tmp_path, monkeypatch,
+                                                                                   on_zero_offer):
+    """'sync' stores the disputes too; the sweep must not tell an offer the next poll answers
+    (that poll tells the offer and what was done in one message)."""
+    from agent.models import Proposal, ProposalStatus, Proposer
+
+    isolate_environment(monkeypatch, tmp_path)
+    settings = load_settings(None, state={"dir": str(tmp_path / "state")}, policy={"on_zero_offer": on_zero_offer},
+                             notifications={"channels": [{"name": "hook", "url": "json://127.0.0.1:9/hook"}]})
+    store = Store(settings.state.db_path)
+    zero = Proposal(proposal_id="P1", proposer=Proposer.SELLER, solution_type=1, status=ProposalStatus.PENDING,
+                    refund=Money(amount=Decimal("0"), currency="USD"), respond_by=datetime.now(UTC) + timedelta(days=2))
+    DisputeRecords(store).save_dispute(case("6400000000000001", DisputeStage.WAIT_BUYER_RESPONSE, reverse_status=2,
+                                            latest_proposal=zero, proposals=[zero]))
+    monkeypatch.setattr("agent.poll.deliver_due", lambda *args: (0, 0, 0))
+    Daemon(settings, store, now=lambda: NOW).sweep_job()
+    with store.engine.begin() as connection:
+        kinds = {row[0] for row in connection.exec_driver_sql("SELECT kind FROM alerts")}
+    store.close()
+    assert ("zero_offer" in kinds) is (on_zero_offer == "notify")
