@@ -45,6 +45,7 @@ def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print)
     from agent.filing import OpenRequest, open_dispute
     from agent.agenda import build_agenda
     from agent.message_groups import as_told
+    from agent.readable import moment
     from agent.poll import poll, watch_state
     from agent.settings import load_settings
     from agent.store import Store
@@ -80,7 +81,7 @@ def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print)
                 with PollProgress() as progress:
                     first = poll(settings, store, policy, say=lambda line: say("   " + line),
                                  credentials=lambda: account, progress=progress)
-                say(f"   {first.orders} orders read; site time {site_clock(store)():%a %d %b %Y %H:%M} UTC.")
+                say(f"   {first.orders} orders read; site time {moment(site_clock(store)(), settings.zone)}.")
                 say(f"   {first.summary_line()}")
                 for message in inbox.messages:
                     say("   inbox ← " + str(message.get("title", "")))

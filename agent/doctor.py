@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from agent.ops import _bytes, _db_size, _span
+from agent.readable import short_moment
 
 if TYPE_CHECKING:  # pragma: no cover
     from agent.settings import Settings
@@ -237,7 +238,7 @@ def _check_session(settings: Settings, now: datetime, have_credentials: bool) ->
     if not live:
         last = datetime.fromtimestamp(max(expiries), UTC)
         return Check("session", False, f"saved {saved} ago; every cookie for {host} expired, "
-                                       f"the last on {last:%Y-%m-%d %H:%M} UTC", _log_in())
+                                       f"the last on {short_moment(last, settings.zone)}", _log_in())
     until = [e for e in live if e > 0]
     end = f", the last expires {datetime.fromtimestamp(max(until), UTC):%Y-%m-%d}" if until else ""
     return Check("session", True, f"saved {saved} ago; {len(live)} of {len(ours)} cookies for {host} "

@@ -271,7 +271,7 @@ class Channel(Section):
     #: send the alert's screenshot along when the service takes files
     attach_screenshots: bool = True
     #: least seconds between two messages to this channel; unset: the service's own pace
-    #: where Apprise knows it (Slack 1.2 s, Telegram none…), else 1 s (e-mail, ntfy…)
+    #: where Apprise knows it (Slack 1.2 s, Telegram none…), else 0.2 s (e-mail, ntfy…)
     send_interval_seconds: float | None = Field(default=None, ge=0, le=60)
 
     @field_validator("name")

@@ -19,7 +19,7 @@ the seller to extend the protection (worded by the notification template
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from agent.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
 from agent.dispute_window import last_moment_to_dispute
@@ -69,8 +69,12 @@ def previous_end(timer_history: list[tuple[datetime, ProtectionTimer]],
 
 def _day(moment: datetime, policy: Policy) -> str:
     """'24 November 2026': a date for a message to the seller (English, unambiguous)."""
-    local = moment.astimezone(policy.zone)
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
+    return _date_words(moment.astimezone(policy.zone).date())
+
+
+def _date_words(day: date) -> str:
+    """A calendar day the site gave as a day (placed, shipped): as it is, in no zone."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def _span(delta: timedelta) -> str:
@@ -102,7 +106,7 @@ def extension_request_facts(view: OrderView, now: datetime, policy: Policy) -> F
         return {}
     order = view.order
     return {"ask_extension": "yes", "protection_end_date": _day(timer.ends_at, policy),
-            "placed_date": _day(datetime.combine(order.placed_on, time(12), UTC), policy) if order.placed_on else None,
+            "placed_date": _date_words(order.placed_on) if order.placed_on else None,
             **_tracking_facts(view, policy)}
 
 
@@ -137,11 +141,12 @@ def _stalled(view: OrderView, now: datetime, policy: Policy) -> list[Alert]:
         return []
     days = (now - since) // timedelta(days=1)
     last = (f'last: "{tracking.last_event}" on {policy.local(since)}' if tracking.last_event_at
-            else f"no dated event since it shipped on {_day(since, policy)}")
+            else f"no dated event since it shipped on {_date_words(order.shipped_on)}")
     return [_alert(view, now, policy, kind=AlertKind.TRACKING_STALLED, severity=Severity.WARNING,
                    key=f"tracking-stalled:{order.order_id}:"
                        f"{key_time(tracking.last_event_at) if tracking.last_event_at else 'none'}",
-                   title=f"No tracking news for order {order.order_id} in {days} days ({last})",
+                   title=f"No tracking news for order {order.order_id} in {days} day{'s' if days != 1 else ''} "
+                         f"({last})",
                    deadline=timer.ends_at,
                    action=f"Ask the seller where the parcel is; if it does not move, open a dispute "
                           f"(not received) before {policy.local(timer.ends_at)}",

@@ -230,7 +230,8 @@ def print_order(stored: StoredOrder, now: datetime, as_json: bool, zone: ZoneInf
         if value:
             console.print(f"  {label + ':':11} {safe_markup(value)}")
     if order.timer:
-        console.print(f"  Protection: ends {local(order.timer.ends_at, zone)} ({format_left(remaining)} left), "
+        how_long = f"{format_left(remaining)} left" if remaining and remaining > timedelta(0) else "ended"
+        console.print(f"  Protection: ends {local(order.timer.ends_at, zone)} ({how_long}), "
                       f"read from the {order.timer.source.value.replace('_', ' ')}", style=urgency_style(remaining))
     else:
         console.print("  Protection: unknown (no timer on the page)")
