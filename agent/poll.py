@@ -168,8 +168,10 @@ def watch_state(store: Store) -> WatchState:
     )
 
 
-#: how long a poll holds the deliveries of a zero offer it acts on (machine time): past
-#: it, a poll that died mid-action no longer keeps the plain warning from going out
+#: how long a poll holds the deliveries of a zero offer it acts on (machine time), per
+#: offer held (the offers are answered one after another, each page load retried when
+#: the site is busy): past it, a poll that died mid-action no longer keeps the plain
+#: warning from going out
 ACTION_HOLD = timedelta(minutes=5)
 
 
@@ -321,7 +323,7 @@ def record(settings: Settings, store: Store, alerts: list[Alert], *,
     with store.transaction() as session:
         new = record_alerts(session, alerts, settings.notifications.channels)
         if hold is not None:
-            hold_deliveries(session, hold[1], hold[0], datetime.now(UTC) + ACTION_HOLD)
+            hold_deliveries(session, hold[1], hold[0], datetime.now(UTC) + ACTION_HOLD * max(1, len(hold[1])))
         if release is not None:
             release_deliveries(session, release)
         return new
