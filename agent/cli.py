@@ -559,15 +559,16 @@ def agenda(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     store = open_store(settings, read_only=True)
     state, now = watch_state(store), site_clock(store)()
     print_agenda(build_agenda(state, now, settings.policy), now, as_json, settings.zone,
-                 _freshness(state.health, settings))
+                 _freshness(state.health, settings, bool(state.orders)))
 
 
-def _freshness(health, settings) -> str | None:
-    """One line when what is stored may be out of date: the last reads failed, or never happened."""
+def _freshness(health, settings, anything_stored: bool) -> str | None:
+    """One line when what is stored may be out of date: the last polls failed, or nothing was read."""
     from agent.readable import short_moment
 
     if health.last_success_at is None:
-        return "The site has not been read yet: run 'dispute-agent sync' (orders) or 'dispute-agent poll' (all)."
+        return None if anything_stored else ("The site has not been read yet: run 'dispute-agent sync' (orders "
+                                             "and disputes) or 'dispute-agent poll' (the same, then alerts).")
     if health.consecutive_failures:
         return (f"The last {health.consecutive_failures} read(s) of the site failed; this is as of "
                 f"{short_moment(health.last_success_at, settings.zone)}: see 'dispute-agent status'.")
