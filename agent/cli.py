@@ -575,12 +575,6 @@ def _freshness(health, settings, anything_stored: bool) -> str | None:
     return None
 
 
-def _disputes_by_order(store) -> dict[str, list]:
-    from agent.dispute_records import DisputeRecords
-
-    return DisputeRecords(store).by_order()
-
-
 @app.command()
 def orders(
     config: ConfigOption = None,
@@ -591,12 +585,14 @@ def orders(
 
     Colours: red ≤ 3 days left, orange ≤ 7, yellow ≤ 15.
     """
+    from agent.dispute_records import DisputeRecords
     from agent.sync import site_clock
     from agent.views import print_orders
 
     settings = settings_from(config)
     store = open_store(settings, read_only=True)
-    print_orders(store.orders(), site_clock(store)(), show_all, as_json, settings.zone, _disputes_by_order(store))
+    print_orders(store.orders(), site_clock(store)(), show_all, as_json, settings.zone,
+                 DisputeRecords(store).by_order())
 
 
 @app.command()
@@ -608,6 +604,7 @@ def order(
     """Show one stored order in full, with the history of its timer and status."""
     from agent.errors import UserInputError
     from agent.ids import check_id
+    from agent.dispute_records import DisputeRecords
     from agent.sync import site_clock
     from agent.views import print_order
 
@@ -618,7 +615,7 @@ def order(
     if stored is None:
         run(lambda: (_ for _ in ()).throw(UserInputError(
             f"unknown order id {order_id!r}; run 'dispute-agent sync' or check 'dispute-agent orders --all'")))
-    print_order(stored, site_clock(store)(), as_json, settings.zone, _disputes_by_order(store).get(order_id, []))
+    print_order(stored, site_clock(store)(), as_json, settings.zone, DisputeRecords(store).by_order().get(order_id, []))
 
 
 # --- filing -------------------------------------------------------------------------------

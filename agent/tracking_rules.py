@@ -25,7 +25,8 @@ from agent.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
 from agent.dispute_window import last_moment_to_dispute
 from agent.models import OrderStatus, ProtectionTimer
 from agent.policy import Policy
-from agent.reminders import Facts, clean_facts, deadline_facts, key_time, time_left
+from agent.readable import duration
+from agent.reminders import Facts, clean_facts, deadline_facts, key_time
 from agent.watch_state import OrderView
 
 __all__ = ["PROTECTION_MOVE", "extension_request_facts", "in_transit", "previous_end", "tracking_alerts"]
@@ -75,15 +76,6 @@ def _day(moment: datetime, policy: Policy) -> str:
 def _date_words(day: date) -> str:
     """A calendar day the site gave as a day (placed, shipped): as it is, in no zone."""
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def _span(delta: timedelta) -> str:
-    """'5 days', or '1 day 6 h' when not whole days."""
-    delta = abs(delta)
-    if delta % timedelta(days=1) < timedelta(minutes=1):
-        days = round(delta / timedelta(days=1))
-        return f"{days} day{'s' if days != 1 else ''}"
-    return time_left(delta)
 
 
 def _tracking_facts(view: OrderView, policy: Policy) -> Facts:
@@ -182,13 +174,13 @@ def _moved(view: OrderView, now: datetime, policy: Policy) -> list[Alert]:
     moved = timer.ends_at - before
     if abs(moved) <= PROTECTION_MOVE:
         return []
-    how = "extended" if moved > timedelta(0) else "shortened"
+    how, by = ("extended" if moved > timedelta(0) else "shortened"), duration(abs(moved))
     return [_alert(view, now, policy, kind=AlertKind.PROTECTION_MOVED,
                    severity=Severity.INFO if moved > timedelta(0) else Severity.WARNING,
                    key=f"protection-moved:{order.order_id}:{key_time(timer.ends_at)}",
-                   title=f"Buyer protection of order {order.order_id} was {how} by {_span(moved)}: it now ends "
+                   title=f"Buyer protection of order {order.order_id} was {how} by {by}: it now ends "
                          f"{policy.local(timer.ends_at)} (it ended {policy.local(before)})",
                    deadline=timer.ends_at,
                    action=f"Open a dispute before {policy.local(timer.ends_at)} if the order goes wrong",
-                   facts={"moved": how, "moved_by": _span(moved), "previous_end_local": policy.local(before),
+                   facts={"moved": how, "moved_by": by, "previous_end_local": policy.local(before),
                           "new_end_local": policy.local(timer.ends_at)})]
