@@ -31,12 +31,12 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent.policy import Policy  # noqa: E402
-from agent.poll import Progress, poll  # noqa: E402
-from agent.secrets import Credentials  # noqa: E402
-from agent.session import login  # noqa: E402
-from agent.settings import load_settings  # noqa: E402
-from agent.store import Store  # noqa: E402
+from agent.judge.policy import Policy  # noqa: E402
+from agent.usecases.poll import Progress, poll  # noqa: E402
+from agent.config.secrets import Credentials  # noqa: E402
+from agent.usecases.session import login  # noqa: E402
+from agent.config.settings import load_settings  # noqa: E402
+from agent.storage.store import Store  # noqa: E402
 from sandbox.scenario import load_scenario  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
 from tests.support.receivers import SmtpReceiver  # noqa: E402
@@ -101,7 +101,7 @@ def one_run() -> tuple[dict[str, float], dict[str, float]]:
         try:
             first = timed_poll(settings, store, policy, account, smtp)
             keyboard = "8215000000000004"  # the demo's dispute, whose seller offers 0.00 on day 2
-            from agent.filing import OpenRequest, open_dispute
+            from agent.usecases.filing import OpenRequest, open_dispute
 
             open_dispute(settings, store, OpenRequest(order_id=keyboard, received=False, reason="not_arrived"),
                          lambda plan: True, say=lambda _: None, credentials=lambda: account)

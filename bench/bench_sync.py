@@ -44,11 +44,11 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent.secrets import Credentials  # noqa: E402
-from agent.session import login  # noqa: E402
-from agent.settings import load_settings  # noqa: E402
-from agent.store import Store  # noqa: E402
-from agent.sync import sync_orders  # noqa: E402
+from agent.config.secrets import Credentials  # noqa: E402
+from agent.usecases.session import login  # noqa: E402
+from agent.config.settings import load_settings  # noqa: E402
+from agent.storage.store import Store  # noqa: E402
+from agent.usecases.sync import sync_orders  # noqa: E402
 from sandbox.scenario import parse_scenario  # noqa: E402
 
 

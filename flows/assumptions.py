@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent.errors import PageChanged
+from agent.core.errors import PageChanged
 
 __all__ = ["ASSUMPTIONS", "Assumption", "guess", "unconfirmed"]
 

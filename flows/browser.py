@@ -12,7 +12,7 @@ or the whole run of steps grouped by :meth:`BrowserSession.traced`. Each saved t
 is rewritten without the session's cookies and tokens (:mod:`flows.trace_privacy`), and
 the HTML and error text lose them too. Once a step types a secret (the login), nothing
 more is traced in that browser session. Playwright's
-errors become the agent's own (:mod:`agent.errors`) so callers branch on meaning, not
+errors become the agent's own (:mod:`agent.core.errors`) so callers branch on meaning, not
 on library types. Saving evidence never hides the original error.
 
 Playwright's sync API is bound to the thread that started it: use a session from
@@ -35,13 +35,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from agent.errors import (
+from agent.core.errors import (
     BrowserUnavailable,
     PageChanged,
     SiteError,
     SiteUnavailable,
 )
-from agent.settings import Settings
+from agent.config.settings import Settings
 from flows.browser_path import QUIET_ARGS, is_headless_shell, resolve_chromium
 from flows.capture import save_answers
 from flows.redaction import empty_fields_holding, empty_password_fields, redacted, scrub_typed_text

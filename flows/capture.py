@@ -23,7 +23,7 @@ from weakref import WeakKeyDictionary
 from playwright.sync_api import BrowserContext, Page, Request, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from agent.errors import LoginRequired, PageChanged, SiteUnavailable
+from agent.core.errors import LoginRequired, PageChanged, SiteUnavailable
 from flows import site
 from flows.parsers.transport import decode_api_body, unwrap_jsonp
 

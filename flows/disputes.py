@@ -23,9 +23,9 @@ from datetime import UTC, tzinfo
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from agent.errors import PageChanged
-from agent.models import DisputeDetail, DisputeSummary, RefundListPage
-from agent.secrets import Credentials
+from agent.core.errors import PageChanged
+from agent.core.models import DisputeDetail, DisputeSummary, RefundListPage
+from agent.config.secrets import Credentials
 from flows import site
 from flows.browser import BrowserSession
 from flows.capture import ApiCapture, Captured, pause

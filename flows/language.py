@@ -19,8 +19,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 from playwright.sync_api import Page
 
-from agent.errors import WrongLanguage
-from agent.models import Order
+from agent.core.errors import WrongLanguage
+from agent.core.models import Order
 from flows import site
 from flows.parsers.status import label_language
 

@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Response
 
-from agent.display import login_by_hand
-from agent.errors import CaptchaRequired, LoginRequired, PageChanged, SiteUnavailable
-from agent.secrets import Credentials
+from agent.core.display import login_by_hand
+from agent.core.errors import CaptchaRequired, LoginRequired, PageChanged, SiteUnavailable
+from agent.config.secrets import Credentials
 from flows import site
 from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession
@@ -228,7 +228,7 @@ def wait_for_person(page: Page, landing_url: str, timeout_s: float = 600,
         if time.monotonic() > deadline:
             from datetime import timedelta
 
-            from agent.readable import duration
+            from agent.core.readable import duration
 
             raise LoginRequired(f"nobody finished the login within {duration(timedelta(seconds=round(timeout_s)))}; "
                                 "try again")

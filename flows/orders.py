@@ -27,16 +27,16 @@ from email.utils import parsedate_to_datetime
 
 from playwright.sync_api import Page
 
-from agent.display import login_by_hand
-from agent.errors import (
+from agent.core.display import login_by_hand
+from agent.core.errors import (
     LoginRequired,
     PageChanged,
     SiteError,
     SiteUnavailable,
     WrongLanguage,
 )
-from agent.models import Order
-from agent.secrets import Credentials
+from agent.core.models import Order
+from agent.config.secrets import Credentials
 from flows import site
 from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession

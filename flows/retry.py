@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from tenacity import RetryCallState, Retrying, stop_after_attempt, wait_exponential
 
-from agent.errors import SiteBusy, SiteUnavailable, SubmitUncertain
+from agent.core.errors import SiteBusy, SiteUnavailable, SubmitUncertain
 
 __all__ = ["is_transient", "with_retries"]
 

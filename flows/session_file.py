@@ -15,9 +15,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from agent.errors import UserInputError
-from agent.private_files import private_dir
-from agent.settings import Settings
+from agent.core.errors import UserInputError
+from agent.storage.private_files import private_dir
+from agent.config.settings import Settings
 
 __all__ = [
     "dump_json",
@@ -103,7 +103,7 @@ def write_private(path: Path, data: bytes, *, private_dir: bool) -> None:
     A failure of the disk (full, read-only, a folder in the way) is a ``StorageError``
     naming ``path``, not the temporary file.
     """
-    from agent.state_errors import file_error
+    from agent.core.state_errors import file_error
 
     try:
         if private_dir:

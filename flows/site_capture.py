@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from agent.errors import SiteError
+from agent.core.errors import SiteError
 from flows.capture import Captured, answer_record
 from flows.site_pass import Visit
 

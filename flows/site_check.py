@@ -25,8 +25,8 @@ from typing import Any
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from agent.errors import LoginRequired, SiteError
-from agent.models import CheckLine, Verdict
+from agent.core.errors import LoginRequired, SiteError
+from agent.core.models import CheckLine, Verdict
 from flows import site
 from flows.capture import pause
 from flows.disputes import SETTLE_MS, page_texts

@@ -29,8 +29,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page
 
-from agent.errors import CaptchaRequired, LoginRequired, PageChanged
-from agent.models import DisputeSummary, Order, OrderStatus
+from agent.core.errors import CaptchaRequired, LoginRequired, PageChanged
+from agent.core.models import DisputeSummary, Order, OrderStatus
 from flows import site
 from flows.browser import BrowserSession
 from flows.capture import ApiCapture, Captured, pause
@@ -55,7 +55,7 @@ ORDER_PAGES = 3
 OPEN_STATUSES = (2, 3)
 def login_hint() -> str:
     """How to get a session for the pass, the way that works on this machine."""
-    from agent.display import login_by_hand
+    from agent.core.display import login_by_hand
 
     return f"run 'dispute-agent login' (with the password stored), or {login_by_hand()}; then check again"
 

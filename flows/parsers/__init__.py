@@ -2,7 +2,7 @@
 
 Why a package of small modules: when the site changes, the failing test names the one
 place to fix. Every parser takes plain values (a decoded JSON envelope, a text) and
-returns models from ``agent.models``; a required field that is missing raises
+returns models from ``agent.core.models``; a required field that is missing raises
 ``PageChanged`` naming its path, and a value that cannot be read is ``None``, never 0.
 
     envelope   ret[0] result codes → typed errors

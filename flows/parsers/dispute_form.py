@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from agent.errors import NotEligible
+from agent.core.errors import NotEligible
 from flows import site
 from flows.assumptions import unconfirmed
 from flows.parsers.envelope import check_envelope, ret_code

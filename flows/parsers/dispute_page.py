@@ -21,9 +21,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from agent.errors import PageChanged
-from agent.models import DeadlineKind, DisputeDetail, DisputeStage
-from agent.money import Money
+from agent.core.errors import PageChanged
+from agent.core.models import DeadlineKind, DisputeDetail, DisputeStage
+from agent.core.money import Money
 from flows import site
 from flows.parsers.dates import parse_datetime
 from flows.parsers.disputes import stage_of_text

@@ -32,7 +32,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from agent.models import (
+from agent.core.models import (
     DeadlineKind,
     DisputeDeadline,
     DisputeDetail,
@@ -45,7 +45,7 @@ from agent.models import (
     ProposalStatus,
     Proposer,
 )
-from agent.money import Money
+from agent.core.money import Money
 from flows import site
 from flows.parsers.countdown import parse_countdown
 from flows.parsers.dates import parse_datetime

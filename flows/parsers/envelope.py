@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.errors import CaptchaRequired, LoginRequired, NotFound, PageChanged, RateLimited, SiteUnavailable
+from agent.core.errors import CaptchaRequired, LoginRequired, NotFound, PageChanged, RateLimited, SiteUnavailable
 from flows import site
 
 __all__ = ["check_envelope", "ret_code"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.errors import PageChanged
-from agent.ids import is_id
+from agent.core.errors import PageChanged
+from agent.core.ids import is_id
 
 __all__ = ["as_id", "as_int", "as_text", "get_path", "missing", "require", "require_id", "site_id"]
 
@@ -69,7 +69,7 @@ def require_id(obj: Any, name: str, where: str, shown_as: str) -> str:
 def site_id(value: Any, where: str, shown_as: str) -> str | None:
     """An id of an order, a line or a case, or None if absent; PageChanged naming ``shown_as`` if not digits.
 
-    These ids name folders and page addresses: anything but an id (``agent.ids.is_id``)
+    These ids name folders and page addresses: anything but an id (``agent.core.ids.is_id``)
     is a changed page, refused before it is used.
     """
     text = as_id(value)

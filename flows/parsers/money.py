@@ -18,7 +18,7 @@ from typing import Any
 
 from price_parser import Price
 
-from agent.money import Money
+from agent.core.money import Money
 from flows.parsers.fields import as_int
 
 __all__ = ["currency_from_symbol", "parse_cent_money", "parse_format_price_info", "parse_money"]

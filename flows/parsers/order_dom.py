@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from agent.models import Order, OrderLine, ProtectionTimer, TimerSource
-from agent.money import Money
+from agent.core.models import Order, OrderLine, ProtectionTimer, TimerSource
+from agent.core.money import Money
 from flows.parsers.countdown import find_countdown
 from flows.parsers.fields import missing
 from flows.parsers.money import parse_money

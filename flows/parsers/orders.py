@@ -17,7 +17,7 @@ import re
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from agent.models import Order, OrderLine, OrderListPage, OrderStatus, ProtectionTimer, TimerSource
+from agent.core.models import Order, OrderLine, OrderListPage, OrderStatus, ProtectionTimer, TimerSource
 from flows import site
 from flows.assumptions import unconfirmed
 from flows.parsers.countdown import find_countdown

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import timezone, tzinfo
 from typing import Any
 
-from agent.errors import SiteUnavailable
-from agent.models import DisputeSummary, RefundListPage
+from agent.core.errors import SiteUnavailable
+from agent.core.models import DisputeSummary, RefundListPage
 from flows.parsers.dates import parse_datetime
 from flows.parsers.envelope import check_envelope
 from flows.parsers.fields import as_int, as_text, get_path, missing, require, require_id

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from agent.errors import PageChanged
+from agent.core.errors import PageChanged
 from flows.parsers.fields import as_int, get_path
 
 __all__ = ["epoch_ms_to_utc", "site_now"]

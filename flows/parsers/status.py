@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from agent.models import OrderStatus
+from agent.core.models import OrderStatus
 from flows.parsers.fields import as_int
 
 __all__ = ["label_language", "resolve_order_status", "status_from_text"]

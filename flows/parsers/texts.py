@@ -13,7 +13,7 @@ import re
 from datetime import date
 from typing import NamedTuple
 
-from agent.money import Money
+from agent.core.money import Money
 from flows.parsers.dates import parse_date
 from flows.parsers.money import parse_money
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.models import TrackingEvent, TrackingInfo
+from agent.core.models import TrackingEvent, TrackingInfo
 from flows import site
 from flows.parsers.envelope import check_envelope
 from flows.parsers.fields import as_text, missing

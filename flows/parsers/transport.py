@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from agent.errors import PageChanged
+from agent.core.errors import PageChanged
 
 __all__ = ["decode_api_body", "unwrap_jsonp"]
 

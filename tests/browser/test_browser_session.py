@@ -20,14 +20,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from agent.errors import (
+from agent.core.errors import (
     BrowserUnavailable,
     LoginRequired,
     PageChanged,
     SiteUnavailable,
     UserInputError,
 )
-from agent.settings import Settings, load_settings
+from agent.config.settings import Settings, load_settings
 from flows.browser import BrowserSession
 from flows.session_file import export_storage_state, import_storage_state
 from tests.support.isolation import isolate_environment, keep_traces

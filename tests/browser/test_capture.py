@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.cli.commands import app
 from flows import site
 from sandbox.server import SandboxServer
 from tests.support.agent_env import point_agent_at

@@ -12,7 +12,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.cli.commands import app
 from flows import site
 from tests.support.agent_env import point_agent_at
 

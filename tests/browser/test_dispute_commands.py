@@ -12,7 +12,7 @@ from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.cli.commands import app
 from flows.capture import ApiCapture
 from sandbox.scenario import SiteSpec, load_scenario
 from tests.support.agent_env import logged_in_already, point_agent_at
@@ -135,9 +135,9 @@ def test_accept_takes_only_the_offer_the_person_confirmed(user, server):
     dispute = case(server, SILENT_ORDER)["reverse_line_id"]
     server.seller(dispute, action="offer", amount="30.00", respond_days=2)
 
-    from agent.acting import act
-    from agent.settings import load_settings
-    from agent.store import Store
+    from agent.usecases.acting import act
+    from agent.config.settings import load_settings
+    from agent.storage.store import Store
 
     settings = load_settings(None)
 
@@ -145,7 +145,7 @@ def test_accept_takes_only_the_offer_the_person_confirmed(user, server):
         server.seller(dispute, action="offer", amount="1.00", respond_days=2)
         return True
 
-    from agent.errors import NotEligible
+    from agent.core.errors import NotEligible
 
     with pytest.raises(NotEligible, match="the page shows 0 solutions of 30.00 BRL to accept"):
         act(settings, Store(settings.state.db_path), dispute, "accept", confirm=change_of_mind, say=lambda _: None)

@@ -21,10 +21,10 @@ from PIL import Image
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from agent.cli import app
-from agent.errors import NotEligible, PageChanged
-from agent.secrets import Credentials
-from agent.settings import load_settings
+from agent.cli.commands import app
+from agent.core.errors import NotEligible, PageChanged
+from agent.config.secrets import Credentials
+from agent.config.settings import load_settings
 from flows.browser import BrowserSession
 from flows.dispute_form import DisputeForm, file_dispute
 from tests.support.agent_env import logged_in_already, point_agent_at
@@ -147,14 +147,14 @@ def test_killed_after_submit_the_next_run_links_the_case_and_files_nothing(user,
     script = textwrap.dedent(f"""
         import os, signal, sys
         sys.path.insert(0, {str(ROOT)!r})
-        import agent.dispute_records as records
+        import agent.storage.dispute_records as records
         original = records.DisputeRecords.mark_intent
         def killed(self, intent_id, status, *args, **kwargs):
             if status == "submitted":  # the site accepted the dispute; the agent has not recorded it
                 os.kill(os.getpid(), signal.SIGKILL)
             return original(self, intent_id, status, *args, **kwargs)
         records.DisputeRecords.mark_intent = killed
-        from agent.cli import main
+        from agent.cli.commands import main
         main(sys.argv[1:])
     """)
     args = ["open", AWAITING_12_DAYS, "--not-received", "--reason", "not_arrived", "--yes"]

@@ -17,13 +17,13 @@ import sqlite3
 
 import pytest
 
-from agent import health
-from agent.alerts import AlertKind
-from agent.daemon import Daemon
-from agent.policy import Policy
-from agent.poll import poll
-from agent.settings import load_settings
-from agent.store import Store
+from agent.storage import health
+from agent.judge.alerts import AlertKind
+from agent.usecases.daemon import Daemon
+from agent.judge.policy import Policy
+from agent.usecases.poll import poll
+from agent.config.settings import load_settings
+from agent.storage.store import Store
 from sandbox.scenario import parse_scenario
 from sandbox.server import SandboxServer
 from tests.browser.test_watch_disputes import WORLD, dispute_of, opened, order, seller
@@ -102,7 +102,7 @@ def test_a_raw_error_in_a_read_is_counted_retried_and_the_next_poll_starts_the_b
 
 @pytest.mark.own_driver
 def test_an_error_after_a_good_read_is_counted_and_the_browser_is_closed(settings, store, monkeypatch):
-    import agent.poll as use_case
+    import agent.usecases.poll as use_case
 
     real = use_case.judge
 
@@ -184,7 +184,7 @@ def test_the_poll_command_shows_its_progress_on_stderr_and_ends_with_one_summary
 
     from typer.testing import CliRunner
 
-    from agent.cli import app
+    from agent.cli.commands import app
 
     seller(server, 1, action="offer", amount="0.00", respond_days=2)
     for key, value in {

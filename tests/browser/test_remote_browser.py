@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from agent.settings import load_settings
+from agent.config.settings import load_settings
 from flows.browser import BrowserSession
 from flows.browser_path import QUIET_ARGS, resolve_chromium
 from tests.support.isolation import isolate_environment

@@ -14,17 +14,17 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from agent.errors import (
+from agent.core.errors import (
     CaptchaRequired,
     LoginRequired,
     PageChanged,
     SiteUnavailable,
     WrongLanguage,
 )
-from agent.secrets import Credentials
-from agent.settings import load_settings
-from agent.store import Store
-from agent.sync import Progress, sync_orders
+from agent.config.secrets import Credentials
+from agent.config.settings import load_settings
+from agent.storage.store import Store
+from agent.usecases.sync import Progress, sync_orders
 from sandbox.scenario import parse_scenario
 from tests.support.isolation import isolate_environment
 
@@ -230,7 +230,7 @@ def test_a_portuguese_account_is_read_in_english_through_the_pinned_cookie(agent
 
 
 def test_a_saved_portuguese_cookie_is_pinned_to_english_keeping_region_and_currency(agent, server):
-    from agent.session import login
+    from agent.usecases.session import login
     from flows.browser import BrowserSession
     from flows.orders import read_order_list
 

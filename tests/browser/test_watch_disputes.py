@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.alerts import AlertKind
-from agent.policy import Policy
-from agent.poll import poll
-from agent.settings import load_settings
-from agent.store import Store
+from agent.judge.alerts import AlertKind
+from agent.judge.policy import Policy
+from agent.usecases.poll import poll
+from agent.config.settings import load_settings
+from agent.storage.store import Store
 from sandbox.scenario import parse_scenario
 from sandbox.server import SandboxServer
 from tests.support.agent_env import logged_in_already
@@ -123,7 +123,7 @@ def zero_mails(smtp) -> list:
 
 
 def browser_lock_free(state_dir: Path) -> bool:
-    from agent.lock import FileLock, Locked
+    from agent.storage.lock import FileLock, Locked
 
     lock = FileLock(state_dir / "browser.lock")
     try:
@@ -137,7 +137,7 @@ def browser_lock_free(state_dir: Path) -> bool:
 def test_first_poll_is_one_summary_per_channel_with_the_screenshot_then_one_message_per_incident(
         agent, server, receivers, tmp_path):
     """(Two class seeds: the escalation test below reads and acts on the dispute page under both.)"""
-    from agent.lock import browser_lock
+    from agent.storage.lock import browser_lock
 
     smtp, hook = receivers
     state = tmp_path / "state"
@@ -186,7 +186,7 @@ def test_mail_server_down_during_the_poll_delivers_on_the_next_one_once(agent, s
     poll(settings, store, policy, say=lambda _: None)
     assert len(zero_mails(smtp)) == 1
     server.advance(minutes=5)
-    from agent.poll import deliver_due
+    from agent.usecases.poll import deliver_due
 
     deliver_due(settings, store, datetime.now(UTC) + timedelta(days=1))  # whatever is due, much later
     assert len(zero_mails(smtp)) == 1
@@ -261,7 +261,7 @@ def test_each_situation_yields_its_alert(agent, server):
 
 def test_an_order_in_transit_has_its_tracking_read_and_its_protection_mail_asks_the_seller_to_extend(
         agent, server, receivers):
-    from agent.tracking_store import load_tracking
+    from agent.storage.tracking_store import load_tracking
 
     smtp, _hook = receivers
     settings, store, policy = agent()
@@ -331,7 +331,7 @@ def test_faults_on_the_dispute_pages_end_in_page_changed_with_evidence_never_wro
     assert not report.read_ok and said in report.error, report.error
     evidence = Path(report.error.rsplit("(evidence: ", 1)[1].rstrip(")"))
     assert (evidence / "screenshot.png").is_file() and (evidence / "page.html").is_file()
-    from agent.dispute_records import DisputeRecords
+    from agent.storage.dispute_records import DisputeRecords
 
     assert DisputeRecords(store).disputes() == []  # nothing read from a page that changed
     assert not [a for a in report.new_alerts if a.dispute_id]
@@ -342,7 +342,7 @@ def test_a_server_error_on_a_page_is_tried_again_then_the_site_is_busy_never_a_c
     500 and the line says the site is busy, the maintainer's hint only in the evidence and the log."""
     import logging
 
-    from agent import health
+    from agent.storage import health
     from flows.browser import BrowserSession
     from flows.disputes import read_dispute_list
 
@@ -397,7 +397,7 @@ def test_a_zero_only_one_reading_sees_is_critical_at_once_and_the_other_cases_ar
     (zero,) = [a for a in report.new_alerts if a.kind is AlertKind.ZERO_OFFER]
     assert (zero.dispute_id, zero.severity.value) == (odd, "critical")
     assert "only the dispute page shows a refund of nothing" in zero.title
-    from agent.dispute_records import DisputeRecords
+    from agent.storage.dispute_records import DisputeRecords
 
     read = {d.reverse_line_id for d in DisputeRecords(store).disputes()}
     assert odd not in read and dispute_of(server, 7) in read  # the others were read, the odd one not recorded

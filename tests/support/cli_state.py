@@ -1,7 +1,7 @@
 """The command line run in this process over a state directory a test prepares.
 
 Fixtures (registered in ``tests/unit/conftest.py``): ``agent_home`` isolates the
-environment (the state directory is ``<tmp>/agent-state``), ``run_cli`` runs ``agent.cli.main`` as the console script does and returns
+environment (the state directory is ``<tmp>/agent-state``), ``run_cli`` runs ``agent.cli.commands.main`` as the console script does and returns
 ``(exit code, stdout, stderr)``; ``seed_database`` writes a real database with one
 order; ``digest`` tells whether a file changed by a single byte.
 """
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
-from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
-from agent.money import Money
-from agent.store import Store
+from agent.cli.commands import main
+from agent.core.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
+from agent.core.money import Money
+from agent.storage.store import Store
 from tests.support.isolation import isolate_environment
 
 ORDER_ID = "8300000000000001"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 from http.server import BaseHTTPRequestHandler
 
-from agent.local_server import LocalHTTPServer
+from agent.usecases.local_server import LocalHTTPServer
 
 SESSION_COOKIE = "sid=s3ss10n-cookie"
 

@@ -21,7 +21,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from agent.local_server import LocalHTTPServer
+from agent.usecases.local_server import LocalHTTPServer
 
 HOST = "127.0.0.1"
 
@@ -34,17 +34,17 @@ def free_port() -> int:
 
 def unthrottle_apprise(monkeypatch: Any) -> None:
     """Let the agent send back to back: it spaces two e-mails of one channel by
-    ``agent.notify.DEFAULT_SEND_INTERVAL`` (and Apprise by its generic 5.5 s elsewhere).
+    ``agent.notifications.notify.DEFAULT_SEND_INTERVAL`` (and Apprise by its generic 5.5 s elsewhere).
 
     A polite default for real mail providers; against a local test server it only
     makes the tests slow.
     """
     from apprise.plugins.base import NotifyBase
 
-    import agent.notify
+    import agent.notifications.notify
 
     monkeypatch.setattr(NotifyBase, "request_rate_per_sec", 0)
-    monkeypatch.setattr(agent.notify, "DEFAULT_SEND_INTERVAL", 0.0)
+    monkeypatch.setattr(agent.notifications.notify, "DEFAULT_SEND_INTERVAL", 0.0)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:

@@ -11,14 +11,14 @@ import pytest
 from PIL import Image
 from pydantic import BaseModel
 
-from agent.attachments import (
+from agent.usecases.attachments import (
     AttachmentLimits,
     PreparedAttachments,
     PreparedFile,
     format_size,
     prepare_attachments,
 )
-from agent.errors import UserInputError
+from agent.core.errors import UserInputError
 from flows import site
 
 MB = 1024 * 1024

@@ -81,7 +81,7 @@ def session_is_a_folder(s: State) -> Path:
 def database_locked(s: State) -> Path:
     """Another connection holds SQLite's write lock for longer than the agent waits."""
     seed_database(s.db)
-    s.monkeypatch.setattr("agent.store.BUSY_TIMEOUT_S", 0.2)
+    s.monkeypatch.setattr("agent.storage.store.BUSY_TIMEOUT_S", 0.2)
     holder = sqlite3.connect(s.db, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     holder.execute("INSERT INTO meta (key, value) VALUES ('held', 'by another program')")
@@ -94,16 +94,16 @@ def database_disk_full(s: State) -> Path:
     """SQLite's own 'database or disk is full': an old database (one table short) may not grow."""
     seed_database(s.db)
     alter(s.db, "DROP TABLE status_observations", "VACUUM")  # VACUUM: no free page left for the table
-    import agent.store
+    import agent.storage.store
 
-    pragmas = agent.store._sqlite_pragmas
+    pragmas = agent.storage.store._sqlite_pragmas
 
     def full_disk(connection, record) -> None:
         pragmas(connection, record)
         pages = connection.execute("PRAGMA page_count").fetchone()[0]
         connection.execute(f"PRAGMA max_page_count = {pages}")
 
-    s.monkeypatch.setattr(agent.store, "_sqlite_pragmas", full_disk)
+    s.monkeypatch.setattr(agent.storage.store, "_sqlite_pragmas", full_disk)
     return s.db
 
 
@@ -226,7 +226,7 @@ def test_an_unforeseen_error_is_one_line_and_a_report(agent_home, run_cli, monke
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug nobody foresaw")
 
-    monkeypatch.setattr("agent.ops.status_report", broken)
+    monkeypatch.setattr("agent.usecases.ops.status_report", broken)
     code, _, err = run_cli("status")
     lines = err.strip().splitlines()
     assert code == 1

@@ -11,9 +11,9 @@ import subprocess
 import pytest
 from typer.testing import CliRunner
 
-import agent.browser_install as install
-from agent.cli import app
-from agent.errors import BrowserUnavailable
+import agent.usecases.browser_install as install
+from agent.cli.commands import app
+from agent.core.errors import BrowserUnavailable
 from tests.support.isolation import isolate_environment
 
 PACKAGES = {"chromium": "/usr/bin/chromium", "chromium-headless-shell": "/usr/bin/chromium-headless-shell"}

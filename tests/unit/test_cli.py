@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.cli import app
-from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
-from agent.money import Money
-from agent.store import Store
+from agent.cli.commands import app
+from agent.core.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
+from agent.core.money import Money
+from agent.storage.store import Store
 from tests.support.isolation import isolate_environment
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -30,10 +30,10 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "160")
     from rich.console import Console
 
-    import agent.views
+    import agent.cli.views
 
     # the module's console took its width when first imported, maybe in another test's environment
-    monkeypatch.setattr(agent.views, "console", Console(width=160))
+    monkeypatch.setattr(agent.cli.views, "console", Console(width=160))
     return tmp_path
 
 
@@ -131,7 +131,7 @@ def test_every_command_the_agent_tells_the_user_to_run_exists_with_its_options()
     root = typer.main.get_command(app)
     named = set()
     for folder in ("agent", "flows"):
-        for path in (Path(__file__).parents[2] / folder).glob("*.py"):
+        for path in (Path(__file__).parents[2] / folder).rglob("*.py"):
             named |= set(re.findall(r"'dispute-agent ([a-z][^'{}]*)'", path.read_text()))
     assert {"secrets set", "login --headed"} <= named, named
     for instruction in named:
@@ -146,8 +146,8 @@ def test_every_command_the_agent_tells_the_user_to_run_exists_with_its_options()
 
 
 def test_secrets_set_stores_the_password_where_the_agent_reads_it(home, monkeypatch):
-    from agent.secrets import get_credentials
-    from agent.settings import load_settings
+    from agent.config.secrets import get_credentials
+    from agent.config.settings import load_settings
     from tests.support.memory_keyring import MEMORY_KEYRING, MemoryKeyring
 
     MemoryKeyring.reset()
@@ -162,7 +162,7 @@ def test_secrets_set_stores_the_password_where_the_agent_reads_it(home, monkeypa
 
 
 def test_top_level_help_does_not_import_heavy_libraries():
-    code = ("import sys; from agent.cli import main\n"
+    code = ("import sys; from agent.cli.commands import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
             "heavy = [m for m in ('playwright', 'sqlalchemy', 'apprise', 'apscheduler', 'uvicorn') if m in sys.modules]\n"
             "print('HEAVY:' + ','.join(heavy))")
@@ -281,11 +281,11 @@ def test_order_shows_history_and_unknown_ids_are_one_line(home):
 def test_ids_and_amounts_are_never_cut_on_a_narrow_terminal(home, monkeypatch):
     from rich.console import Console
 
-    import agent.views
+    import agent.cli.views
 
     seed(home)
-    monkeypatch.setattr(agent.views, "console", Console(width=80))
-    with agent.views.console.capture() as captured:
+    monkeypatch.setattr(agent.cli.views, "console", Console(width=80))
+    with agent.cli.views.console.capture() as captured:
         result = invoke("orders")
     assert result.exit_code == 0
     shown = captured.get()
@@ -358,7 +358,7 @@ def test_login_headed_without_a_display_says_so_and_what_to_do_instead(home, mon
     ({}, "darwin", True),
 ])
 def test_login_needed_names_the_way_that_works_on_this_machine(environ, platform, shown, monkeypatch):
-    from agent.display import has_display, login_by_hand
+    from agent.core.display import has_display, login_by_hand
 
     monkeypatch.setattr(sys, "platform", platform)
     assert has_display(environ) is shown
@@ -379,7 +379,7 @@ def test_doctor_json_is_an_object_with_now_and_one_entry_per_check(home):
 
 
 def test_help_lists_every_command_in_the_order_a_newcomer_meets_them():
-    from agent.cli import HELP_ORDER
+    from agent.cli.commands import HELP_ORDER
 
     listed = [line.split()[0] for line in invoke("--help").output.split("Commands:", 1)[1].splitlines() if line.strip()]
     assert listed == list(HELP_ORDER)  # a new command must be placed in HELP_ORDER

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from agent import health
-from agent.daemon import Daemon, needs_frequent_poll
-from agent.errors import SiteUnavailable
-from agent.dispute_records import DisputeRecords
-from agent.models import (
+from agent.storage import health
+from agent.usecases.daemon import Daemon, needs_frequent_poll
+from agent.core.errors import SiteUnavailable
+from agent.storage.dispute_records import DisputeRecords
+from agent.core.models import (
     DisputeDetail,
     DisputeResult,
     DisputeStage,
@@ -22,9 +22,9 @@ from agent.models import (
     ProtectionTimer,
     TimerSource,
 )
-from agent.money import Money
-from agent.settings import load_settings
-from agent.store import Store
+from agent.core.money import Money
+from agent.config.settings import load_settings
+from agent.storage.store import Store
 from tests.support.isolation import isolate_environment
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -117,7 +117,7 @@ def test_a_poll_that_raises_is_retried_and_logged_in_one_line_with_the_traceback
                                                                                          caplog):
     import logging
 
-    import agent.poll as use_case
+    import agent.usecases.poll as use_case
 
     def broken(*args, **kwargs):
         raise KeyError("reverseLineId")
@@ -134,7 +134,7 @@ def test_a_poll_that_raises_is_retried_and_logged_in_one_line_with_the_traceback
 
 
 def test_a_browser_held_too_long_counts_as_a_failed_poll_and_is_retried(tmp_path, monkeypatch):
-    from agent.lock import BROWSER_LOCK, FileLock
+    from agent.storage.lock import BROWSER_LOCK, FileLock
 
     isolate_environment(monkeypatch, tmp_path)
     settings = load_settings(None, state={"dir": str(tmp_path / "state")}, schedule={"browser_lock_seconds": 0})
@@ -159,7 +159,7 @@ def test_a_zero_offer_a_sync_stored_is_left_to_the_poll_when_the_policy_answers_
                                                                                    on_zero_offer):
     """'sync' stores the disputes too; the sweep must not tell an offer the next poll answers
     (that poll tells the offer and what was done in one message)."""
-    from agent.models import Proposal, ProposalStatus, Proposer
+    from agent.core.models import Proposal, ProposalStatus, Proposer
 
     isolate_environment(monkeypatch, tmp_path)
     settings = load_settings(None, state={"dir": str(tmp_path / "state")}, policy={"on_zero_offer": on_zero_offer},
@@ -169,7 +169,7 @@ def test_a_zero_offer_a_sync_stored_is_left_to_the_poll_when_the_policy_answers_
                     refund=Money(amount=Decimal("0"), currency="USD"), respond_by=datetime.now(UTC) + timedelta(days=2))
     DisputeRecords(store).save_dispute(case("6400000000000001", DisputeStage.WAIT_BUYER_RESPONSE, reverse_status=2,
                                             latest_proposal=zero, proposals=[zero]))
-    monkeypatch.setattr("agent.poll.deliver_due", lambda *args: (0, 0, 0))
+    monkeypatch.setattr("agent.usecases.poll.deliver_due", lambda *args: (0, 0, 0))
     Daemon(settings, store, now=lambda: NOW).sweep_job()
     with store.engine.begin() as connection:
         kinds = {row[0] for row in connection.exec_driver_sql("SELECT kind FROM alerts")}

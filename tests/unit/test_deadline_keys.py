@@ -15,9 +15,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent.alerts import AlertKind
-from agent.dispute_records import DisputeRecords
-from agent.models import (
+from agent.judge.alerts import AlertKind
+from agent.storage.dispute_records import DisputeRecords
+from agent.core.models import (
     DeadlineKind,
     DisputeDeadline,
     DisputeDetail,
@@ -31,11 +31,11 @@ from agent.models import (
     ProtectionTimer,
     TimerSource,
 )
-from agent.money import Money
-from agent.policy import Policy
-from agent.poll import watch_state
-from agent.rules import judge
-from agent.store import Store
+from agent.core.money import Money
+from agent.judge.policy import Policy
+from agent.usecases.poll import watch_state
+from agent.judge.rules import judge
+from agent.storage.store import Store
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 #: on the half hour: the boundary of the nearest-hour rounding in the keys

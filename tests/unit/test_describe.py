@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from agent.describe import (
+from agent.usecases.describe import (
     MAX_DESCRIPTION_CHARS,
     DescriptionContext,
     long_date,
@@ -18,9 +18,9 @@ from agent.describe import (
     render_description,
     template_dirs,
 )
-from agent.errors import UserInputError
-from agent.money import Money
-from agent.reasons import REASONS, Branch, Reason
+from agent.core.errors import UserInputError
+from agent.core.money import Money
+from agent.core.reasons import REASONS, Branch, Reason
 
 PROJECT_TEMPLATES = Path(__file__).resolve().parents[2] / "config" / "templates" / "disputes"
 

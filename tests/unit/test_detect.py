@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from agent.errors import PageChanged, RateLimited
-from agent.models import DisputeDetail, Order, OrderListPage, RefundListPage
+from agent.core.errors import PageChanged, RateLimited
+from agent.core.models import DisputeDetail, Order, OrderListPage, RefundListPage
 from flows.parsers.detect import detect_and_parse, detect_api
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

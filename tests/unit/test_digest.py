@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from agent.alerts import AlertKind
-from agent.dispute_records import DisputeRecords
-from agent.models import (
+from agent.judge.alerts import AlertKind
+from agent.storage.dispute_records import DisputeRecords
+from agent.core.models import (
     DisputeDetail,
     DisputeResult,
     DisputeStage,
@@ -18,10 +18,10 @@ from agent.models import (
     ProtectionTimer,
     TimerSource,
 )
-from agent.money import Money
-from agent.poll import digest, record
-from agent.settings import load_settings
-from agent.store import Store
+from agent.core.money import Money
+from agent.usecases.poll import digest, record
+from agent.config.settings import load_settings
+from agent.storage.store import Store
 from tests.support.isolation import isolate_environment
 
 NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import NotEligible, NotFound, PageChanged
-from agent.reasons import REASONS
+from agent.core.errors import NotEligible, NotFound, PageChanged
+from agent.core.reasons import REASONS
 from flows import site
 from flows.parsers.dispute_form import order_products, parse_filed_case, parse_form_state
 from flows.parsers.transport import decode_api_body

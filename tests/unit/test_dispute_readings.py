@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from agent.errors import PageChanged
-from agent.models import (
+from agent.core.errors import PageChanged
+from agent.core.models import (
     DeadlineKind,
     DisputeDeadline,
     DisputeDetail,
@@ -27,7 +27,7 @@ from agent.models import (
     ProposalStatus,
     Proposer,
 )
-from agent.money import Money
+from agent.core.money import Money
 from flows.parsers.dispute_page import (
     PageTexts,
     ReadingsDisagree,

@@ -12,14 +12,14 @@ from decimal import Decimal
 
 import pytest
 
-from agent.alerts import AlertKind
-from agent.errors import NotEligible
-from agent.filing import eligibility
-from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
-from agent.money import Money
-from agent.policy import Policy
-from agent.rules import judge
-from agent.watch_state import OrderView, WatchState
+from agent.judge.alerts import AlertKind
+from agent.core.errors import NotEligible
+from agent.usecases.filing import eligibility
+from agent.core.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
+from agent.core.money import Money
+from agent.judge.policy import Policy
+from agent.judge.rules import judge
+from agent.judge.watch_state import OrderView, WatchState
 
 END = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

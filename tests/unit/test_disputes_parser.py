@@ -16,15 +16,15 @@ from typing import Any
 
 import pytest
 
-from agent.errors import LoginRequired, PageChanged
-from agent.models import (
+from agent.core.errors import LoginRequired, PageChanged
+from agent.core.models import (
     DeadlineKind,
     DisputeResult,
     DisputeStage,
     ProposalStatus,
     Proposer,
 )
-from agent.money import Money
+from agent.core.money import Money
 from flows.parsers.disputes import parse_dispute_detail
 
 UTC = timezone.utc

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from agent.cli import app
-from agent.errors import PageChanged
+from agent.cli.commands import app
+from agent.core.errors import PageChanged
 from flows import site
 from flows.parsers.detect import detect_and_parse
 from flows.parsers.dispute_form import parse_filed_case
@@ -57,7 +57,7 @@ def test_an_id_that_is_not_one_is_refused_in_one_line_and_nothing_is_written_out
 
 
 def test_a_line_the_agent_named_from_the_order_page_is_an_id_for_line():
-    from agent.ids import check_id
+    from agent.core.ids import check_id
 
     assert check_id("8215000000000001-2", "--line", line=True) == "8215000000000001-2"
 

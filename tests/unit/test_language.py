@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent.errors import PageChanged, WrongLanguage
-from agent.models import Order, OrderStatus
+from agent.core.errors import PageChanged, WrongLanguage
+from agent.core.models import Order, OrderStatus
 from flows import site
 from flows.language import check_orders, language_name, pinned_cookies, pinned_value
 

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from agent.lock import Locked, browser_lock
+from agent.storage.lock import Locked, browser_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMAND = """
 import sys
 from pathlib import Path
-from agent.cli import ask
-from agent.lock import browser_lock
+from agent.cli.commands import ask
+from agent.storage.lock import browser_lock
 
 with browser_lock(Path(sys.argv[1]), timeout=10):
     answer = ask("Submit this dispute?")

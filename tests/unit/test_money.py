@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from agent.money import Money
+from agent.core.money import Money
 from flows.parsers.money import (
     currency_from_symbol,
     parse_cent_money,

@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from agent.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
-from agent.cli import app
-from agent.messages import TEMPLATE_DIR, build_digest, digest_due, render
-from agent.money import Money
-from agent.notify import MASK, Notifier, check_channel_url, mask_secrets, url_secrets
-from agent.settings import load_settings
+from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
+from agent.cli.commands import app
+from agent.notifications.messages import TEMPLATE_DIR, build_digest, digest_due, render
+from agent.core.money import Money
+from agent.notifications.notify import MASK, Notifier, check_channel_url, mask_secrets, url_secrets
+from agent.config.settings import load_settings
 from tests.support.isolation import isolate_environment
 from tests.support.receivers import QUIET_AUTH_WARNING, SmtpReceiver, WebhookReceiver, unthrottle_apprise
 
@@ -146,7 +146,7 @@ def test_a_webhook_answering_an_error_is_a_failure(hook: WebhookReceiver) -> Non
 
 
 def test_an_unknown_channel_name_is_a_user_error(hook: WebhookReceiver) -> None:
-    from agent.errors import UserInputError
+    from agent.core.errors import UserInputError
 
     with pytest.raises(UserInputError, match="known channels: hook"):
         notifier({"name": "hook", "url": hook.url()}).deliver("mail", zero_offer(), NOW)
@@ -387,7 +387,7 @@ def test_notify_test_has_help() -> None:
 
 
 def test_opening_a_store_does_not_load_apprise_or_jinja() -> None:
-    """``Store`` imports ``agent.outbox`` for its tables: that must stay cheap."""
-    code = "import sys, agent.notify, agent.messages, agent.outbox; print(sorted(m for m in ('apprise', 'jinja2') if m in sys.modules))"
+    """``Store`` imports ``agent.notifications.outbox`` for its tables: that must stay cheap."""
+    code = "import sys, agent.notifications.notify, agent.notifications.messages, agent.notifications.outbox; print(sorted(m for m in ('apprise', 'jinja2') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

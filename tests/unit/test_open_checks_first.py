@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
-from agent.money import Money
-from agent.settings import load_settings
-from agent.store import Store
+from agent.core.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
+from agent.core.money import Money
+from agent.config.settings import load_settings
+from agent.storage.store import Store
 from tests.support.cli_state import agent_home, run_cli  # noqa: F401 (fixtures)
 
 ORDER_ID = "8300000000000002"

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from agent import health
-from agent.cli import app
-from agent.errors import LoginRequired
-from agent.ops import (
+from agent.storage import health
+from agent.cli.commands import app
+from agent.core.errors import LoginRequired
+from agent.usecases.ops import (
     DB_FILE,
     HEALTH_KEY,
     HEARTBEAT_FILE,
@@ -28,10 +28,10 @@ from agent.ops import (
     resolve_state_dir,
     status_report,
 )
-from agent.doctor import Check, doctor, format_check
-from agent.secrets import KEYRING_SERVICE
-from agent.settings import Settings, load_settings
-from agent.store import Store
+from agent.usecases.doctor import Check, doctor, format_check
+from agent.config.secrets import KEYRING_SERVICE
+from agent.config.settings import Settings, load_settings
+from agent.storage.store import Store
 from tests.support.isolation import isolate_environment
 from tests.support.memory_keyring import MEMORY_KEYRING, PLAINTEXT_KEYRING, MemoryKeyring
 
@@ -147,7 +147,7 @@ def test_the_healthcheck_reads_the_database_read_only(state):
 
 
 def test_the_names_it_repeats_match_the_agents_own():
-    from agent.daemon import HEARTBEAT
+    from agent.usecases.daemon import HEARTBEAT
 
     assert DB_FILE == Settings().state.db_path.name
     assert HEALTH_KEY == health.KEY
@@ -169,7 +169,7 @@ def test_healthcheck_command_exit_codes(state):
 
 _LIGHT_SCRIPT = """
 import sys
-from agent.cli import main
+from agent.cli.commands import main
 try:
     main(["healthcheck"])
 except SystemExit as done:

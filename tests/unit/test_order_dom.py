@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from agent.errors import PageChanged
-from agent.money import Money
+from agent.core.errors import PageChanged
+from agent.core.money import Money
 from flows.parsers.order_dom import parse_order_rows
 
 NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)

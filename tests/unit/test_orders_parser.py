@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from agent.errors import CaptchaRequired, LoginRequired, PageChanged, RateLimited, SiteUnavailable
-from agent.models import Order, OrderStatus, TimerSource
-from agent.money import Money
+from agent.core.errors import CaptchaRequired, LoginRequired, PageChanged, RateLimited, SiteUnavailable
+from agent.core.models import Order, OrderStatus, TimerSource
+from agent.core.money import Money
 from flows.parsers.orders import parse_order_detail, parse_order_list
 from flows.parsers.status import label_language, resolve_order_status, status_from_text
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from agent.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
-from agent.money import Money
-from agent.outbox import (
+from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
+from agent.core.money import Money
+from agent.notifications.outbox import (
     PER_CHANNEL_BATCH,
     AlertRow,
     DeliveryReport,
@@ -27,9 +27,9 @@ from agent.outbox import (
     backoff,
     record_alerts,
 )
-from agent.ops import format_status, status_report
-from agent.settings import NotificationsSettings, load_settings
-from agent.store import Meta, Store
+from agent.usecases.ops import format_status, status_report
+from agent.config.settings import NotificationsSettings, load_settings
+from agent.storage.store import Meta, Store
 from tests.support.isolation import isolate_environment
 from tests.support.receivers import QUIET_AUTH_WARNING, SmtpReceiver, WebhookReceiver, unthrottle_apprise
 
@@ -326,7 +326,7 @@ def test_secrets_stay_out_of_last_error_and_logs(store: Store, caplog: pytest.Lo
         assert all(secret not in (row.last_error or "") for row in rows(store))
         assert all(secret not in failure for failure in report.failures)
     assert all(row.last_error for row in rows(store))
-    assert any(r.levelno == logging.WARNING and r.name == "agent.outbox" for r in caplog.records)
+    assert any(r.levelno == logging.WARNING and r.name == "agent.notifications.outbox" for r in caplog.records)
 
 
 # --- one channel never holds up another -------------------------------------------------------------

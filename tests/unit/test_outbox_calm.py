@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from agent.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
-from agent.auto_actions import action_failed_alert
-from agent.errors import NotEligible
-from agent.message_groups import taken_key
-from agent.money import Money
-from agent.outbox import Outbox, OutboxRow, hold_deliveries, record_alerts, release_deliveries
-from agent.policy import Policy
-from agent.settings import NotificationsSettings, load_settings
-from agent.store import Store
+from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
+from agent.usecases.auto_actions import action_failed_alert
+from agent.core.errors import NotEligible
+from agent.notifications.message_groups import taken_key
+from agent.core.money import Money
+from agent.notifications.outbox import Outbox, OutboxRow, hold_deliveries, record_alerts, release_deliveries
+from agent.judge.policy import Policy
+from agent.config.settings import NotificationsSettings, load_settings
+from agent.storage.store import Store
 from tests.support.isolation import isolate_environment
 from tests.support.receivers import QUIET_AUTH_WARNING, SmtpReceiver, WebhookReceiver, unthrottle_apprise
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from agent.dispute_records import DisputeRecords
-from agent.errors import SubmitUncertain
-from agent.models import DisputeDetail, DisputeStage, DisputeSummary, Order, OrderLine, OrderStatus
-from agent.pending import Pending
-from agent.store import Store
+from agent.storage.dispute_records import DisputeRecords
+from agent.core.errors import SubmitUncertain
+from agent.core.models import DisputeDetail, DisputeStage, DisputeSummary, Order, OrderLine, OrderStatus
+from agent.usecases.pending import Pending
+from agent.storage.store import Store
 
 FILED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # on the site's clock
 LOCAL_NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)  # this machine's clock: another day altogether

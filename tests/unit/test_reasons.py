@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from agent.errors import UserInputError
-from agent.reasons import REASONS, Branch, Reason, get_reason, reasons_for
+from agent.core.errors import UserInputError
+from agent.core.reasons import REASONS, Branch, Reason, get_reason, reasons_for
 from sandbox.lifecycle import REASONS as SANDBOX_REASONS
 from sandbox.lifecycle import Received
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from agent.errors import PageChanged, SiteUnavailable
-from agent.money import Money
+from agent.core.errors import PageChanged, SiteUnavailable
+from agent.core.money import Money
 from flows.parsers.refunds import parse_refund_list
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

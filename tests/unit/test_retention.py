@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from agent.alerts import Alert, AlertKind, Severity
-from agent.outbox import record_alerts
-from agent.retention import ACTION, FAILURE, ROUTINE, evidence_use, kind_of, prune_evidence
-from agent.settings import load_settings
-from agent.store import Store
+from agent.judge.alerts import Alert, AlertKind, Severity
+from agent.notifications.outbox import record_alerts
+from agent.storage.retention import ACTION, FAILURE, ROUTINE, evidence_use, kind_of, prune_evidence
+from agent.config.settings import load_settings
+from agent.storage.store import Store
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -91,7 +91,7 @@ def test_the_ages_follow_the_settings(world, tmp_path):
 
 
 def test_status_shows_what_evidence_takes(world):
-    from agent.ops import format_status, status_report
+    from agent.usecases.ops import format_status, status_report
 
     settings, store = world
     folder(settings.state.evidence_dir, timedelta(days=1), "poll-dispute", size=1500)

@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from agent.alerts import ActionKind, Alert, AlertKind, Severity
-from agent.models import (
+from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity
+from agent.core.models import (
     DeadlineKind,
     DisputeDeadline,
     DisputeDetail,
@@ -41,9 +41,9 @@ from agent.models import (
     ProtectionTimer,
     TimerSource,
 )
-from agent.money import Money
-from agent.policy import Policy
-from agent.rules import DisputeView, HealthView, OrderView, WatchState, judge, time_left
+from agent.core.money import Money
+from agent.judge.policy import Policy
+from agent.judge.rules import DisputeView, HealthView, OrderView, WatchState, judge, time_left
 
 UTC = timezone.utc
 ROOT = Path(__file__).resolve().parents[2]
@@ -586,7 +586,7 @@ def test_automation_broken_after_n_failures_with_the_screenshot(failures: int, e
 def test_only_a_changed_page_offers_its_evidence_to_share() -> None:
     from zoneinfo import ZoneInfo
 
-    from agent.messages import render
+    from agent.notifications.messages import render
 
     changed = only(health(consecutive_failures=3, last_failure_kind="page_changed", last_failure_message="x",
                           last_screenshot=Path("/s/my evidence/fail.png")), AlertKind.AUTOMATION_BROKEN)
@@ -651,7 +651,7 @@ def test_policy_defaults_and_validation() -> None:
 
 
 FORBIDDEN = ("playwright", "sqlalchemy", "apprise", "httpx", "flows")
-PURE = ("agent/rules.py", "agent/watch_state.py", "agent/policy.py")
+PURE = ("agent/judge/rules.py", "agent/judge/watch_state.py", "agent/judge/policy.py")
 
 
 @pytest.mark.parametrize("path", PURE)
@@ -660,12 +660,12 @@ def test_rules_modules_import_nothing_impure(path: str) -> None:
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not {name for name in imported if name.split(".")[0] in FORBIDDEN}
-    if path == "agent/rules.py":  # no I/O at all: not even the means to it
+    if path == "agent/judge/rules.py":  # no I/O at all: not even the means to it
         assert not {name for name in imported if name.split(".")[0] in ("os", "io", "socket", "subprocess")}
 
 
 def test_importing_the_rules_loads_no_browser_database_or_notifier() -> None:
-    code = ("import sys, agent.rules; "
+    code = ("import sys, agent.judge.rules; "
             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(FORBIDDEN)!r})))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.strip() == "[]"
@@ -869,10 +869,10 @@ def test_any_polling_of_a_protection_timer(ends_in: int, polls: list[int]) -> No
     (("answer", "page"), "a refund of nothing is on the table, and the page disagrees with its data"),
 ])
 def test_a_zero_seen_on_a_page_that_disagrees_with_its_data_is_critical_at_once(seen_by, says) -> None:
-    from agent.dispute_rules import unconfirmed_zero_alert
+    from agent.judge.dispute_rules import unconfirmed_zero_alert
     from zoneinfo import ZoneInfo
 
-    from agent.messages import render
+    from agent.notifications.messages import render
 
     latest = detail(offer("5.00"), latest_proposal=offer("5.00"))
     alert = unconfirmed_zero_alert(latest, seen_by, T0, POLICY, link="https://x/d/R1")
@@ -892,8 +892,8 @@ def test_a_zero_seen_on_a_page_that_disagrees_with_its_data_is_critical_at_once(
     ((), "does not say when"),
 ])
 def test_escalate_too_early_says_from_when(deadlines, says) -> None:
-    from agent.acting import check_escalate
-    from agent.errors import NotEligible
+    from agent.usecases.acting import check_escalate
+    from agent.core.errors import NotEligible
 
     with pytest.raises(NotEligible) as refused:
         check_escalate(detail(stage=DisputeStage.WAIT_SELLER_RESPONSE, deadlines=deadlines), POLICY.local)

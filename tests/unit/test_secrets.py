@@ -9,9 +9,9 @@ from typing import Any
 import keyring
 import pytest
 
-from agent.errors import SecretError
-from agent.secrets import KEYRING_SERVICE, Credentials, get_credentials, store_password
-from agent.settings import Settings, load_settings
+from agent.core.errors import SecretError
+from agent.config.secrets import KEYRING_SERVICE, Credentials, get_credentials, store_password
+from agent.config.settings import Settings, load_settings
 from tests.support.isolation import isolate_environment
 from tests.support.memory_keyring import (
     MEMORY_KEYRING,
@@ -213,9 +213,9 @@ def test_secret_never_shown_in_repr_str_or_logs(
 
 def test_an_expired_session_without_a_stored_password_is_login_needed() -> None:
     """A set-up that only imports sessions: the site asks for a login, nothing can answer it."""
-    from agent.errors import LoginRequired
-    from agent.health import failure_kind
-    from agent.sync import credentials_provider
+    from agent.core.errors import LoginRequired
+    from agent.storage.health import failure_kind
+    from agent.usecases.sync import credentials_provider
 
     provide = credentials_provider(settings_with())
     with pytest.raises(LoginRequired) as caught:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from agent.errors import LoginRequired, SiteUnavailable
-from agent.models import Verdict
-from agent.site_check import SiteCheckReport, format_report
+from agent.core.errors import LoginRequired, SiteUnavailable
+from agent.core.models import Verdict
+from agent.usecases.site_check import SiteCheckReport, format_report
 from flows.assumptions import ASSUMPTIONS
 from flows.site_check import EXPECTED, SiteChecker
 from flows.site_pass import STEP_DISPUTE_PAGE

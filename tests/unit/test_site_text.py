@@ -15,13 +15,13 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-import agent.views
-from agent.attachments import PreparedAttachments
-from agent.cli import app
-from agent.describe import DescriptionContext, render_description, template_dirs
-from agent.dispute_records import DisputeRecords
-from agent.filing import Plan
-from agent.models import (
+import agent.cli.views
+from agent.usecases.attachments import PreparedAttachments
+from agent.cli.commands import app
+from agent.usecases.describe import DescriptionContext, render_description, template_dirs
+from agent.storage.dispute_records import DisputeRecords
+from agent.usecases.filing import Plan
+from agent.core.models import (
     DisputeDetail,
     DisputeStage,
     Order,
@@ -30,10 +30,10 @@ from agent.models import (
     ProtectionTimer,
     TimerSource,
 )
-from agent.money import Money
-from agent.reasons import Branch, get_reason
-from agent.site_text import plain
-from agent.store import Store
+from agent.core.money import Money
+from agent.core.reasons import Branch, get_reason
+from agent.core.site_text import plain
+from agent.storage.store import Store
 from tests.support.isolation import isolate_environment
 
 ESC = "\x1b[31m"
@@ -47,7 +47,7 @@ runner = CliRunner()
 def home(tmp_path, monkeypatch):
     isolate_environment(monkeypatch, tmp_path)
     monkeypatch.setenv("DISPUTE_AGENT_STATE__DIR", str(tmp_path / "state"))
-    monkeypatch.setattr(agent.views, "console", Console(width=200))
+    monkeypatch.setattr(agent.cli.views, "console", Console(width=200))
     now = datetime.now(UTC)
     timer = ProtectionTimer(ends_at=now + timedelta(days=5), source=TimerSource.COUNTDOWN, read_at=now,
                             raw_text=f"closes in 5 days{ESC}")
@@ -70,7 +70,7 @@ def home(tmp_path, monkeypatch):
 
 
 def printed(*args: str) -> str:
-    with agent.views.console.capture() as captured:
+    with agent.cli.views.console.capture() as captured:
         result = runner.invoke(app, list(args))
     assert result.exit_code == 0, result.output
     return captured.get() + result.output
@@ -117,12 +117,12 @@ def test_the_plan_confirmed_before_filing_shows_the_title_and_store_as_written()
                 amount=asked, full=True, description=description, attachments=PreparedAttachments(),
                 warnings=[f"the store says [/] {ESC}"])
     console = Console(width=200)
-    agent.views.console, saved = console, agent.views.console
+    agent.cli.views.console, saved = console, agent.cli.views.console
     try:
         with console.capture() as captured:
-            agent.views.print_plan(plan, dry_run=False)
+            agent.cli.views.print_plan(plan, dry_run=False)
     finally:
-        agent.views.console = saved
+        agent.cli.views.console = saved
     out = captured.get()
     assert f"Item:        {TITLE} (v2 [/]\\x1b[31m) x1" in out
     assert "Warning: the store says [/] \\x1b[31m" in out
@@ -144,7 +144,7 @@ def test_control_characters_are_written_out(text, expected):
 
 
 def test_progress_lines_of_poll_open_and_the_actions_write_control_characters_out(capsys):
-    from agent.cli import echo_plain
+    from agent.cli.commands import echo_plain
 
     echo_plain("could not reject the zero offer: the site refused: \x1b[2JCleared \u202eevil")
     shown = capsys.readouterr().out

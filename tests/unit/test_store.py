@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from agent.errors import ConfigError
-from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
-from agent.money import Money
-from agent.store import SCHEMA_VERSION, TIMER_JITTER, Store
+from agent.core.errors import ConfigError
+from agent.core.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
+from agent.core.money import Money
+from agent.storage.store import SCHEMA_VERSION, TIMER_JITTER, Store
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -138,7 +138,7 @@ def test_meta_values(store):
 def test_a_database_made_before_a_column_was_added_gains_it_and_keeps_its_rows(tmp_path):
     from sqlalchemy import select
 
-    from agent.outbox import OutboxRow
+    from agent.notifications.outbox import OutboxRow
 
     db = tmp_path / "agent.db"
     Store(db).close()
@@ -162,7 +162,7 @@ def test_the_state_directory_and_the_database_are_private_whoever_creates_them(t
     import os
     import stat
 
-    from agent.lock import browser_lock
+    from agent.storage.lock import browser_lock
 
     previous = os.umask(0o022)  # a usual login shell's
     try:
@@ -191,7 +191,7 @@ def test_the_command_line_creates_every_file_private(tmp_path):
 
     root = Path(__file__).resolve().parents[2]
     state = tmp_path / "state"
-    script = ("import os; os.umask(0o022); from agent.cli import main\n"
+    script = ("import os; os.umask(0o022); from agent.cli.commands import main\n"
               "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
               "from pathlib import Path; folder = Path(os.environ['DISPUTE_AGENT_STATE__DIR'])\n"
               "folder.mkdir(parents=True); (folder / 'probe').write_text('x')\n")
@@ -219,7 +219,7 @@ def test_money_comes_back_exactly_in_every_currency(tmp_path, amount, currency):
 
 @pytest.mark.parametrize(("stored", "read"), [(1.235, "1.235"), (126.59, "126.59"), (5, "5"), ("0.001", "0.001")])
 def test_amounts_an_older_version_stored_as_numbers_read_back_exactly(stored, read):
-    from agent.store import ExactDecimal
+    from agent.storage.store import ExactDecimal
 
     # a NUMERIC column of an older database may hand back a float or an int
     assert ExactDecimal().process_result_value(stored, None) == Decimal(read)

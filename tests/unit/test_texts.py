@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from agent.money import Money
+from agent.core.money import Money
 from flows.parsers.texts import (
     ReminderWindows,
     parse_delivery_promise,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import LoginRequired, PageChanged
+from agent.core.errors import LoginRequired, PageChanged
 from flows.parsers.tracking import parse_tracking
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "logistics-querydetail.json"

@@ -15,16 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from agent.alerts import AlertKind
-from agent.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource, TrackingEvent, TrackingInfo
-from agent.money import Money
-from agent.outbox import Outbox
-from agent.policy import Policy
-from agent.poll import record, watch_state
-from agent.rules import judge
-from agent.settings import load_settings
-from agent.store import Store
-from agent.tracking_store import load_tracking, save_tracking
+from agent.judge.alerts import AlertKind
+from agent.core.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource, TrackingEvent, TrackingInfo
+from agent.core.money import Money
+from agent.notifications.outbox import Outbox
+from agent.judge.policy import Policy
+from agent.usecases.poll import record, watch_state
+from agent.judge.rules import judge
+from agent.config.settings import load_settings
+from agent.storage.store import Store
+from agent.storage.tracking_store import load_tracking, save_tracking
 from tests.support.isolation import isolate_environment
 from tests.support.receivers import QUIET_AUTH_WARNING, SmtpReceiver, WebhookReceiver, unthrottle_apprise
 
@@ -162,8 +162,8 @@ def test_one_orders_tracking_failing_is_said_and_the_others_are_read_but_a_lost_
     """The loop's error policy. The browser flow is replaced by a stand-in here (its page
     failing for real is the browser test's): it raises what the flow raises."""
     import flows.orders
-    from agent.errors import LoginRequired, SiteUnavailable
-    from agent.tracking_watch import read_tracking_due
+    from agent.core.errors import LoginRequired, SiteUnavailable
+    from agent.usecases.tracking_watch import read_tracking_due
 
     ends = datetime.now(UTC) + 18 * DAY  # the poll's clock is the site's, today's
     store.save_orders([order(IN_TRANSIT, ends), order(DELIVERED, ends), order(EXTENDED, ends, OrderStatus.COMPLETED)])
@@ -208,7 +208,7 @@ E0 = T0 + 30 * DAY
 def test_readings_a_little_off_are_no_move_and_each_new_end_is_one_message(tmp_path: Path, readings: list[datetime],
                                                                           announced: list[datetime]) -> None:
     """Readings stored as a sync stores them, judged after each as a poll judges."""
-    from agent.reminders import key_time
+    from agent.judge.reminders import key_time
 
     ticks = iter(range(10_000))
     store = Store(tmp_path / "moves.db", now=lambda: T0 + timedelta(minutes=next(ticks)))

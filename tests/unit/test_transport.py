@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import PageChanged
+from agent.core.errors import PageChanged
 from flows.parsers.detect import detect_and_parse
 from flows.parsers.tracking import parse_tracking
 from flows.parsers.transport import decode_api_body, unwrap_jsonp

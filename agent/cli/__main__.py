@@ -1,0 +1,5 @@
+"""``python -m agent.cli.commands``: the same as ``dispute-agent``."""
+
+from agent.cli.commands import main
+
+main()

@@ -1,0 +1,1 @@
+"""Notifications: the words of every message and their delivery through the outbox."""

@@ -1,0 +1,1 @@
+"""Storage: the SQLite database, the state directory, its locks and its evidence."""

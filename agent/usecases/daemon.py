@@ -1,0 +1,283 @@
+"""``dispute-agent run``: the scheduled daemon.
+
+Deadlines live in the database, not as one job each: a few fixed jobs do the work —
+the daily poll (local time, with jitter), a frequent poll while a dispute is in
+negotiation or a deadline is near, a sweep that turns stored deadlines into alerts
+without opening the browser, outbox delivery, and a heartbeat for ``status`` and
+``healthcheck``. Each job is one call into a use case.
+
+A server that slept or was off catches up at start (a poll if the last good one is
+old, and a sweep); ``coalesce`` and a long ``misfire_grace_time`` make a missed daily
+run happen once, not never and not five times. One worker thread runs every job, so
+Playwright is only ever used from one thread at a time, and the browser lock keeps CLI
+commands from fighting the daemon over the session. SIGTERM/Ctrl-C stop it: the
+running step is given a few seconds, then abandoned (every write is a transaction).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from agent.storage import health as health_store
+from agent.storage.lock import Locked, browser_lock, daemon_lock
+from agent.config.settings import Settings
+from agent.storage.store import Store
+
+log = logging.getLogger("dispute_agent.daemon")
+
+HEARTBEAT = "heartbeat.json"
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(stream=sys.stdout, level=level.upper(), force=True,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def needs_frequent_poll(store: Store, now: datetime, soon: timedelta) -> bool:
+    """A dispute still in negotiation, or any deadline within ``soon``."""
+    from agent.storage.dispute_records import DisputeRecords
+
+    for case in DisputeRecords(store).disputes():
+        if not case.finished:
+            return True
+    for stored in store.orders():
+        timer = stored.order.timer
+        if timer is not None and now <= timer.ends_at <= now + soon:
+            return True
+    return False
+
+
+class Daemon:
+    def __init__(self, settings: Settings, store: Store, now: Callable[[], datetime] | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.schedule = settings.schedule
+        self._now = now or (lambda: datetime.now(UTC))
+        self._busy = threading.Event()
+        self._stopping = threading.Event()
+        self.scheduler = None
+        #: when the retry of the running poll would be, once a busy site's line named it
+        self._retry_at: datetime | None = None
+
+    # --- jobs: one call each into a use case ----------------------------------------------
+
+    def poll_job(self, reason: str = "scheduled") -> None:
+        from agent.usecases.poll import poll
+
+        if self._stopping.is_set():
+            return
+        with self._step(f"poll ({reason})"):
+            try:  # the lock is let go before the poll delivers: a slow channel never holds the browser
+                self._retry_at = None
+                report = poll(self.settings, self.store, self.settings.policy, say=log.info,
+                              browser_lock=lambda: browser_lock(self.settings.state.dir,
+                                                                timeout=self.schedule.browser_lock_seconds),
+                              next_try=self._next_try)
+            except Exception as error:
+                if isinstance(error, Locked):  # no poll ran: a browser held for long is a failure too
+                    health_store.record_failure(self.store, self._site_now(), error)
+                self._schedule_retry()  # a poll counted its own failure; the step logs it
+                raise
+            log.info("poll finished reason=%s ok=%s orders=%s disputes=%s new_alerts=%s delivered=%s messages=%s "
+                     "pending=%s", reason, report.read_ok, report.orders, report.disputes, len(report.new_alerts),
+                     report.delivered, report.messages, report.pending)
+            if not report.read_ok:
+                self._schedule_retry()
+        self.prune_job()
+
+    def prune_job(self) -> None:
+        from agent.storage.retention import prune_evidence
+
+        with self._step("prune evidence"):
+            prune_evidence(self.settings.state, self.store, self._now())
+
+    def frequent_poll_job(self) -> None:
+        soon = timedelta(hours=self.settings.policy.deadline_soon_hours)
+        if needs_frequent_poll(self.store, self._site_now(), soon):
+            self.poll_job("negotiation or deadline near")
+
+    def sweep_job(self) -> None:
+        from agent.usecases.auto_actions import zero_offer_actions
+        from agent.usecases.poll import deliver_due, digest, record, watch_state
+        from agent.judge.rules import judge
+
+        with self._step("sweep"):
+            now = self._site_now()
+            alerts = judge(watch_state(self.store), now, self.settings.policy)
+            # an offer the policy answers (read by a 'sync' since the last poll) is the next
+            # poll's: it tells the offer and what was done in one message, never twice
+            acting = {a.dispute_id for a in zero_offer_actions(alerts, self.settings.policy, now)}
+            alerts = [a for a in alerts if a.dispute_id not in acting] + digest(self.settings, self.store, now)
+            new = record(self.settings, self.store, alerts)
+            delivered, pending, _ = deliver_due(self.settings, self.store, now)
+            if new or delivered:
+                log.info("sweep new_alerts=%s delivered=%s pending=%s", len(new), delivered, pending)
+
+    def outbox_job(self) -> None:
+        from agent.usecases.poll import deliver_due
+
+        with self._step("outbox"):
+            delivered, pending, _ = deliver_due(self.settings, self.store, self._site_now())
+            if delivered:
+                log.info("outbox delivered=%s pending=%s", delivered, pending)
+
+    def heartbeat_job(self) -> None:
+        write_heartbeat(self.settings.state.dir, self._next_runs(), self.started_at, self._now())
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def _site_now(self) -> datetime:
+        from agent.usecases.sync import site_clock
+
+        return site_clock(self.store)()
+
+    def _step(self, name: str):
+        daemon = self
+
+        class Step:
+            def __enter__(self):
+                daemon._busy.set()
+                log.debug("step start name=%s", name)
+
+            def __exit__(self, exc_type, exc, tb):
+                daemon._busy.clear()
+                if exc is not None:
+                    # one line for the log, the traceback for whoever debugs it; a failed
+                    # step never kills the daemon (a poll counted its failure and set a retry)
+                    log.error("step failed name=%s error=%s", name, health_store.failure_message(exc))
+                    log.debug("step failed name=%s", name, exc_info=(exc_type, exc, tb))
+                    return True
+                return False
+
+        return Step()
+
+    def _retry_delay(self, failures: int | None = None) -> timedelta:
+        failures = max(1, failures if failures is not None else health_store.load(self.store).consecutive_failures)
+        minutes = min(self.schedule.retry_base_minutes * 2 ** (failures - 1), self.schedule.retry_max_minutes)
+        return timedelta(minutes=minutes)
+
+    def _next_try(self) -> datetime:
+        """When the retry of a poll failing now will run (asked before the failure is
+        counted: it counts as one more); the retry is then scheduled at that time."""
+        if self._retry_at is None:
+            failures = health_store.load(self.store).consecutive_failures + 1
+            self._retry_at = datetime.now(UTC) + self._retry_delay(failures)
+        return self._retry_at
+
+    def _schedule_retry(self) -> None:
+        run_date, self._retry_at = self._retry_at or datetime.now(UTC) + self._retry_delay(), None
+        delay = max(timedelta(0), run_date - datetime.now(UTC))
+        log.warning("poll failed: retrying in %s (at %s)", str(delay).split(".")[0], run_date.isoformat(timespec="seconds"))
+        self.scheduler.add_job(self.poll_job, "date", run_date=run_date, args=["retry"],
+                               id="retry_poll", replace_existing=True)
+
+    def _next_runs(self) -> dict[str, str | None]:
+        runs: dict[str, str | None] = {}
+        for job_id in ("daily_poll", "frequent_poll", "sweep", "outbox", "retry_poll"):
+            job = self.scheduler.get_job(job_id) if self.scheduler else None
+            when = getattr(job, "next_run_time", None)  # a job not yet started has none
+            runs[job_id] = when.astimezone(UTC).isoformat() if when else None
+        return runs
+
+    def _catch_up_needed(self) -> bool:
+        last = health_store.load(self.store).last_success_at
+        if last is None:
+            return True
+        age = self._site_now() - datetime.fromisoformat(last)
+        return age >= timedelta(hours=self.schedule.catch_up_hours)
+
+    def build(self):
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.blocking import BlockingScheduler
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        s = self.schedule
+        scheduler = BlockingScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": int(s.misfire_grace_hours * 3600)},
+            timezone=s.time_zone,
+        )
+        hour, minute = (int(part) for part in s.daily_at.split(":"))
+        scheduler.add_job(self.poll_job, CronTrigger(hour=hour, minute=minute, jitter=int(s.jitter_minutes * 60),
+                                                     timezone=s.time_zone), id="daily_poll", args=["daily"])
+        scheduler.add_job(self.frequent_poll_job, IntervalTrigger(minutes=s.frequent_minutes), id="frequent_poll")
+        scheduler.add_job(self.sweep_job, IntervalTrigger(seconds=s.sweep_seconds), id="sweep")
+        scheduler.add_job(self.outbox_job, IntervalTrigger(seconds=s.outbox_seconds), id="outbox")
+        scheduler.add_job(self.heartbeat_job, IntervalTrigger(seconds=s.heartbeat_seconds), id="heartbeat")
+        self.scheduler = scheduler
+        return scheduler
+
+    def run(self) -> int:
+        lock = daemon_lock(self.settings.state.dir)
+        lock.acquire()  # Locked: a second daemon on this state directory refuses to start
+        self.started_at = self._now()
+        scheduler = self.build()
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            log.info("daemon started pid=%s state=%s daily_at=%s tz=%s", os.getpid(), self.settings.state.dir,
+                     self.schedule.daily_at, self.schedule.time_zone)
+            self.heartbeat_job()
+            if self._catch_up_needed():
+                scheduler.add_job(self.poll_job, "date", run_date=datetime.now(UTC), args=["catch-up at start"],
+                                  id="catch_up")
+            scheduler.add_job(self.sweep_job, "date", run_date=datetime.now(UTC), id="sweep_at_start")
+            scheduler.start()  # blocks until shutdown
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        self._wait_for_step()
+        log.info("daemon stopped")
+        lock.release()
+        return 0
+
+    def _on_signal(self, signum, _frame) -> None:
+        log.info("stopping on %s", signal.Signals(signum).name)
+        self._stopping.set()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def _wait_for_step(self) -> None:
+        """Give the running step a few seconds; then leave it (its writes are transactional)."""
+        if self._busy.wait(0) and not _wait_cleared(self._busy, self.schedule.stop_grace_seconds):
+            log.warning("abandoning the running step after %ss: every write is a transaction",
+                        self.schedule.stop_grace_seconds)
+            logging.shutdown()
+            os._exit(0)
+
+
+def _wait_cleared(event: threading.Event, seconds: float) -> bool:
+    deadline = datetime.now(UTC) + timedelta(seconds=seconds)
+    while event.is_set():
+        if datetime.now(UTC) >= deadline:
+            return False
+        threading.Event().wait(0.1)
+    return True
+
+
+def write_heartbeat(state_dir: Path, next_runs: dict[str, str | None], started_at: datetime,
+                    now: datetime) -> None:
+    data = {"pid": os.getpid(), "started_at": started_at.isoformat(), "at": now.isoformat(),
+            "next_runs": next_runs, "version": 1}
+    path = state_dir / HEARTBEAT
+    temp = path.with_suffix(".tmp")
+    temp.write_text(json.dumps(data, indent=2))
+    os.replace(temp, path)
+
+
+def run_daemon(settings: Settings, log_level: str = "INFO") -> int:
+    setup_logging(log_level)
+    store = Store(settings.state.db_path)
+    try:
+        return Daemon(settings, store).run()
+    finally:
+        store.close()

@@ -1,0 +1,124 @@
+"""Use case: read every order and its protection timer from the site into the store.
+
+Reads the list, then the detail page of each order whose timer can still matter,
+and stores what it read even when the site stops it half-way (an expired session
+keeps the orders already read; the error is raised after they are saved). A list
+read through to its end but missing a few orders (its order moved while it was read)
+still has the details of the orders it did read fetched before the error is raised:
+their timers are what protect the money.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from agent.core.clock import SiteClock
+from agent.core.errors import LoginRequired, SecretError
+from agent.core.models import Order, OrderStatus
+from agent.config.secrets import Credentials, get_credentials
+from agent.config.settings import Settings
+from agent.storage.store import Store
+
+#: statuses whose timer cannot matter any more: no detail page is read for them
+SETTLED = {OrderStatus.CANCELLED, OrderStatus.CLOSED, OrderStatus.PAYMENT_EXPIRED,
+           OrderStatus.AWAITING_PAYMENT}
+
+OFFSET_KEY = "site_clock_offset_seconds"
+LAST_SYNC_KEY = "last_sync_at"
+
+
+@dataclass
+class SyncReport:
+    orders: int
+    details: int
+    source: str
+    site_time: datetime | None
+
+
+class Progress:
+    """What a long sync tells the user; the CLI shows it as a progress bar."""
+
+    def listed(self, page: int, count: int) -> None: ...
+
+    def details_started(self, total: int) -> None: ...
+
+    def detail_done(self, order: Order) -> None: ...
+
+
+def site_clock(store: Store) -> SiteClock:
+    from datetime import timedelta
+
+    offset = store.get_meta(OFFSET_KEY)
+    return SiteClock(timedelta(seconds=float(offset)) if offset else timedelta(0))
+
+
+def credentials_provider(settings: Settings) -> Callable[[], Credentials]:
+    """The credentials, read only when the site asks for a login.
+
+    Called only then: the saved session has expired. A set-up that imports sessions and
+    stores no password is then "login needed" like any other — not a configuration error
+    that would raise no alert.
+    """
+
+    def provide() -> Credentials:
+        from agent.core.display import login_by_hand
+
+        try:
+            return get_credentials(settings)
+        except SecretError as error:
+            how = str(error).split(";", 1)[-1].strip()
+            raise LoginRequired(
+                "the site asks for a login (no saved session, or it expired) and no password is stored; "
+                f"{login_by_hand()}, or store the password to let the agent log in: {how}"
+            ) from None
+
+    return provide
+
+
+def needs_detail(order: Order) -> bool:
+    return order.status not in SETTLED
+
+
+def sync_orders(settings: Settings, store: Store, progress: Progress | None = None,
+                credentials: Callable[[], Credentials] | None = None, session=None) -> SyncReport:
+    """Read and store every order; opens its own browser unless ``session`` is given."""
+    from contextlib import nullcontext
+
+    from flows.browser import BrowserSession
+
+    opened = nullcontext(session) if session is not None else BrowserSession(settings)
+    with opened as active:
+        return _sync_in(active, settings, store, progress or Progress(),
+                        credentials or credentials_provider(settings))
+
+
+def _sync_in(session, settings: Settings, store: Store, progress: Progress,
+             credentials: Callable[[], Credentials]) -> SyncReport:
+    from flows.orders import Politeness, read_order_details, read_order_list
+
+    clock = site_clock(store)
+    politeness = Politeness(settings.politeness.min_delay_ms, settings.politeness.max_delay_ms,
+                            settings.politeness.detail_concurrency)
+    timeout = settings.browser.timeout_ms
+    listing = read_order_list(session, settings.site.base_url, credentials, progress.listed, timeout)
+    store.save_orders(listing.orders)
+    if listing.orders:
+        clock.observe(listing.orders[0].site_time)
+        store.set_meta(OFFSET_KEY, str(clock.offset.total_seconds()))
+    if listing.error is not None and not listing.missing:
+        raise listing.error
+    wanted = [order.order_id for order in listing.orders if needs_detail(order)]
+    progress.details_started(len(wanted))
+    details = read_order_details(session, settings.site.base_url, wanted, credentials, politeness,
+                                 settings.site.zone, progress.detail_done, timeout)
+    store.save_orders(details.orders)
+    if details.error is not None:
+        raise details.error
+    if listing.error is not None:
+        raise listing.error
+    site_time = listing.orders[0].site_time if listing.orders else None
+    store.set_meta(LAST_SYNC_KEY, clock().isoformat())
+    return SyncReport(orders=len(listing.orders), details=len(details.orders), source=listing.source,
+                      site_time=site_time)
