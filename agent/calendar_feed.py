@@ -72,7 +72,7 @@ def calendar_events(state: WatchState, now: datetime, policy: Policy, zone: Zone
     events: list[CalendarEvent] = []
     for item in build_agenda(state, now, every_window):
         if item.dispute_id is None:
-            if item.deadline is not None and item.deadline > now:
+            if item.deadline is not None:  # the rules name only windows still open
                 events.append(_event(item, ORDER_KIND, item.deadline, _order_summary(item), item.command, zone))
             continue
         for kind, when in buyer_deadlines(details[item.dispute_id], now).items():

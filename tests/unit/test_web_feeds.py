@@ -32,12 +32,13 @@ def settings(tmp_path):
     made = load_settings(state={"dir": str(tmp_path / "state")}, notifications={"channels": CHANNELS},
                          time_zone="Europe/Paris")
     store = Store(made.state.db_path)
-    store.save_orders([order("8301", timedelta(days=30))])
+    store.save_orders([order("8301", timedelta(days=30)), order("8302", timedelta(days=5))])
     records = DisputeRecords(store, now=lambda: T0)
     records.save_dispute(case("R1", offer("0.00"), deadlines=((DeadlineKind.RETURN_SHIPMENT, T0 + 2 * DAY),)),
                          link="http://127.0.0.1:9/dispute/R1")
     records.save_dispute(case("R3", deadlines=((DeadlineKind.SELLER_RESPOND, T0 + DAY),),
                               stage=DisputeStage.WAIT_SELLER_RESPONSE))
+    records.save_dispute(case("R5", offer("7.50", pid="P5")))
     records.save_dispute(case("R4", offer("0.00", pid="P9"), stage=DisputeStage.FINISHED))
     health.record_success(store, T0 - 3 * H, local_now=T0 - 3 * H)
     for minutes in (1, 2):
@@ -76,6 +77,8 @@ def test_the_calendar_needs_its_secret_and_holds_the_deadlines(client, settings)
         "dispute-R1-buyer-respond@dispute-agent": D,
         "dispute-R1-return-shipment@dispute-agent": T0 + 2 * DAY,
         "order-8301-open-dispute@dispute-agent": T0 + 30 * DAY,
+        "order-8302-open-dispute@dispute-agent": T0 + 5 * DAY,
+        "dispute-R5-buyer-respond@dispute-agent": D,
     }
     assert "ZERO offer" in str(found["dispute-R1-buyer-respond@dispute-agent"]["SUMMARY"])
     # a new secret: the old address is gone
@@ -103,8 +106,8 @@ def test_metrics_need_the_token_or_a_session_and_hold_the_stores_figures(client,
         ("dispute_agent_state_readable", ()): 1,
         ("dispute_agent_last_successful_poll_timestamp_seconds", ()): (T0 - 3 * H).timestamp(),
         ("dispute_agent_consecutive_failures", ()): 2,
-        ("dispute_agent_open_disputes", ()): 2,  # R4 is settled
-        ("dispute_agent_zero_offers_pending", ()): 1,
+        ("dispute_agent_open_disputes", ()): 3,  # R4 is settled
+        ("dispute_agent_zero_offers_pending", ()): 1,  # R5's offer is not nothing
         ("dispute_agent_next_deadline_seconds", ()): (2 * DAY).total_seconds(),  # R1's return
         ("dispute_agent_tracking_stalled", ()): 0,
         ("dispute_agent_outbox_pending", (("channel", "phone"),)): 2,
