@@ -51,7 +51,7 @@ class _OneErrorForm(TyperGroup):
 #: check and report, then the tools; a command missing here is listed after them
 HELP_ORDER = ("login", "sync", "agenda", "orders", "order", "disputes", "open", "reasons", "reject", "accept",
               "escalate", "evidence", "ship-return", "poll", "log", "run", "status", "healthcheck", "doctor",
-              "notify-test", "secrets", "session", "check-site", "capture", "parse", "demo", "sandbox",
+              "notify-test", "feeds", "secrets", "session", "check-site", "capture", "parse", "demo", "sandbox",
               "install-browser")
 
 
