@@ -146,3 +146,15 @@ def test_the_commands_show_the_address_again_make_a_new_one_and_a_token(agent_ho
     state = agent_home / "agent-state"
     assert code == 0 and feed_files.metrics_token_matches(state, token.strip())
     assert stat.S_IMODE((state / feed_files.SECRETS_FILE).stat().st_mode) == 0o600
+
+
+def test_the_container_files_publish_the_page_on_the_hosts_loopback_only():
+    import yaml
+
+    from tests.unit.test_architecture import ROOT
+
+    compose = yaml.safe_load((ROOT / "config" / "compose.yaml").read_text())
+    web = compose["services"]["web"]
+    assert web["ports"] == ["127.0.0.1:8710:8710"] and "data:/data" in web["volumes"]
+    assert web["command"][:2] == ["dispute-agent", "web"] and "8710" in web["command"]
+    assert "\nEXPOSE 8710\n" in (ROOT / "config" / "Dockerfile").read_text()
