@@ -13,6 +13,8 @@ Both answer from a read-only snapshot of the store, built when asked.
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -26,7 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from agent.settings import Settings
 
-__all__ = ["CALENDAR_PATH", "METRICS_PATH", "SECRET_AUTH_PATHS", "calendar_path", "is_secret_auth", "routes"]
+__all__ = ["CALENDAR_PATH", "METRICS_PATH", "SECRET_AUTH_PATHS", "HideCalendarSecret", "calendar_path", "hide_secret",
+           "is_secret_auth", "routes"]
 
 CALENDAR_PATH = "/calendar/{secret}.ics"
 METRICS_PATH = "/metrics"
@@ -37,8 +40,27 @@ SECRET_AUTH_PATHS = (CALENDAR_PATH, METRICS_PATH)
 LoggedIn = Callable[["Request"], bool]
 
 
+_SECRET_IN_PATH = re.compile(r"/calendar/[^/?#\s]+\.ics")
+
+
 def calendar_path(secret: str) -> str:
     return CALENDAR_PATH.replace("{secret}", secret)
+
+
+def hide_secret(text: str) -> str:
+    """``text`` with any calendar address's secret replaced by ``<secret>``."""
+    return _SECRET_IN_PATH.sub("/calendar/<secret>.ics", text)
+
+
+class HideCalendarSecret(logging.Filter):
+    """Keeps the calendar's secret out of the server's access log (the web app installs it
+    on ``uvicorn.access``): the address is the only key to the feed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(hide_secret(arg) if isinstance(arg, str) else arg for arg in record.args)
+        record.msg = hide_secret(record.msg) if isinstance(record.msg, str) else record.msg
+        return True
 
 
 def is_secret_auth(route: object) -> bool:
@@ -113,7 +135,8 @@ def _calendar_body(settings: Settings, now: Now) -> bytes:
         state = watch_state(store)
     finally:
         store.close()
-    body, stamps = calendar_feed(state, site_now, settings.policy, settings.zone,
-                                 load_stamps(settings.state.dir), now())
-    save_stamps(settings.state.dir, stamps)
+    previous = load_stamps(settings.state.dir)
+    body, stamps = calendar_feed(state, site_now, settings.policy, settings.zone, previous, now())
+    if stamps != previous:
+        save_stamps(settings.state.dir, stamps)
     return body

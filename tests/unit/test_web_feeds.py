@@ -158,3 +158,15 @@ def test_the_container_files_publish_the_page_on_the_hosts_loopback_only():
     assert web["ports"] == ["127.0.0.1:8710:8710"] and "data:/data" in web["volumes"]
     assert web["command"][:2] == ["dispute-agent", "web"] and "8710" in web["command"]
     assert "\nEXPOSE 8710\n" in (ROOT / "config" / "Dockerfile").read_text()
+
+
+def test_the_access_log_never_holds_the_calendars_secret():
+    import logging
+
+    from agent.web_feeds import HideCalendarSecret
+
+    secret = "s3cr3t-Value_x"
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', (
+        "127.0.0.1:5000", "GET", calendar_path(secret) + "?x=1", "1.1", 200), None)
+    assert HideCalendarSecret().filter(record)
+    assert secret not in record.getMessage() and "/calendar/<secret>.ics?x=1" in record.getMessage()
