@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from agent.agenda import BUYER_DEADLINES, AgendaItem, build_agenda, buyer_deadlines, command_for
+from agent.agenda import (
+    BUYER_DEADLINES,
+    AgendaItem,
+    build_agenda,
+    buyer_deadlines,
+    command_for,
+)
 from agent.alerts import ActionKind
 from agent.models import DeadlineKind
 from agent.policy import Policy
@@ -58,11 +64,12 @@ class CalendarEvent:
 
 @dataclass(frozen=True)
 class Stamp:
-    """What the feed last said of one event: its start, its version and since when."""
+    """What the feed last said of one event: its start and summary, its version and since when."""
 
     start: datetime
     sequence: int
     modified: datetime
+    summary: str = ""
 
 
 def calendar_events(state: WatchState, now: datetime, policy: Policy, zone: ZoneInfo) -> list[CalendarEvent]:
@@ -82,7 +89,8 @@ def calendar_events(state: WatchState, now: datetime, policy: Policy, zone: Zone
 
 
 def restamp(previous: Mapping[str, Stamp], events: list[CalendarEvent], stamped_at: datetime) -> dict[str, Stamp]:
-    """The stamps of this feed: an event whose start moved gets the next SEQUENCE, a new one 0.
+    """The stamps of this feed: an event whose start moved, or whose summary changed (a zero
+    offer in place of another, due at the same moment), gets the next SEQUENCE; a new one 0.
 
     Events no longer in the feed drop out (a case that comes back starts again at 0,
     which a calendar that no longer holds the event accepts).
@@ -91,9 +99,9 @@ def restamp(previous: Mapping[str, Stamp], events: list[CalendarEvent], stamped_
     for event in events:
         before = previous.get(event.uid)
         if before is None:
-            stamps[event.uid] = Stamp(event.start, 0, stamped_at)
-        elif before.start != event.start:
-            stamps[event.uid] = Stamp(event.start, before.sequence + 1, stamped_at)
+            stamps[event.uid] = Stamp(event.start, 0, stamped_at, event.summary)
+        elif (before.start, before.summary) != (event.start, event.summary):
+            stamps[event.uid] = Stamp(event.start, before.sequence + 1, stamped_at, event.summary)
         else:
             stamps[event.uid] = before
     return stamps

@@ -72,14 +72,16 @@ def load_stamps(state_dir: Path) -> dict[str, Any]:
     raw = _read(state_dir / STAMPS_FILE)
     try:
         return {uid: Stamp(datetime.fromisoformat(value["start"]), int(value["sequence"]),
-                           datetime.fromisoformat(value["modified"])) for uid, value in raw.items()}
+                           datetime.fromisoformat(value["modified"]), str(value["summary"]))
+                for uid, value in raw.items()}
     except (KeyError, TypeError, ValueError):
         return {}  # a memory that cannot be read only costs the calendar one re-numbering
 
 
 def save_stamps(state_dir: Path, stamps: Mapping[str, Any]) -> None:
     _write(state_dir, STAMPS_FILE, {uid: {"start": stamp.start.isoformat(), "sequence": stamp.sequence,
-                                          "modified": stamp.modified.isoformat()} for uid, stamp in stamps.items()})
+                                          "modified": stamp.modified.isoformat(), "summary": stamp.summary}
+                                          for uid, stamp in stamps.items()})
 
 
 def _digest(token: str) -> str:

@@ -85,7 +85,8 @@ def routes(settings: Settings, *, logged_in: LoggedIn | None = None, now: Now = 
         from agent.errors import StorageError
         from agent.feed_files import calendar_secret_matches
 
-        if not calendar_secret_matches(settings.state.dir, str(request.path_params.get("secret", ""))):
+        if not _unless_unreadable(lambda: calendar_secret_matches(settings.state.dir,
+                                                                   str(request.path_params.get("secret", "")))):
             return PlainTextResponse("not found\n", status_code=404)
         try:
             with stamps_lock:  # two fetches at once would number a moved event twice
@@ -119,7 +120,18 @@ def _bearer_ok(settings: Settings, request: Request) -> bool:
     from agent.feed_files import metrics_token_matches
 
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and bool(token.strip()) and metrics_token_matches(settings.state.dir, token.strip())
+    return (scheme.lower() == "bearer" and bool(token.strip())
+            and _unless_unreadable(lambda: metrics_token_matches(settings.state.dir, token.strip())))
+
+
+def _unless_unreadable(check: Callable[[], bool]) -> bool:
+    """A secrets file that cannot be read lets nobody in (and tells a stranger nothing)."""
+    from agent.errors import StorageError
+
+    try:
+        return check()
+    except StorageError:
+        return False
 
 
 def _calendar_body(settings: Settings, now: Now) -> bytes:

@@ -28,8 +28,20 @@ GOAL_S = 1.0
 
 def fill(state: Path, orders: int, disputes: int, now: datetime) -> None:
     from agent.dispute_records import DisputeRecords
-    from agent.models import (DeadlineKind, DisputeDeadline, DisputeDetail, DisputeStage, Order, OrderLine,
-                              OrderStatus, Proposal, ProposalStatus, Proposer, ProtectionTimer, TimerSource)
+    from agent.models import (
+        DeadlineKind,
+        DisputeDeadline,
+        DisputeDetail,
+        DisputeStage,
+        Order,
+        OrderLine,
+        OrderStatus,
+        Proposal,
+        ProposalStatus,
+        Proposer,
+        ProtectionTimer,
+        TimerSource,
+    )
     from agent.money import Money
     from agent.store import Store
 

@@ -94,7 +94,16 @@ def test_a_moved_deadline_moves_the_same_event_and_raises_its_sequence():
     event = events(body)["order-8301-open-dispute@dispute-agent"]
     assert start(event) == T0 + 35 * DAY and event["SEQUENCE"] == 1
     assert event.decoded("LAST-MODIFIED") == MACHINE + 2 * H == event.decoded("DTSTAMP")
-    assert stamps["order-8301-open-dispute@dispute-agent"] == Stamp(T0 + 35 * DAY, 1, MACHINE + 2 * H)
+    assert stamps["order-8301-open-dispute@dispute-agent"] == Stamp(T0 + 35 * DAY, 1, MACHINE + 2 * H,
+                                                                    "Open a dispute before protection ends: Cable")
+
+
+def test_a_zero_offer_in_place_of_another_due_at_the_same_moment_is_a_new_version():
+    body, stamps = feed(state(case("R6", offer("5.00"))))
+    assert events(body)["dispute-R6-buyer-respond@dispute-agent"]["SEQUENCE"] == 0
+    body, stamps = feed(state(case("R6", offer("0.00", pid="P7"))), previous=stamps, machine=MACHINE + H)
+    event = events(body)["dispute-R6-buyer-respond@dispute-agent"]
+    assert event["SEQUENCE"] == 1 and start(event) == D and "ZERO" in str(event["SUMMARY"])
 
 
 def test_a_settled_case_and_a_passed_deadline_leave_the_feed():

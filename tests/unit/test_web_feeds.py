@@ -85,6 +85,8 @@ def test_the_calendar_needs_its_secret_and_holds_the_deadlines(client, settings)
     fresh = feed_files.calendar_secret(settings.state.dir, new=True)
     assert fresh != secret and client.get(calendar_path(secret)).status_code == 404
     assert client.get(calendar_path(fresh)).status_code == 200
+    kept = feed_files.load_stamps(settings.state.dir)  # what the next fetch compares with
+    assert set(kept) == set(found) and all(stamp.sequence == 0 and stamp.summary for stamp in kept.values())
     for name in (feed_files.SECRETS_FILE, feed_files.STAMPS_FILE):
         assert stat.S_IMODE((settings.state.dir / name).stat().st_mode) == 0o600
 
@@ -123,6 +125,13 @@ def test_an_unreadable_state_is_a_figure_not_an_error_page(client, settings):
     answer = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 200
     assert [s.value for f in text_string_to_metric_families(answer.text) for s in f.samples] == [0]
+
+
+def test_a_damaged_secrets_file_lets_nobody_in(client, settings):
+    secret = feed_files.calendar_secret(settings.state.dir)
+    (settings.state.dir / feed_files.SECRETS_FILE).write_text("{not json")
+    assert client.get(calendar_path(secret)).status_code == 404
+    assert client.get("/metrics", headers={"Authorization": "Bearer x"}).status_code == 401
 
 
 def test_secrets_are_compared_in_constant_time(settings, monkeypatch):
