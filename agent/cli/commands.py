@@ -51,7 +51,7 @@ class _OneErrorForm(TyperGroup):
 #: check and report, then the tools; a command missing here is listed after them
 HELP_ORDER = ("login", "sync", "agenda", "orders", "order", "disputes", "open", "reasons", "reject", "accept",
               "escalate", "evidence", "ship-return", "poll", "log", "run", "status", "healthcheck", "doctor",
-              "notify-test", "secrets", "session", "check-site", "capture", "parse", "demo", "sandbox",
+              "notify-test", "feeds", "secrets", "session", "check-site", "capture", "parse", "demo", "sandbox",
               "install-browser")
 
 
@@ -507,6 +507,51 @@ def secrets_set(
     typer.echo(f"password of {account} stored in the keyring ({settings.secrets.keyring_backend})")
     if settings.account.login != account:
         typer.echo(f"set account.login = \"{account}\" so the agent looks it up (it reads the keyring by login)")
+
+
+feeds_app = _Typer(help="The calendar feed's secret address and the token for /metrics (served by the web page).",
+                   no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
+
+
+@feeds_app.command("calendar-url")
+def feeds_calendar_url(
+    new: Annotated[bool, typer.Option("--new", help="Make a new secret address; the old one stops working.")] = False,
+    base: Annotated[str, typer.Option(metavar="<url>", help="The web page's address as the phone reaches it "
+                                      "(your reverse proxy's, if any).")] = "http://127.0.0.1:8710",
+    config: ConfigOption = None,
+) -> None:
+    """The secret address of the deadlines' calendar feed, to subscribe to on a phone.
+
+    Anyone with the address sees your deadlines and items: share it with no one, and
+    make a new one with --new if it leaked (then subscribe again).
+
+    \b
+    Examples:
+      dispute-agent feeds calendar-url --base https://disputes.example.org
+      dispute-agent feeds calendar-url --new
+    """
+    from agent.feed_files import calendar_secret
+    from agent.web_feeds import calendar_path
+
+    settings = settings_from(config)
+    secret = run(lambda: calendar_secret(settings.state.dir, new=new))
+    typer.echo(base.rstrip("/") + calendar_path(secret))
+
+
+@feeds_app.command("metrics-token")
+def feeds_metrics_token(config: ConfigOption = None) -> None:
+    """Make a new bearer token for /metrics (the old one stops working); it is shown once.
+
+    Only its SHA-256 is kept in the state directory: put the token in Prometheus'
+    scrape config (authorization: credentials), not in a file others can read.
+
+    Example: dispute-agent feeds metrics-token
+    """
+    from agent.feed_files import new_metrics_token
+
+    settings = settings_from(config)
+    typer.echo(run(lambda: new_metrics_token(settings.state.dir)))
 
 
 @app.command()

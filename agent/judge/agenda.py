@@ -92,17 +92,34 @@ def command_for(kind: ActionKind, order_id: str | None, dispute_id: str | None, 
     }.get(kind)
 
 
-def buyer_deadline(detail: DisputeDetail, now: datetime) -> tuple[datetime, str] | None:
-    """The next moment the buyer must act on this case, and what to do by then."""
+def buyer_deadlines(detail: DisputeDetail, now: datetime) -> dict[DeadlineKind, datetime]:
+    """Every kind of thing the buyer must still do on this case, each by its earliest moment.
+
+    A pending offer's ``respond_by`` counts as ``BUYER_RESPOND``: answering it is the same
+    act whether the page words the deadline on the offer or on the case. The calendar
+    feed shows one event per kind; the agenda the soonest of them.
+    """
     if is_finished(detail):
-        return None
-    found = [(d.ends_at, BUYER_DEADLINES[d.kind]) for d in detail.deadlines
-             if d.kind in BUYER_DEADLINES and d.ends_at > now]
+        return {}
+    found = [(d.kind, d.ends_at) for d in detail.deadlines if d.kind in BUYER_DEADLINES and d.ends_at > now]
     for offer in pending_offers(detail):
         due = offer_deadline(detail, offer)
         if due is not None and due > now:
-            found.append((due, "answer the offer"))
-    return min(found, key=lambda pair: pair[0]) if found else None
+            found.append((DeadlineKind.BUYER_RESPOND, due))
+    earliest: dict[DeadlineKind, datetime] = {}
+    for kind, when in found:
+        if kind not in earliest or when < earliest[kind]:
+            earliest[kind] = when
+    return earliest
+
+
+def buyer_deadline(detail: DisputeDetail, now: datetime) -> tuple[datetime, str] | None:
+    """The next moment the buyer must act on this case, and what to do by then."""
+    found = buyer_deadlines(detail, now)
+    if not found:
+        return None
+    kind = min(found, key=lambda each: found[each])
+    return found[kind], BUYER_DEADLINES[kind]
 
 
 def build_agenda(state: WatchState, now: datetime, policy: Policy, alerts: list[Alert] | None = None) -> list[AgendaItem]:

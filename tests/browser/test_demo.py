@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +16,8 @@ pytestmark = pytest.mark.browser
 def test_demo_runs_to_the_end(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISPUTE_AGENT_") or k == "DISPUTE_AGENT_BROWSER"}
     env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"), COLUMNS="140")
-    done = subprocess.run([sys.executable, "-m", "agent.cli", "demo"], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "agent.cli", "demo", "--keep-state", str(tmp_path / "state")],
+                          capture_output=True, text=True,
                           timeout=300, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -32,3 +35,23 @@ def test_demo_runs_to_the_end(tmp_path):
     assert "the case is now: WAIT_SELLER_RESPONSE" in out
     assert "auto_reject" in out
     assert "The sandbox and the inbox are stopped" in out
+    # the calendar feed of the state the demo left: its deadlines, parsed back with icalendar
+    windows = demo_calendar(tmp_path / "state")
+    assert windows["order-8215000000000003-open-dispute@dispute-agent"] == datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    assert len(windows) == 13 and all(uid.startswith("order-") for uid in windows)  # its disputes await the sellers
+
+
+def demo_calendar(state: Path) -> dict[str, datetime]:
+    from icalendar import Calendar
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from agent.feed_files import calendar_secret
+    from agent.settings import load_settings
+    from agent.web_feeds import calendar_path, routes
+
+    settings = load_settings(None, state={"dir": str(state)})
+    with TestClient(Starlette(routes=routes(settings))) as client:
+        answer = client.get(calendar_path(calendar_secret(state)))
+    assert answer.status_code == 200
+    return {str(event["UID"]): event.decoded("DTSTART") for event in Calendar.from_ical(answer.content).walk("VEVENT")}

@@ -106,3 +106,12 @@ def test_site_knowledge_stays_in_flows():
     for path in (ROOT / "agent").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not [m for m in markers if m in text], f"{path.name} contains site knowledge"
+
+
+@pytest.mark.parametrize("name", ["calendar_feed", "metrics", "web_feeds", "feed_files"])
+def test_the_feeds_import_their_libraries_only_when_serving(name):
+    """The calendar feed and /metrics modules load at once: icalendar, prometheus_client and
+    Starlette are imported by the functions that answer a request."""
+    modules = roots(imported_modules(ROOT / "agent" / f"{name}.py", top_level_only=True))
+    assert not modules & {*HEAVY, "icalendar", "prometheus_client"}, f"agent/{name}.py imports {modules}"
+
