@@ -27,8 +27,8 @@ GOAL_S = 1.0
 
 
 def fill(state: Path, orders: int, disputes: int, now: datetime) -> None:
-    from agent.dispute_records import DisputeRecords
-    from agent.models import (
+    from agent.storage.dispute_records import DisputeRecords
+    from agent.core.models import (
         DeadlineKind,
         DisputeDeadline,
         DisputeDetail,
@@ -42,8 +42,8 @@ def fill(state: Path, orders: int, disputes: int, now: datetime) -> None:
         ProtectionTimer,
         TimerSource,
     )
-    from agent.money import Money
-    from agent.store import Store
+    from agent.core.money import Money
+    from agent.storage.store import Store
 
     store = Store(state / "agent.db")
     made = []
@@ -80,9 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     from starlette.applications import Starlette
     from starlette.testclient import TestClient
 
-    from agent.feed_files import calendar_secret, new_metrics_token
-    from agent.settings import load_settings
-    from agent.web_feeds import calendar_path, routes
+    from agent.web.feed_files import calendar_secret, new_metrics_token
+    from agent.config.settings import load_settings
+    from agent.web.feeds import calendar_path, routes
 
     now = datetime.now(UTC)
     with tempfile.TemporaryDirectory() as scratch:

@@ -531,8 +531,8 @@ def feeds_calendar_url(
       dispute-agent feeds calendar-url --base https://disputes.example.org
       dispute-agent feeds calendar-url --new
     """
-    from agent.feed_files import calendar_secret
-    from agent.web_feeds import calendar_path
+    from agent.web.feed_files import calendar_secret
+    from agent.web.feeds import calendar_path
 
     settings = settings_from(config)
     secret = run(lambda: calendar_secret(settings.state.dir, new=new))
@@ -548,7 +548,7 @@ def feeds_metrics_token(config: ConfigOption = None) -> None:
 
     Example: dispute-agent feeds metrics-token
     """
-    from agent.feed_files import new_metrics_token
+    from agent.web.feed_files import new_metrics_token
 
     settings = settings_from(config)
     typer.echo(run(lambda: new_metrics_token(settings.state.dir)))

@@ -76,7 +76,7 @@ class Policy(BaseModel):
     #: and reads at most this many tracking pages (the least recently read first): a
     #: poll of an account with many parcels on their way stays short
     tracking_reads_per_poll: int = Field(default=5, ge=0)
-    #: the calendar feed's alarms, this many hours before each deadline (``agent.calendar_feed``)
+    #: the calendar feed's alarms, this many hours before each deadline (``agent.web.calendar_feed``)
     calendar_alarms_hours: tuple[int, ...] = (24, 2)
     #: the user's zone, set from the settings' top-level ``time_zone`` (not a key of its own)
     time_zone: TimeZoneName = "UTC"

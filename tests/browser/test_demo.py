@@ -46,9 +46,9 @@ def demo_calendar(state: Path) -> dict[str, datetime]:
     from starlette.applications import Starlette
     from starlette.testclient import TestClient
 
-    from agent.feed_files import calendar_secret
-    from agent.settings import load_settings
-    from agent.web_feeds import calendar_path, routes
+    from agent.web.feed_files import calendar_secret
+    from agent.config.settings import load_settings
+    from agent.web.feeds import calendar_path, routes
 
     settings = load_settings(None, state={"dir": str(state)})
     with TestClient(Starlette(routes=routes(settings))) as client:

@@ -108,7 +108,7 @@ def test_site_knowledge_stays_in_flows():
         assert not [m for m in markers if m in text], f"{path.name} contains site knowledge"
 
 
-@pytest.mark.parametrize("name", ["calendar_feed", "metrics", "web_feeds", "feed_files"])
+@pytest.mark.parametrize("name", ["web/calendar_feed", "web/metrics", "web/feeds", "web/feed_files"])
 def test_the_feeds_import_their_libraries_only_when_serving(name):
     """The calendar feed and /metrics modules load at once: icalendar, prometheus_client and
     Starlette are imported by the functions that answer a request."""

@@ -12,14 +12,15 @@ from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from agent import feed_files, health
-from agent.dispute_records import DisputeRecords
-from agent.errors import LoginRequired
-from agent.models import DeadlineKind, DisputeStage
-from agent.outbox import record_alerts
-from agent.settings import load_settings
-from agent.store import Store
-from agent.web_feeds import SECRET_AUTH_PATHS, calendar_path, is_secret_auth, routes
+from agent.storage import health
+from agent.web import feed_files
+from agent.storage.dispute_records import DisputeRecords
+from agent.core.errors import LoginRequired
+from agent.core.models import DeadlineKind, DisputeStage
+from agent.notifications.outbox import record_alerts
+from agent.config.settings import load_settings
+from agent.storage.store import Store
+from agent.web.feeds import SECRET_AUTH_PATHS, calendar_path, is_secret_auth, routes
 from tests.unit.test_agenda import case, order
 from tests.unit.test_outbox import alert
 from tests.unit.test_rules import DAY, T0, D, H, offer
@@ -172,7 +173,7 @@ def test_the_container_files_publish_the_page_on_the_hosts_loopback_only():
 def test_the_access_log_never_holds_the_calendars_secret():
     import logging
 
-    from agent.web_feeds import HideCalendarSecret
+    from agent.web.feeds import HideCalendarSecret
 
     secret = "s3cr3t-Value_x"
     record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', (

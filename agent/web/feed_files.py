@@ -7,7 +7,7 @@ as its SHA-256 (a random 256-bit token needs no slow hash: nobody can guess it, 
 digest gives nothing back). Both are compared with ``hmac.compare_digest``, in time
 that does not depend on how much of a guess was right.
 
-The calendar's stamps (``agent.calendar_feed.Stamp``) live in their own file, so a
+The calendar's stamps (``agent.web.calendar_feed.Stamp``) live in their own file, so a
 fetch of the feed never writes the database.
 """
 
@@ -23,8 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agent.errors import StorageError
-from agent.private_files import private_dir
+from agent.core.errors import StorageError
+from agent.storage.private_files import private_dir
 
 __all__ = ["SECRETS_FILE", "STAMPS_FILE", "calendar_secret", "calendar_secret_matches", "load_stamps",
            "metrics_token_matches", "new_metrics_token", "save_stamps"]
@@ -67,7 +67,7 @@ def metrics_token_matches(state_dir: Path, given: str) -> bool:
 
 def load_stamps(state_dir: Path) -> dict[str, Any]:
     """What the feed said of each event last time (``{}`` at first)."""
-    from agent.calendar_feed import Stamp
+    from agent.web.calendar_feed import Stamp
 
     raw = _read(state_dir / STAMPS_FILE)
     try:

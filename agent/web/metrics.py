@@ -4,8 +4,8 @@ Why a collector that reads the store on each scrape, and not counters the daemon
 the daemon, the CLI and the web page are separate processes over one database, so
 the database is the one truth; a scrape opens a read-only snapshot (never a write,
 never a lock on the daemon) and asks the same functions ``status``, the agenda and the
-alerts ask (``agent.health``, ``agent.poll.watch_state``, ``agent.rules.judge``,
-``agent.agenda.build_agenda``, the outbox's ``pending_count``). Its own registry, not
+alerts ask (``agent.storage.health``, ``agent.usecases.poll.watch_state``, ``agent.judge.rules.judge``,
+``agent.judge.agenda.build_agenda``, the outbox's ``pending_count``). Its own registry, not
 the library's global one: nothing else (no process or Python metrics of whoever
 imports this) is exposed, and two apps in one process do not collide.
 
@@ -19,10 +19,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from agent.clock import Now, SiteClock, system_now
+from agent.core.clock import Now, SiteClock, system_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from agent.settings import Settings
+    from agent.config.settings import Settings
 
 __all__ = ["PREFIX", "metrics_text", "state_metrics"]
 
@@ -32,16 +32,16 @@ PREFIX = "dispute_agent"
 def state_metrics(settings: Settings, now: Now = system_now) -> dict[str, Any]:
     """The figures of one scrape (``None``: not known, the sample is left out); raises
     ``StorageError`` when the state cannot be read."""
-    from agent import health as health_store
-    from agent.agenda import build_agenda
-    from agent.alerts import AlertKind
-    from agent.ops import read_heartbeat
-    from agent.outbox import Outbox
-    from agent.poll import watch_state
-    from agent.rules import judge
-    from agent.store import Store
-    from agent.sync import site_clock
-    from agent.watch_state import is_finished, is_nothing, pending_offers
+    from agent.storage import health as health_store
+    from agent.judge.agenda import build_agenda
+    from agent.judge.alerts import AlertKind
+    from agent.usecases.ops import read_heartbeat
+    from agent.notifications.outbox import Outbox
+    from agent.usecases.poll import watch_state
+    from agent.judge.rules import judge
+    from agent.storage.store import Store
+    from agent.usecases.sync import site_clock
+    from agent.judge.watch_state import is_finished, is_nothing, pending_offers
 
     store = Store(settings.state.db_path, read_only=True)
     try:
@@ -91,7 +91,7 @@ class _StateCollector:
     def collect(self) -> Iterator[Any]:
         from prometheus_client.core import GaugeMetricFamily
 
-        from agent.errors import StorageError
+        from agent.core.errors import StorageError
 
         try:
             figures = state_metrics(self._settings, self._now)

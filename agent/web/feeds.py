@@ -19,14 +19,14 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from agent.clock import Now, SiteClock, system_now
+from agent.core.clock import Now, SiteClock, system_now
 
 if TYPE_CHECKING:  # pragma: no cover
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import BaseRoute
 
-    from agent.settings import Settings
+    from agent.config.settings import Settings
 
 __all__ = ["CALENDAR_PATH", "METRICS_PATH", "SECRET_AUTH_PATHS", "HideCalendarSecret", "calendar_path", "hide_secret",
            "is_secret_auth", "routes"]
@@ -82,8 +82,8 @@ def routes(settings: Settings, *, logged_in: LoggedIn | None = None, now: Now = 
     def calendar(request: Request) -> Response:
         from starlette.responses import PlainTextResponse, Response
 
-        from agent.errors import StorageError
-        from agent.feed_files import calendar_secret_matches
+        from agent.core.errors import StorageError
+        from agent.web.feed_files import calendar_secret_matches
 
         if not _unless_unreadable(lambda: calendar_secret_matches(settings.state.dir,
                                                                    str(request.path_params.get("secret", "")))):
@@ -101,7 +101,7 @@ def routes(settings: Settings, *, logged_in: LoggedIn | None = None, now: Now = 
         from prometheus_client import CONTENT_TYPE_LATEST
         from starlette.responses import PlainTextResponse, Response
 
-        from agent.metrics import metrics_text
+        from agent.web.metrics import metrics_text
 
         if not (_bearer_ok(settings, request) or (logged_in is not None and logged_in(request))):
             return PlainTextResponse("a bearer token is needed: make one with 'dispute-agent feeds metrics-token'\n",
@@ -117,7 +117,7 @@ def routes(settings: Settings, *, logged_in: LoggedIn | None = None, now: Now = 
 
 
 def _bearer_ok(settings: Settings, request: Request) -> bool:
-    from agent.feed_files import metrics_token_matches
+    from agent.web.feed_files import metrics_token_matches
 
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return (scheme.lower() == "bearer" and bool(token.strip())
@@ -126,7 +126,7 @@ def _bearer_ok(settings: Settings, request: Request) -> bool:
 
 def _unless_unreadable(check: Callable[[], bool]) -> bool:
     """A secrets file that cannot be read lets nobody in (and tells a stranger nothing)."""
-    from agent.errors import StorageError
+    from agent.core.errors import StorageError
 
     try:
         return check()
@@ -135,11 +135,11 @@ def _unless_unreadable(check: Callable[[], bool]) -> bool:
 
 
 def _calendar_body(settings: Settings, now: Now) -> bytes:
-    from agent.calendar_feed import calendar_feed
-    from agent.feed_files import load_stamps, save_stamps
-    from agent.poll import watch_state
-    from agent.store import Store
-    from agent.sync import site_clock
+    from agent.web.calendar_feed import calendar_feed
+    from agent.web.feed_files import load_stamps, save_stamps
+    from agent.usecases.poll import watch_state
+    from agent.storage.store import Store
+    from agent.usecases.sync import site_clock
 
     store = Store(settings.state.db_path, read_only=True)
     try:

@@ -1,7 +1,7 @@
 """Every deadline as an iCalendar feed, so a phone's calendar rings before one lapses.
 
 Why the agenda and not a second reading of the cases: the feed is one more view of
-``agent.agenda`` (``build_agenda`` for what each case is and what to do about it,
+``agent.judge.agenda`` (``build_agenda`` for what each case is and what to do about it,
 ``buyer_deadlines`` for each thing the buyer must do on a dispute), so a deadline is
 the same moment in the CLI, the digest and the phone. Two differences, both on
 purpose: the feed holds every order's window to open a dispute, not only the ones
@@ -25,19 +25,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from agent.agenda import (
+from agent.judge.agenda import (
     BUYER_DEADLINES,
     AgendaItem,
     build_agenda,
     buyer_deadlines,
     command_for,
 )
-from agent.alerts import ActionKind
-from agent.models import DeadlineKind
-from agent.policy import Policy
-from agent.readable import moment
-from agent.site_text import plain
-from agent.watch_state import WatchState
+from agent.judge.alerts import ActionKind
+from agent.core.models import DeadlineKind
+from agent.judge.policy import Policy
+from agent.core.readable import moment
+from agent.core.site_text import plain
+from agent.judge.watch_state import WatchState
 
 __all__ = ["CalendarEvent", "Stamp", "calendar_events", "calendar_feed", "render", "restamp"]
 
