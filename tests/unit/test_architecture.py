@@ -73,3 +73,13 @@ def test_site_knowledge_stays_in_flows():
     for path in (ROOT / "agent").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not [m for m in markers if m in text], f"{path.name} contains site knowledge"
+
+
+def test_alembic_is_loaded_only_to_migrate():
+    """Alembic is imported at the top of the migration scripts only; elsewhere inside the
+    functions that migrate, so opening a store at the newest schema never loads it."""
+    for path in (ROOT / "agent").rglob("*.py"):
+        if "migrations" in path.relative_to(ROOT / "agent").parts:
+            continue
+        assert "alembic" not in roots(imported_modules(path, top_level_only=True)), path.name
+    assert "alembic" not in roots(imported_modules(ROOT / "agent" / "migrations" / "__init__.py"))
