@@ -977,6 +977,53 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 
 @app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The zip file to write (replaced if it exists).")],
+    config: ConfigOption = None,
+) -> None:
+    """Write the agent's state to one zip file: database, saved session, settings without secrets.
+
+    Safe while the daemon runs (SQLite's online backup). Secrets are NOT in it: the
+    channel URLs and tokens are cut from the settings copy, and the site password in
+    the keyring stays there. The file is private (0600). See docs/RUNBOOK.md.
+
+    \b
+    Example:
+      dispute-agent backup ~/dispute-agent-$(date +%F).zip
+    """
+    from agent.state_backup import backup_state
+
+    settings = settings_from(config)
+    report = run(lambda: backup_state(settings.state.dir, settings.state.db_path, settings.state.sessions_dir,
+                                      settings.config_file, file))
+    typer.echo(f"wrote {report.file}: the database (schema {report.schema_revision}), {report.sessions} saved "
+               f"session(s){', the settings without secrets' if report.settings else ''}; secrets are not in it")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A zip file made by 'dispute-agent backup'.")],
+    config: ConfigOption = None,
+) -> None:
+    """Put a backup in place of the state; the current state is kept aside first.
+
+    Refuses while the daemon runs (stop it first). Checks the backup, keeps the current
+    database and sessions under <state>/backups/, migrates an older backup, and says
+    what it did. The settings copy goes to <state>/restored-settings.toml: your
+    settings file is not overwritten.
+
+    \b
+    Example:
+      dispute-agent restore ~/dispute-agent-2026-11-30.zip
+    """
+    from agent.state_backup import restore_state
+
+    settings = settings_from(config)
+    run(lambda: restore_state(file, settings.state.dir, settings.state.db_path, settings.state.sessions_dir,
+                              say=echo_plain))
+
+
+@app.command()
 def healthcheck(
     max_poll_age_hours: Annotated[float, typer.Option(min=0.001, metavar="<hours>", help="Unhealthy when the last successful "
                                                     "poll is older than this.")] = 36,
