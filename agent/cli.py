@@ -932,18 +932,24 @@ def demo(
 def run_command(
     config: ConfigOption = None,
     log_level: Annotated[str, typer.Option(metavar="<level>", help="DEBUG, INFO, WARNING or ERROR.", envvar="DISPUTE_AGENT_LOG_LEVEL")] = "INFO",
+    log_format: Annotated[str, typer.Option(metavar="<format>", envvar="DISPUTE_AGENT_LOG_FORMAT",
+                                            help="text (one line per event) or json (one object per line).")] = "text",
 ) -> None:
     """Run the daemon: daily poll, frequent polls near deadlines, reminders, notifications.
 
     One daemon per state directory. Stop it with Ctrl-C or SIGTERM (exit 0). Logs go to
-    stdout. Example: dispute-agent run --log-level DEBUG
+    stdout, one line per event; under systemd (or with DISPUTE_AGENT_LOG_TIMESTAMPS=0)
+    without a time of their own, as journald and Docker add one. Example:
+    dispute-agent run --log-level DEBUG --log-format json
     """
     from agent.daemon import run_daemon
 
     if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         _fail(f"--log-level {log_level!r}: use DEBUG, INFO, WARNING or ERROR", 2)
+    if log_format.lower() not in ("text", "json"):
+        _fail(f"--log-format {log_format!r}: use text or json", 2)
     settings = settings_from(config)
-    raise typer.Exit(run(lambda: run_daemon(settings, log_level)))
+    raise typer.Exit(run(lambda: run_daemon(settings, log_level, log_format.lower())))
 
 
 # --- operations ---------------------------------------------------------------------------

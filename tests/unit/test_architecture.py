@@ -83,3 +83,18 @@ def test_alembic_is_loaded_only_to_migrate():
             continue
         assert "alembic" not in roots(imported_modules(path, top_level_only=True)), path.name
     assert "alembic" not in roots(imported_modules(ROOT / "agent" / "migrations" / "__init__.py"))
+
+
+def test_every_logger_of_the_agent_is_under_one_namespace():
+    """``dispute_agent.<module>``: one level or filter reaches them all (agent/logs.py)."""
+    third_party = {"apprise", "apscheduler"}
+    for path in [*(ROOT / "agent").rglob("*.py"), *(ROOT / "flows").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "getLogger" and node.args):
+                continue
+            argument = node.args[0]
+            assert not (isinstance(argument, ast.Name) and argument.id == "__name__"), \
+                f"{path.name}: getLogger(__name__) is outside the dispute_agent namespace"
+            if isinstance(argument, ast.Constant):
+                assert argument.value.startswith("dispute_agent") or argument.value in third_party, \
+                    f"{path.name}: logger {argument.value!r}"
