@@ -311,6 +311,7 @@ def sandbox(
     and sign in with buyer@example.com / sandbox-pass (every browser resolves *.localhost
     to this machine).
     """
+    _need_the_sandbox("sandbox")
     from sandbox.__main__ import main as sandbox_main
 
     argv = ["--host", host, "--port", str(port), "--login-port", str(login_port)]
@@ -923,9 +924,23 @@ def demo(
     Starts the sandbox on a free port, runs the real agent against it in a headless
     browser, prints what it found, and stops everything it started.
     """
+    _need_the_sandbox("demo")
     from agent.demo import run_demo
 
     raise typer.Exit(run(lambda: run_demo(keep_state, say=echo_plain)))
+
+
+def _need_the_sandbox(command: str) -> None:
+    """The container image leaves the sandbox out (the daemon never needs it)."""
+    from importlib.util import find_spec
+
+    try:
+        present = find_spec("sandbox") is not None
+    except ImportError:
+        present = False
+    if not present:
+        _fail(f"'{command}' needs the sandbox, which this installation leaves out (the container image does): "
+              "run it from a checkout of the project (pip install -e .)", 2)
 
 
 @app.command("run")
