@@ -51,8 +51,8 @@ class _OneErrorForm(TyperGroup):
 #: check and report, then the tools; a command missing here is listed after them
 HELP_ORDER = ("login", "sync", "agenda", "orders", "order", "disputes", "open", "reasons", "reject", "accept",
               "escalate", "evidence", "ship-return", "poll", "log", "run", "status", "healthcheck", "doctor",
-              "notify-test", "secrets", "session", "check-site", "capture", "parse", "demo", "sandbox",
-              "install-browser")
+              "backup", "restore", "notify-test", "secrets", "session", "check-site", "capture", "parse", "demo",
+              "sandbox", "install-browser")
 
 
 class _AgentGroup(_OneErrorForm):

@@ -30,13 +30,13 @@ def ping(url: str, timeout: float) -> bool:
     """GET ``url``; True when it answered 2xx. Every failure is one log line, never raised."""
     request = urllib.request.Request(url, headers={"User-Agent": "dispute-agent"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 (a configured http(s) URL)
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
             answer.read(1024)
             ok = 200 <= answer.status < 300
     except urllib.error.HTTPError as error:
         log.warning("health ping to %s answered HTTP %s: check [health] in the settings", shown(url), error.code)
         return False
-    except Exception as error:  # a monitor down, DNS, a timeout: the next poll pings again
+    except Exception as error:  # noqa: BLE001 - a monitor down, DNS, a timeout: the next poll pings again
         reason = getattr(error, "reason", None) or error
         log.warning("health ping to %s failed (%s): the monitor will say so if it lasts", shown(url),
                     type(reason).__name__ if not str(reason) else str(reason).split("\n")[0])

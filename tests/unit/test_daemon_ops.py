@@ -206,7 +206,7 @@ class PingReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 receiver.paths.append(self.path)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "2")

@@ -23,28 +23,28 @@ MIGRATIONS = ROOT / "agent" / "migrations"
 
 #: one row in every table of the old schema (the order first: the others refer to it)
 OLD_ROWS = [
-    "INSERT INTO meta VALUES ('site_clock_offset', '12.5')",
-    "INSERT INTO orders VALUES ('8300000000000001', 'Vega', 'awaiting_delivery', 'Awaiting delivery', '2026-09-01', "
-    "NULL, '2026-09-03', NULL, '1.235', 'KWD', 'TRACKING', NULL, '', 1, 1, '2026-11-01 09:00:00.000000', "
-    "'2026-11-02 09:00:00.000000')",
-    "INSERT INTO order_lines VALUES ('83000000000000011', '8300000000000001', 0, '1005', 'Cable', NULL, '1.235', "
-    "'KWD', 1, 1)",
-    "INSERT INTO timer_observations VALUES (1, '8300000000000001', '2026-11-11 09:00:00.000000', 'countdown', "
-    "'2026-11-01 09:00:00.000000', '10 days', '2026-11-01 09:00:00.000000')",
-    "INSERT INTO status_observations VALUES (1, '8300000000000001', 'awaiting_delivery', NULL, "
-    "'2026-11-01 09:00:00.000000')",
-    "INSERT INTO disputes VALUES ('5000000000000001', NULL, '8300000000000001', '83000000000000011', 'negotiation', "
-    "1, NULL, '{}', NULL, NULL, NULL, '2026-11-01 09:00:00.000000', '2026-11-01 09:00:00.000000')",
-    "INSERT INTO dispute_intents VALUES (1, '8300000000000001', '83000000000000011', '2026-11-01 09:00:00.000000', "
-    "NULL, 'submitted', 'not_received', 'never_arrived', 'refund_only', '1.235', 'KWD', NULL, NULL)",
+     "INSERT INTO meta VALUES ('site_clock_offset', '12.5')",
+    ("INSERT INTO orders VALUES ('8300000000000001', 'Vega', 'awaiting_delivery', 'Awaiting delivery', '2026-09-01', "
+     "NULL, '2026-09-03', NULL, '1.235', 'KWD', 'TRACKING', NULL, '', 1, 1, '2026-11-01 09:00:00.000000', "
+     "'2026-11-02 09:00:00.000000')"),
+    ("INSERT INTO order_lines VALUES ('83000000000000011', '8300000000000001', 0, '1005', 'Cable', NULL, '1.235', "
+     "'KWD', 1, 1)"),
+    ("INSERT INTO timer_observations VALUES (1, '8300000000000001', '2026-11-11 09:00:00.000000', 'countdown', "
+     "'2026-11-01 09:00:00.000000', '10 days', '2026-11-01 09:00:00.000000')"),
+    ("INSERT INTO status_observations VALUES (1, '8300000000000001', 'awaiting_delivery', NULL, "
+     "'2026-11-01 09:00:00.000000')"),
+    ("INSERT INTO disputes VALUES ('5000000000000001', NULL, '8300000000000001', '83000000000000011', 'negotiation', "
+     "1, NULL, '{}', NULL, NULL, NULL, '2026-11-01 09:00:00.000000', '2026-11-01 09:00:00.000000')"),
+    ("INSERT INTO dispute_intents VALUES (1, '8300000000000001', '83000000000000011', '2026-11-01 09:00:00.000000', "
+     "NULL, 'submitted', 'not_received', 'never_arrived', 'refund_only', '1.235', 'KWD', NULL, NULL)"),
     "INSERT INTO audit_log VALUES (1, '2026-11-01 09:00:00.000000', 'file', 'ok', '8300000000000001', NULL, '', NULL)",
-    "INSERT INTO alerts VALUES ('zero:1', 'zero_offer', 'critical', 'Zero offer', '8300000000000001', "
-    "'5000000000000001', '0.00', 'KWD', NULL, NULL, '{}', NULL, NULL, '2026-11-01 09:00:00.000000')",
-    "INSERT INTO outbox VALUES (1, 'zero:1', 'mail', 'pending', 0, '2026-11-01 09:00:00.000000', NULL, NULL, NULL, "
-    "NULL)",
+    ("INSERT INTO alerts VALUES ('zero:1', 'zero_offer', 'critical', 'Zero offer', '8300000000000001', "
+     "'5000000000000001', '0.00', 'KWD', NULL, NULL, '{}', NULL, NULL, '2026-11-01 09:00:00.000000')"),
+    ("INSERT INTO outbox VALUES (1, 'zero:1', 'mail', 'pending', 0, '2026-11-01 09:00:00.000000', NULL, NULL, NULL, "
+     "NULL)"),
     "INSERT INTO channel_health VALUES ('mail', 0, NULL, NULL, NULL, NULL)",
-    "INSERT INTO order_tracking VALUES ('8300000000000001', '2026-11-01 09:00:00.000000', 'LP1', 'Cainiao', 3, "
-    "NULL, NULL, 0, NULL)",
+    ("INSERT INTO order_tracking VALUES ('8300000000000001', '2026-11-01 09:00:00.000000', 'LP1', 'Cainiao', 3, "
+     "NULL, NULL, 0, NULL)"),
 ]
 
 
@@ -146,7 +146,7 @@ def test_an_old_database_is_adopted_keeping_every_row_with_a_backup_first(tmp_pa
 
 
 def test_a_failing_migration_leaves_the_database_as_it_was_and_names_the_backup(tmp_path, monkeypatch):
-    import agent.schema as schema
+    from agent import schema
 
     db = tmp_path / "agent.db"
     Store(db).close()
@@ -239,3 +239,15 @@ def test_opening_a_database_at_head_does_not_load_alembic(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.stdout.strip() == "False"
+
+
+def test_the_revisions_are_part_of_an_installed_package():
+    """A wheel or the container has no checkout: the revisions travel as package modules."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    found = find_packages(str(ROOT), include=project["tool"]["setuptools"]["packages"]["find"]["include"])
+    assert {"agent.migrations", "agent.migrations.versions"} <= set(found)
+    assert "migrations/script.py.mako" in project["tool"]["setuptools"]["package-data"]["agent"]
