@@ -45,8 +45,9 @@ RESTORED_SETTINGS = "restored-settings.toml"
 #: what replaces a secret line in the settings copy
 SECRET_REMOVED = "(secret removed from the backup: set it again)"
 #: settings keys whose values are secret: channel URLs, a remote browser's address, ping URLs, anything named so
-_SECRET_KEY = re.compile(r"^\s*([A-Za-z0-9_-]*(?:url|password|token|secret|api_key|apikey|passwd)[A-Za-z0-9_-]*)"
-                         r"\s*=", re.IGNORECASE)
+#: (found anywhere on a line: an inline table ``{ name = "phone", url = "…" }`` holds one too)
+_SECRET_KEY = re.compile(r"(?:^|[\s{,])[\"']?([A-Za-z0-9_-]*(?:url|password|token|secret|api_key|apikey|passwd)"
+                         r"[A-Za-z0-9_-]*)[\"']?\s*=", re.IGNORECASE)
 #: addresses that name no secret (the site's own, a home page): kept
 _PUBLIC_KEYS = frozenset({"base_url", "mobile_url"})
 
@@ -72,9 +73,12 @@ def without_secrets(text: str) -> str:
     """The settings file's text with every secret value's line commented out (comments kept)."""
     kept = []
     for line in text.splitlines():
-        match = _SECRET_KEY.match(line)
-        if match and match.group(1).lower() not in _PUBLIC_KEYS:
-            line = f"# {match.group(1)} = {SECRET_REMOVED}"
+        if line.lstrip().startswith("#"):
+            kept.append(line)
+            continue
+        secret = [key for key in _SECRET_KEY.findall(line) if key.lower() not in _PUBLIC_KEYS]
+        if secret:
+            line = f"# {', '.join(secret)} = {SECRET_REMOVED}"
         kept.append(line)
     return "\n".join(kept) + "\n"
 

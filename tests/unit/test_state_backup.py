@@ -26,7 +26,14 @@ cdp_url = "ws://127.0.0.1:9222/devtools/browser/abc?token=s3cr3t"
 [[notifications.channels]]
 name = "phone"
 url = "ntfy://topic-s3cr3t"
+
+[health]
+ping_url = "https://hc-ping.com/uuid-s3cr3t"
+# a comment about the url = "kept as written"
 """
+
+INLINE = 'channels = [{ name = "mail", url = "mailtos://user:s3cr3t@example.com" }, { "name" = "x", "token" = "s3cr3t" }]\n'
+
 
 
 def state_of(home: Path) -> Path:
@@ -45,6 +52,8 @@ def test_the_settings_copy_keeps_everything_but_the_secrets():
     assert "s3cr3t" not in copy
     assert 'base_url = "https://www.aliexpress.com"' in copy and "# my settings" in copy
     assert f"# url = {SECRET_REMOVED}" in copy and f"# cdp_url = {SECRET_REMOVED}" in copy
+    assert f"# ping_url = {SECRET_REMOVED}" in copy and '# a comment about the url = "kept as written"' in copy
+    assert without_secrets(INLINE) == f"# url, token = {SECRET_REMOVED}\n"
 
 
 def test_backup_change_restore_brings_the_data_back(agent_home, run_cli, monkeypatch):
