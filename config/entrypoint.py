@@ -22,6 +22,16 @@ from pathlib import Path
 DEFAULT_ID = 10001
 #: the program the agent's command names (the package installed in the image's venv)
 PROGRAM = os.environ.get("DISPUTE_AGENT_PROGRAM", "/opt/dispute-agent/.venv/bin/dispute-agent")
+#: the image's home folder, handed over with the state (never $HOME: on a machine that is
+#: not the image, $HOME is root's own folder)
+IMAGE_HOME = os.environ.get("DISPUTE_AGENT_IMAGE_HOME", "/home/dispute-agent")
+
+
+def may_give(folder: Path) -> bool:
+    """Only the image's volume and home, or a folder at least three levels deep: never '/',
+    '/root', '/home' or another system folder, whatever a misconfigured setting names."""
+    resolved = folder.resolve()
+    return resolved in (Path("/data"), Path(IMAGE_HOME)) or len(resolved.parts) >= 4
 
 
 def wanted_ids(environ: dict[str, str]) -> tuple[int, int]:
@@ -39,6 +49,9 @@ def give(folder: Path, uid: int, gid: int) -> None:
     """``folder`` and everything in it to uid:gid, when the folder itself belongs to another."""
     if not folder.is_dir():
         return
+    if not may_give(folder):
+        raise SystemExit(f"error: {folder} is not a folder to hand to PUID:PGID: point DISPUTE_AGENT_STATE__DIR at "
+                         "the state volume (/data)")
     status = folder.stat()
     if (status.st_uid, status.st_gid) == (uid, gid):
         return
@@ -63,9 +76,7 @@ def main(argv: list[str]) -> None:
     if os.getuid() == 0:
         uid, gid = wanted_ids(dict(os.environ))
         give(Path(os.environ.get("DISPUTE_AGENT_STATE__DIR", "/data")), uid, gid)
-        home = Path(os.environ.get("HOME", "/home/dispute-agent"))
-        if home != Path("/"):
-            give(home, uid, gid)
+        give(Path(IMAGE_HOME), uid, gid)
         os.setgroups([])
         os.setgid(gid)
         os.setuid(uid)

@@ -79,6 +79,11 @@ def test_the_entrypoint_names_the_program_and_refuses_root_or_nonsense_ids():
     for bad in ({"PUID": "0"}, {"PGID": "staff"}, {"PUID": "-5"}):
         with pytest.raises(SystemExit, match=r"is not a user or group number other than 0"):
             module.wanted_ids(bad)
+    # a misconfigured state folder is never handed over (checked before anything changes)
+    assert module.may_give(Path("/data")) and module.may_give(Path("/var/lib/dispute-agent"))
+    for system in ("/", "/root", "/home", "/etc", "/usr/lib"):
+        assert not module.may_give(Path(system)), system
+    assert module.may_give(Path("/home/dispute-agent"))  # the image's own home
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="dropping to another user needs root, as in the container")
@@ -88,7 +93,7 @@ def test_the_entrypoint_hands_the_state_to_puid_pgid_and_drops_root(tmp_path):
     (data / "sessions" / "default.json").write_text("{}")
     home.mkdir()
     env = {"PATH": "/usr/bin:/bin", "PUID": "54321", "PGID": "54322", "DISPUTE_AGENT_STATE__DIR": str(data),
-           "HOME": str(home)}
+           "DISPUTE_AGENT_IMAGE_HOME": str(home), "HOME": str(home)}
     done = subprocess.run([sys.executable, str(CONFIG / "entrypoint.py"), "sh", "-c", "id -u; id -g; id -G; umask"],
                           env=env, cwd="/", capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
