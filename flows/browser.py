@@ -51,7 +51,7 @@ from flows.trace_privacy import scrub_text, scrub_trace, secret_values
 
 __all__ = ["BrowserSession"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("dispute_agent.flows.browser")
 
 #: a screenshot of a broken page must not hang the report of the failure
 EVIDENCE_TIMEOUT_MS = 10_000

@@ -21,7 +21,7 @@ from pathlib import Path
 from agent.core.errors import BrowserUnavailable
 from agent.config.settings import BROWSER_ENV
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("dispute_agent.flows.browser_path")
 
 #: names looked up on PATH for a headless launch, before the full browser's
 HEADLESS_NAMES = ("chromium-headless-shell",)

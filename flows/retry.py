@@ -27,7 +27,7 @@ from agent.core.errors import SiteBusy, SiteUnavailable, SubmitUncertain
 
 __all__ = ["is_transient", "with_retries"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("dispute_agent.flows.retry")
 
 T = TypeVar("T")
 

@@ -28,7 +28,7 @@ __all__ = [
     "write_private",
 ]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("dispute_agent.flows.session_file")
 
 
 def export_storage_state(settings: Settings, dest: Path | str) -> Path:

@@ -51,8 +51,8 @@ class _OneErrorForm(TyperGroup):
 #: check and report, then the tools; a command missing here is listed after them
 HELP_ORDER = ("login", "sync", "agenda", "orders", "order", "disputes", "open", "reasons", "reject", "accept",
               "escalate", "evidence", "ship-return", "poll", "log", "run", "status", "healthcheck", "doctor",
-              "notify-test", "feeds", "secrets", "session", "check-site", "capture", "parse", "demo", "sandbox",
-              "install-browser")
+              "backup", "restore", "notify-test", "feeds", "secrets", "session", "check-site", "capture", "parse",
+              "demo", "sandbox", "install-browser")
 
 
 class _AgentGroup(_OneErrorForm):
@@ -311,6 +311,7 @@ def sandbox(
     and sign in with buyer@example.com / sandbox-pass (every browser resolves *.localhost
     to this machine).
     """
+    _need_the_sandbox("sandbox")
     from sandbox.__main__ import main as sandbox_main
 
     argv = ["--host", host, "--port", str(port), "--login-port", str(login_port)]
@@ -968,27 +969,47 @@ def demo(
     Starts the sandbox on a free port, runs the real agent against it in a headless
     browser, prints what it found, and stops everything it started.
     """
+    _need_the_sandbox("demo")
     from agent.cli.demo import run_demo
 
     raise typer.Exit(run(lambda: run_demo(keep_state, say=echo_plain)))
+
+
+def _need_the_sandbox(command: str) -> None:
+    """The container image leaves the sandbox out (the daemon never needs it)."""
+    from importlib.util import find_spec
+
+    try:
+        present = find_spec("sandbox") is not None
+    except ImportError:
+        present = False
+    if not present:
+        _fail(f"'{command}' needs the sandbox, which this installation leaves out (the container image does): "
+              "run it from a checkout of the project (pip install -e .)", 2)
 
 
 @app.command("run")
 def run_command(
     config: ConfigOption = None,
     log_level: Annotated[str, typer.Option(metavar="<level>", help="DEBUG, INFO, WARNING or ERROR.", envvar="DISPUTE_AGENT_LOG_LEVEL")] = "INFO",
+    log_format: Annotated[str, typer.Option(metavar="<format>", envvar="DISPUTE_AGENT_LOG_FORMAT",
+                                            help="text (one line per event) or json (one object per line).")] = "text",
 ) -> None:
     """Run the daemon: daily poll, frequent polls near deadlines, reminders, notifications.
 
     One daemon per state directory. Stop it with Ctrl-C or SIGTERM (exit 0). Logs go to
-    stdout. Example: dispute-agent run --log-level DEBUG
+    stdout, one line per event; under systemd (or with DISPUTE_AGENT_LOG_TIMESTAMPS=0)
+    without a time of their own, as journald and Docker add one. Example:
+    dispute-agent run --log-level DEBUG --log-format json
     """
     from agent.usecases.daemon import run_daemon
 
     if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         _fail(f"--log-level {log_level!r}: use DEBUG, INFO, WARNING or ERROR", 2)
+    if log_format.lower() not in ("text", "json"):
+        _fail(f"--log-format {log_format!r}: use text or json", 2)
     settings = settings_from(config)
-    raise typer.Exit(run(lambda: run_daemon(settings, log_level)))
+    raise typer.Exit(run(lambda: run_daemon(settings, log_level, log_format.lower())))
 
 
 # --- operations ---------------------------------------------------------------------------
@@ -1019,6 +1040,53 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         return
     for line in format_status(report, settings.zone):
         typer.echo(line)
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The zip file to write (replaced if it exists).")],
+    config: ConfigOption = None,
+) -> None:
+    """Write the agent's state to one zip file: database, saved session, settings without secrets.
+
+    Safe while the daemon runs (SQLite's online backup). Secrets are NOT in it: the
+    channel URLs and tokens are cut from the settings copy, and the site password in
+    the keyring stays there. The file is private (0600). See docs/RUNBOOK.md.
+
+    \b
+    Example:
+      dispute-agent backup ~/dispute-agent-$(date +%F).zip
+    """
+    from agent.usecases.state_backup import backup_state
+
+    settings = settings_from(config)
+    report = run(lambda: backup_state(settings.state.dir, settings.state.db_path, settings.state.sessions_dir,
+                                      settings.config_file, file))
+    typer.echo(f"wrote {report.file}: the database (schema {report.schema_revision}), {report.sessions} saved "
+               f"session(s){', the settings without secrets' if report.settings else ''}; secrets are not in it")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A zip file made by 'dispute-agent backup'.")],
+    config: ConfigOption = None,
+) -> None:
+    """Put a backup in place of the state; the current state is kept aside first.
+
+    Refuses while the daemon runs (stop it first). Checks the backup, keeps the current
+    database and sessions under <state>/backups/, migrates an older backup, and says
+    what it did. The settings copy goes to <state>/restored-settings.toml: your
+    settings file is not overwritten.
+
+    \b
+    Example:
+      dispute-agent restore ~/dispute-agent-2026-11-30.zip
+    """
+    from agent.usecases.state_backup import restore_state
+
+    settings = settings_from(config)
+    run(lambda: restore_state(file, settings.state.dir, settings.state.db_path, settings.state.sessions_dir,
+                              say=echo_plain))
 
 
 @app.command()

@@ -45,7 +45,7 @@ __all__ = [
     "store_password",
 ]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("dispute_agent.secrets")
 
 #: the variable systemd sets for ``LoadCredential=``
 CREDENTIALS_DIRECTORY_ENV = "CREDENTIALS_DIRECTORY"

@@ -67,6 +67,7 @@ __all__ = [
     "NotificationsSettings",
     "PolitenessSettings",
     "SecretsSettings",
+    "HealthSettings",
     "Section",
     "Settings",
     "SiteSettings",
@@ -336,6 +337,32 @@ class ScheduleSettings(Section):
         return value.strip()
 
 
+class HealthSettings(Section):
+    """An outside monitor told after each poll (Healthchecks.io, Uptime Kuma's push monitor).
+
+    Both addresses hold the monitor's token: they are secrets, never shown or logged whole.
+    A monitor that hears nothing for its period raises the alarm itself, so ``fail_url``
+    only makes a failed poll known sooner.
+    """
+
+    #: called (GET) after each good poll, e.g. https://hc-ping.com/<uuid>
+    ping_url: SecretStr | None = None
+    #: called after a failed poll, e.g. https://hc-ping.com/<uuid>/fail, or Uptime Kuma's
+    #: https://kuma.example/api/push/<token>?status=down&msg=poll+failed; unset: nothing is sent
+    fail_url: SecretStr | None = None
+    #: a monitor that does not answer within this is let be (the poll is never held up longer)
+    timeout_seconds: float = Field(default=10, gt=0, le=60)
+
+    @field_validator("ping_url", "fail_url")
+    @classmethod
+    def _http(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not value.get_secret_value().strip().startswith(("https://", "http://")):
+            raise ValueError("must be an http:// or https:// address")
+        return SecretStr(value.get_secret_value().strip())
+
+
 class AttachmentSettings(Section):
     """Overrides of the site's attachment limits (unset: the values in flows/site.py)."""
 
@@ -459,6 +486,7 @@ class Settings(BaseSettings):
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
     filing: FilingSettings = Field(default_factory=FilingSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
 
     _config_file: Path | None = PrivateAttr(default=None)
 

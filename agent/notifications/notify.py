@@ -55,7 +55,7 @@ __all__ = [
     "url_secrets",
 ]
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("dispute_agent.notify")
 
 #: what replaces a secret in a log line or an error
 MASK = "****"

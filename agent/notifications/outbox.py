@@ -86,7 +86,7 @@ __all__ = [
     "release_deliveries",
 ]
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("dispute_agent.outbox")
 
 #: a failure reason is kept short: it is for a status line, not a log
 _ERROR_LENGTH = 500

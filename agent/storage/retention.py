@@ -25,7 +25,7 @@ from agent.storage.store import Store
 
 __all__ = ["EvidenceUse", "evidence_use", "prune_evidence"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("dispute_agent.retention")
 
 _NAME = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)-(?P<rest>.+)$")
 ROUTINE, ACTION, FAILURE = "routine", "action", "failure"

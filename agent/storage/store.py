@@ -4,8 +4,8 @@ SQLite in WAL mode by default (one file in the state directory), through SQLAlch
 so a PostgreSQL URL works too. Observations are appended, never overwritten: a
 protection timer that jumps (a seller extension, a page that changed) stays visible
 in the history. Every sync writes in one transaction, so a crash leaves the last good
-state. The schema carries a version; ``MIGRATIONS`` is the upgrade path, applied in
-order when a store is opened.
+state. The schema is brought up to date when a store is opened (``agent.storage.schema``:
+Alembic revisions, a backup taken before any of them changes an existing database).
 """
 
 from __future__ import annotations
@@ -26,22 +26,18 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
-    inspect,
     select,
-    text,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from agent.core.errors import StorageError
 from agent.judge.deadlines import DEADLINE_JITTER
 from agent.core.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
 from agent.core.money import Money
 from agent.storage.private_files import private_dir, private_file
 from agent.core.state_errors import database_error, database_path_problem, file_error
 
-SCHEMA_VERSION = 1
 #: how long a command waits for another writer (the daemon) before it gives up, in seconds
 BUSY_TIMEOUT_S = 10.0
 #: a countdown read twice gives ends seconds or minutes apart: the same timer (one rule for every deadline)
@@ -94,6 +90,8 @@ class Base(DeclarativeBase):
 
 
 class Meta(Base):
+    """Small facts kept by key (the site clock's offset, the last sync, the poll's health)."""
+
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
@@ -156,36 +154,6 @@ class StatusObservation(Base):
     status: Mapped[str] = mapped_column(String(32))
     status_text: Mapped[str | None] = mapped_column(String(200))
     observed_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-def _migrate_to_1(connection: Connection) -> None:
-    Base.metadata.create_all(connection)
-
-
-def _add_missing_columns(connection: Connection, where: str) -> None:
-    """``ALTER TABLE … ADD COLUMN`` for each nullable column a model gained since the
-    database was made (existing rows read it as NULL, which the code treats as unknown).
-    A missing NOT NULL column cannot be made up: the upgrade is rolled back, nothing changed."""
-    inspector = inspect(connection)
-    for table in Base.metadata.sorted_tables:
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present:
-                continue
-            if not column.nullable or column.primary_key:
-                raise StorageError(
-                    f"the database {where} has no column {table.name}.{column.name}, which this version needs and "
-                    "cannot fill in; it was left as it is: restore it from a backup, or move it away and run "
-                    "'dispute-agent sync' to start a new one")
-            kind = column.type.compile(dialect=connection.dialect)
-            connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
-
-
-#: modules that declare tables on ``Base`` (imported before the schema is checked)
-TABLE_MODULES: tuple[str, ...] = ("agent.storage.dispute_records", "agent.notifications.outbox", "agent.storage.tracking_store")
-
-#: schema version -> the step that brings the previous version up to it
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_to_1}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -254,40 +222,20 @@ class Store:
 
     # --- schema ------------------------------------------------------------------------
 
-    def schema_version(self) -> int:
+    def schema_version(self) -> str | None:
+        """The database's schema revision (``agent.storage.migrations.HEAD`` once opened)."""
+        from agent.storage.schema import stored_revision
+
         with self.engine.connect() as connection:
-            if not self.engine.dialect.has_table(connection, "meta"):
-                return 0
-            value = connection.execute(select(Meta.value).where(Meta.key == "schema_version")).scalar()
-            return int(value) if value is not None else 0
+            return stored_revision(connection)
 
     def upgrade(self) -> None:
-        """Run the numbered migrations, then add any table or column added since (additive).
+        """Bring the database to this program's schema (``agent.storage.schema``); at once when it is there."""
+        from agent.storage.schema import ensure_schema
 
-        New tables and new nullable columns need no migration: every module in
-        ``TABLE_MODULES`` declares its tables on ``Base``; ``create_all`` adds the missing
-        tables and ``_add_missing_columns`` the missing nullable columns. Any other change
-        to an existing table gets a numbered step in ``MIGRATIONS``.
-        """
-        import importlib
-
-        for module in TABLE_MODULES:
-            importlib.import_module(module)
-        current = self.schema_version()
-        if current > SCHEMA_VERSION:
-            from agent.core.errors import ConfigError
-
-            raise ConfigError(
-                f"the database is at schema version {current}, newer than this program "
-                f"({SCHEMA_VERSION}): upgrade dispute-agent"
-            )
-        with self.engine.begin() as connection:
-            for version in range(current + 1, SCHEMA_VERSION + 1):
-                MIGRATIONS[version](connection)
-                connection.execute(Meta.__table__.delete().where(Meta.key == "schema_version"))
-                connection.execute(Meta.__table__.insert().values(key="schema_version", value=str(version)))
-            Base.metadata.create_all(connection)
-            _add_missing_columns(connection, self.where)
+        file = Path(self.engine.url.database) if self.engine.url.get_backend_name() == "sqlite" and \
+            self.engine.url.database not in (None, "", ":memory:") else None
+        ensure_schema(self.engine, self.where, file, in_memory=self.read_only)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -4,7 +4,7 @@ Why one row, overwritten: the rules need only the latest reading (when the newes
 was, whether the parcel was delivered); the events themselves stay on the site. The
 reading time is kept so a poll reads an order's tracking again only when the policy's
 interval has passed (``agent.usecases.tracking_watch``). A table of its own, declared on the
-store's ``Base``: an older database gains it when opened (``Store.upgrade``).
+store's ``Base`` (made by the first revision in ``agent/storage/migrations/``).
 """
 
 from __future__ import annotations

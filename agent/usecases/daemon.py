@@ -27,19 +27,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from agent.storage import health as health_store
+from agent.usecases.health_ping import ping_after_poll
 from agent.storage.lock import Locked, browser_lock, daemon_lock
 from agent.config.settings import Settings
 from agent.storage.store import Store
+from agent.usecases.systemd_notify import SystemdNotifier, watchdog_interval
 
 log = logging.getLogger("dispute_agent.daemon")
 
 HEARTBEAT = "heartbeat.json"
 
 
-def setup_logging(level: str) -> None:
-    logging.basicConfig(stream=sys.stdout, level=level.upper(), force=True,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
+def setup_logging(level: str, log_format: str | None = None) -> None:
+    """One line per event, text or JSON (``agent.usecases.logs``)."""
+    from agent.usecases.logs import setup_logging as setup
+
+    setup(level, log_format, stream=sys.stdout)
 
 
 def needs_frequent_poll(store: Store, now: datetime, soon: timedelta) -> bool:
@@ -67,6 +70,8 @@ class Daemon:
         self.scheduler = None
         #: when the retry of the running poll would be, once a busy site's line named it
         self._retry_at: datetime | None = None
+        self.notifier = SystemdNotifier()
+        self._ready_sent = False
 
     # --- jobs: one call each into a use case ----------------------------------------------
 
@@ -86,12 +91,14 @@ class Daemon:
                 if isinstance(error, Locked):  # no poll ran: a browser held for long is a failure too
                     health_store.record_failure(self.store, self._site_now(), error)
                 self._schedule_retry()  # a poll counted its own failure; the step logs it
+                ping_after_poll(self.settings.health, succeeded=False)
                 raise
             log.info("poll finished reason=%s ok=%s orders=%s disputes=%s new_alerts=%s delivered=%s messages=%s "
                      "pending=%s", reason, report.read_ok, report.orders, report.disputes, len(report.new_alerts),
                      report.delivered, report.messages, report.pending)
             if not report.read_ok:
                 self._schedule_retry()
+            ping_after_poll(self.settings.health, succeeded=report.read_ok)
         self.prune_job()
 
     def prune_job(self) -> None:
@@ -131,7 +138,15 @@ class Daemon:
                 log.info("outbox delivered=%s pending=%s", delivered, pending)
 
     def heartbeat_job(self) -> None:
+        """The heartbeat file, and systemd's watchdog fed while the scheduler runs: the
+        job runs in an executor of its own, so a long poll does not starve it, and it
+        runs at all only while the scheduler's loop dispatches jobs."""
         write_heartbeat(self.settings.state.dir, self._next_runs(), self.started_at, self._now())
+        if self._stopping.is_set() or self.scheduler is None or not self.scheduler.running:
+            return
+        if not self._ready_sent:
+            self._ready_sent = self.notifier.ready("scheduler running")
+        self.notifier.watchdog()
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -203,7 +218,8 @@ class Daemon:
 
         s = self.schedule
         scheduler = BlockingScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            # one worker for the jobs (Playwright from one thread), one for the heartbeat alone
+            executors={"default": ThreadPoolExecutor(max_workers=1), "heartbeat": ThreadPoolExecutor(max_workers=1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": int(s.misfire_grace_hours * 3600)},
             timezone=s.time_zone,
         )
@@ -213,9 +229,16 @@ class Daemon:
         scheduler.add_job(self.frequent_poll_job, IntervalTrigger(minutes=s.frequent_minutes), id="frequent_poll")
         scheduler.add_job(self.sweep_job, IntervalTrigger(seconds=s.sweep_seconds), id="sweep")
         scheduler.add_job(self.outbox_job, IntervalTrigger(seconds=s.outbox_seconds), id="outbox")
-        scheduler.add_job(self.heartbeat_job, IntervalTrigger(seconds=s.heartbeat_seconds), id="heartbeat")
+        scheduler.add_job(self.heartbeat_job, IntervalTrigger(seconds=self.heartbeat_seconds()), id="heartbeat",
+                          executor="heartbeat", next_run_time=datetime.now(UTC))
         self.scheduler = scheduler
         return scheduler
+
+    def heartbeat_seconds(self) -> float:
+        """The heartbeat's interval: the setting, or half systemd's ``WatchdogSec=`` if that is shorter."""
+        watchdog = watchdog_interval()
+        configured = self.schedule.heartbeat_seconds
+        return min(configured, watchdog / 2) if watchdog else configured
 
     def run(self) -> int:
         lock = daemon_lock(self.settings.state.dir)
@@ -226,7 +249,7 @@ class Daemon:
         try:
             log.info("daemon started pid=%s state=%s daily_at=%s tz=%s", os.getpid(), self.settings.state.dir,
                      self.schedule.daily_at, self.schedule.time_zone)
-            self.heartbeat_job()
+            write_heartbeat(self.settings.state.dir, self._next_runs(), self.started_at, self._now())
             if self._catch_up_needed():
                 scheduler.add_job(self.poll_job, "date", run_date=datetime.now(UTC), args=["catch-up at start"],
                                   id="catch_up")
@@ -235,6 +258,7 @@ class Daemon:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+        self.notifier.stopping()
         self._wait_for_step()
         log.info("daemon stopped")
         lock.release()
@@ -243,6 +267,7 @@ class Daemon:
     def _on_signal(self, signum, _frame) -> None:
         log.info("stopping on %s", signal.Signals(signum).name)
         self._stopping.set()
+        self.notifier.stopping()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
@@ -274,8 +299,8 @@ def write_heartbeat(state_dir: Path, next_runs: dict[str, str | None], started_a
     os.replace(temp, path)
 
 
-def run_daemon(settings: Settings, log_level: str = "INFO") -> int:
-    setup_logging(log_level)
+def run_daemon(settings: Settings, log_level: str = "INFO", log_format: str | None = None) -> int:
+    setup_logging(log_level, log_format)
     store = Store(settings.state.db_path)
     try:
         return Daemon(settings, store).run()

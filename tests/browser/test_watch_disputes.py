@@ -357,7 +357,7 @@ def test_a_server_error_on_a_page_is_tried_again_then_the_site_is_busy_never_a_c
 
     server.add_fault("http500", "/p/refund-dispute/list.html")
     try:
-        with caplog.at_level(logging.INFO, logger="flows"):  # the daemon's poll: it names its next try
+        with caplog.at_level(logging.INFO, logger="dispute_agent"):  # the daemon's poll: it names its next try
             report = poll(settings, store, policy, say=lambda _: None,
                           next_try=lambda: datetime(2026, 11, 20, 14, 5, tzinfo=UTC))
     finally:

@@ -63,6 +63,10 @@ def seed_database(path: Path) -> None:
     store.close()
 
 
+#: what makes a database of today look like one made before migrations (then versioned by hand)
+BEFORE_MIGRATIONS = ("DROP TABLE alembic_version", "INSERT INTO meta (key, value) VALUES ('schema_version', '1')")
+
+
 def alter(database: Path, *statements: str) -> None:
     """Change a database behind the agent's back, as another program or an old version would."""
     connection = sqlite3.connect(database, isolation_level=None)

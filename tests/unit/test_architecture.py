@@ -115,3 +115,27 @@ def test_the_feeds_import_their_libraries_only_when_serving(name):
     modules = roots(imported_modules(ROOT / "agent" / f"{name}.py", top_level_only=True))
     assert not modules & {*HEAVY, "icalendar", "prometheus_client"}, f"agent/{name}.py imports {modules}"
 
+
+def test_alembic_is_loaded_only_to_migrate():
+    """Alembic is imported at the top of the migration scripts only; elsewhere inside the
+    functions that migrate, so opening a store at the newest schema never loads it."""
+    for path in (ROOT / "agent").rglob("*.py"):
+        if "migrations" in path.relative_to(ROOT / "agent").parts:
+            continue
+        assert "alembic" not in roots(imported_modules(path, top_level_only=True)), path.name
+    assert "alembic" not in roots(imported_modules(ROOT / "agent" / "storage" / "migrations" / "__init__.py"))
+
+
+def test_every_logger_of_the_agent_is_under_one_namespace():
+    """``dispute_agent.<module>``: one level or filter reaches them all (agent/usecases/logs.py)."""
+    third_party = {"apprise", "apscheduler"}
+    for path in [*(ROOT / "agent").rglob("*.py"), *(ROOT / "flows").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "getLogger" and node.args):
+                continue
+            argument = node.args[0]
+            assert not (isinstance(argument, ast.Name) and argument.id == "__name__"), \
+                f"{path.name}: getLogger(__name__) is outside the dispute_agent namespace"
+            if isinstance(argument, ast.Constant):
+                assert argument.value.startswith("dispute_agent") or argument.value in third_party, \
+                    f"{path.name}: logger {argument.value!r}"

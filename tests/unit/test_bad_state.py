@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli_state import alter, digest, seed_database
+from tests.support.cli_state import BEFORE_MIGRATIONS, alter, digest, seed_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,7 +62,7 @@ def database_is_a_folder(s: State) -> Path:
 def column_missing(s: State) -> Path:
     """A database whose orders lost their (not nullable) status column: no value can be made up."""
     seed_database(s.db)
-    alter(s.db, "ALTER TABLE orders DROP COLUMN status")
+    alter(s.db, *BEFORE_MIGRATIONS, "ALTER TABLE orders DROP COLUMN status")
     return s.db
 
 
@@ -93,7 +93,7 @@ def database_locked(s: State) -> Path:
 def database_disk_full(s: State) -> Path:
     """SQLite's own 'database or disk is full': an old database (one table short) may not grow."""
     seed_database(s.db)
-    alter(s.db, "DROP TABLE status_observations", "VACUUM")  # VACUUM: no free page left for the table
+    alter(s.db, *BEFORE_MIGRATIONS, "DROP TABLE status_observations", "VACUUM")  # VACUUM: no free page left for the table
     import agent.storage.store
 
     pragmas = agent.storage.store._sqlite_pragmas

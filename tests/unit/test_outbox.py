@@ -326,7 +326,7 @@ def test_secrets_stay_out_of_last_error_and_logs(store: Store, caplog: pytest.Lo
         assert all(secret not in (row.last_error or "") for row in rows(store))
         assert all(secret not in failure for failure in report.failures)
     assert all(row.last_error for row in rows(store))
-    assert any(r.levelno == logging.WARNING and r.name == "agent.notifications.outbox" for r in caplog.records)
+    assert any(r.levelno == logging.WARNING and r.name == "dispute_agent.outbox" for r in caplog.records)
 
 
 # --- one channel never holds up another -------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli_state import ORDER_ID, alter, digest, seed_database
+from tests.support.cli_state import BEFORE_MIGRATIONS, ORDER_ID, alter, digest, seed_database
 
 #: (arguments, exit code on a fresh machine, what the output says there)
 READERS = [
@@ -50,7 +50,7 @@ def old_database(agent_home) -> Path:
     """A database from before the orders' reminder column and the alerts table."""
     database = agent_home / "agent-state" / "agent.db"
     seed_database(database)
-    alter(database, "ALTER TABLE orders DROP COLUMN reminder", "DROP TABLE alerts", "VACUUM")
+    alter(database, *BEFORE_MIGRATIONS, "ALTER TABLE orders DROP COLUMN reminder", "DROP TABLE alerts", "VACUUM")
     return database
 
 

@@ -1,4 +1,5 @@
-"""The store: a real SQLite file, WAL, history kept, all-or-nothing writes, versioned schema."""
+"""The store: a real SQLite file, WAL, history kept, all-or-nothing writes, versioned schema
+(its migrations: ``test_migrations.py``)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from agent.core.errors import ConfigError
 from agent.core.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
 from agent.core.money import Money
-from agent.storage.store import SCHEMA_VERSION, TIMER_JITTER, Store
+from agent.storage.migrations import HEAD
+from agent.storage.store import TIMER_JITTER, Store
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -117,15 +118,7 @@ def test_sqlite_runs_in_wal_mode_with_a_schema_version(store, tmp_path):
     store.save_orders([make_order()])
     with sqlite3.connect(tmp_path / "agent.db") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.schema_version() == SCHEMA_VERSION
-
-
-def test_a_newer_database_is_refused_with_the_remedy(tmp_path):
-    Store(tmp_path / "agent.db").close()
-    with sqlite3.connect(tmp_path / "agent.db") as raw:
-        raw.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(ConfigError, match="upgrade dispute-agent"):
-        Store(tmp_path / "agent.db")
+    assert store.schema_version() == HEAD
 
 
 def test_meta_values(store):
@@ -133,29 +126,6 @@ def test_meta_values(store):
     store.set_meta("x", "1")
     store.set_meta("x", "2")
     assert store.get_meta("x") == "2"
-
-
-def test_a_database_made_before_a_column_was_added_gains_it_and_keeps_its_rows(tmp_path):
-    from sqlalchemy import select
-
-    from agent.notifications.outbox import OutboxRow
-
-    db = tmp_path / "agent.db"
-    Store(db).close()
-    with sqlite3.connect(db) as raw:  # as an older version of the agent left it
-        raw.execute("INSERT INTO alerts (dedupe_key, kind, severity, title, facts, created_at) "
-                    "VALUES ('k', 'test', 'info', 't', '{}', '2026-11-20 09:00:00')")
-        raw.execute("INSERT INTO outbox (alert_key, channel, status, attempts, next_attempt_at) "
-                    "VALUES ('k', 'mail', 'pending', 0, '2026-11-20 09:00:00')")
-        raw.execute("ALTER TABLE outbox DROP COLUMN claimed_until")
-        raw.execute("ALTER TABLE outbox DROP COLUMN claim")
-    store = Store(db)
-    try:
-        with store.transaction() as session:
-            [row] = session.scalars(select(OutboxRow)).all()
-        assert (row.channel, row.claim, row.claimed_until) == ("mail", None, None)
-    finally:
-        store.close()
 
 
 def test_the_state_directory_and_the_database_are_private_whoever_creates_them(tmp_path):

@@ -25,6 +25,7 @@ from agent.judge.rules import judge
 from agent.config.settings import load_settings
 from agent.storage.store import Store
 from agent.storage.tracking_store import load_tracking, save_tracking
+from tests.support.cli_state import BEFORE_MIGRATIONS, alter
 from tests.support.isolation import isolate_environment
 from tests.support.receivers import QUIET_AUTH_WARNING, SmtpReceiver, WebhookReceiver, unthrottle_apprise
 
@@ -82,8 +83,7 @@ def test_a_database_made_before_tracking_was_kept_gains_its_table_and_keeps_its_
     first = Store(db)
     first.save_orders([order(IN_TRANSIT, T0 + 18 * DAY)])
     first.close()
-    with sqlite3.connect(db) as raw:  # as an older version of the agent left it
-        raw.execute("DROP TABLE order_tracking")
+    alter(db, *BEFORE_MIGRATIONS, "DROP TABLE order_tracking")  # as an older version of the agent left it
     looked = Store(db, read_only=True)  # the commands that only look never write it...
     assert load_tracking(looked) == {} and len(looked.orders()) == 1
     looked.close()
