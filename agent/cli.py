@@ -50,7 +50,7 @@ class _OneErrorForm(TyperGroup):
 #: the commands as a newcomer meets them: start, look, act on a dispute, run unattended,
 #: check and report, then the tools; a command missing here is listed after them
 HELP_ORDER = ("login", "sync", "agenda", "orders", "order", "disputes", "open", "reasons", "reject", "accept",
-              "escalate", "evidence", "ship-return", "poll", "log", "run", "status", "healthcheck", "doctor",
+              "escalate", "evidence", "ship-return", "poll", "log", "run", "web", "status", "healthcheck", "doctor",
               "notify-test", "secrets", "session", "check-site", "capture", "parse", "demo", "sandbox",
               "install-browser")
 
@@ -153,6 +153,8 @@ def _config_defaults(group: Any, config: Path) -> dict[str, Any]:
     for name, command in getattr(group, "commands", {}).items():
         if getattr(command, "commands", None):
             defaults[name] = _config_defaults(command, config)
+            if any(param.name == "config" for param in command.params):  # a group that runs by itself
+                defaults[name]["config"] = config
         elif any(param.name == "config" for param in command.params):
             defaults[name] = {"config": config}
     return defaults
@@ -186,18 +188,9 @@ def _fail(message: str, code: int) -> None:
 
 
 def _with_next_step(error: DisputeAgentError) -> str:
-    """A changed page's line ends with the command that makes its evidence sendable:
-    a changed site is fixed from what the user saw."""
-    from agent.errors import PageChanged
+    from agent.error_lines import with_next_step
 
-    if not isinstance(error, PageChanged):
-        return str(error)
-    # a hint for maintainers (logged, in the evidence's maintainer.txt) means the agent must be updated
-    update = "; the agent needs an update to read this page: report it" if error.hint else ""
-    if error.evidence is not None:
-        return (f"{error}{update}; to share it anonymised: "
-                f"dispute-agent capture --from-evidence {shlex.quote(str(error.evidence))}")
-    return f"{error}{update}; to share what the agent sees, anonymised: dispute-agent capture" if update else str(error)
+    return with_next_step(error)
 
 
 def run(action: Callable[[], T]) -> T:
@@ -244,15 +237,10 @@ def with_browser(settings, action: Callable[[], T]) -> T:
 
 @contextmanager
 def browser_held(settings) -> Iterator[None]:
-    """The browser session's lock, once the saved session's folder is known to be usable."""
-    from agent.lock import browser_lock
-    from agent.state_errors import folder_problem
+    """The browser session's lock (``agent.lock.browser_held``), as the page and the daemon take it."""
+    from agent.lock import browser_held as held
 
-    problem = folder_problem(settings.session_file, "the saved browser session",
-                             "move it away, then log in again ('dispute-agent login')")
-    if problem is not None:  # found before the browser starts, not after a login it could not save
-        raise problem
-    with browser_lock(settings.state.dir, timeout=settings.schedule.browser_lock_seconds):
+    with held(settings):
         yield
 
 
@@ -550,7 +538,7 @@ def agenda(config: ConfigOption = None, as_json: JsonOption = False) -> None:
       dispute-agent
       dispute-agent agenda --json
     """
-    from agent.agenda import build_agenda
+    from agent.agenda import build_agenda, freshness
     from agent.poll import watch_state
     from agent.sync import site_clock
     from agent.views import print_agenda
@@ -559,20 +547,7 @@ def agenda(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     store = open_store(settings, read_only=True)
     state, now = watch_state(store), site_clock(store)()
     print_agenda(build_agenda(state, now, settings.policy), now, as_json, settings.zone,
-                 _freshness(state.health, settings, bool(state.orders)))
-
-
-def _freshness(health, settings, anything_stored: bool) -> str | None:
-    """One line when what is stored may be out of date: the last polls failed, or nothing was read."""
-    from agent.readable import short_moment
-
-    if health.last_success_at is None:
-        return None if anything_stored else ("The site has not been read yet: run 'dispute-agent sync' (orders "
-                                             "and disputes) or 'dispute-agent poll' (the same, then alerts).")
-    if health.consecutive_failures:
-        return (f"The last {health.consecutive_failures} read(s) of the site failed; this is as of "
-                f"{short_moment(health.last_success_at, settings.zone)}: see 'dispute-agent status'.")
-    return None
+                 freshness(state.health, settings.zone, bool(state.orders)))
 
 
 @app.command()
@@ -752,11 +727,7 @@ def notify_test(
         _fail(f"unknown channel {channel!r}; known channels: {', '.join(names)}", 2)
     results = notifier.send_test([channel] if channel is not None else None, system_now())
     for result in results:
-        target = result.target.split("?", 1)[0]
-        if result.ok:
-            typer.echo(f"{result.channel}: ok ({target})")
-        else:
-            typer.echo(f"{result.channel}: failed: {result.error} ({target})")
+        typer.echo(result.line())
     if not all(result.ok for result in results):
         raise typer.Exit(1)
 
@@ -944,6 +915,69 @@ def run_command(
         _fail(f"--log-level {log_level!r}: use DEBUG, INFO, WARNING or ERROR", 2)
     settings = settings_from(config)
     raise typer.Exit(run(lambda: run_daemon(settings, log_level)))
+
+
+web_app = _Typer()
+app.add_typer(web_app, name="web")
+
+
+@web_app.callback(invoke_without_command=True)
+def web(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(metavar="<address>", help="Address to listen on (default: web.host, "
+                                             "127.0.0.1); another needs a password or a trusted proxy.")] = None,
+    port: Annotated[int | None, typer.Option(metavar="<port>", help="Port (default: web.port, 8710; 0 picks a "
+                                             "free one).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Serve the page: what needs you, each dispute (reject, accept, escalate, add photos),
+    orders, status and the log, usable from a phone.
+
+    Listens on 127.0.0.1 unless told otherwise. Sign-in is by the password set with
+    'dispute-agent web password', or by a trusted reverse proxy's header (web.proxy_header,
+    web.trusted_proxies). With neither, it serves only on a loopback address and prints
+    a sign-in address that works while this command runs. 'dispute-agent run' serves the
+    same page beside the scheduler when web.enabled = true. Ctrl-C stops it.
+
+    \b
+    Examples:
+      dispute-agent web
+      dispute-agent web password && dispute-agent web --host 0.0.0.0 --port 8710
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from agent.web.serve import foreground
+
+    settings = settings_from(config)
+    raise typer.Exit(run(lambda: foreground(settings, host if host is not None else settings.web.host,
+                                            port if port is not None else settings.web.port, say=echo_plain)))
+
+
+@web_app.command("password")
+def web_password(config: ConfigOption = None) -> None:
+    """Set the page's password: asked twice, stored as an argon2 hash in the settings file.
+
+    The hash goes to [web] password_hash of the file given with --config (else the
+    user's agent.toml); the password itself is written nowhere. Without a terminal it
+    reads one line from standard input. Restart the page (and 'dispute-agent run') after.
+
+    \b
+    Examples:
+      dispute-agent web password
+      dispute-agent web password --config /etc/dispute-agent/agent.toml
+    """
+    from agent.settings import default_config_file
+    from agent.web.auth import hash_password, write_password_hash
+
+    settings = settings_from(config)
+    target = settings.config_file or config or default_config_file()
+    if sys.stdin.isatty():
+        password = typer.prompt("the page's password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    hashed = run(lambda: hash_password(password))
+    run(lambda: write_password_hash(Path(target), hashed))
+    typer.echo(f"the password's hash is in {target} ([web] password_hash); restart the page to use it")
 
 
 # --- operations ---------------------------------------------------------------------------

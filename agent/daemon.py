@@ -222,6 +222,7 @@ class Daemon:
         lock.acquire()  # Locked: a second daemon on this state directory refuses to start
         self.started_at = self._now()
         scheduler = self.build()
+        page = start_page(self.settings)
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             log.info("daemon started pid=%s state=%s daily_at=%s tz=%s", os.getpid(), self.settings.state.dir,
@@ -235,6 +236,8 @@ class Daemon:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            if page is not None:
+                page.stop()
         self._wait_for_step()
         log.info("daemon stopped")
         lock.release()
@@ -272,6 +275,19 @@ def write_heartbeat(state_dir: Path, next_runs: dict[str, str | None], started_a
     temp = path.with_suffix(".tmp")
     temp.write_text(json.dumps(data, indent=2))
     os.replace(temp, path)
+
+
+def start_page(settings: Settings):
+    """The page beside the scheduler (``web.enabled``), on its own thread; it acts under the
+    same browser lock as the polls. It needs a password or a trusted proxy here: nobody
+    watches the daemon's terminal for a sign-in address (decision 0014)."""
+    if not settings.web.enabled:
+        return None
+    from agent.web.serve import PageServer
+
+    page = PageServer(settings).start()
+    log.info("the page is served at %s/", page.url)
+    return page
 
 
 def run_daemon(settings: Settings, log_level: str = "INFO") -> int:
