@@ -888,15 +888,26 @@ def accept(
 @app.command()
 def demo(
     keep_state: Annotated[Path | None, typer.Option(metavar="<dir>", help="Keep the demo's state in this folder.")] = None,
+    web: Annotated[bool, typer.Option("--web", help="At the end, serve the page over the demo's state and print "
+                                      "its address; the sandbox keeps running behind it.")] = False,
+    web_minutes: Annotated[float, typer.Option(min=0.1, metavar="<minutes>", help="How long --web keeps the page "
+                                               "and the sandbox up (Ctrl-C ends sooner).")] = 15,
 ) -> None:
     """Show the agent at work on the built-in sandbox: log in, read every order and its timer.
 
     Starts the sandbox on a free port, runs the real agent against it in a headless
-    browser, prints what it found, and stops everything it started.
+    browser, prints what it found, and stops everything it started. With --web it ends by
+    printing the page's sign-in address and keeps the demo explorable in a browser for
+    --web-minutes before stopping.
+
+    \b
+    Examples:
+      dispute-agent demo
+      dispute-agent demo --web --web-minutes 30
     """
     from agent.demo import run_demo
 
-    raise typer.Exit(run(lambda: run_demo(keep_state, say=echo_plain)))
+    raise typer.Exit(run(lambda: run_demo(keep_state, say=echo_plain, web_minutes=web_minutes if web else None)))
 
 
 @app.command("run")
@@ -954,7 +965,11 @@ def web(
 
 
 @web_app.command("password")
-def web_password(config: ConfigOption = None) -> None:
+def web_password(
+    config: ConfigOption = None,
+    print_only: Annotated[bool, typer.Option("--print", help="Print the hash instead of writing it (for a read-only "
+                                             "file or DISPUTE_AGENT_WEB__PASSWORD_HASH).")] = False,
+) -> None:
     """Set the page's password: asked twice, stored as an argon2 hash in the settings file.
 
     The hash goes to [web] password_hash of the file given with --config (else the
@@ -965,6 +980,7 @@ def web_password(config: ConfigOption = None) -> None:
     Examples:
       dispute-agent web password
       dispute-agent web password --config /etc/dispute-agent/agent.toml
+      docker compose run --rm agent dispute-agent web password --print
     """
     from agent.settings import default_config_file
     from agent.web.auth import hash_password, write_password_hash
@@ -976,6 +992,9 @@ def web_password(config: ConfigOption = None) -> None:
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     hashed = run(lambda: hash_password(password))
+    if print_only:
+        typer.echo(hashed)
+        return
     run(lambda: write_password_hash(Path(target), hashed))
     typer.echo(f"the password's hash is in {target} ([web] password_hash); restart the page to use it")
 
