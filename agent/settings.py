@@ -344,7 +344,8 @@ class WebSettings(Section):
     enabled: bool = False
     #: where the page listens; anything but a loopback address needs a password or a proxy
     host: str = "127.0.0.1"
-    port: int = Field(default=8710, ge=1, le=65535)
+    #: 0 picks a free port (the log names it)
+    port: int = Field(default=8710, ge=0, le=65535)
     #: the sign-in password's argon2 hash, written by ``dispute-agent web password``
     #: (never the password itself)
     password_hash: SecretStr | None = None

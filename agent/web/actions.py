@@ -146,6 +146,15 @@ async def evidence(request):
                     files=tuple(files), message=message)
 
 
+async def ship_return(request):
+    dispute_id = _dispute_id(request)
+    form = await request.form()
+    tracking = str(form.get("tracking") or "").strip()
+    if not tracking:
+        return _refused(request, "give the return parcel's tracking number; nothing was done", dispute_id)
+    return _act_job(request, dispute_id, "ship_return", f"return of dispute {dispute_id}", tracking_number=tracking)
+
+
 async def notify_test(request):
     from agent.clock import system_now
     from agent.notify import Notifier

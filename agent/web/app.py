@@ -120,6 +120,7 @@ def _routes() -> list:
         Route("/disputes/{dispute_id}/reject", actions.reject, methods=["POST"], name="reject"),
         Route("/disputes/{dispute_id}/escalate", actions.escalate, methods=["POST"], name="escalate"),
         Route("/disputes/{dispute_id}/evidence", actions.evidence, methods=["POST"], name="evidence"),
+        Route("/disputes/{dispute_id}/ship-return", actions.ship_return, methods=["POST"], name="ship-return"),
         Route("/disputes/{dispute_id}/screenshot", pages.dispute_screenshot, name="dispute-screenshot"),
         Route("/log", pages.log_page, name="log"),
         Route("/log/{entry:int}/screenshot", pages.audit_screenshot, name="audit-screenshot"),
@@ -128,6 +129,13 @@ def _routes() -> list:
         Route("/jobs/{job_id}", pages.job, name="job"),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
+
+
+def other_parts(settings: Settings) -> list:
+    """The routes of the page's other parts (the remote login, the calendar feed, the
+    metrics), mounted by every server of the page (``web``, ``run``, the demo): the one
+    place to list them."""
+    return []
 
 
 def _templates(settings: Settings, has_login_again: Callable[[], bool]):

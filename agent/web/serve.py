@@ -45,8 +45,10 @@ class PageServer:
     """The page on its own thread: ``start()`` returns once it answers, ``stop()`` ends it."""
 
     def __init__(self, settings: Settings, host: str | None = None, port: int | None = None, *,
-                 start_token: str | None = None, extra_routes: Sequence[Any] = ()) -> None:
-        from agent.web.app import create_app
+                 start_token: str | None = None, extra_routes: Sequence[Any] | None = None) -> None:
+        from agent.web.app import create_app, other_parts
+
+        extra_routes = other_parts(settings) if extra_routes is None else extra_routes
 
         self.host = host if host is not None else settings.web.host
         check_can_serve(settings.web, self.host, start_token=start_token is not None)

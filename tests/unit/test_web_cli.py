@@ -32,3 +32,25 @@ def test_web_refuses_to_open_to_the_network_without_a_password(agent_home, run_c
     code, out, err = run_cli("web", "--host", "0.0.0.0", "--port", "0")
     assert code == 2
     assert err.startswith("error: the page would be open to the network on 0.0.0.0 without a password")
+
+
+def test_the_daemon_serves_the_page_only_with_a_password_or_a_proxy(agent_home):
+    import httpx
+    import pytest
+    from argon2 import PasswordHasher
+
+    from agent.daemon import start_page
+    from agent.errors import ConfigError
+
+    settings = load_settings(None, web={"enabled": True, "port": 0})
+    with pytest.raises(ConfigError, match="dispute-agent web password"):
+        start_page(settings)
+    assert start_page(load_settings(None)) is None  # not enabled: no page, nothing imported
+    hashed = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("a long enough secret")
+    page = start_page(load_settings(None, web={"enabled": True, "port": 0, "password_hash": hashed}))
+    try:
+        assert page.url.startswith("http://127.0.0.1:")
+        assert httpx.get(page.url + "/signin", timeout=10).status_code == 200
+        assert httpx.get(page.url + "/orders", timeout=10).status_code == 401
+    finally:
+        page.stop()
