@@ -66,7 +66,9 @@ def _act_job(request, dispute_id: str, action: str, what: str, cleanup: Path | N
             store = Store(settings.state.db_path)
             try:
                 store.check_writable()
+                job.say("waiting for the agent's browser (a poll may be using it)…")
                 with browser_held(settings):
+                    job.say("reading the dispute again on the site, then acting…")
                     detail = act(settings, store, dispute_id, action, say=job.say, **kwargs)
             finally:
                 store.close()
