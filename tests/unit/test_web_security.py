@@ -290,3 +290,19 @@ def test_the_password_is_kept_as_an_argon2_hash_only():
     assert not password_matches(HASH, PASSWORD + "!") and not password_matches("not a hash", PASSWORD)
     with pytest.raises(Exception, match="at least 8 characters"):
         hash_password("short")
+
+
+def test_the_status_page_sends_a_test_notification_through_the_cli_use_case(settings, hook):
+    from tests.support.receivers import wait_for
+
+    with_hook = settings.model_copy(update={"notifications": load_settings(
+        None, notifications={"channels": [{"name": "hook", "url": hook.url("/in")}]}).notifications})
+    browser = signed_in(with_hook)
+    status = browser.get("/status").text
+    started = browser.post("/status/notify-test", data={"csrf_token": csrf_of(status)})
+    assert started.status_code == 303 and started.headers["location"].startswith("/jobs/")
+    job = browser.app.state.jobs.get(started.headers["location"].rsplit("/", 1)[1])
+    wait_for(lambda: job.done, timeout=30, what="the test notification")
+    page = browser.get(started.headers["location"]).text
+    assert "test message sent to 1 channel(s)" in page and "hook: ok" in page
+    assert len(hook.requests) == 1
