@@ -918,7 +918,7 @@ def run_command(
     """Run the daemon: daily poll, frequent polls near deadlines, reminders, notifications.
 
     One daemon per state directory. Stop it with Ctrl-C or SIGTERM (exit 0). Logs go to
-    stdout. With web.enabled = true it also serves the page ('dispute-agent web --help'),
+    stdout. With web.enabled = true it also serves the page (as 'dispute-agent web' does),
     which then needs a password or a trusted proxy. Example: dispute-agent run --log-level DEBUG
     """
     from agent.daemon import run_daemon
