@@ -68,7 +68,7 @@ class Jobs:
     def _run(job: Job, work: Callable[[Job], str]) -> None:
         try:
             job.result, job.ok = work(job), True
-        except Exception as error:  # noqa: BLE001 — every failure becomes the page's one line
+        except Exception as error:  # every failure becomes the page's one line
             mapped = error_line(error)
             if mapped is None:
                 log.exception("%s failed", job.what)

@@ -32,9 +32,9 @@ CSRF_FIELD, CSRF_HEADER = "csrf_token", "x-csrf-token"
 #: the largest request body read to find a form's token (photos and a video for evidence)
 MAX_BODY = 64 * 1024 * 1024
 SECURITY_HEADERS = [
-    (b"content-security-policy", b"default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
-                                 b"script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
-                                 b"form-action 'self'; base-uri 'none'"),
+    (b"content-security-policy", (b"default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+                                  b"script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+                                  b"form-action 'self'; base-uri 'none'")),
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),

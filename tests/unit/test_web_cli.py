@@ -15,7 +15,7 @@ def test_web_password_writes_only_the_hash_into_the_settings_file(agent_home, ru
     config.write_text('# mine\ntime_zone = "Europe/Paris"\n\n[site]\nbase_url = "https://www.aliexpress.com"  # real\n')
     config.chmod(0o600)
     monkeypatch.setattr(sys, "stdin", io.StringIO("a long enough secret\n"))
-    code, out, err = run_cli("web", "password", "--config", str(config))
+    code, _out, err = run_cli("web", "password", "--config", str(config))
     assert code == 0, err
     text = config.read_text()
     assert "a long enough secret" not in text and "# mine" in text and "# real" in text
@@ -23,13 +23,13 @@ def test_web_password_writes_only_the_hash_into_the_settings_file(agent_home, ru
     stored = load_settings(config).web.password_hash.get_secret_value()
     assert password_matches(stored, "a long enough secret")
     monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
-    code, out, err = run_cli("web", "password", "--config", str(config))
+    code, _out, err = run_cli("web", "password", "--config", str(config))
     assert code == 2 and "at least 8 characters" in err
     assert load_settings(config).web.password_hash.get_secret_value() == stored
 
 
 def test_web_refuses_to_open_to_the_network_without_a_password(agent_home, run_cli):
-    code, out, err = run_cli("web", "--host", "0.0.0.0", "--port", "0")
+    code, _out, err = run_cli("web", "--host", "0.0.0.0", "--port", "0")
     assert code == 2
     assert err.startswith("error: the page would be open to the network on 0.0.0.0 without a password")
 

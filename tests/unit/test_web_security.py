@@ -22,7 +22,14 @@ from agent.money import Money
 from agent.settings import load_settings
 from agent.store import Store
 from agent.web.app import SESSION_COOKIE, create_app
-from agent.web.auth import RateLimit, TooManyAttempts, check_can_serve, hash_password, password_matches, secret_key
+from agent.web.auth import (
+    RateLimit,
+    TooManyAttempts,
+    check_can_serve,
+    hash_password,
+    password_matches,
+    secret_key,
+)
 from agent.web.middleware import public_with_secret
 from tests.support.cli_state import ORDER_ID, seed_database
 from tests.support.isolation import isolate_environment
@@ -268,8 +275,8 @@ def test_accepting_a_zero_offer_needs_the_extra_confirmation_before_anything_sta
 
 
 def test_the_page_acts_only_on_the_offer_the_person_confirmed():
-    from agent.web.actions import _same_offer
     from agent.errors import NotEligible
+    from agent.web.actions import _same_offer
 
     now = datetime.now(UTC)
     detail = DisputeDetail(reverse_order_id="1", reverse_line_id=DISPUTE_ID, trade_order_id=ORDER_ID,
