@@ -50,7 +50,7 @@ class _OneErrorForm(TyperGroup):
 #: the commands as a newcomer meets them: start, look, act on a dispute, run unattended,
 #: check and report, then the tools; a command missing here is listed after them
 HELP_ORDER = ("login", "sync", "agenda", "orders", "order", "disputes", "open", "reasons", "reject", "accept",
-              "escalate", "evidence", "ship-return", "poll", "log", "run", "status", "healthcheck", "doctor",
+              "escalate", "evidence", "ship-return", "poll", "log", "run", "web", "status", "healthcheck", "doctor",
               "backup", "restore", "notify-test", "feeds", "secrets", "session", "check-site", "capture", "parse",
               "demo", "sandbox", "install-browser")
 
@@ -153,6 +153,8 @@ def _config_defaults(group: Any, config: Path) -> dict[str, Any]:
     for name, command in getattr(group, "commands", {}).items():
         if getattr(command, "commands", None):
             defaults[name] = _config_defaults(command, config)
+            if any(param.name == "config" for param in command.params):  # a group that runs by itself
+                defaults[name]["config"] = config
         elif any(param.name == "config" for param in command.params):
             defaults[name] = {"config": config}
     return defaults
@@ -186,18 +188,9 @@ def _fail(message: str, code: int) -> None:
 
 
 def _with_next_step(error: DisputeAgentError) -> str:
-    """A changed page's line ends with the command that makes its evidence sendable:
-    a changed site is fixed from what the user saw."""
-    from agent.core.errors import PageChanged
+    from agent.core.error_lines import with_next_step
 
-    if not isinstance(error, PageChanged):
-        return str(error)
-    # a hint for maintainers (logged, in the evidence's maintainer.txt) means the agent must be updated
-    update = "; the agent needs an update to read this page: report it" if error.hint else ""
-    if error.evidence is not None:
-        return (f"{error}{update}; to share it anonymised: "
-                f"dispute-agent capture --from-evidence {shlex.quote(str(error.evidence))}")
-    return f"{error}{update}; to share what the agent sees, anonymised: dispute-agent capture" if update else str(error)
+    return with_next_step(error)
 
 
 def run(action: Callable[[], T]) -> T:
@@ -244,15 +237,10 @@ def with_browser(settings, action: Callable[[], T]) -> T:
 
 @contextmanager
 def browser_held(settings) -> Iterator[None]:
-    """The browser session's lock, once the saved session's folder is known to be usable."""
-    from agent.storage.lock import browser_lock
-    from agent.core.state_errors import folder_problem
+    """The browser session's lock (``agent.storage.lock.browser_held``), as the page and the daemon take it."""
+    from agent.storage.lock import browser_held as held
 
-    problem = folder_problem(settings.session_file, "the saved browser session",
-                             "move it away, then log in again ('dispute-agent login')")
-    if problem is not None:  # found before the browser starts, not after a login it could not save
-        raise problem
-    with browser_lock(settings.state.dir, timeout=settings.schedule.browser_lock_seconds):
+    with held(settings):
         yield
 
 
@@ -596,7 +584,7 @@ def agenda(config: ConfigOption = None, as_json: JsonOption = False) -> None:
       dispute-agent
       dispute-agent agenda --json
     """
-    from agent.judge.agenda import build_agenda
+    from agent.judge.agenda import build_agenda, freshness
     from agent.usecases.poll import watch_state
     from agent.usecases.sync import site_clock
     from agent.cli.views import print_agenda
@@ -605,20 +593,7 @@ def agenda(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     store = open_store(settings, read_only=True)
     state, now = watch_state(store), site_clock(store)()
     print_agenda(build_agenda(state, now, settings.policy), now, as_json, settings.zone,
-                 _freshness(state.health, settings, bool(state.orders)))
-
-
-def _freshness(health, settings, anything_stored: bool) -> str | None:
-    """One line when what is stored may be out of date: the last polls failed, or nothing was read."""
-    from agent.core.readable import short_moment
-
-    if health.last_success_at is None:
-        return None if anything_stored else ("The site has not been read yet: run 'dispute-agent sync' (orders "
-                                             "and disputes) or 'dispute-agent poll' (the same, then alerts).")
-    if health.consecutive_failures:
-        return (f"The last {health.consecutive_failures} read(s) of the site failed; this is as of "
-                f"{short_moment(health.last_success_at, settings.zone)}: see 'dispute-agent status'.")
-    return None
+                 freshness(state.health, settings.zone, bool(state.orders)))
 
 
 @app.command()
@@ -798,11 +773,7 @@ def notify_test(
         _fail(f"unknown channel {channel!r}; known channels: {', '.join(names)}", 2)
     results = notifier.send_test([channel] if channel is not None else None, system_now())
     for result in results:
-        target = result.target.split("?", 1)[0]
-        if result.ok:
-            typer.echo(f"{result.channel}: ok ({target})")
-        else:
-            typer.echo(f"{result.channel}: failed: {result.error} ({target})")
+        typer.echo(result.line())
     if not all(result.ok for result in results):
         raise typer.Exit(1)
 
@@ -963,16 +934,27 @@ def accept(
 @app.command()
 def demo(
     keep_state: Annotated[Path | None, typer.Option(metavar="<dir>", help="Keep the demo's state in this folder.")] = None,
+    web: Annotated[bool, typer.Option("--web", help="At the end, serve the page over the demo's state and print "
+                                      "its address; the sandbox keeps running behind it.")] = False,
+    web_minutes: Annotated[float, typer.Option(min=0.1, metavar="<minutes>", help="How long --web keeps the page "
+                                               "and the sandbox up (Ctrl-C ends sooner).")] = 15,
 ) -> None:
     """Show the agent at work on the built-in sandbox: log in, read every order and its timer.
 
     Starts the sandbox on a free port, runs the real agent against it in a headless
-    browser, prints what it found, and stops everything it started.
+    browser, prints what it found, and stops everything it started. With --web it ends by
+    printing the page's sign-in address and keeps the demo explorable in a browser for
+    --web-minutes before stopping.
+
+    \b
+    Examples:
+      dispute-agent demo
+      dispute-agent demo --web --web-minutes 30
     """
     _need_the_sandbox("demo")
     from agent.cli.demo import run_demo
 
-    raise typer.Exit(run(lambda: run_demo(keep_state, say=echo_plain)))
+    raise typer.Exit(run(lambda: run_demo(keep_state, say=echo_plain, web_minutes=web_minutes if web else None)))
 
 
 def _need_the_sandbox(command: str) -> None:
@@ -999,8 +981,9 @@ def run_command(
 
     One daemon per state directory. Stop it with Ctrl-C or SIGTERM (exit 0). Logs go to
     stdout, one line per event; under systemd (or with DISPUTE_AGENT_LOG_TIMESTAMPS=0)
-    without a time of their own, as journald and Docker add one. Example:
-    dispute-agent run --log-level DEBUG --log-format json
+    without a time of their own, as journald and Docker add one. With web.enabled = true it
+    also serves the page (as 'dispute-agent web' does), which then needs a password or a
+    trusted proxy. Example: dispute-agent run --log-level DEBUG --log-format json
     """
     from agent.usecases.daemon import run_daemon
 
@@ -1009,7 +992,80 @@ def run_command(
     if log_format.lower() not in ("text", "json"):
         _fail(f"--log-format {log_format!r}: use text or json", 2)
     settings = settings_from(config)
-    raise typer.Exit(run(lambda: run_daemon(settings, log_level, log_format.lower())))
+    from agent.web.serve import start_page
+
+    raise typer.Exit(run(lambda: run_daemon(settings, log_level, log_format.lower(), page=start_page)))
+
+
+web_app = _Typer()
+app.add_typer(web_app, name="web")
+
+
+@web_app.callback(invoke_without_command=True)
+def web(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(metavar="<address>", help="Address to listen on (default: web.host, "
+                                             "127.0.0.1); another needs a password or a trusted proxy.")] = None,
+    port: Annotated[int | None, typer.Option(metavar="<port>", help="Port (default: web.port, 8710; 0 picks a "
+                                             "free one).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Serve the page: what needs you, each dispute (reject, accept, escalate, add photos),
+    orders, status and the log, usable from a phone.
+
+    Listens on 127.0.0.1 unless told otherwise. Sign-in is by the password set with
+    'dispute-agent web password', or by a trusted reverse proxy's header (web.proxy_header,
+    web.trusted_proxies). With neither, it serves only on a loopback address and prints
+    a sign-in address that works while this command runs. 'dispute-agent run' serves the
+    same page beside the scheduler when web.enabled = true. Ctrl-C stops it.
+
+    \b
+    Examples:
+      dispute-agent web
+      dispute-agent web password && dispute-agent web --host 0.0.0.0 --port 8710
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from agent.web.serve import foreground
+
+    settings = settings_from(config)
+    raise typer.Exit(run(lambda: foreground(settings, host if host is not None else settings.web.host,
+                                            port if port is not None else settings.web.port, say=echo_plain)))
+
+
+@web_app.command("password")
+def web_password(
+    config: ConfigOption = None,
+    print_only: Annotated[bool, typer.Option("--print", help="Print the hash instead of writing it (for a read-only "
+                                             "file or DISPUTE_AGENT_WEB__PASSWORD_HASH).")] = False,
+) -> None:
+    """Set the page's password: asked twice, stored as an argon2 hash in the settings file.
+
+    The hash goes to [web] password_hash of the file given with --config (else the
+    user's agent.toml); the password itself is written nowhere. Without a terminal it
+    reads one line from standard input. Restart the page (and 'dispute-agent run') after.
+
+    \b
+    Examples:
+      dispute-agent web password
+      dispute-agent web password --config /etc/dispute-agent/agent.toml
+      docker compose run --rm agent dispute-agent web password --print
+    """
+    from agent.config.settings import default_config_file
+    from agent.web.auth import hash_password, write_password_hash
+
+    settings = settings_from(config)
+    target = settings.config_file or config or default_config_file()
+    if sys.stdin.isatty():
+        password = typer.prompt("the page's password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    hashed = run(lambda: hash_password(password))
+    if print_only:
+        typer.echo(hashed)
+        return
+    run(lambda: write_password_hash(Path(target), hashed))
+    typer.echo(f"the password's hash is in {target} ([web] password_hash); restart the page to use it")
 
 
 # --- operations ---------------------------------------------------------------------------

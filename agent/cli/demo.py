@@ -39,7 +39,26 @@ def _photo(folder: Path) -> Path:
     return path
 
 
-def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print) -> int:
+def _explore_on_the_page(settings, minutes: float, say: Callable[[str], None]) -> None:
+    """The page over the demo's state, the sandbox still running behind it, for ``minutes``
+    (or until Ctrl-C); its actions reach the sandbox like the commands do."""
+    import secrets
+
+    from agent.web.serve import PageServer
+
+    with PageServer(settings, "127.0.0.1", 0, start_token=secrets.token_urlsafe(16)) as page:
+        say(f"\n8. The page, over this demo's state, for {minutes:g} minutes (Ctrl-C ends it sooner):")
+        say(f"   {page.signin_url}")
+        say("   (what needs you, the dispute with its offer and screenshots, orders, status, the log; the")
+        say("   buttons act on the sandbox, which keeps running meanwhile)")
+        try:
+            time.sleep(minutes * 60)
+        except KeyboardInterrupt:
+            say("   stopping the page")
+
+
+def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print,
+             web_minutes: float | None = None) -> int:
     from agent.usecases.demo_inbox import DemoInbox
     from agent.storage.dispute_records import DisputeRecords
     from agent.usecases.filing import OpenRequest, open_dispute
@@ -129,6 +148,8 @@ def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print)
                 say("\n7. What needs you now, soonest deadline first (dispute-agent, with no command):")
                 now = site_clock(store)()
                 print_agenda(build_agenda(watch_state(store), now, policy), now, False, settings.zone)
+                if web_minutes:
+                    _explore_on_the_page(settings, web_minutes, say)
             finally:
                 store.close()
         say(f"\nDone in {time.monotonic() - began:.0f} s. The sandbox and the inbox are stopped"

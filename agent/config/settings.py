@@ -72,6 +72,7 @@ __all__ = [
     "Settings",
     "SiteSettings",
     "StateSettings",
+    "WebSettings",
     "default_config_file",
     "load_settings",
 ]
@@ -361,6 +362,54 @@ class HealthSettings(Section):
         if not value.get_secret_value().strip().startswith(("https://", "http://")):
             raise ValueError("must be an http:// or https:// address")
         return SecretStr(value.get_secret_value().strip())
+class WebSettings(Section):
+    """The page (``dispute-agent web``, and inside ``run`` when ``enabled``); see agent/web/."""
+
+    #: serve the page inside the daemon (``dispute-agent run``), beside the scheduler
+    enabled: bool = False
+    #: where the page listens; anything but a loopback address needs a password or a proxy
+    host: str = "127.0.0.1"
+    #: 0 picks a free port (the log names it)
+    port: int = Field(default=8710, ge=0, le=65535)
+    #: the sign-in password's argon2 hash, written by ``dispute-agent web password``
+    #: (never the password itself)
+    password_hash: SecretStr | None = None
+    #: a trusted reverse proxy's header naming the signed-in user (e.g. "Remote-User"),
+    #: honoured only from the addresses in trusted_proxies
+    proxy_header: str | None = None
+    trusted_proxies: list[str] = Field(default_factory=list)
+    #: the page is reached over https (a proxy ends TLS): the cookie is sent over https only
+    secure_cookie: bool = False
+    #: how long a sign-in lasts
+    session_hours: float = Field(default=24 * 7, gt=0, le=24 * 90)
+    #: the address the page is reached at from outside (https://agent.example.org), for
+    #: links in alerts; unset: http://<host>:<port>
+    public_url: str | None = None
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an address or network such as 10.0.0.2 or 172.16.0.0/12") from None
+        return [entry.strip() for entry in value]
+
+    @field_validator("proxy_header")
+    @classmethod
+    def _header_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", value.strip()):
+            raise ValueError("must be an HTTP header name such as Remote-User")
+        return value.strip() if value else None
+
+    @model_validator(mode="after")
+    def _proxy_complete(self) -> WebSettings:
+        if self.proxy_header and not self.trusted_proxies:
+            raise ValueError("proxy_header needs trusted_proxies: the addresses of the proxy that sets it")
+        return self
 
 
 class AttachmentSettings(Section):
@@ -487,6 +536,7 @@ class Settings(BaseSettings):
     attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
     filing: FilingSettings = Field(default_factory=FilingSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     _config_file: Path | None = PrivateAttr(default=None)
 

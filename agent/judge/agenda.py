@@ -183,3 +183,17 @@ def _order_item(view, alert: Alert) -> AgendaItem:
                             received=order.status is not OrderStatus.AWAITING_DELIVERY),
         severity=alert.severity, link=view.link,
     )
+
+
+def freshness(health, zone, anything_stored: bool) -> str | None:
+    """One line when what is stored may be out of date: the last polls failed, or nothing was read
+    (the command line's agenda and the page say the same)."""
+    from agent.core.readable import short_moment
+
+    if health.last_success_at is None:
+        return None if anything_stored else ("The site has not been read yet: run 'dispute-agent sync' (orders "
+                                             "and disputes) or 'dispute-agent poll' (the same, then alerts).")
+    if health.consecutive_failures:
+        return (f"The last {health.consecutive_failures} read(s) of the site failed; this is as of "
+                f"{short_moment(health.last_success_at, zone)}: see 'dispute-agent status'.")
+    return None

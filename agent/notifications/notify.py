@@ -298,6 +298,11 @@ class SendResult:
     ok: bool
     error: str | None = None
 
+    def line(self) -> str:
+        """How a test send is reported, on the command line and on the page (no query part shown)."""
+        target = self.target.split("?", 1)[0]
+        return f"{self.channel}: ok ({target})" if self.ok else f"{self.channel}: failed: {self.error} ({target})"
+
 
 _NOTIFY_TYPES = {Severity.CRITICAL: "failure", Severity.WARNING: "warning", Severity.INFO: "info"}
 

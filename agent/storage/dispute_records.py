@@ -122,6 +122,8 @@ class AuditEntry:
     dispute_id: str | None
     detail: str
     evidence: str | None
+    #: the row's number: how the page names an entry's screenshot (never by its path)
+    id: int | None = None
 
 
 class DisputeRecords:
@@ -230,5 +232,5 @@ class DisputeRecords:
             query = select(AuditRow).order_by(AuditRow.at, AuditRow.id)
             if order_id is not None:
                 query = query.where(AuditRow.order_id == order_id)
-            return [AuditEntry(r.at, r.action, r.outcome, r.order_id, r.dispute_id, r.detail, r.evidence)
+            return [AuditEntry(r.at, r.action, r.outcome, r.order_id, r.dispute_id, r.detail, r.evidence, r.id)
                     for r in session.scalars(query)]

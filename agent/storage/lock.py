@@ -125,3 +125,17 @@ def _take(lock: FileLock, timeout: float) -> None:
     except Locked:
         raise Locked(f"the browser session is busy (the daemon is polling?) for more than {timeout:.0f} s; "
                      "try again in a minute") from None
+
+
+@contextmanager
+def browser_held(settings) -> Iterator[None]:
+    """The browser session's lock, once the saved session's folder is known to be usable:
+    what every interface (command line, page, daemon) holds around the browser's work."""
+    from agent.core.state_errors import folder_problem
+
+    problem = folder_problem(settings.session_file, "the saved browser session",
+                             "move it away, then log in again ('dispute-agent login')")
+    if problem is not None:  # found before the browser starts, not after a login it could not save
+        raise problem
+    with browser_lock(settings.state.dir, timeout=settings.schedule.browser_lock_seconds):
+        yield

@@ -23,6 +23,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from typing import Any
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -60,8 +61,10 @@ def needs_frequent_poll(store: Store, now: datetime, soon: timedelta) -> bool:
 
 
 class Daemon:
-    def __init__(self, settings: Settings, store: Store, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, settings: Settings, store: Store, now: Callable[[], datetime] | None = None,
+                 page: Callable[[Settings], Any] | None = None) -> None:
         self.settings = settings
+        self._page = page
         self.store = store
         self.schedule = settings.schedule
         self._now = now or (lambda: datetime.now(UTC))
@@ -245,6 +248,7 @@ class Daemon:
         lock.acquire()  # Locked: a second daemon on this state directory refuses to start
         self.started_at = self._now()
         scheduler = self.build()
+        page = self._page(self.settings) if self._page is not None else None
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             log.info("daemon started pid=%s state=%s daily_at=%s tz=%s", os.getpid(), self.settings.state.dir,
@@ -258,6 +262,8 @@ class Daemon:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            if page is not None:
+                page.stop()
         self.notifier.stopping()
         self._wait_for_step()
         log.info("daemon stopped")
@@ -299,10 +305,13 @@ def write_heartbeat(state_dir: Path, next_runs: dict[str, str | None], started_a
     os.replace(temp, path)
 
 
-def run_daemon(settings: Settings, log_level: str = "INFO", log_format: str | None = None) -> int:
+def run_daemon(settings: Settings, log_level: str = "INFO", log_format: str | None = None,
+               page: Callable[[Settings], Any] | None = None) -> int:
+    """``page``: starts what serves beside the scheduler (the web page) and returns it with a
+    ``stop()``, or None; the interfaces pass it in, the daemon never imports them."""
     setup_logging(log_level, log_format)
     store = Store(settings.state.db_path)
     try:
-        return Daemon(settings, store).run()
+        return Daemon(settings, store, page=page).run()
     finally:
         store.close()

@@ -139,3 +139,18 @@ def test_every_logger_of_the_agent_is_under_one_namespace():
             if isinstance(argument, ast.Constant):
                 assert argument.value.startswith("dispute_agent") or argument.value in third_party, \
                     f"{path.name}: logger {argument.value!r}"
+@pytest.mark.parametrize("path", sorted((ROOT / "agent" / "web").glob("*.py")), ids=lambda p: p.name)
+def test_the_page_acts_through_the_use_cases_only(path):
+    """The page is an interface like the command line: it drives no browser and reads no site itself."""
+    modules = roots(imported_modules(path))
+    assert not modules & {"flows", "playwright", "sqlalchemy", "apprise"}, f"{path.name} imports {modules}"
+
+
+def test_the_page_is_loaded_only_when_served():
+    """``--help`` and the daemon without a page never import starlette or uvicorn."""
+    for name in ("cli/commands.py", "usecases/daemon.py"):
+        top = imported_modules(ROOT / "agent" / name, top_level_only=True)
+        assert not {m for m in top if m.startswith("agent.web")}, name
+    for name in ("auth.py", "jobs.py", "middleware.py", "serve.py", "pages.py", "app.py"):
+        top = roots(imported_modules(ROOT / "agent" / "web" / name, top_level_only=True))
+        assert not top & {"starlette", "uvicorn"}, name
