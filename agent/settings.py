@@ -394,6 +394,37 @@ class NotificationsSettings(Section):
         return ZoneInfo(self.time_zone)
 
 
+#: the page where a person logs in again (agent.web_relogin serves it)
+LOGIN_AGAIN_PATH = "/login-again"
+
+
+class WebSettings(Section):
+    """The agent's web page."""
+
+    #: the page's address as a phone reaches it (e.g. https://agent.example.net): the
+    #: "login needed" alert then links to its "log in again" page; unset, it names commands
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _page_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL such as https://agent.example.net")
+        return value.strip().rstrip("/")
+
+    def page(self, path: str) -> str | None:
+        """The full address of one of the page's paths, when the page's address is known."""
+        return f"{self.public_url}{path}" if self.public_url else None
+
+    @property
+    def login_page(self) -> str | None:
+        """Where a person logs in again through the agent's own browser, if known."""
+        return self.page(LOGIN_AGAIN_PATH)
+
+
 #: sections that once had a time zone of their own (now the user's one zone)
 _USER_ZONE_SECTIONS = ("notifications", "schedule", "policy")
 
@@ -459,6 +490,7 @@ class Settings(BaseSettings):
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
     filing: FilingSettings = Field(default_factory=FilingSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     _config_file: Path | None = PrivateAttr(default=None)
 
