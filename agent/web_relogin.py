@@ -108,12 +108,13 @@ def routes(settings: Settings, *, logins: RemoteLogins | None = None,
         deadline = time.monotonic() + FRAME_WAIT_SECONDS
         while True:
             found = logins.current()
-            if found is not None:
-                seq, jpeg = found.frames.latest()
-                if jpeg is not None and seq != after:
-                    return Response(jpeg, media_type="image/jpeg", headers={**_NO_STORE, "X-Frame": str(seq)})
-                if found.status().finished and seq == after:
-                    return Response(status_code=204, headers=_NO_STORE)
+            if found is None:
+                return Response(status_code=204, headers=_NO_STORE)
+            seq, jpeg = found.frames.latest()
+            if jpeg is not None and seq != after:
+                return Response(jpeg, media_type="image/jpeg", headers={**_NO_STORE, "X-Frame": str(seq)})
+            if found.status().finished:  # no picture comes any more
+                return Response(status_code=204, headers=_NO_STORE)
             if time.monotonic() >= deadline or await request.is_disconnected():
                 return Response(status_code=204, headers=_NO_STORE)
             await asyncio.sleep(_FRAME_POLL_SECONDS)

@@ -30,7 +30,7 @@ def roots(modules: set[str]) -> set[str]:
 
 
 @pytest.mark.parametrize("name", ["models", "money", "errors", "alerts", "rules", "dispute_rules", "reminders",
-                                  "policy", "watch_state", "tracking_rules"])
+                                  "policy", "watch_state", "tracking_rules", "remote_input"])
 def test_the_pure_core_imports_no_heavy_library(name):
     path = ROOT / "agent" / f"{name}.py"
     if not path.exists():
@@ -73,3 +73,13 @@ def test_site_knowledge_stays_in_flows():
     for path in (ROOT / "agent").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not [m for m in markers if m in text], f"{path.name} contains site knowledge"
+
+
+@pytest.mark.parametrize("name", ["remote_login", "web_relogin"])
+def test_the_remote_login_starts_a_browser_only_in_its_own_thread(name):
+    """The page's process loads these without Playwright: the session's thread imports it
+    (sync Playwright is bound to the thread that started it), and nothing else touches it."""
+    top = roots(imported_modules(ROOT / "agent" / f"{name}.py", top_level_only=True))
+    heavy = top & {"playwright", "flows", "sqlalchemy"}
+    assert not heavy, f"agent/{name}.py imports {heavy} at its top"
+
