@@ -146,8 +146,10 @@ class RemoteLogin:
         with self._status_lock:
             if self._status.phase in FINISHED:
                 return
+            changed = phase is not self._status.phase
             self._status = Status(phase, message)
-        log.info("remote login: %s", phase.value)
+        if changed:
+            log.info("remote login: %s", phase.value)
 
     def _run(self) -> None:
         from agent.lock import browser_lock
@@ -227,8 +229,9 @@ class RemoteLogin:
             for step in steps:
                 try:
                     perform(page, step)
-                except PlaywrightError as error:  # a page between documents: the person taps again
-                    log.info("remote login: an input step failed: %s", str(error).splitlines()[0])
+                except PlaywrightError:  # a page between documents: the person taps again
+                    # (the error is not logged: its call log may repeat what was typed)
+                    log.info("remote login: an input step failed (%s)", type(step).__name__)
                     break
 
     def _sign_in(self, session, page) -> bool:
@@ -264,8 +267,8 @@ def _what_to_do(page) -> str:
     if challenge_on_page(page):
         return "the site shows a slider captcha: drag its knob to the right end on the picture"
     if code_on_page(page):
-        return "the site asks for a one-time code: type it in the box below, send it, then tap the button to confirm"
-    return "log in on the picture: tap a field, type in the box below and send it"
+        return "the site asks for a one-time code: type it in the box, send it, then tap the button that confirms it"
+    return "log in on the picture: tap a field, then type in the box and send it"
 
 
 def note_login(settings: Settings) -> None:

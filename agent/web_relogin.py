@@ -25,6 +25,7 @@ The browser work never runs in the event loop: the session's own thread does it
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -124,8 +125,6 @@ def routes(settings: Settings, *, logins: RemoteLogins | None = None,
         if len(body) > MAX_INPUT_BYTES:
             return _refused(UserInputError("that input is too large; send text in parts"), 413)
         try:
-            import json
-
             event = json.loads(body or b"null")
             logins.running().send(event)
         except ValueError:

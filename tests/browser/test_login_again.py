@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -99,7 +100,8 @@ def settings(server, tmp_path, monkeypatch) -> Settings:
     return load_settings(None)
 
 
-def test_a_person_solves_the_captcha_and_types_the_code_from_a_phone(settings, server, browser, monkeypatch):
+def test_a_person_solves_the_captcha_and_types_the_code_from_a_phone(settings, server, browser, monkeypatch,
+                                                                      output_path):
     from starlette.applications import Starlette
 
     store = Store(settings.state.db_path)
@@ -120,6 +122,7 @@ def test_a_person_solves_the_captcha_and_types_the_code_from_a_phone(settings, s
             expect(status).to_contain_text("slider captcha", timeout=60_000)
             picture = phone.get_by_role("img", name="The agent's browser")
             expect(picture).to_have_js_property("complete", True)
+            phone.screenshot(path=str(Path(output_path) / "login-again-phone.png"), full_page=True)  # an artifact
             box = picture.bounding_box()
             scale = box["width"] / VIEWPORT[0]
             assert box["height"] == pytest.approx(VIEWPORT[1] * scale, abs=3)  # the whole viewport, scaled
