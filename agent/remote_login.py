@@ -158,12 +158,9 @@ class RemoteLogin:
             self._set(Phase.WAITING, "waiting for the agent's browser (a poll may be running)")
             with browser_lock(self.settings.state.dir, timeout=self.settings.schedule.browser_lock_seconds):
                 outcome = self._session()
-            if outcome is Phase.LOGGED_IN:
-                self._on_logged_in(self.settings)
-                self._set(Phase.LOGGED_IN, "logged in: the session is saved and watching resumes")
-            elif outcome is Phase.CANCELLED:
+            if outcome is Phase.CANCELLED:
                 self._set(Phase.CANCELLED, "cancelled: nothing was saved")
-            else:
+            elif outcome is Phase.TIMED_OUT:
                 self._set(Phase.TIMED_OUT, "ended: nobody touched the page for a while; start again")
         except DisputeAgentError as error:
             self._set(Phase.FAILED, str(error).splitlines()[0] if str(error) else type(error).__name__)
@@ -185,7 +182,17 @@ class RemoteLogin:
                 if outcome is Phase.LOGGED_IN:
                     page.wait_for_load_state("domcontentloaded")
                     session.save_storage_state()
+                    self._logged_in()  # said before the browser closes: that takes a few seconds
                 return outcome
+
+    def _logged_in(self) -> None:
+        try:
+            self._on_logged_in(self.settings)
+        except Exception as error:  # noqa: BLE001 - the session is saved: the next poll resumes watching anyway
+            log.warning("after the remote login: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+            self._set(Phase.LOGGED_IN, "logged in: the session is saved; the agent's next poll resumes watching")
+            return
+        self._set(Phase.LOGGED_IN, "logged in: the session is saved and watching resumes")
 
     def _drive(self, session, page) -> Phase:
         from flows import site
