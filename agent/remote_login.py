@@ -33,6 +33,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -47,6 +48,8 @@ log = logging.getLogger("dispute_agent.remote_login")
 IDLE_SECONDS = 600.0
 #: and in any case after this long: the browser lock is held meanwhile
 MAX_SECONDS = 1800.0
+#: the wait for the browser lock is taken in turns this long, so Cancel ends it
+LOCK_TURN_SECONDS = 0.5
 #: how often the thread looks at what the page shows (input is performed in between)
 CHECK_SECONDS = 0.5
 #: the thread's wait between two looks at its input queue (events are dispatched meanwhile)
@@ -152,12 +155,10 @@ class RemoteLogin:
             log.info("remote login: %s", phase.value)
 
     def _run(self) -> None:
-        from agent.lock import browser_lock
-
         try:
             self._set(Phase.WAITING, "waiting for the agent's browser (a poll may be running)")
-            with browser_lock(self.settings.state.dir, timeout=self.settings.schedule.browser_lock_seconds):
-                outcome = self._session()
+            with ExitStack() as held:
+                outcome = self._session() if self._take_browser(held) else Phase.CANCELLED
             if outcome is Phase.CANCELLED:
                 self._set(Phase.CANCELLED, "cancelled: nothing was saved")
             elif outcome is Phase.TIMED_OUT:
@@ -168,6 +169,24 @@ class RemoteLogin:
             log.exception("the remote login failed")
             self._set(Phase.FAILED, f"the agent's browser failed ({type(error).__name__}); see the agent's log and "
                                     "start again")
+
+    def _take_browser(self, held: ExitStack) -> bool:
+        """Wait for the browser lock as any command does, but in short turns, so Cancel works
+        meanwhile; False when cancelled, ``Locked`` when the wait is over."""
+        from agent.lock import Locked, browser_lock
+
+        wait = self.settings.schedule.browser_lock_seconds
+        deadline = time.monotonic() + wait
+        while not self._cancel.is_set():
+            turn = max(0.0, min(LOCK_TURN_SECONDS, deadline - time.monotonic()))
+            try:
+                held.enter_context(browser_lock(self.settings.state.dir, timeout=turn))
+                return True
+            except Locked:
+                if time.monotonic() >= deadline:
+                    raise Locked(f"the browser session is busy (the daemon is polling?) for more than {wait:.0f} s; "
+                                 "try again in a minute") from None
+        return False
 
     def _session(self) -> Phase:
         from flows.browser import BrowserSession

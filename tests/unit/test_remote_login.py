@@ -292,3 +292,49 @@ def test_the_pages_address_must_be_a_web_address(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="public_url"):
         load_settings(None, web={"public_url": "agent.example.net"})
     assert load_settings(None, web={"public_url": ""}).web.login_page is None
+
+
+# --- the session's own thread, while a poll holds the browser -----------------------------------
+
+
+def wait_for_phase(login: RemoteLogin, phase: Phase, limit: float = 10.0) -> None:
+    import time
+
+    deadline = time.monotonic() + limit
+    while login.status().phase is not phase:
+        assert time.monotonic() < deadline, f"still {login.status()}"
+        time.sleep(0.02)
+
+
+def test_while_a_poll_holds_the_browser_the_login_waits_and_cancel_ends_it(settings):
+    from agent.lock import FileLock
+
+    poll = FileLock(settings.state.dir / "browser.lock")
+    poll.acquire()
+    try:
+        login = RemoteLogin(settings.model_copy(update={"schedule": settings.schedule.model_copy(
+            update={"browser_lock_seconds": 60})})).start()
+        wait_for_phase(login, Phase.WAITING)
+        assert login.status().message == "waiting for the agent's browser (a poll may be running)"
+        login.cancel()
+        assert login.join(10)
+        assert login.status() == Status(Phase.CANCELLED, "cancelled: nothing was saved")
+    finally:
+        poll.release()
+    assert login.frames.latest() == (0, None)  # no browser was started
+
+
+def test_a_browser_held_past_the_lock_timeout_ends_the_login_in_one_line(settings):
+    from agent.lock import FileLock
+
+    poll = FileLock(settings.state.dir / "browser.lock")
+    poll.acquire()
+    try:
+        login = RemoteLogin(settings).start()  # browser_lock_seconds = 1
+        assert login.join(10)
+    finally:
+        poll.release()
+    assert login.status() == Status(Phase.FAILED, "the browser session is busy (the daemon is polling?) for more "
+                                                  "than 1 s; try again in a minute")
+    with pytest.raises(Exception, match="this login has ended"):
+        login.send({"kind": "key", "key": "Enter"})
