@@ -165,7 +165,7 @@ class RemoteLogin:
                 self._set(Phase.TIMED_OUT, "ended: nobody touched the page for a while; start again")
         except DisputeAgentError as error:
             self._set(Phase.FAILED, str(error).splitlines()[0] if str(error) else type(error).__name__)
-        except Exception as error:  # noqa: BLE001 - the person must see an end, not a page that waits forever
+        except Exception as error:  # the person must see an end, not a page that waits forever
             log.exception("the remote login failed")
             self._set(Phase.FAILED, f"the agent's browser failed ({type(error).__name__}); see the agent's log and "
                                     "start again")

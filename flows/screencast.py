@@ -22,7 +22,16 @@ from typing import Any
 from playwright.sync_api import CDPSession, Page
 from playwright.sync_api import Error as PlaywrightError
 
-from agent.remote_input import VIEWPORT, Action, MouseDown, MouseMove, MouseUp, PressKey, TypeText, Wheel
+from agent.remote_input import (
+    VIEWPORT,
+    Action,
+    MouseDown,
+    MouseMove,
+    MouseUp,
+    PressKey,
+    TypeText,
+    Wheel,
+)
 
 log = logging.getLogger(__name__)
 

@@ -252,7 +252,8 @@ def test_the_daemon_runs_an_asked_for_poll_in_place_of_the_retry(tmp_path: Path,
     from agent.daemon import Daemon
 
     class Scheduler:
-        jobs: list = []
+        def __init__(self) -> None:
+            self.jobs: list = []
 
         def add_job(self, func, trigger, **options):
             self.jobs.append((func.__name__, trigger, options["args"], options["id"], options["replace_existing"]))
