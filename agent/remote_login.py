@@ -107,7 +107,7 @@ class RemoteLogin:
     """One remote login session; :meth:`start` runs it in its own thread."""
 
     def __init__(self, settings: Settings, *, idle_seconds: float = IDLE_SECONDS, max_seconds: float = MAX_SECONDS,
-                 on_logged_in: Callable[[Settings], None] | None = None) -> None:
+                 on_logged_in: Callable[[Settings], bool] | None = None) -> None:
         self.settings = settings
         self.frames = Frames()
         self._idle = idle_seconds
@@ -205,13 +205,10 @@ class RemoteLogin:
                 return outcome
 
     def _logged_in(self) -> None:
-        try:
-            self._on_logged_in(self.settings)
-        except Exception as error:  # noqa: BLE001 - the session is saved: the next poll resumes watching anyway
-            log.warning("after the remote login: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
-            self._set(Phase.LOGGED_IN, "logged in: the session is saved; the agent's next poll resumes watching")
-            return
-        self._set(Phase.LOGGED_IN, "logged in: the session is saved and watching resumes")
+        if self._on_logged_in(self.settings):
+            self._set(Phase.LOGGED_IN, "logged in: the session is saved and watching resumes")
+        else:
+            self._set(Phase.LOGGED_IN, "logged in: the session is saved; the agent's next poll uses it")
 
     def _drive(self, session, page) -> Phase:
         from flows import site
@@ -297,13 +294,23 @@ def _what_to_do(page) -> str:
     return "log in on the picture: tap a field, then type in the box and send it"
 
 
-def note_login(settings: Settings) -> None:
-    """The login-needed streak ends and a poll is asked for (the daemon runs it within a minute)."""
+def note_login(settings: Settings) -> bool:
+    """A person logged in: the login-needed streak ends and a poll is asked for (the daemon
+    runs it within a minute). False when there is nothing to resume (no database yet: it is
+    not created here) or it could not be noted (logged; the session is saved all the same)."""
+    if not settings.state.db_path.exists():
+        return False
     from agent.health import record_login
     from agent.store import Store
 
-    store = Store(settings.state.db_path)
     try:
-        record_login(store)
-    finally:
-        store.close()
+        store = Store(settings.state.db_path)
+        try:
+            record_login(store)
+        finally:
+            store.close()
+    except Exception as error:  # the login itself worked: the next poll resumes watching anyway
+        log.warning("the new login could not be noted: %s", str(error).splitlines()[0] if str(error) else
+                    type(error).__name__)
+        return False
+    return True

@@ -339,3 +339,18 @@ def test_a_browser_held_past_the_lock_timeout_ends_the_login_in_one_line(setting
                                                   "than 1 s; try again in a minute")
     with pytest.raises(Exception, match="this login has ended"):
         login.send({"kind": "key", "key": "Enter"})
+
+
+def test_a_login_before_any_poll_creates_no_database(settings):
+    from agent.remote_login import note_login
+
+    assert note_login(settings) is False
+    assert not settings.state.db_path.exists()
+    store = Store(settings.state.db_path)
+    health_store.record_failure(store, NOW, CaptchaRequired("the site asks for a slider captcha"))
+    store.close()
+    assert note_login(settings) is True
+    store = Store(settings.state.db_path)
+    assert health_store.load(store).consecutive_failures == 0
+    assert health_store.take_poll_request(store) == "after a new login"
+    store.close()
