@@ -218,13 +218,25 @@ def _sign_in(page: Page, credentials: Credentials, timeout_ms: float) -> None:
     _refuse_challenge(page)
 
 
+def landed(page: Page) -> bool:
+    """The browser shows an ordinary page of the site: past the login host and any captcha."""
+    return not site.is_login_url(page.url) and not challenge_on_page(page)
+
+
+def sign_in_shown(page: Page) -> bool:
+    """The login host shows its sign-in (the e-mail field or the account chooser), nothing else."""
+    return (site.is_login_url(page.url) and not challenge_on_page(page) and not code_on_page(page)
+            and (_shown(page.locator(site.SEL_LOGIN_ID))
+                 or _shown(page.get_by_text(site.TEXT_LOGIN_SWITCH_ACCOUNT, exact=True))))
+
+
 def wait_for_person(page: Page, landing_url: str, timeout_s: float = 600,
                     sleep: Callable[[float], None] | None = None) -> None:
     """Let a person log in in a visible browser (across the login host, the sync hop and
     any captcha); return once the browser shows an ordinary page of the site."""
     page.goto(landing_url, wait_until="domcontentloaded")
     deadline = time.monotonic() + timeout_s
-    while site.is_login_url(page.url) or challenge_on_page(page):
+    while not landed(page):
         if time.monotonic() > deadline:
             from datetime import timedelta
 

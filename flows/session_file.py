@@ -22,6 +22,7 @@ from agent.config.settings import Settings
 __all__ = [
     "dump_json",
     "export_storage_state",
+    "import_storage_bytes",
     "import_storage_state",
     "make_private_dir",
     "read_session_quietly",
@@ -54,20 +55,39 @@ def import_storage_state(settings: Settings, src: Path | str) -> Path:
     return path
 
 
+def import_storage_bytes(settings: Settings, data: bytes, what: str = "the uploaded file") -> Path:
+    """Install a session file received whole (an upload), with the checks of ``session import``."""
+    state = _parse_storage_state(data, what)
+    path = settings.session_file
+    write_private(path, dump_json(state), private_dir=True)
+    log.info("browser session received into %s", path)
+    return path
+
+
+_REMEDY = "export it with 'dispute-agent session export' or log in with 'dispute-agent login'"
+
+
 def _load_storage_state(path: Path) -> dict[str, Any]:
-    remedy = "export it with 'dispute-agent session export' or log in with 'dispute-agent login'"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise UserInputError(f"no saved browser session at {path}; {remedy}") from None
+        raise UserInputError(f"no saved browser session at {path}; {_REMEDY}") from None
     except IsADirectoryError:
         raise UserInputError(f"{path} is a folder, not a saved browser session; move it away, then log in "
                              "with 'dispute-agent login'") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserInputError(f"{path} cannot be read as JSON ({exc}); {remedy}") from None
+    except OSError as exc:
+        raise UserInputError(f"{path} cannot be read as JSON ({exc}); {_REMEDY}") from None
+    return _parse_storage_state(data, str(path))
+
+
+def _parse_storage_state(raw: bytes, what: str) -> dict[str, Any]:
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserInputError(f"{what} cannot be read as JSON ({exc}); {_REMEDY}") from None
     problem = _storage_state_problem(data)
     if problem:
-        raise UserInputError(f"{path} is not a saved browser session ({problem}); {remedy}")
+        raise UserInputError(f"{what} is not a saved browser session ({problem}); {_REMEDY}")
     return data
 
 

@@ -362,6 +362,12 @@ class HealthSettings(Section):
         if not value.get_secret_value().strip().startswith(("https://", "http://")):
             raise ValueError("must be an http:// or https:// address")
         return SecretStr(value.get_secret_value().strip())
+
+
+#: the page where a person logs in again (agent.web.relogin serves it)
+LOGIN_AGAIN_PATH = "/login-again"
+
+
 class WebSettings(Section):
     """The page (``dispute-agent web``, and inside ``run`` when ``enabled``); see agent/web/."""
 
@@ -382,8 +388,9 @@ class WebSettings(Section):
     secure_cookie: bool = False
     #: how long a sign-in lasts
     session_hours: float = Field(default=24 * 7, gt=0, le=24 * 90)
-    #: the address the page is reached at from outside (https://agent.example.org), for
-    #: links in alerts; unset: http://<host>:<port>
+    #: the page's address as a phone reaches it (e.g. https://agent.example.org, through
+    #: the reverse proxy): the "login needed" alert then links to its "log in again" page;
+    #: unset, the alert names the commands instead
     public_url: str | None = None
 
     @field_validator("trusted_proxies")
@@ -410,6 +417,25 @@ class WebSettings(Section):
         if self.proxy_header and not self.trusted_proxies:
             raise ValueError("proxy_header needs trusted_proxies: the addresses of the proxy that sets it")
         return self
+
+    @field_validator("public_url")
+    @classmethod
+    def _page_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL such as https://agent.example.net")
+        return value.strip().rstrip("/")
+
+    def page(self, path: str) -> str | None:
+        """The full address of one of the page's paths, when the page's address is known."""
+        return f"{self.public_url}{path}" if self.public_url else None
+
+    @property
+    def login_page(self) -> str | None:
+        """Where a person logs in again through the agent's own browser, if known."""
+        return self.page(LOGIN_AGAIN_PATH)
 
 
 class AttachmentSettings(Section):

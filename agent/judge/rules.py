@@ -49,8 +49,11 @@ __all__ = [
 ]
 
 
-def judge(state: WatchState, now: datetime, policy: Policy) -> list[Alert]:
-    """Every alert that applies at ``now``, one per dedupe key (the first one wins)."""
+def judge(state: WatchState, now: datetime, policy: Policy, *, login_page: str | None = None) -> list[Alert]:
+    """Every alert that applies at ``now``, one per dedupe key (the first one wins).
+
+    ``login_page``: the address of the page where a person logs in again, when it is known.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware: deadlines are compared in UTC")
     now = now.astimezone(timezone.utc)
@@ -59,7 +62,7 @@ def judge(state: WatchState, now: datetime, policy: Policy) -> list[Alert]:
         alerts += dispute_alerts(dispute, now, policy)
     for order in state.orders:
         alerts += order_alerts(order, now, policy)
-    alerts += health_alerts(state.health, now, policy)
+    alerts += health_alerts(state.health, now, policy, login_page=login_page)
     unique: dict[str, Alert] = {}
     for alert in alerts:
         unique.setdefault(alert.dedupe_key, alert)
@@ -138,7 +141,13 @@ _BUSY_ACTION = ("Nothing to do while the site is busy: the agent tries again by 
 _BROKEN_ACTION = "Look at the screenshot and the log, then retry: `dispute-agent poll`"
 
 
-def health_alerts(health: HealthView, now: datetime, policy: Policy) -> list[Alert]:
+def login_again(page: str) -> str:
+    """What to do when the agent's page is reachable: log in there, from a phone too."""
+    return (f"Open {page} (a phone will do): it shows the agent's own browser at the site's login; solve the "
+            "captcha or type the code there, and watching resumes")
+
+
+def health_alerts(health: HealthView, now: datetime, policy: Policy, *, login_page: str | None = None) -> list[Alert]:
     """Login needed (at once), automation broken (after N failures), and the all-clear.
 
     Keys name the failure streak by the last success before it, so one streak is one
@@ -160,9 +169,9 @@ def health_alerts(health: HealthView, now: datetime, policy: Policy) -> list[Ale
     if health.last_failure_kind == "login_needed":
         return [Alert(kind=AlertKind.LOGIN_NEEDED, severity=Severity.CRITICAL, dedupe_key=f"login-needed:{streak}",
                       title="Login needed: nothing is watched until you log in", facts=facts, created_at=now,
-                      screenshot=health.last_screenshot,
+                      screenshot=health.last_screenshot, link=login_page,
                       action=SuggestedAction(kind=ActionKind.LOG_IN,
-                                             text=LOG_IN_AGAIN))]
+                                             text=login_again(login_page) if login_page else LOG_IN_AGAIN))]
     if health.consecutive_failures < policy.failures_before_alert:
         return []
     return [Alert(kind=AlertKind.AUTOMATION_BROKEN, severity=Severity.CRITICAL,

@@ -127,3 +127,39 @@ def mark_cleared(store: Store) -> None:
     if health.consecutive_failures == 0:
         health.previously_broken = False
         save(store, health)
+
+
+#: a poll someone asked for (a new login): the daemon runs it at its next look, not at the retry's time
+POLL_REQUEST_KEY = "poll_requested"
+
+
+def record_login(store: Store) -> Health:
+    """A person logged in again and the site showed its ordinary pages: the login-needed
+    streak is over, and a poll is asked for at once.
+
+    ``previously_broken`` stays: the all-clear goes out once (whoever records it clears it),
+    keyed by the last success before the streak. A streak of another kind (a changed page)
+    is not a login's to end: the asked-for poll tells.
+    """
+    health = load(store)
+    if health.last_failure_kind == "login_needed":
+        health.consecutive_failures = 0
+        health.last_failure_kind = None
+        health.last_failure_message = None
+        health.last_screenshot = None
+        save(store, health)
+    request_poll(store, "after a new login")
+    return health
+
+
+def request_poll(store: Store, reason: str) -> None:
+    store.set_meta(POLL_REQUEST_KEY, reason)
+
+
+def take_poll_request(store: Store) -> str | None:
+    """The reason of a poll asked for since the last look, cleared; ``None`` when none was."""
+    reason = store.get_meta(POLL_REQUEST_KEY)
+    if not reason:
+        return None
+    store.set_meta(POLL_REQUEST_KEY, "")
+    return reason

@@ -33,6 +33,7 @@ from agent.storage.lock import Locked, browser_lock, daemon_lock
 from agent.config.settings import Settings
 from agent.storage.store import Store
 from agent.usecases.systemd_notify import SystemdNotifier, watchdog_interval
+from agent.judge.alerts import AlertKind
 
 log = logging.getLogger("dispute_agent.daemon")
 
@@ -122,12 +123,14 @@ class Daemon:
 
         with self._step("sweep"):
             now = self._site_now()
-            alerts = judge(watch_state(self.store), now, self.settings.policy)
+            alerts = judge(watch_state(self.store), now, self.settings.policy, login_page=self.settings.web.login_page)
             # an offer the policy answers (read by a 'sync' since the last poll) is the next
             # poll's: it tells the offer and what was done in one message, never twice
             acting = {a.dispute_id for a in zero_offer_actions(alerts, self.settings.policy, now)}
             alerts = [a for a in alerts if a.dispute_id not in acting] + digest(self.settings, self.store, now)
             new = record(self.settings, self.store, alerts)
+            if any(alert.kind is AlertKind.ALL_CLEAR for alert in new):  # after a new login: said once
+                health_store.mark_cleared(self.store)
             delivered, pending, _ = deliver_due(self.settings, self.store, now)
             if new or delivered:
                 log.info("sweep new_alerts=%s delivered=%s pending=%s", len(new), delivered, pending)
@@ -135,10 +138,20 @@ class Daemon:
     def outbox_job(self) -> None:
         from agent.usecases.poll import deliver_due
 
+        self.poll_if_asked()
         with self._step("outbox"):
             delivered, pending, _ = deliver_due(self.settings, self.store, self._site_now())
             if delivered:
                 log.info("outbox delivered=%s pending=%s", delivered, pending)
+
+    def poll_if_asked(self) -> None:
+        """A poll asked for since the last look (a new login, from the page) runs now, in place of
+        a retry that may be hours away; the outbox's minute is the longest it waits."""
+        reason = health_store.take_poll_request(self.store)
+        if reason and self.scheduler is not None:
+            log.info("poll asked for: %s", reason)
+            self.scheduler.add_job(self.poll_job, "date", run_date=datetime.now(UTC), args=[reason],
+                                   id="retry_poll", replace_existing=True)
 
     def heartbeat_job(self) -> None:
         """The heartbeat file, and systemd's watchdog fed while the scheduler runs: the

@@ -229,7 +229,8 @@ def _poll(report: PollReport, settings: Settings, store: Store, policy: Policy, 
         clock = now or site_clock(store)
         if report.read_ok:
             health_store.record_success(store, clock())
-        alerts = judge(watch_state(store), clock(), policy) + zero_disagreements(store, disagreements, clock(), policy)
+        alerts = (judge(watch_state(store), clock(), policy, login_page=settings.web.login_page)
+                  + zero_disagreements(store, disagreements, clock(), policy))
         chosen = zero_offer_actions(alerts, policy, clock()) if report.read_ok else []
         acting = {alert.dispute_id for alert in chosen}
         # "you can now escalate" waits for the action: it is stale news once the agent escalated

@@ -2,7 +2,8 @@
 
 Automatic login uses the configured credentials exactly once; a captcha or a code
 stops it (``CaptchaRequired`` with a screenshot). ``headed`` opens a visible browser
-for a person instead and waits for them to reach the order list.
+for a person instead and waits for them to reach the order list. Either way, a
+login-needed streak then ends and the daemon is asked for a poll (``note_login``).
 """
 
 from __future__ import annotations
@@ -36,4 +37,8 @@ def login(settings: Settings, *, headed: bool = False, timeout_s: float = 600,
             else:
                 # asked for by the user: missing credentials are a set-up error here, not "login needed"
                 open_page(session, page, landing, credentials or (lambda: get_credentials(settings)))
-        return session.save_storage_state()
+        path = session.save_storage_state()
+    from agent.usecases.remote_login import note_login
+
+    note_login(settings)  # a login-needed streak ends; the daemon polls within a minute
+    return path

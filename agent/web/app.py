@@ -134,8 +134,17 @@ def _routes() -> list:
 def other_parts(settings: Settings) -> list:
     """The routes of the page's other parts (the remote login, the calendar feed, the
     metrics), mounted by every server of the page (``web``, ``run``, the demo): the one
-    place to list them."""
-    return []
+    place to list them. The feed and the metrics check their own secret (a calendar app or
+    Prometheus cannot sign in); everything else is behind the sign-in and CSRF middleware."""
+    from agent.web.feeds import routes as feed_routes
+    from agent.web.middleware import csrf_token, public_with_secret
+    from agent.web.relogin import routes as login_again_routes
+
+    def signed_in(request) -> bool:
+        return bool(getattr(request.state, "signed_in", False))
+
+    return [*login_again_routes(settings, csrf_token=lambda request: csrf_token(request.session)),
+            *(public_with_secret(route) for route in feed_routes(settings, logged_in=signed_in))]
 
 
 def _templates(settings: Settings, has_login_again: Callable[[], bool]):

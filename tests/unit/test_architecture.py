@@ -154,3 +154,11 @@ def test_the_page_is_loaded_only_when_served():
     for name in ("auth.py", "jobs.py", "middleware.py", "serve.py", "pages.py", "app.py"):
         top = roots(imported_modules(ROOT / "agent" / "web" / name, top_level_only=True))
         assert not top & {"starlette", "uvicorn"}, name
+@pytest.mark.parametrize("name", ["usecases/remote_login", "web/relogin"])
+def test_the_remote_login_starts_a_browser_only_in_its_own_thread(name):
+    """The page's process loads these without Playwright: the session's thread imports it
+    (sync Playwright is bound to the thread that started it), and nothing else touches it."""
+    top = roots(imported_modules(ROOT / "agent" / f"{name}.py", top_level_only=True))
+    heavy = top & {"playwright", "flows", "sqlalchemy"}
+    assert not heavy, f"agent/{name}.py imports {heavy} at its top"
+

@@ -21,7 +21,7 @@ from agent.core.models import DisputeDetail, DisputeStage, Proposal, ProposalSta
 from agent.core.money import Money
 from agent.config.settings import load_settings
 from agent.storage.store import Store
-from agent.web.app import SESSION_COOKIE, create_app
+from agent.web.app import SESSION_COOKIE, create_app, other_parts
 from agent.web.auth import (
     RateLimit,
     TooManyAttempts,
@@ -30,6 +30,8 @@ from agent.web.auth import (
     password_matches,
     secret_key,
 )
+from agent.web.feed_files import calendar_secret
+from agent.web.feeds import calendar_path
 from agent.web.middleware import public_with_secret
 from tests.support.cli_state import ORDER_ID, seed_database
 from tests.support.isolation import isolate_environment
@@ -50,8 +52,8 @@ def _feed(request):
 
 
 #: routes another part of the page mounts later: the rules hold for them without a line of their own
-EXTRA = [Route("/login-again", _extra_page, methods=["GET", "POST"]),
-         public_with_secret(Route("/calendar/{secret}.ics", _feed))]
+EXTRA = [Route("/later", _extra_page, methods=["GET", "POST"]),
+         public_with_secret(Route("/later-feed/{secret}.txt", _feed))]
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +89,10 @@ def _seeded(tmp_path):
 
 
 def client(settings, address="127.0.0.1", **kwargs) -> TestClient:
-    return TestClient(create_app(settings, extra_routes=EXTRA, **kwargs), base_url="http://127.0.0.1",
+    """The page as every server mounts it: its own routes, the remote login, the feed and the
+    metrics (``other_parts``), and a route mounted later still (``EXTRA``)."""
+    return TestClient(create_app(settings, extra_routes=[*other_parts(settings), *EXTRA], **kwargs),
+                      base_url="http://127.0.0.1",
                       client=(address, 50000), follow_redirects=False)
 
 
@@ -116,13 +121,15 @@ def every_route(app):
                 yield method, path
 
 
-OPEN = {"/signin", "/static/style.css", f"/calendar/{DISPUTE_ID}.ics"}
+#: open to all, or checking a secret of their own (the secret in the path is a wrong one here)
+OPEN = {"/signin", "/static/style.css", f"/later-feed/{DISPUTE_ID}.txt", f"/calendar/{DISPUTE_ID}.ics", "/metrics"}
 
 
 def test_every_route_refuses_a_request_that_is_not_signed_in(settings):
     browser = client(settings)
     routes = list(every_route(browser.app))
-    assert ("GET", "/login-again") in routes and ("POST", "/disputes/6400000000000777/reject") in routes
+    assert {("GET", "/login-again"), ("POST", "/login-again/start"), ("POST", "/later"), ("GET", "/metrics"),
+            ("POST", "/disputes/6400000000000777/reject")} <= set(routes)
     token = csrf_of(browser.get("/signin").text)  # a valid token: the refusal is about the sign-in alone
     for method, path in routes:
         if path in OPEN:
@@ -133,7 +140,10 @@ def test_every_route_refuses_a_request_that_is_not_signed_in(settings):
         assert page.status_code in (401, 303), (method, path)
         if method == "GET":
             assert page.status_code == 303 and page.headers["location"].startswith("/signin?next=")
-    assert browser.get(f"/calendar/{DISPUTE_ID}.ics").status_code == 200  # declares its own secret
+    assert browser.get(f"/later-feed/{DISPUTE_ID}.txt").status_code == 200  # declares its own secret
+    assert browser.get(f"/calendar/{DISPUTE_ID}.ics").status_code == 404  # not the feed's secret
+    assert browser.get("/metrics").status_code == 401  # neither a token nor a sign-in
+    assert browser.get(calendar_path(calendar_secret(settings.state.dir))).status_code == 200
     assert browser.get("/static/style.css").status_code == 200
 
 
@@ -152,7 +162,8 @@ def test_every_action_refuses_a_missing_or_wrong_csrf_token(settings):
     assert not (settings.state.dir / "uploads").exists() or not any((settings.state.dir / "uploads").iterdir())
     # the right token, in the form or the header, passes
     token = csrf_of(browser.get("/").text)
-    assert browser.post("/login-again", headers={"X-CSRF-Token": token}).status_code == 200
+    assert browser.post("/login-again/cancel", headers={"X-CSRF-Token": token}).status_code == 200
+    assert browser.post("/later", data={"csrf_token": token}).status_code == 200
     assert browser.post("/signout", data={"csrf_token": token}).status_code == 303
     assert browser.get("/", headers={"accept": "text/html"}).status_code == 303  # signed out
 
