@@ -116,6 +116,8 @@ class OrderRow(Base):
     services: Mapped[str] = mapped_column(Text, default="")
     can_open_dispute: Mapped[int | None] = mapped_column(Integer)
     detail_loaded: Mapped[int] = mapped_column(Integer, default=0)
+    #: the status the last detail page showed (``agent.detail_rule``: a status not read yet is read)
+    detail_status: Mapped[str | None] = mapped_column(String(32))
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     lines: Mapped[list[LineRow]] = relationship(
@@ -337,6 +339,8 @@ class Store:
             row.services = "\n".join(order.services)
             row.can_open_dispute = _tri(order.can_open_dispute)
         row.detail_loaded = int(bool(order.detail_loaded or row.detail_loaded))
+        if order.detail_loaded:
+            row.detail_status = order.status.value
         if order.detail_loaded or not row.lines:
             known = {line.line_id: line for line in row.lines}
             row.lines = [self._line_row(known.get(line.line_id), line, index)
