@@ -30,7 +30,7 @@ def roots(modules: set[str]) -> set[str]:
 
 
 @pytest.mark.parametrize("name", ["models", "money", "errors", "alerts", "rules", "dispute_rules", "reminders",
-                                  "policy", "watch_state", "tracking_rules"])
+                                  "policy", "watch_state", "tracking_rules", "detail_rule"])
 def test_the_pure_core_imports_no_heavy_library(name):
     path = ROOT / "agent" / f"{name}.py"
     if not path.exists():
@@ -40,7 +40,7 @@ def test_the_pure_core_imports_no_heavy_library(name):
     assert "flows" not in roots(modules)
 
 
-@pytest.mark.parametrize("name", ["rules", "dispute_rules", "reminders", "tracking_rules"])
+@pytest.mark.parametrize("name", ["rules", "dispute_rules", "reminders", "tracking_rules", "detail_rule"])
 def test_rules_do_no_io(name):
     modules = roots(imported_modules(ROOT / "agent" / f"{name}.py"))
     assert not modules & {"os", "subprocess", "socket", "sqlite3", "requests", "urllib", "shutil"}
