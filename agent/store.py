@@ -382,9 +382,25 @@ class Store:
         return row
 
     def orders(self) -> list[StoredOrder]:
+        """Every order with its histories, in four queries whatever the number of orders
+        (one per order made a daily poll of a large account slow); the rows are let go
+        of as soon as they are turned into models."""
+        from sqlalchemy.orm import selectinload
+
         with self.transaction() as session:
-            rows = session.scalars(select(OrderRow)).all()
-            return [self._stored(session, row) for row in rows]
+            timers: dict[str, list[TimerObservation]] = {}
+            for t in session.scalars(select(TimerObservation)
+                                     .order_by(TimerObservation.observed_at, TimerObservation.id)):
+                timers.setdefault(t.order_id, []).append(t)
+            statuses: dict[str, list[StatusObservation]] = {}
+            for s in session.scalars(select(StatusObservation)
+                                     .order_by(StatusObservation.observed_at, StatusObservation.id)):
+                statuses.setdefault(s.order_id, []).append(s)
+            rows = session.scalars(select(OrderRow).options(selectinload(OrderRow.lines))).all()
+            found = [self._stored_from(row, timers.get(row.order_id, []), statuses.get(row.order_id, []))
+                     for row in rows]
+            session.expunge_all()
+            return found
 
     def order(self, order_id: str) -> StoredOrder | None:
         with self.transaction() as session:
@@ -400,6 +416,10 @@ class Store:
             select(StatusObservation).where(StatusObservation.order_id == row.order_id)
             .order_by(StatusObservation.observed_at, StatusObservation.id)
         ).all()
+        return self._stored_from(row, list(timers), list(statuses))
+
+    def _stored_from(self, row: OrderRow, timers: list[TimerObservation],
+                     statuses: list[StatusObservation]) -> StoredOrder:
         history = [ProtectionTimer(ends_at=t.ends_at, source=TimerSource(t.source), read_at=t.read_at,
                                    raw_text=t.raw_text) for t in timers]
         return StoredOrder(
