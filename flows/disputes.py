@@ -12,6 +12,11 @@ A dispute's page is read twice, independently: its answer, and what it shows (th
 status line, the amount with its currency, the deadline in words). The two readings
 are compared in ``flows/parsers/dispute_page.py``; any difference is a PageChanged
 with the evidence of the page, never a silent pass.
+
+A poll reads every open case with ``DisputeReader``: one tab for all of them (a new tab
+per case cost more than the reading), replaced every ``RECYCLE_AFTER`` cases and after
+a failure, and a snapshot of the page only when the caller asks for one (a case that
+changed): both readings are still made and compared on every case.
 """
 
 from __future__ import annotations
@@ -135,6 +140,58 @@ def _read_dispute_once(session: BrowserSession, base_url: str, reverse_line_id: 
             return detail, url, shot
     finally:
         page.close()
+
+
+#: the reader's tab is replaced after this many cases: a tab's renderer and its capture grow
+RECYCLE_AFTER = 10
+
+
+class DisputeReader:
+    """Reads case after case on one tab of ``session`` (see the module docstring); close it after."""
+
+    def __init__(self, session: BrowserSession, base_url: str, credentials: Callable[[], Credentials] | None,
+                 tz: tzinfo = UTC, timeout_ms: float = 30_000, *, mobile_url: str | None = None) -> None:
+        self.session, self.base_url, self.credentials = session, base_url, credentials
+        self.tz, self.timeout_ms, self.mobile_url = tz, timeout_ms, mobile_url
+        self._page: Page | None = None
+        self._capture: ApiCapture | None = None
+        self._served = 0
+
+    def read(self, reverse_line_id: str, *, trade_line_id: str, screenshot_label: str,
+             photograph: Callable[[DisputeDetail], bool]) -> tuple[DisputeDetail, str, object]:
+        """(detail, its URL, a snapshot folder or None); ``photograph(detail)`` says whether
+        the page is kept as a snapshot. Loaded again while the site fails it."""
+        return with_retries(self.session.settings, f"the page of dispute {reverse_line_id}",
+                            lambda: self._read_once(reverse_line_id, trade_line_id, screenshot_label, photograph))
+
+    def _read_once(self, reverse_line_id: str, trade_line_id: str, screenshot_label: str,
+                   photograph: Callable[[DisputeDetail], bool]) -> tuple[DisputeDetail, str, object]:
+        if self._page is None or self._served >= RECYCLE_AFTER:
+            self.close()
+            self._page = self.session.new_page()
+            self._capture = ApiCapture(self._page)
+        page, capture = self._page, self._capture
+        assert capture is not None
+        self._served += 1
+        try:
+            with self.session.evidence(page, "dispute-detail"):
+                url = site.dispute_detail_url(self.base_url, trade_line_id, self.mobile_url)
+                mark = capture.mark()
+                open_page(self.session, page, url, self.credentials)
+                detail = read_case(page, capture, reverse_line_id, self.tz, self.timeout_ms, after=mark)
+                shot = self.session.save_evidence(page, screenshot_label, kind="poll") if photograph(detail) else None
+                return detail, url, shot
+        except BaseException:
+            self.close()  # a page that failed is not read again: the next case starts on a fresh one
+            raise
+
+    def close(self) -> None:
+        if self._page is not None:
+            page, self._page, self._capture, self._served = self._page, None, None, 0
+            try:
+                page.close()
+            except Exception:  # noqa: BLE001 - a tab of a browser already gone
+                pass
 
 
 def read_case(page: Page, capture: ApiCapture, reverse_line_id: str | None, tz: tzinfo, timeout_ms: float,

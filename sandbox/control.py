@@ -129,7 +129,7 @@ async def index(request: Request) -> Response:
         "POST /__sandbox__/session", "POST /__sandbox__/session/expire",
         "POST /__sandbox__/captcha {on, kind}", "POST /__sandbox__/language {account, ignore_cookie}",
         "GET|POST|DELETE /__sandbox__/faults",
-        "GET /__sandbox__/files/{sha256}",
+        "GET /__sandbox__/files/{sha256}", "GET|DELETE /__sandbox__/requests",
     ]})
 
 

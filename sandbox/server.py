@@ -242,6 +242,13 @@ class SandboxServer:
         return self.control("POST", "faults", {"kind": kind, "path": path, "remaining": remaining,
                                                "delay_ms": delay_ms})
 
+    def requests(self) -> dict[str, int]:
+        """The site's requests counted by kind since the start or the last ``clear_requests``."""
+        return self.control("GET", "requests")
+
+    def clear_requests(self) -> None:
+        self.control("DELETE", "requests")
+
     def clear_faults(self) -> dict[str, Any]:
         return self.control("DELETE", "faults")
 

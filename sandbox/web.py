@@ -217,26 +217,31 @@ async def _favicon(request: Request) -> Response:
 def create_app(world: World) -> Starlette:
     """The whole sandbox site around ``world`` (which the control API may later replace)."""
     from . import control, web_api, web_auth, web_challenge, web_pages
+    from .request_log import RequestLog, RequestLogMiddleware
+    from .request_log import routes as request_log_routes
 
     holder = WorldHolder(world)
+    request_log = RequestLog()
     routes = [
         *web_auth.routes(),
         *web_challenge.routes(),
         *web_pages.routes(),
         *web_api.routes(),
-        Mount("/__sandbox__", routes=control.routes()),
+        Mount("/__sandbox__", routes=[*control.routes(), *request_log_routes()]),
         Route("/favicon.ico", _favicon),
         Route("/static/site-v2.css", altered_stylesheet),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(VirtualDateMiddleware, holder=holder), Middleware(OriginGuard),
+        middleware=[Middleware(RequestLogMiddleware, log=request_log),
+                    Middleware(VirtualDateMiddleware, holder=holder), Middleware(OriginGuard),
                     Middleware(web_challenge.PunishGate, holder=holder),
                     Middleware(FaultMiddleware, holder=holder)],
         exception_handlers={HTTPException: _http_error, Exception: _http_error},
     )
     app.state.holder = holder
+    app.state.request_log = request_log
     app.state.templates = _templates()
     # relative links until a server binds real sockets and names the hosts
     app.state.origins = Origins()

@@ -114,6 +114,8 @@ class OrderRow(Base):
     services: Mapped[str] = mapped_column(Text, default="")
     can_open_dispute: Mapped[int | None] = mapped_column(Integer)
     detail_loaded: Mapped[int] = mapped_column(Integer, default=0)
+    #: the status the last detail page showed (``agent.judge.detail_rule``: a status not read yet is read)
+    detail_status: Mapped[str | None] = mapped_column(String(32))
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     lines: Mapped[list[LineRow]] = relationship(
@@ -285,6 +287,8 @@ class Store:
             row.services = "\n".join(order.services)
             row.can_open_dispute = _tri(order.can_open_dispute)
         row.detail_loaded = int(bool(order.detail_loaded or row.detail_loaded))
+        if order.detail_loaded:
+            row.detail_status = order.status.value
         if order.detail_loaded or not row.lines:
             known = {line.line_id: line for line in row.lines}
             row.lines = [self._line_row(known.get(line.line_id), line, index)
@@ -326,9 +330,25 @@ class Store:
         return row
 
     def orders(self) -> list[StoredOrder]:
+        """Every order with its histories, in four queries whatever the number of orders
+        (one per order made a daily poll of a large account slow); the rows are let go
+        of as soon as they are turned into models."""
+        from sqlalchemy.orm import selectinload
+
         with self.transaction() as session:
-            rows = session.scalars(select(OrderRow)).all()
-            return [self._stored(session, row) for row in rows]
+            timers: dict[str, list[TimerObservation]] = {}
+            for t in session.scalars(select(TimerObservation)
+                                     .order_by(TimerObservation.observed_at, TimerObservation.id)):
+                timers.setdefault(t.order_id, []).append(t)
+            statuses: dict[str, list[StatusObservation]] = {}
+            for s in session.scalars(select(StatusObservation)
+                                     .order_by(StatusObservation.observed_at, StatusObservation.id)):
+                statuses.setdefault(s.order_id, []).append(s)
+            rows = session.scalars(select(OrderRow).options(selectinload(OrderRow.lines))).all()
+            found = [self._stored_from(row, timers.get(row.order_id, []), statuses.get(row.order_id, []))
+                     for row in rows]
+            session.expunge_all()
+            return found
 
     def order(self, order_id: str) -> StoredOrder | None:
         with self.transaction() as session:
@@ -344,6 +364,10 @@ class Store:
             select(StatusObservation).where(StatusObservation.order_id == row.order_id)
             .order_by(StatusObservation.observed_at, StatusObservation.id)
         ).all()
+        return self._stored_from(row, list(timers), list(statuses))
+
+    def _stored_from(self, row: OrderRow, timers: list[TimerObservation],
+                     statuses: list[StatusObservation]) -> StoredOrder:
         history = [ProtectionTimer(ends_at=t.ends_at, source=TimerSource(t.source), read_at=t.read_at,
                                    raw_text=t.raw_text) for t in timers]
         return StoredOrder(

@@ -115,7 +115,7 @@ def read_disputes(settings: Settings, store: Store, session, say: Callable[[str]
     ``sync`` reads them too, so that the first look at the agenda after a sync already
     shows a seller's offer of nothing.
     """
-    from flows.disputes import read_dispute, read_dispute_list
+    from flows.disputes import DisputeReader, read_dispute_list
 
     progress = progress or Progress()
     records = DisputeRecords(store)
@@ -129,11 +129,46 @@ def read_disputes(settings: Settings, store: Store, session, say: Callable[[str]
               or item.reverse_line_id not in known]
     failed: list[SiteError] = []
     progress.disputes_started(len(wanted))
+    reader = DisputeReader(session, site.base_url, credentials, site.zone, settings.browser.timeout_ms,
+                           mobile_url=site.mobile_url)
+    try:
+        _read_each(reader, wanted, known, records, say, failed, disagreements, progress)
+    finally:
+        reader.close()
+    if failed:
+        raise failed[0]
+    return len(wanted)
+
+
+def worth_a_snapshot(detail, known) -> bool:
+    """A case's page is kept as a snapshot when the case is new or changed, or its last
+    snapshot is gone: an unchanged case keeps the snapshot of its last change (retention
+    keeps a dispute's latest one), which shows what the page shows now. The time of the
+    reading and the countdowns' wording ("4 days 23:59 left") are not a change; a
+    deadline that moved is."""
+    from agent.judge.deadlines import steady_dispute
+
+    if known is None or known.detail is None or known.screenshot is None or not known.screenshot.is_file():
+        return True
+
+    def content(case):
+        return case.model_copy(update={
+            "site_time": known.detail.site_time,
+            "deadlines": [d.model_copy(update={"raw_text": None}) for d in case.deadlines],
+            "mediator_request": (case.mediator_request.model_copy(update={"raw_text": None})
+                                 if case.mediator_request else None)})
+
+    return content(steady_dispute(detail, known.detail)) != content(known.detail)
+
+
+def _read_each(reader, wanted: list, known: dict, records: DisputeRecords, say: Callable[[str], None],
+               failed: list[SiteError], disagreements: list | None, progress: Progress) -> None:
     for item in wanted:
         try:
-            detail, link, shot = read_dispute(session, site.base_url, item.reverse_line_id, credentials, site.zone,
-                                              settings.browser.timeout_ms, screenshot_label="dispute",
-                                              trade_line_id=item.trade_line_id, mobile_url=site.mobile_url)
+            detail, link, shot = reader.read(item.reverse_line_id, trade_line_id=item.trade_line_id,
+                                             screenshot_label="dispute",
+                                             photograph=lambda d, k=known.get(item.reverse_line_id):
+                                             worth_a_snapshot(d, k))
         except SiteError as error:
             if not hasattr(error, "zero_seen"):
                 raise
@@ -144,9 +179,6 @@ def read_disputes(settings: Settings, store: Store, session, say: Callable[[str]
             continue
         records.save_dispute(detail, link=link, screenshot=shot / "screenshot.png" if shot else None)
         progress.dispute_done(item.reverse_line_id)
-    if failed:
-        raise failed[0]
-    return len(wanted)
 
 
 def watch_state(store: Store) -> WatchState:

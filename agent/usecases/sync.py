@@ -1,7 +1,7 @@
 """Use case: read every order and its protection timer from the site into the store.
 
-Reads the list, then the detail page of each order whose timer can still matter,
-and stores what it read even when the site stops it half-way (an expired session
+Reads the list, then the detail page of each order whose state or timer can still
+change (``agent.judge.detail_rule``: settled history is not read again every day), and stores what it read even when the site stops it half-way (an expired session
 keeps the orders already read; the error is raised after they are saved). A list
 read through to its end but missing a few orders (its order moved while it was read)
 still has the details of the orders it did read fetched before the error is raised:
@@ -15,15 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from agent.core.clock import SiteClock
+from agent.judge.detail_rule import Known, needs_detail
 from agent.core.errors import LoginRequired, SecretError
-from agent.core.models import Order, OrderStatus
+from agent.core.models import Order, OrderStatus, ProtectionTimer, TimerSource
 from agent.config.secrets import Credentials, get_credentials
 from agent.config.settings import Settings
 from agent.storage.store import Store
-
-#: statuses whose timer cannot matter any more: no detail page is read for them
-SETTLED = {OrderStatus.CANCELLED, OrderStatus.CLOSED, OrderStatus.PAYMENT_EXPIRED,
-           OrderStatus.AWAITING_PAYMENT}
 
 OFFSET_KEY = "site_clock_offset_seconds"
 LAST_SYNC_KEY = "last_sync_at"
@@ -77,8 +74,29 @@ def credentials_provider(settings: Settings) -> Callable[[], Credentials]:
     return provide
 
 
-def needs_detail(order: Order) -> bool:
-    return order.status not in SETTLED
+def known_orders(store: Store) -> dict[str, Known]:
+    """Each stored order's last detail reading: its status then and its latest timer.
+
+    One query of small tuples, not the orders with their lines and histories: a sync of
+    an account with years of orders keeps only this in memory to decide what to read.
+    """
+    from sqlalchemy import func, select
+
+    from agent.storage.store import OrderRow, TimerObservation
+
+    rank = func.row_number().over(partition_by=TimerObservation.order_id,
+                                  order_by=(TimerObservation.observed_at.desc(), TimerObservation.id.desc()))
+    latest = select(TimerObservation.order_id, TimerObservation.ends_at, TimerObservation.source,
+                    TimerObservation.read_at, rank.label("rank")).subquery()
+    query = (select(OrderRow.order_id, OrderRow.detail_status, latest.c.ends_at, latest.c.source, latest.c.read_at)
+             .outerjoin(latest, (latest.c.order_id == OrderRow.order_id) & (latest.c.rank == 1)))
+    known: dict[str, Known] = {}
+    with store.transaction() as session:
+        for order_id, status, ends_at, source, read_at in session.execute(query):
+            timer = (ProtectionTimer(ends_at=ends_at, source=TimerSource(source), read_at=read_at)
+                     if ends_at is not None else None)
+            known[order_id] = Known(read_status=OrderStatus(status) if status else None, timer=timer)
+    return known
 
 
 def sync_orders(settings: Settings, store: Store, progress: Progress | None = None,
@@ -103,13 +121,16 @@ def _sync_in(session, settings: Settings, store: Store, progress: Progress,
                             settings.politeness.detail_concurrency)
     timeout = settings.browser.timeout_ms
     listing = read_order_list(session, settings.site.base_url, credentials, progress.listed, timeout)
+    known = known_orders(store)  # before the list is saved: the rule compares with what was read before
     store.save_orders(listing.orders)
     if listing.orders:
         clock.observe(listing.orders[0].site_time)
         store.set_meta(OFFSET_KEY, str(clock.offset.total_seconds()))
     if listing.error is not None and not listing.missing:
         raise listing.error
-    wanted = [order.order_id for order in listing.orders if needs_detail(order)]
+    now, after_close = clock(), settings.policy.after_close
+    wanted = [order.order_id for order in listing.orders
+              if needs_detail(order, known.get(order.order_id), now, after_close)]
     progress.details_started(len(wanted))
     details = read_order_details(session, settings.site.base_url, wanted, credentials, politeness,
                                  settings.site.zone, progress.detail_done, timeout)

@@ -103,13 +103,19 @@ def settings(server, tmp_path, monkeypatch) -> Settings:
 def test_a_person_solves_the_captcha_and_types_the_code_from_a_phone(settings, server, browser, monkeypatch,
                                                                       output_path):
     from starlette.applications import Starlette
+    from starlette.routing import Mount
+    from starlette.staticfiles import StaticFiles
 
+    import agent.web.app
+
+    # the routes as the page mounts them, with the page's style sheets (the picture takes touch)
+    static = Mount("/static", app=StaticFiles(directory=agent.web.app.HERE / "static"))
     store = Store(settings.state.db_path)
     health_store.record_failure(store, server.world.clock.now(), CaptchaRequired("the site asks for a captcha"))
     slider = slider_on_the_login(browser, server)
     logins = RemoteLogins(settings, lambda s: RemoteLogin(s, idle_seconds=120))
     phone_context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
-    with monkeypatch.context() as patched, serving(Starlette(routes=routes(settings, logins=logins))) as address:
+    with monkeypatch.context() as patched, serving(Starlette(routes=[*routes(settings, logins=logins), static])) as address:
         # the agent's browser thread starts its own driver, as in production
         patched.setattr("flows.browser.sync_playwright", sync_playwright)
         try:

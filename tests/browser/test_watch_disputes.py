@@ -381,16 +381,16 @@ def test_a_zero_only_one_reading_sees_is_critical_at_once_and_the_other_cases_ar
 
     seller(server, 2, action="offer", amount="5.00", respond_days=2)
     odd = dispute_of(server, 2)
-    real = disputes.read_dispute
+    real = disputes.DisputeReader.read
 
-    def one_page_shows_zero(*args, **kwargs):
-        detail, link, shot = real(*args, **kwargs)
+    def one_page_shows_zero(self, *args, **kwargs):
+        detail, link, shot = real(self, *args, **kwargs)
         if detail.reverse_line_id == odd:  # as if the page had drawn 0.00 where its data says 5.00
             raise ReadingsDisagree("dispute readings disagree", [Disagreement("amount", "5.00 EUR", "0.00 EUR")],
                                    ("page",), detail)
         return detail, link, shot
 
-    monkeypatch.setattr(disputes, "read_dispute", one_page_shows_zero)
+    monkeypatch.setattr(disputes.DisputeReader, "read", one_page_shows_zero)
     settings, store, policy = agent()
     report = poll(settings, store, policy, say=lambda _: None)
     assert not report.read_ok and "dispute readings disagree" in report.error

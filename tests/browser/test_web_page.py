@@ -92,7 +92,7 @@ def test_a_counter_offer_sent_from_the_page_reaches_the_site(page_server, server
     assert after["status"] == "WAIT_SELLER_RESPONSE"
     assert after["proposals"][-1]["proposer"] == "BUYER" and after["proposals"][-1]["amount"] == "8.00"
     assert after["messages"][-1]["text"] == "Nothing arrived."
-    page.get_by_role("navigation").get_by_role("link", name="Log").click()
+    page.get_by_role("navigation").get_by_role("link", name="Log", exact=True).click()
     entry = page.locator("ul.entries li").first
     expect(entry).to_contain_text("reject")
     expect(entry).to_contain_text("counter-offer 8.00")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
+from agent.storage.migrations import HEAD
 from agent.storage import health
 from agent.cli.commands import app
 from agent.core.errors import LoginRequired
@@ -348,7 +349,7 @@ def test_doctor_with_a_good_config(state, tmp_path):
     assert checks["browser"].ok is None
     assert all(check.ok for name, check in checks.items() if name != "browser"), checks
     assert str(config) in checks["config"].detail
-    assert "schema 0001" in checks["database"].detail
+    assert f"schema {HEAD}" in checks["database"].detail
     assert "found in the keyring" in checks["credentials"].detail
     assert "1 of 1 cookies for www.aliexpress.com unexpired" in checks["session"].detail
     assert checks["channel hook"].detail.startswith("json://hook:****@localhost:8080/alerts")

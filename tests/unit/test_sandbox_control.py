@@ -584,3 +584,21 @@ def test_python_m_sandbox_refuses_a_bad_rate(rate):
     done = run_sandbox("--rate", rate, "--port", "0", timeout=20)
     assert done.returncode == 2, done.stdout
     assert "--rate" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_request_log_counts_the_sites_requests_by_kind_and_not_the_control_api(server, control, site):
+    from sandbox.request_log import kind_of
+
+    ok(control.delete("/requests"))
+    site.get("/p/order/detail.html", params={"orderId": "1"})
+    site.get("/p/order/detail.html", params={"orderId": "2"})
+    site.get("/h5/mtop.aliexpress.trade.buyer.order.detail/1.0/", params={"data": "{}"})
+    site.get("/static/site.css")
+    control.get("/state")
+    assert ok(control.get("/requests")) == {"api mtop.aliexpress.trade.buyer.order.detail": 1,
+                                            "page /p/order/detail.html": 2, "static": 1}
+    ok(control.post("/reset"))  # the log is the server's: a new world keeps it
+    assert ok(control.get("/requests"))["page /p/order/detail.html"] == 2
+    ok(control.delete("/requests"))
+    assert ok(control.get("/requests")) == {}
+    assert kind_of("/newlogin/login.do", "login") == "login"

@@ -1,0 +1,231 @@
+"""Benchmark: one daily poll of a large account — requests sent, wall time, peak memory.
+
+For an account of ``--orders`` orders (``--active`` on their way, ``--disputes`` with
+an open dispute, the rest completed long ago) it runs the account's first poll
+(untimed: it reads every page once), moves the site's clock one day, then times the
+daily poll. Side by side: the agent, and a naive run of the same poll whose sync reads
+the detail page of every order not settled (today's rule before decision 0020). Each
+poll runs in a process of its own, so the memory of one is not the other's; memory is
+PSS of that process and its browser processes (the sandbox left out), sampled every
+50 ms, as bench/bench_sync.py measures it. Requests are counted by the sandbox
+(``/__sandbox__/requests``), by kind.
+
+    python bench/bench_poll.py --orders 500 --active 20 --disputes 0     # requests
+    python bench/bench_poll.py --orders 1200 --active 20 --disputes 150  # memory
+    python bench/bench_poll.py --orders 200 --active 20 --disputes 100   # poll time
+
+Goals (issue "Scale"): peak <= 500 MB for 1,200 orders and 150 open disputes; a poll
+of 100 open disputes <= 60 s on 2 cores. Politeness pauses are 0 here (``--polite``
+uses the defaults, 0.4-1.2 s between order pages), as in bench_sync.
+
+Measured on 2 cores shared with other work (load average about 14), one run each, so
+the times are pessimistic: 500 orders, 20 on their way, no dispute — the daily poll sent
+78 pages and API calls against 1,038 naive (20 order pages against 500), 62 static files
+against 1,022, took 137 s against 425 s and peaked at 524 MB against 541 MB. Where a
+dispute page's time went (``--profile``, same machine): 1 s loading it, 0.8 s for its
+two readings, 0.8 s for a full-page snapshot (now taken only when the case changed),
+0.4 s for a new tab (now one tab for ten cases).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from accounts import LOGIN, PASSWORD, large_account  # noqa: E402
+
+
+def child(mode: str, url: str, control: str, state: str, polite: bool, profile: str | None) -> int:
+    """One poll, in this process: prints its time and what it read as JSON."""
+    from pydantic import SecretStr
+
+    import agent.usecases.sync
+    from agent.judge.detail_rule import SETTLED
+    from agent.usecases.poll import poll
+    from agent.config.secrets import Credentials
+    from agent.config.settings import load_settings
+    from agent.storage.store import Store
+
+    politeness = {} if polite else {"min_delay_ms": 0, "max_delay_ms": 0}
+    settings = load_settings(None, site={"base_url": url}, state={"dir": state}, politeness=politeness)
+    if mode == "naive":
+        agent.usecases.sync.needs_detail = lambda order, known, now, after_close: order.status not in SETTLED
+    account = Credentials(login=LOGIN, password=SecretStr(PASSWORD), source="bench")
+    store = Store(settings.state.db_path)
+    if profile:
+        _time_steps()
+    profiler = None
+    if profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler()
+        profiler.start()
+    begin = time.perf_counter()
+    report = poll(settings, store, settings.policy, say=lambda _line: None, deliver=False,
+                  credentials=lambda: account)
+    elapsed = time.perf_counter() - begin
+    if profiler is not None:
+        profiler.stop()
+        Path(profile).write_text(profiler.output_text(unicode=False, color=False, show_all=False))
+    store.close()
+    if profile:
+        with open(profile, "a") as out:
+            for name, (count, spent) in sorted(STEPS.items(), key=lambda kv: -kv[1][1]):
+                out.write(f"step {name}: {count} calls, {spent:.1f} s\n")
+    print(json.dumps({"seconds": elapsed, "orders": report.orders, "disputes": report.disputes,
+                      "ok": report.read_ok, "error": report.error}))
+    return 0
+
+
+#: step name -> (calls, seconds): where a profiled poll's wall time goes
+STEPS: dict[str, list] = {}
+
+
+def _time_steps() -> None:
+    """Wrap the poll's steps to add up their wall time (a sampling profiler sees Playwright's
+    waits only as its event loop, not which step waits)."""
+    import importlib
+
+    def wrap(module_name: str, owner: str | None, name: str) -> None:
+        module = importlib.import_module(module_name)
+        holder = getattr(module, owner) if owner else module
+        original = getattr(holder, name)
+
+        def timed(*args, **kwargs):
+            begin = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                entry = STEPS.setdefault(f"{module_name}.{owner + '.' if owner else ''}{name}", [0, 0.0])
+                entry[0] += 1
+                entry[1] += time.perf_counter() - begin
+
+        setattr(holder, name, timed)
+
+    import agent.usecases.poll
+
+    decide = agent.usecases.poll.worth_a_snapshot
+
+    def noted(detail, known):
+        taken = decide(detail, known)
+        if taken and known is not None and known.detail is not None:
+            old, new = known.detail.model_dump(), detail.model_dump()
+            for key in sorted(k for k in new if new[k] != old[k] and k != "site_time"):
+                STEPS.setdefault(f"snapshot because {key} changed", [0, 0.0])[0] += 1
+        return taken
+
+    agent.usecases.poll.worth_a_snapshot = noted
+    for module_name, owner, name in [
+        ("flows.orders", None, "_read_list_once"), ("flows.orders", None, "_read_details_once"),
+        ("flows.orders", None, "_read_tracking_once"), ("flows.disputes", None, "_read_list_once"),
+        ("flows.disputes", None, "_read_dispute_once"), ("flows.disputes", None, "read_case"),
+        ("flows.disputes", None, "open_page"), ("flows.browser", "BrowserSession", "save_evidence"),
+        ("flows.browser", "BrowserSession", "new_page"), ("flows.browser", "BrowserSession", "start"),
+        ("flows.browser", "BrowserSession", "close"), ("agent.usecases.poll", None, "watch_state"),
+        ("agent.usecases.poll", None, "record"), ("agent.usecases.poll", None, "judge"), ("agent.usecases.poll", None, "digest"),
+        ("agent.storage.dispute_records", "DisputeRecords", "save_dispute"), ("agent.storage.store", "Store", "save_orders"),
+        ("agent.usecases.sync", None, "known_orders"),
+    ]:
+        wrap(module_name, owner, name)
+
+
+def run_poll(mode: str, server, state: Path, polite: bool, profile: str | None = None) -> dict:
+    """A poll in a child process, its peak memory sampled from here."""
+    from bench_sync import PeakMemory, _pss_kb, _tree
+
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", mode, server.url, server.address,
+               str(state)]
+    if polite:
+        command.append("--polite")
+    if profile:
+        command += ["--profile", profile]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=HERE.parent)
+
+    class ChildPeak(PeakMemory):
+        def _run(self) -> None:
+            while not self._stop.is_set():
+                self.peak_kb = max(self.peak_kb, sum(_pss_kb(pid) for pid in _tree(process.pid)))
+                self._stop.wait(0.05)
+
+    with ChildPeak() as memory:
+        out, _ = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"the {mode} poll failed (exit {process.returncode})")
+    result = json.loads(out.decode().strip().splitlines()[-1])
+    result["peak_mb"] = memory.peak_kb / 1024
+    return result
+
+
+def measure(mode: str, server, scratch: Path, scenario: dict, polite: bool, profile: str | None) -> dict:
+    import httpx
+
+    httpx.post(f"{server.address}/__sandbox__/scenario", json=scenario, timeout=60).raise_for_status()
+    state = scratch / mode
+    session = httpx.post(f"{server.address}/__sandbox__/session", timeout=30).json()
+    (state / "sessions").mkdir(parents=True)
+    (state / "sessions" / "default.json").write_text(json.dumps(session))
+    state.chmod(0o700)
+    first = run_poll(mode, server, state, polite)
+    httpx.post(f"{server.address}/__sandbox__/clock", json={"advance": {"days": 1}}, timeout=10).raise_for_status()
+    httpx.delete(f"{server.address}/__sandbox__/requests", timeout=10).raise_for_status()
+    daily = run_poll(mode, server, state, polite, profile)
+    daily["requests"] = httpx.get(f"{server.address}/__sandbox__/requests", timeout=10).json()
+    daily["first_seconds"] = first["seconds"]
+    return daily
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=500)
+    parser.add_argument("--active", type=int, default=20)
+    parser.add_argument("--disputes", type=int, default=0)
+    parser.add_argument("--polite", action="store_true", help="the default pauses between order pages")
+    parser.add_argument("--no-naive", action="store_true", help="measure the agent only")
+    parser.add_argument("--profile", help="write the agent's daily poll profile (pyinstrument) to this file")
+    parser.add_argument("--child", nargs=4, metavar=("MODE", "URL", "CONTROL", "STATE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(*args.child, args.polite, args.profile)
+
+    from bench_sync import ExternalSandbox
+    from sandbox.scenario import parse_scenario
+
+    scenario = large_account(args.orders, args.active, args.disputes)
+    results = {}
+    with tempfile.TemporaryDirectory() as scratch, ExternalSandbox(parse_scenario(scenario)) as server:
+        for mode in ("agent",) if args.no_naive else ("agent", "naive"):
+            results[mode] = measure(mode, server, Path(scratch), scenario, args.polite,
+                                    args.profile if mode == "agent" else None)
+    print(f"account: {args.orders} orders, {args.active} on their way, {args.disputes} open disputes "
+          f"(pauses {'default' if args.polite else 'off'})")
+    modes = list(results)
+    print(f"{'daily poll':48}" + "".join(f"{m:>10}" for m in modes))
+    kinds = sorted({k for r in results.values() for k in r["requests"] if k != "static"})
+    for kind in kinds:
+        print(f"  {kind:46}" + "".join(f"{results[m]['requests'].get(kind, 0):10d}" for m in modes))
+    for label, key in (("  pages and API calls", None), ("  static files", "static")):
+        print(f"{label:48}" + "".join(
+            f"{(sum(v for k, v in results[m]['requests'].items() if k != 'static') if key is None else results[m]['requests'].get(key, 0)):10d}"
+            for m in modes))
+    print(f"{'wall time (s)':48}" + "".join(f"{results[m]['seconds']:10.1f}" for m in modes))
+    print(f"{'peak memory (MB, with browser)':48}" + "".join(f"{results[m]['peak_mb']:10.0f}" for m in modes))
+    print(f"{'first poll of the account (s)':48}" + "".join(f"{results[m]['first_seconds']:10.1f}" for m in modes))
+    agent = results["agent"]
+    if not agent["ok"]:
+        print(f"the agent's poll could not read the site: {agent['error']}")
+    print(f"goals: peak <= 500 MB: {'met' if agent['peak_mb'] <= 500 else 'MISSED'}; "
+          f"poll <= 60 s: {'met' if agent['seconds'] <= 60 else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""A second sync reads again only the order pages that can still change (agent.judge.detail_rule).
+
+The sandbox counts the requests it served (``/__sandbox__/requests``); the store says
+which orders were read (a page read confirms the stored timer's reading time).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from agent.config.settings import load_settings
+from agent.storage.store import Store
+from agent.usecases.sync import sync_orders
+from flows import site
+from sandbox.scenario import parse_scenario
+from tests.support.agent_env import logged_in_already
+from tests.support.isolation import isolate_environment
+
+pytestmark = pytest.mark.browser
+
+HISTORY, IN_TRANSIT, RECENT = "8800000000000001", "8800000000000002", "8800000000000003"
+
+
+def world():
+    def order(order_id: str, **dates: str) -> dict:
+        return {"id": order_id, "store": "s", "currency": "USD", **dates,
+                "lines": [{"id": "9" + order_id[1:], "title": f"Item {order_id[-1]}", "price": "9.99"}]}
+
+    return parse_scenario({
+        "name": "history and active orders", "clock": {"start": "2026-11-20T09:00:00Z"},
+        "account": {"login": "buyer@example.com", "password": "sandbox-pass"},
+        "stores": [{"id": "s", "name": "Scale Store"}],
+        "orders": [
+            order(HISTORY, placed="2026-04-01T09:00:00Z", paid="2026-04-01T10:00:00Z",
+                  shipped="2026-04-03T09:00:00Z", delivered="2026-04-20T09:00:00Z",
+                  completed="2026-04-25T09:00:00Z"),
+            order(IN_TRANSIT, placed="2026-11-10T09:00:00Z", paid="2026-11-10T10:00:00Z",
+                  shipped="2026-11-12T09:00:00Z"),
+            order(RECENT, placed="2026-11-01T09:00:00Z", paid="2026-11-01T10:00:00Z",
+                  shipped="2026-11-03T09:00:00Z", delivered="2026-11-10T09:00:00Z",
+                  completed="2026-11-12T09:00:00Z"),
+        ],
+    })
+
+
+def detail_reads(counts: dict[str, int]) -> int:
+    return counts.get(f"api {site.API_ORDER_DETAIL.lower()}", 0)
+
+
+def test_a_settled_order_is_not_read_again_while_an_active_one_is(server, tmp_path, monkeypatch):
+    isolate_environment(monkeypatch, tmp_path)
+    server.load(world())
+    settings = load_settings(None, site={"base_url": server.url}, state={"dir": str(tmp_path / "state")},
+                             politeness={"min_delay_ms": 0, "max_delay_ms": 20}, browser={"timeout_ms": 10_000})
+    logged_in_already(server, settings.state.dir)
+    store = Store(settings.state.db_path)
+    try:
+        server.clear_requests()
+        sync_orders(settings, store)
+        assert detail_reads(server.requests()) == 3  # the first sync reads every page
+        first = {order_id: store.order(order_id).order.timer for order_id in (HISTORY, IN_TRANSIT, RECENT)}
+        assert all(first.values())
+
+        server.advance(days=1)
+        server.move_protection(IN_TRANSIT, 5)  # the seller extends the protection of the parcel on its way
+        server.clear_requests()
+        report = sync_orders(settings, store)
+        counts = server.requests()
+
+        assert report.orders == 3 and report.details == 2
+        assert detail_reads(counts) == 2
+        assert counts.get("page /p/order/detail.html") == 2
+        later = {order_id: store.order(order_id).order.timer for order_id in (HISTORY, IN_TRANSIT, RECENT)}
+        assert later[HISTORY].read_at == first[HISTORY].read_at  # its window is over: not read
+        assert later[RECENT].read_at > first[RECENT].read_at  # its window is open: read
+        assert later[IN_TRANSIT].ends_at - first[IN_TRANSIT].ends_at == timedelta(days=5)  # the extension is seen
+    finally:
+        store.close()

@@ -1,0 +1,97 @@
+"""Which order pages a sync reads (agent.judge.detail_rule): never skip an order whose deadline can still be missed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from agent.judge.detail_rule import GRACE, Known, needs_detail
+from agent.core.models import Order, OrderStatus, ProtectionTimer, TimerSource
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+AFTER_CLOSE = timedelta(days=15)
+S = OrderStatus
+
+
+def listed(status: OrderStatus) -> Order:
+    return Order(order_id="8100000000000001", status=status, lines=[], site_time=NOW)
+
+
+def timer(ends_in: timedelta, source: TimerSource = TimerSource.COUNTDOWN) -> ProtectionTimer:
+    return ProtectionTimer(ends_at=NOW + ends_in, source=source, read_at=NOW - timedelta(days=1))
+
+
+DAY = timedelta(days=1)
+WINDOW = TimerSource.DISPUTE_WINDOW
+
+# (listed status, status of the last detail reading or None, stored timer, read?)
+TABLE = [
+    # new orders, or orders whose page was never read: read (unless settled)
+    ("new, in transit", S.AWAITING_DELIVERY, "new", None, True),
+    ("new, completed long ago", S.COMPLETED, "new", None, True),
+    ("listed before, page never read", S.COMPLETED, None, timer(-400 * DAY, WINDOW), True),
+    ("new, settled", S.CLOSED, "new", None, False),
+    ("new, never paid", S.AWAITING_PAYMENT, "new", None, False),
+    # still on its way: its countdown runs and can be moved, whatever is stored
+    ("in transit, timer running", S.AWAITING_DELIVERY, S.AWAITING_DELIVERY, timer(10 * DAY), True),
+    ("in transit, stored timer long over", S.AWAITING_DELIVERY, S.AWAITING_DELIVERY, timer(-90 * DAY), True),
+    ("in transit, no timer", S.AWAITING_DELIVERY, S.AWAITING_DELIVERY, None, True),
+    ("awaiting shipment", S.AWAITING_SHIPMENT, S.AWAITING_SHIPMENT, timer(-90 * DAY), True),
+    ("processing", S.PROCESSING, S.PROCESSING, timer(-90 * DAY), True),
+    ("a status the agent does not know", S.UNKNOWN, S.UNKNOWN, timer(-90 * DAY), True),
+    # a status the last page did not show: read, whatever the stored timer says
+    ("completed since the last reading", S.COMPLETED, S.AWAITING_DELIVERY, timer(-90 * DAY), True),
+    ("dispute ended since", S.COMPLETED, S.DISPUTE_IN_PROGRESS, timer(-90 * DAY, WINDOW), True),
+    ("dispute opened since", S.DISPUTE_IN_PROGRESS, S.AWAITING_DELIVERY, timer(5 * DAY), True),
+    # completed: read while its window (or timer) runs, skipped once it is over
+    ("completed, timer running", S.COMPLETED, S.COMPLETED, timer(3 * DAY), True),
+    ("completed, window of 90 days open", S.COMPLETED, S.COMPLETED, timer(30 * DAY, WINDOW), True),
+    ("completed, closed but after-close window open", S.COMPLETED, S.COMPLETED, timer(-10 * DAY), True),
+    ("completed, after-close window just over (grace)", S.COMPLETED, S.COMPLETED, timer(-16 * DAY), True),
+    ("completed, after-close window over", S.COMPLETED, S.COMPLETED, timer(-15 * DAY - GRACE - DAY), False),
+    ("completed, window of 90 days just over (grace)", S.COMPLETED, S.COMPLETED, timer(-DAY, WINDOW), True),
+    ("completed, window of 90 days over", S.COMPLETED, S.COMPLETED, timer(-GRACE - DAY, WINDOW), False),
+    ("completed, history", S.COMPLETED, S.COMPLETED, timer(-400 * DAY, WINDOW), False),
+    ("completed, no timer known", S.COMPLETED, S.COMPLETED, None, True),
+    # a dispute covers the order: its deadlines are read from the dispute pages
+    ("dispute in progress, unchanged", S.DISPUTE_IN_PROGRESS, S.DISPUTE_IN_PROGRESS, timer(5 * DAY), False),
+    # settled: nothing read (the stored timer still drives the after-close alert)
+    ("closed since", S.CLOSED, S.AWAITING_DELIVERY, timer(-DAY), False),
+    ("cancelled", S.CANCELLED, S.AWAITING_SHIPMENT, None, False),
+    ("payment expired", S.PAYMENT_EXPIRED, None, None, False),
+]
+
+
+@pytest.mark.parametrize(("status", "read_status", "stored_timer", "expected"),
+                         [row[1:] for row in TABLE], ids=[row[0] for row in TABLE])
+def test_which_order_pages_a_sync_reads(status, read_status, stored_timer, expected):
+    known = None if read_status == "new" else Known(read_status=read_status, timer=stored_timer)
+    assert needs_detail(listed(status), known, NOW, AFTER_CLOSE) is expected
+
+
+def test_the_window_is_the_one_rule_with_the_policy_after_close():
+    """A longer after-close window keeps a closed order's page read: the policy is honoured."""
+    ended = Known(read_status=S.COMPLETED, timer=timer(-20 * DAY))
+    assert needs_detail(listed(S.COMPLETED), ended, NOW, timedelta(days=15)) is False
+    assert needs_detail(listed(S.COMPLETED), ended, NOW, timedelta(days=30)) is True
+
+
+def test_the_store_gives_the_status_of_the_last_page_read_not_of_the_last_list_row(tmp_path):
+    """A sync that saved the list and failed on the pages leaves the new status unread: the next one reads it."""
+    from agent.storage.store import Store
+    from agent.usecases.sync import known_orders
+
+    store = Store(tmp_path / "agent.db", now=lambda: NOW)
+    try:
+        first, later = timer(5 * DAY), timer(9 * DAY)
+        page = listed(S.AWAITING_DELIVERY).model_copy(update={"detail_loaded": True, "timer": first})
+        store.save_orders([page, listed(S.COMPLETED).model_copy(update={"order_id": "8100000000000002"})])
+        store.save_orders([page.model_copy(update={"timer": later})])
+        store.save_orders([listed(S.COMPLETED)])  # the list row of the next sync, its page not read
+        known = known_orders(store)
+        assert known["8100000000000001"] == Known(read_status=S.AWAITING_DELIVERY, timer=later)
+        assert known["8100000000000002"] == Known(read_status=None, timer=None)
+        assert needs_detail(listed(S.COMPLETED), known["8100000000000001"], NOW, AFTER_CLOSE) is True
+    finally:
+        store.close()
