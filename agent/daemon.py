@@ -23,10 +23,12 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from agent import health as health_store
+from agent.clock import machine_clock, system_now
 from agent.lock import Locked, browser_lock, daemon_lock
 from agent.settings import Settings
 from agent.store import Store
@@ -61,7 +63,10 @@ class Daemon:
         self.settings = settings
         self.store = store
         self.schedule = settings.schedule
-        self._now = now or (lambda: datetime.now(UTC))
+        #: a clock of its own (the simulation's virtual time) is the machine's for every job
+        self._injected = now
+        self._now = now or system_now
+        self.started_at = self._now()
         self._busy = threading.Event()
         self._stopping = threading.Event()
         self.scheduler = None
@@ -138,18 +143,21 @@ class Daemon:
     def _site_now(self) -> datetime:
         from agent.sync import site_clock
 
-        return site_clock(self.store)()
+        return site_clock(self.store, self._now)()
 
     def _step(self, name: str):
         daemon = self
 
         class Step:
             def __enter__(self):
+                self.clock = machine_clock(daemon._injected) if daemon._injected is not None else nullcontext()
+                self.clock.__enter__()
                 daemon._busy.set()
                 log.debug("step start name=%s", name)
 
             def __exit__(self, exc_type, exc, tb):
                 daemon._busy.clear()
+                self.clock.__exit__(None, None, None)
                 if exc is not None:
                     # one line for the log, the traceback for whoever debugs it; a failed
                     # step never kills the daemon (a poll counted its failure and set a retry)
@@ -170,12 +178,12 @@ class Daemon:
         counted: it counts as one more); the retry is then scheduled at that time."""
         if self._retry_at is None:
             failures = health_store.load(self.store).consecutive_failures + 1
-            self._retry_at = datetime.now(UTC) + self._retry_delay(failures)
+            self._retry_at = self._now() + self._retry_delay(failures)
         return self._retry_at
 
     def _schedule_retry(self) -> None:
-        run_date, self._retry_at = self._retry_at or datetime.now(UTC) + self._retry_delay(), None
-        delay = max(timedelta(0), run_date - datetime.now(UTC))
+        run_date, self._retry_at = self._retry_at or self._now() + self._retry_delay(), None
+        delay = max(timedelta(0), run_date - self._now())
         log.warning("poll failed: retrying in %s (at %s)", str(delay).split(".")[0], run_date.isoformat(timespec="seconds"))
         self.scheduler.add_job(self.poll_job, "date", run_date=run_date, args=["retry"],
                                id="retry_poll", replace_existing=True)
@@ -198,8 +206,6 @@ class Daemon:
     def build(self):
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.blocking import BlockingScheduler
-        from apscheduler.triggers.cron import CronTrigger
-        from apscheduler.triggers.interval import IntervalTrigger
 
         s = self.schedule
         scheduler = BlockingScheduler(
@@ -207,30 +213,48 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": int(s.misfire_grace_hours * 3600)},
             timezone=s.time_zone,
         )
+        return self.add_jobs(scheduler)
+
+    def add_jobs(self, scheduler):
+        """The fixed jobs, on any scheduler with APScheduler's ``add_job`` (the simulation's
+        ``agent.virtual_schedule`` runs them on virtual time): one schedule, in one place.
+        The intervals start from the daemon's clock, not the machine's."""
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        s, start = self.schedule, self._now()
+
+        def every(**interval: float) -> IntervalTrigger:
+            return IntervalTrigger(**interval, start_date=start + timedelta(**interval), timezone=s.time_zone)
+
         hour, minute = (int(part) for part in s.daily_at.split(":"))
         scheduler.add_job(self.poll_job, CronTrigger(hour=hour, minute=minute, jitter=int(s.jitter_minutes * 60),
                                                      timezone=s.time_zone), id="daily_poll", args=["daily"])
-        scheduler.add_job(self.frequent_poll_job, IntervalTrigger(minutes=s.frequent_minutes), id="frequent_poll")
-        scheduler.add_job(self.sweep_job, IntervalTrigger(seconds=s.sweep_seconds), id="sweep")
-        scheduler.add_job(self.outbox_job, IntervalTrigger(seconds=s.outbox_seconds), id="outbox")
-        scheduler.add_job(self.heartbeat_job, IntervalTrigger(seconds=s.heartbeat_seconds), id="heartbeat")
+        scheduler.add_job(self.frequent_poll_job, every(minutes=s.frequent_minutes), id="frequent_poll")
+        scheduler.add_job(self.sweep_job, every(seconds=s.sweep_seconds), id="sweep")
+        scheduler.add_job(self.outbox_job, every(seconds=s.outbox_seconds), id="outbox")
+        scheduler.add_job(self.heartbeat_job, every(seconds=s.heartbeat_seconds), id="heartbeat")
         self.scheduler = scheduler
         return scheduler
+
+    def start_jobs(self, scheduler) -> None:
+        """What a start adds once: a catch-up poll if the last good one is old, and a sweep."""
+        self.started_at = self._now()
+        self.heartbeat_job()
+        if self._catch_up_needed():
+            scheduler.add_job(self.poll_job, "date", run_date=self._now(), args=["catch-up at start"],
+                              id="catch_up")
+        scheduler.add_job(self.sweep_job, "date", run_date=self._now(), id="sweep_at_start")
 
     def run(self) -> int:
         lock = daemon_lock(self.settings.state.dir)
         lock.acquire()  # Locked: a second daemon on this state directory refuses to start
-        self.started_at = self._now()
         scheduler = self.build()
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             log.info("daemon started pid=%s state=%s daily_at=%s tz=%s", os.getpid(), self.settings.state.dir,
                      self.schedule.daily_at, self.schedule.time_zone)
-            self.heartbeat_job()
-            if self._catch_up_needed():
-                scheduler.add_job(self.poll_job, "date", run_date=datetime.now(UTC), args=["catch-up at start"],
-                                  id="catch_up")
-            scheduler.add_job(self.sweep_job, "date", run_date=datetime.now(UTC), id="sweep_at_start")
+            self.start_jobs(scheduler)
             scheduler.start()  # blocks until shutdown
         finally:
             for sig, handler in previous.items():

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from agent.clock import SiteClock
+from agent.clock import Now, SiteClock, system_now
 from agent.errors import LoginRequired, SecretError
 from agent.models import Order, OrderStatus
 from agent.secrets import Credentials, get_credentials
@@ -47,11 +47,11 @@ class Progress:
     def detail_done(self, order: Order) -> None: ...
 
 
-def site_clock(store: Store) -> SiteClock:
+def site_clock(store: Store, local: Now = system_now) -> SiteClock:
     from datetime import timedelta
 
     offset = store.get_meta(OFFSET_KEY)
-    return SiteClock(timedelta(seconds=float(offset)) if offset else timedelta(0))
+    return SiteClock(timedelta(seconds=float(offset)) if offset else timedelta(0), local)
 
 
 def credentials_provider(settings: Settings) -> Callable[[], Credentials]:
