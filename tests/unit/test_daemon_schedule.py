@@ -113,6 +113,20 @@ def test_catch_up_needed_when_never_polled_or_too_long_ago(daemon):
     assert daemon._catch_up_needed()
 
 
+def test_a_restart_while_a_dispute_negotiates_polls_at_once_when_a_frequent_poll_is_due(daemon):
+    """Found by the simulation: a daemon killed during its frequent poll, started again, waited
+    ``catch_up_hours`` (20 h) for its next poll, though a seller's 0.00 offer may give one day."""
+    every = timedelta(minutes=daemon.schedule.frequent_minutes)
+    DisputeRecords(daemon.store).save_dispute(case("6400000000000004", DisputeStage.WAIT_BUYER_RESPONSE,
+                                                   reverse_status=2))
+    health.record_success(daemon.store, daemon._site_now() - every + timedelta(minutes=5))
+    assert not daemon._catch_up_needed()  # the next frequent poll comes in 5 minutes anyway
+    health.record_success(daemon.store, daemon._site_now() - every - timedelta(minutes=5))
+    assert daemon._catch_up_needed()
+    DisputeRecords(daemon.store).save_dispute(case("6400000000000004", DisputeStage.FINISHED))
+    assert not daemon._catch_up_needed()  # nothing negotiates: the daily poll is enough
+
+
 def test_a_poll_that_raises_is_retried_and_logged_in_one_line_with_the_traceback_at_debug(daemon, monkeypatch,
                                                                                          caplog):
     import logging
