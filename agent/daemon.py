@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
@@ -197,11 +198,18 @@ class Daemon:
         return runs
 
     def _catch_up_needed(self) -> bool:
+        """The last good poll is old: older than ``catch_up_hours``, or, while a dispute
+        negotiates or a deadline is near, older than the frequent poll's interval (a restart
+        after a crash would otherwise wait a whole interval more, or the 20 hours)."""
         last = health_store.load(self.store).last_success_at
         if last is None:
             return True
-        age = self._site_now() - datetime.fromisoformat(last)
-        return age >= timedelta(hours=self.schedule.catch_up_hours)
+        now = self._site_now()
+        age = now - datetime.fromisoformat(last)
+        if age >= timedelta(hours=self.schedule.catch_up_hours):
+            return True
+        soon = timedelta(hours=self.settings.policy.deadline_soon_hours)
+        return age >= timedelta(minutes=self.schedule.frequent_minutes) and needs_frequent_poll(self.store, now, soon)
 
     def build(self):
         from apscheduler.executors.pool import ThreadPoolExecutor
@@ -280,9 +288,9 @@ class Daemon:
 
 
 def _wait_cleared(event: threading.Event, seconds: float) -> bool:
-    deadline = datetime.now(UTC) + timedelta(seconds=seconds)
+    deadline = time.monotonic() + seconds  # real seconds of a stop, whatever clock the jobs run on
     while event.is_set():
-        if datetime.now(UTC) >= deadline:
+        if time.monotonic() >= deadline:
             return False
         threading.Event().wait(0.1)
     return True

@@ -196,10 +196,11 @@ def _zero_offers(state: dict[str, Any], received: list[Received], channels: list
                 continue
             made, deadline = _when(proposal["created_at"]), _when(proposal["deadline"])
             until = min(deadline, end)
+            # replaced or withdrawn by the seller: the flag was due while it stood; answered by
+            # the agent: the money is safe, yet the user is still told before the deadline
             later = [_when(a["at"]) for a in actions
-                     if a["dispute"] == dispute["reverse_line_id"] and a["actor"] in ("seller", "buyer", "agent")
-                     and made < _when(a["at"])]
-            if proposal["status"] != "PENDING" and later:  # replaced, withdrawn or answered
+                     if a["dispute"] == dispute["reverse_line_id"] and a["actor"] == "seller" and made < _when(a["at"])]
+            if proposal["status"] in ("WITHDRAWN", "EXPIRED") and later:
                 until = min(until, min(later))
             if until - made < resolution:
                 continue  # gone before the agent could be expected to see it

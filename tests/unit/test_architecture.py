@@ -73,3 +73,18 @@ def test_site_knowledge_stays_in_flows():
     for path in (ROOT / "agent").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not [m for m in markers if m in text], f"{path.name} contains site knowledge"
+
+
+#: the modules a daemon job runs through: they read the machine's time only through
+#: agent.clock.system_now, which a daemon given its own clock replaces (decision 0021)
+JOB_PATH = ("daemon", "poll", "sync", "outbox", "store", "dispute_records", "health", "auto_actions",
+            "tracking_watch", "tracking_store", "retention", "notify", "messages", "message_groups", "pending")
+
+
+@pytest.mark.parametrize("name", JOB_PATH)
+def test_the_daemons_jobs_read_the_machines_time_only_through_the_agents_clock(name):
+    tree = ast.parse((ROOT / "agent" / f"{name}.py").read_text(encoding="utf-8"))
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+             and node.func.attr in ("now", "utcnow", "today") and isinstance(node.func.value, ast.Name)
+             and node.func.value.id in ("datetime", "date")]
+    assert not calls, f"agent/{name}.py reads the wall clock on line {calls[0].lineno}: use agent.clock.system_now"
