@@ -5,6 +5,11 @@ order the daemon's own schedule gives them on the sandbox's virtual clock, with 
 at random (HTTP 500 bursts, slow pages, an expired session, a channel down for hours,
 the machine clock jumping, a job killed with SIGKILL, two deliveries at once). Every
 count of the promise must be 0. ``bench/simulate.py`` runs the same over 1,000.
+
+Opt-in (``pytest -m simulation``; the default run deselects the mark): each poll reads
+every open dispute's page, about 40 here, and a world needs about eight polls over its
+two and a half virtual days, so this takes many minutes on 2 cores (see the notes on
+the measured run in README's Performance section) — more than the whole suite's budget.
 """
 
 from __future__ import annotations

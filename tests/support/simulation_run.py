@@ -74,10 +74,10 @@ class Options:
     faults: bool = True
     #: the agent's schedule, as a user would set it
     frequent_minutes: float = 720
-    sweep_seconds: float = 1800
-    outbox_seconds: float = 900
+    sweep_seconds: float = 3600
+    outbox_seconds: float = 1800
     #: how likely each poll or outbox run is killed / doubled
-    kill_chance: float = 0.08
+    kill_chance: float = 0.2
     say: Callable[[str], None] = print
 
 
@@ -97,8 +97,6 @@ class Totals:
 
 
 def simulate(options: Options, workdir: Path) -> Totals:
-    from sandbox.server import SandboxServer
-    from tests.support.receivers import SmtpReceiver
 
     import flows.browser
     from tests.support.shared_driver import SharedDriver
@@ -252,6 +250,8 @@ def _faults(rng: random.Random, end: datetime, options: Options) -> list[tuple[d
             events.append((at, name))
             if name.endswith("_down"):
                 events.append((at + timedelta(hours=rng.uniform(2, 10)), name.replace("_down", "_up")))
+            if name in ("http500", "slow"):  # a burst: the site is itself again within the hour
+                events.append((at + timedelta(minutes=rng.uniform(10, 60)), "site_ok"))
     return sorted(events)
 
 
@@ -283,6 +283,8 @@ def _drive(server, smtp, hook: Hook, rng: random.Random, options: Options, drawn
             server.add_fault("http500", path="/", remaining=rng.randint(2, 12))
         elif name == "slow":
             server.add_fault("slow", path="/", remaining=rng.randint(1, 3), delay_ms=rng.randint(500, 2500))
+        elif name == "site_ok":
+            server.clear_faults()
         elif name == "expire":
             server.expire_sessions()
         elif name == "mail_down":
@@ -345,15 +347,15 @@ def _run(agent: _Agent, job, rng: random.Random, options: Options, env: dict[str
     chance = options.kill_chance if options.faults else 0
     if job.id in ("catch_up", "retry_poll", "daily_poll", "frequent_poll") and rng.random() < chance:
         kill = rng.choice(("read", "submit", "send"))
-        jobs[f"killed poll ({kill})"] += 1
         agent.scheduler.remove_job(job.id) if job.id in ("catch_up", "retry_poll") else None
-        _in_process(env, "poll_job", agent.clock(), kill)
+        died = _in_process(env, "poll_job", agent.clock(), kill)
+        jobs[f"poll in a process, SIGKILL at {kill}: " + ("killed" if died else "ended first")] += 1
         agent.restart()
         return
-    if job.id == "outbox" and rng.random() < chance:
+    if job.id == "outbox" and _pending(agent.store) and rng.random() < chance * 3:
         if rng.random() < 0.5:
-            jobs["killed outbox (send)"] += 1
-            _in_process(env, "outbox_job", agent.clock(), "send")
+            died = _in_process(env, "outbox_job", agent.clock(), "send")
+            jobs["outbox in a process, SIGKILL after a send: " + ("killed" if died else "ended first")] += 1
             agent.restart()
             return
         jobs["outbox twice at once"] += 1
@@ -375,13 +377,22 @@ def _start(env: dict[str, str], job: str, now: datetime, kill: str) -> subproces
                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _in_process(env: dict[str, str], job: str, now: datetime, kill: str) -> None:
+def _in_process(env: dict[str, str], job: str, now: datetime, kill: str) -> bool:
+    """Run ``job`` in a process of its own; whether it died by SIGKILL."""
     process = _start(env, job, now, kill)
     try:
-        process.wait(timeout=300)
+        return process.wait(timeout=300) == -9
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+        return True
+
+
+def _pending(store) -> bool:
+    from sqlalchemy import text
+
+    with store.transaction() as session:
+        return bool(session.execute(text("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")).scalar())
 
 
 def _alerts(store) -> list[dict[str, Any]]:
