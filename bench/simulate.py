@@ -37,6 +37,7 @@ def main() -> int:
     parser.add_argument("--frequent-minutes", type=float, default=720, help="the daemon's frequent poll")
     parser.add_argument("--no-faults", action="store_true")
     parser.add_argument("--failures", action="store_true", help="list every failure found")
+    parser.add_argument("--keep", type=Path, default=None, help="keep each world's agent state under this folder")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # the agent's retries are part of the run, not news
     seed = args.seed if args.seed is not None else int(time.time()) % 100_000
@@ -46,7 +47,7 @@ def main() -> int:
         totals = simulate(Options(lifecycles=args.lifecycles, seed=seed, per_world=args.per_world,
                                   faults=not args.no_faults, span_days=args.span_days,
                                   frequent_minutes=args.frequent_minutes, say=lambda line: print(line, flush=True)),
-                          Path(work))
+                          args.keep or Path(work))
     if args.failures:
         for line in totals.failures:
             print(f"  {line}")
