@@ -264,6 +264,8 @@ def _drive(server, smtp, hook: Hook, rng: random.Random, options: Options, drawn
     seen = {"mail": 0, "hook": 0}
     events = _faults(rng, end, options)
     mail_port = smtp.port
+    #: when each channel went down, and came up again
+    outages: dict[str, list[list[datetime]]] = {"mail": [], "hook": []}
 
     def stamp() -> None:
         now = _virtual(server)
@@ -288,14 +290,20 @@ def _drive(server, smtp, hook: Hook, rng: random.Random, options: Options, drawn
         elif name == "expire":
             server.expire_sessions()
         elif name == "mail_down":
+            outages["mail"].append([_virtual(server), end + timedelta(days=1)])
             smtp.stop()
         elif name == "mail_up":
+            if outages["mail"]:
+                outages["mail"][-1][1] = _virtual(server)
             if not smtp.running:
                 smtp.port = mail_port
                 smtp.start()
         elif name == "hook_down":
+            outages["hook"].append([_virtual(server), end + timedelta(days=1)])
             hook.down = True
         elif name == "hook_up":
+            if outages["hook"]:
+                outages["hook"][-1][1] = _virtual(server)
             hook.down = False
         elif name == "jump":
             skew[0] += timedelta(hours=rng.choice((-3, -1, 2, 5)))
@@ -334,7 +342,8 @@ def _drive(server, smtp, hook: Hook, rng: random.Random, options: Options, drawn
     finally:
         agent.close()
     resolution = timedelta(minutes=options.frequent_minutes) + timedelta(hours=1)
-    return count(drawn, server.state(), alerts, received, ["mail", "hook"], end, resolution)
+    return count(drawn, server.state(), alerts, received, ["mail", "hook"], end, resolution,
+                 {name: [(a, b) for a, b in spans] for name, spans in outages.items()})
 
 
 def _critical_mail(message) -> bool:

@@ -153,18 +153,21 @@ def _script(kind: str, rng: random.Random, span_days: float) -> dict[str, Any]:
 
 
 def count(drawn: list[Lifecycle], state: dict[str, Any], alerts: list[dict[str, Any]],
-          received: list[Received], channels: list[str], end: datetime, resolution: timedelta) -> Verdict:
+          received: list[Received], channels: list[str], end: datetime, resolution: timedelta,
+          outages: dict[str, list[tuple[datetime, datetime]]] | None = None) -> Verdict:
     """The six counts for one world.
 
     ``state``: the sandbox's ``/__sandbox__/state`` at the end; ``alerts``: the agent's
     alert rows (``kind``, ``title``, ``order_id``, ``severity``); ``received``: every
     message the receivers got, stamped with the virtual time it arrived; ``end``: the
     virtual time the run stopped; ``resolution``: how long a state must last before the
-    agent can be expected to have seen it (its poll interval and a margin).
+    agent can be expected to have seen it (its poll interval and a margin); ``outages``:
+    when each channel was down — a channel is owed a flag only if it was up for at least
+    ``resolution`` while the offer stood (no one reaches a mail server that is down).
     """
     verdict = Verdict()
     by_order = {life.order_id: life for life in drawn}
-    _zero_offers(state, received, channels, end, resolution, verdict)
+    _zero_offers(state, received, channels, end, resolution, verdict, outages or {})
     _protection(drawn, received, channels, end, verdict)
     _filed_twice(state, verdict)
     _lost_and_duplicated(alerts, received, channels, verdict)
@@ -187,8 +190,15 @@ def _when(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def up_time(outages: list[tuple[datetime, datetime]], start: datetime, until: datetime) -> timedelta:
+    """How long a channel was up between ``start`` and ``until``."""
+    down = sum((max(timedelta(0), min(until, b) - max(start, a)) for a, b in outages), timedelta(0))
+    return max(timedelta(0), until - start - down)
+
+
 def _zero_offers(state: dict[str, Any], received: list[Received], channels: list[str], end: datetime,
-                 resolution: timedelta, verdict: Verdict) -> None:
+                 resolution: timedelta, verdict: Verdict,
+                 outages: dict[str, list[tuple[datetime, datetime]]]) -> None:
     actions = state["actions"]
     for dispute in state["disputes"]:
         for proposal in dispute["proposals"]:
@@ -206,6 +216,8 @@ def _zero_offers(state: dict[str, Any], received: list[Received], channels: list
                 continue  # gone before the agent could be expected to see it
             order_id = dispute["order_id"]
             for channel in channels:
+                if up_time(outages.get(channel, []), made, until) < resolution:
+                    continue  # the channel was down nearly all the time the offer stood
                 if not any(m.channel == channel and m.at <= until and m.at >= made and _flagged(m, order_id)
                            for m in received):
                     verdict.add("zero_offers_unflagged", f"order {order_id} offer {proposal['id']} made "

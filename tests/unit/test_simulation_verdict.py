@@ -73,3 +73,13 @@ def test_an_expired_order_named_or_a_non_zero_offer_called_zero_is_a_false_alert
     zero = {"kind": "zero_offer", "title": f"0.00 on order {ORDER}", "order_id": ORDER}
     counts = verdict(world(amount="4.00"), [named], alerts=[zero], drawn=[expired])
     assert counts["false_alerts"] == 2
+
+
+def test_a_channel_down_nearly_all_the_time_an_offer_stood_is_not_owed_its_flag():
+    state = world(status="WITHDRAWN")
+    state["actions"] = [{"at": iso(T + 16 * HOUR), "actor": "seller", "dispute": "6400000000000001"}]
+    hook_only = [flag("hook", T + 5 * HOUR)]
+    assert verdict(state, hook_only)["zero_offers_unflagged"] == 1  # 15 h up: mail was owed it
+    down = {"mail": [(T + 3 * HOUR, T + 20 * HOUR)]}
+    counts = count([], state, [], hook_only, CHANNELS, T + 48 * HOUR, resolution=13 * HOUR, outages=down).counts
+    assert counts["zero_offers_unflagged"] == 0
