@@ -43,6 +43,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from agent.core.clock import system_now
 from enum import StrEnum
 from pathlib import Path
 
@@ -244,7 +245,7 @@ def hold_deliveries(session: Session, keys: Sequence[str], token: str, until: da
         return 0
     result = session.execute(update(OutboxRow).where(
         OutboxRow.alert_key.in_(list(keys)), OutboxRow.status == DeliveryStatus.PENDING.value,
-        or_(OutboxRow.claim.is_(None), OutboxRow.claimed_until < datetime.now(UTC)),
+        or_(OutboxRow.claim.is_(None), OutboxRow.claimed_until < system_now()),
     ).values(claim=token, claimed_until=until))
     return int(result.rowcount or 0)
 
@@ -354,7 +355,7 @@ class Outbox:
         self._store = store
         self._settings = settings
         self._notifier = notifier if notifier is not None else Notifier(settings)
-        self._lease_clock = lease_clock or (lambda: datetime.now(UTC))
+        self._lease_clock = lease_clock or system_now
 
     @property
     def notifier(self) -> Notifier:

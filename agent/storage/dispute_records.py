@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from agent.core.clock import system_now
 from decimal import Decimal
 from pathlib import Path
 
@@ -131,7 +132,7 @@ class DisputeRecords:
 
     def __init__(self, store: Store, now: Callable[[], datetime] | None = None) -> None:
         self.store = store
-        self._now = now or (lambda: datetime.now(UTC))
+        self._now = now or system_now
 
     # --- intents ---------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from agent.core.clock import system_now
 from pathlib import Path
 
 from agent.core.errors import (
@@ -90,12 +91,10 @@ def save(store: Store, health: Health) -> None:
 
 def record_success(store: Store, now: datetime, local_now: datetime | None = None) -> Health:
     """``now`` on the site's clock; ``local_now`` on this machine's (default: its clock)."""
-    from datetime import UTC
-
     health = load(store)
     health.consecutive_failures = 0
     health.last_success_at = now.isoformat()
-    health.last_success_local_at = (local_now or datetime.now(UTC)).isoformat()
+    health.last_success_local_at = (local_now or system_now()).isoformat()
     health.last_attempt_at = now.isoformat()
     save(store, health)
     return health

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from agent.core.clock import system_now
 from decimal import Decimal
 from pathlib import Path
 
@@ -201,7 +202,7 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._now = now or (lambda: datetime.now(UTC))
+        self._now = now or system_now
         self.upgrade()
         if file is not None and not self.read_only:  # SQLite creates it with the umask; -wal and -shm copy it
             private_file(file)

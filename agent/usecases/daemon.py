@@ -22,7 +22,9 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +36,7 @@ from agent.config.settings import Settings
 from agent.storage.store import Store
 from agent.usecases.systemd_notify import SystemdNotifier, watchdog_interval
 from agent.judge.alerts import AlertKind
+from agent.core.clock import machine_clock, system_now
 
 log = logging.getLogger("dispute_agent.daemon")
 
@@ -68,7 +71,10 @@ class Daemon:
         self._page = page
         self.store = store
         self.schedule = settings.schedule
-        self._now = now or (lambda: datetime.now(UTC))
+        #: a clock of its own (the simulation's virtual time) is the machine's for every job
+        self._injected = now
+        self._now = now or system_now
+        self.started_at = self._now()
         self._busy = threading.Event()
         self._stopping = threading.Event()
         self.scheduler = None
@@ -150,7 +156,7 @@ class Daemon:
         reason = health_store.take_poll_request(self.store)
         if reason and self.scheduler is not None:
             log.info("poll asked for: %s", reason)
-            self.scheduler.add_job(self.poll_job, "date", run_date=datetime.now(UTC), args=[reason],
+            self.scheduler.add_job(self.poll_job, "date", run_date=self._now(), args=[reason],
                                    id="retry_poll", replace_existing=True)
 
     def heartbeat_job(self) -> None:
@@ -169,18 +175,21 @@ class Daemon:
     def _site_now(self) -> datetime:
         from agent.usecases.sync import site_clock
 
-        return site_clock(self.store)()
+        return site_clock(self.store, self._now)()
 
     def _step(self, name: str):
         daemon = self
 
         class Step:
             def __enter__(self):
+                self.clock = machine_clock(daemon._injected) if daemon._injected is not None else nullcontext()
+                self.clock.__enter__()
                 daemon._busy.set()
                 log.debug("step start name=%s", name)
 
             def __exit__(self, exc_type, exc, tb):
                 daemon._busy.clear()
+                self.clock.__exit__(None, None, None)
                 if exc is not None:
                     # one line for the log, the traceback for whoever debugs it; a failed
                     # step never kills the daemon (a poll counted its failure and set a retry)
@@ -201,12 +210,12 @@ class Daemon:
         counted: it counts as one more); the retry is then scheduled at that time."""
         if self._retry_at is None:
             failures = health_store.load(self.store).consecutive_failures + 1
-            self._retry_at = datetime.now(UTC) + self._retry_delay(failures)
+            self._retry_at = self._now() + self._retry_delay(failures)
         return self._retry_at
 
     def _schedule_retry(self) -> None:
-        run_date, self._retry_at = self._retry_at or datetime.now(UTC) + self._retry_delay(), None
-        delay = max(timedelta(0), run_date - datetime.now(UTC))
+        run_date, self._retry_at = self._retry_at or self._now() + self._retry_delay(), None
+        delay = max(timedelta(0), run_date - self._now())
         log.warning("poll failed: retrying in %s (at %s)", str(delay).split(".")[0], run_date.isoformat(timespec="seconds"))
         self.scheduler.add_job(self.poll_job, "date", run_date=run_date, args=["retry"],
                                id="retry_poll", replace_existing=True)
@@ -220,17 +229,22 @@ class Daemon:
         return runs
 
     def _catch_up_needed(self) -> bool:
+        """The last good poll is old: older than ``catch_up_hours``, or, while a dispute
+        negotiates or a deadline is near, older than the frequent poll's interval (a restart
+        after a crash would otherwise wait a whole interval more, or the 20 hours)."""
         last = health_store.load(self.store).last_success_at
         if last is None:
             return True
-        age = self._site_now() - datetime.fromisoformat(last)
-        return age >= timedelta(hours=self.schedule.catch_up_hours)
+        now = self._site_now()
+        age = now - datetime.fromisoformat(last)
+        if age >= timedelta(hours=self.schedule.catch_up_hours):
+            return True
+        soon = timedelta(hours=self.settings.policy.deadline_soon_hours)
+        return age >= timedelta(minutes=self.schedule.frequent_minutes) and needs_frequent_poll(self.store, now, soon)
 
     def build(self):
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.blocking import BlockingScheduler
-        from apscheduler.triggers.cron import CronTrigger
-        from apscheduler.triggers.interval import IntervalTrigger
 
         s = self.schedule
         scheduler = BlockingScheduler(
@@ -239,14 +253,29 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": int(s.misfire_grace_hours * 3600)},
             timezone=s.time_zone,
         )
+        return self.add_jobs(scheduler)
+
+    def add_jobs(self, scheduler):
+        """The fixed jobs, on any scheduler with APScheduler's ``add_job`` (the simulation's
+        ``agent.usecases.virtual_schedule`` runs them on virtual time): one schedule, in one place.
+        The intervals start from the daemon's clock, not the machine's."""
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        s, start = self.schedule, self._now()
+
+        def every(**interval: float) -> IntervalTrigger:
+            return IntervalTrigger(**interval, start_date=start + timedelta(**interval), timezone=s.time_zone)
+
         hour, minute = (int(part) for part in s.daily_at.split(":"))
         scheduler.add_job(self.poll_job, CronTrigger(hour=hour, minute=minute, jitter=int(s.jitter_minutes * 60),
                                                      timezone=s.time_zone), id="daily_poll", args=["daily"])
-        scheduler.add_job(self.frequent_poll_job, IntervalTrigger(minutes=s.frequent_minutes), id="frequent_poll")
-        scheduler.add_job(self.sweep_job, IntervalTrigger(seconds=s.sweep_seconds), id="sweep")
-        scheduler.add_job(self.outbox_job, IntervalTrigger(seconds=s.outbox_seconds), id="outbox")
-        scheduler.add_job(self.heartbeat_job, IntervalTrigger(seconds=self.heartbeat_seconds()), id="heartbeat",
-                          executor="heartbeat", next_run_time=datetime.now(UTC))
+        scheduler.add_job(self.frequent_poll_job, every(minutes=s.frequent_minutes), id="frequent_poll")
+        scheduler.add_job(self.sweep_job, every(seconds=s.sweep_seconds), id="sweep")
+        scheduler.add_job(self.outbox_job, every(seconds=s.outbox_seconds), id="outbox")
+        # its own executor: a long poll never starves the watchdog
+        scheduler.add_job(self.heartbeat_job, every(seconds=self.heartbeat_seconds()), id="heartbeat",
+                          executor="heartbeat", next_run_time=self._now())
         self.scheduler = scheduler
         return scheduler
 
@@ -256,21 +285,25 @@ class Daemon:
         configured = self.schedule.heartbeat_seconds
         return min(configured, watchdog / 2) if watchdog else configured
 
+    def start_jobs(self, scheduler) -> None:
+        """What a start adds once: a catch-up poll if the last good one is old, and a sweep."""
+        self.started_at = self._now()
+        self.heartbeat_job()
+        if self._catch_up_needed():
+            scheduler.add_job(self.poll_job, "date", run_date=self._now(), args=["catch-up at start"],
+                              id="catch_up")
+        scheduler.add_job(self.sweep_job, "date", run_date=self._now(), id="sweep_at_start")
+
     def run(self) -> int:
         lock = daemon_lock(self.settings.state.dir)
         lock.acquire()  # Locked: a second daemon on this state directory refuses to start
-        self.started_at = self._now()
         scheduler = self.build()
         page = self._page(self.settings) if self._page is not None else None
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             log.info("daemon started pid=%s state=%s daily_at=%s tz=%s", os.getpid(), self.settings.state.dir,
                      self.schedule.daily_at, self.schedule.time_zone)
-            write_heartbeat(self.settings.state.dir, self._next_runs(), self.started_at, self._now())
-            if self._catch_up_needed():
-                scheduler.add_job(self.poll_job, "date", run_date=datetime.now(UTC), args=["catch-up at start"],
-                                  id="catch_up")
-            scheduler.add_job(self.sweep_job, "date", run_date=datetime.now(UTC), id="sweep_at_start")
+            self.start_jobs(scheduler)
             scheduler.start()  # blocks until shutdown
         finally:
             for sig, handler in previous.items():
@@ -300,9 +333,9 @@ class Daemon:
 
 
 def _wait_cleared(event: threading.Event, seconds: float) -> bool:
-    deadline = datetime.now(UTC) + timedelta(seconds=seconds)
+    deadline = time.monotonic() + seconds  # real seconds of a stop, whatever clock the jobs run on
     while event.is_set():
-        if datetime.now(UTC) >= deadline:
+        if time.monotonic() >= deadline:
             return False
         threading.Event().wait(0.1)
     return True

@@ -24,7 +24,8 @@ import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from agent.core.clock import system_now
 
 from agent.storage import health as health_store
 from agent.judge.alerts import Alert, AlertKind
@@ -356,7 +357,7 @@ def record(settings: Settings, store: Store, alerts: list[Alert], *,
     with store.transaction() as session:
         new = record_alerts(session, alerts, settings.notifications.channels)
         if hold is not None:
-            hold_deliveries(session, hold[1], hold[0], datetime.now(UTC) + ACTION_HOLD * max(1, len(hold[1])))
+            hold_deliveries(session, hold[1], hold[0], system_now() + ACTION_HOLD * max(1, len(hold[1])))
         if release is not None:
             release_deliveries(session, release)
         return new

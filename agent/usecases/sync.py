@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from agent.core.clock import SiteClock
+from agent.core.clock import Now, SiteClock, system_now
 from agent.judge.detail_rule import Known, needs_detail
 from agent.core.errors import LoginRequired, SecretError
 from agent.core.models import Order, OrderStatus, ProtectionTimer, TimerSource
@@ -44,11 +44,11 @@ class Progress:
     def detail_done(self, order: Order) -> None: ...
 
 
-def site_clock(store: Store) -> SiteClock:
+def site_clock(store: Store, local: Now = system_now) -> SiteClock:
     from datetime import timedelta
 
     offset = store.get_meta(OFFSET_KEY)
-    return SiteClock(timedelta(seconds=float(offset)) if offset else timedelta(0))
+    return SiteClock(timedelta(seconds=float(offset)) if offset else timedelta(0), local)
 
 
 def credentials_provider(settings: Settings) -> Callable[[], Credentials]:

@@ -162,3 +162,18 @@ def test_the_remote_login_starts_a_browser_only_in_its_own_thread(name):
     heavy = top & {"playwright", "flows", "sqlalchemy"}
     assert not heavy, f"agent/{name}.py imports {heavy} at its top"
 
+#: the modules a daemon job runs through: they read the machine's time only through
+#: agent.core.clock.system_now, which a daemon given its own clock replaces (decision 0021)
+JOB_PATH = ("usecases/daemon", "usecases/poll", "usecases/sync", "notifications/outbox", "storage/store",
+            "storage/dispute_records", "storage/health", "usecases/auto_actions", "usecases/tracking_watch",
+            "storage/tracking_store", "storage/retention", "notifications/notify", "notifications/messages",
+            "notifications/message_groups", "usecases/pending")
+
+
+@pytest.mark.parametrize("name", JOB_PATH)
+def test_the_daemons_jobs_read_the_machines_time_only_through_the_agents_clock(name):
+    tree = ast.parse((ROOT / "agent" / f"{name}.py").read_text(encoding="utf-8"))
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+             and node.func.attr in ("now", "utcnow", "today") and isinstance(node.func.value, ast.Name)
+             and node.func.value.id in ("datetime", "date")]
+    assert not calls, f"agent/{name}.py reads the wall clock on line {calls[0].lineno}: use agent.core.clock.system_now"

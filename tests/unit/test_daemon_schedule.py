@@ -57,7 +57,7 @@ def test_the_retry_runs_when_a_busy_sites_line_said_it_would(daemon):
     health.record_failure(daemon.store, NOW, SiteUnavailable("HTTP 500; later"))
     daemon._schedule_retry()
     assert daemon.scheduler.get_job("retry_poll").trigger.run_date == promised
-    assert timedelta(minutes=19) < promised - datetime.now(UTC) <= timedelta(minutes=20)  # 10 min doubled
+    assert promised - NOW == timedelta(minutes=20)  # 10 min doubled, on the daemon's own clock
 
 
 def order(ends: datetime) -> Order:
@@ -111,6 +111,20 @@ def test_catch_up_needed_when_never_polled_or_too_long_ago(daemon):
     assert not daemon._catch_up_needed()
     health.record_success(daemon.store, daemon._site_now() - timedelta(hours=30))
     assert daemon._catch_up_needed()
+
+
+def test_a_restart_while_a_dispute_negotiates_polls_at_once_when_a_frequent_poll_is_due(daemon):
+    """Found by the simulation: a daemon killed during its frequent poll, started again, waited
+    ``catch_up_hours`` (20 h) for its next poll, though a seller's 0.00 offer may give one day."""
+    every = timedelta(minutes=daemon.schedule.frequent_minutes)
+    DisputeRecords(daemon.store).save_dispute(case("6400000000000004", DisputeStage.WAIT_BUYER_RESPONSE,
+                                                   reverse_status=2))
+    health.record_success(daemon.store, daemon._site_now() - every + timedelta(minutes=5))
+    assert not daemon._catch_up_needed()  # the next frequent poll comes in 5 minutes anyway
+    health.record_success(daemon.store, daemon._site_now() - every - timedelta(minutes=5))
+    assert daemon._catch_up_needed()
+    DisputeRecords(daemon.store).save_dispute(case("6400000000000004", DisputeStage.FINISHED))
+    assert not daemon._catch_up_needed()  # nothing negotiates: the daily poll is enough
 
 
 def test_a_poll_that_raises_is_retried_and_logged_in_one_line_with_the_traceback_at_debug(daemon, monkeypatch,
@@ -175,3 +189,52 @@ def test_a_zero_offer_a_sync_stored_is_left_to_the_poll_when_the_policy_answers_
         kinds = {row[0] for row in connection.exec_driver_sql("SELECT kind FROM alerts")}
     store.close()
     assert ("zero_offer" in kinds) is (on_zero_offer == "notify")
+
+
+def test_the_virtual_schedule_is_the_daemons_on_a_clock_it_is_told(daemon):
+    from agent.usecases.virtual_schedule import VirtualScheduler
+
+    clock = [NOW]
+    daemon._now = daemon._injected = lambda: clock[0]
+    ran: list[tuple[str, datetime]] = []
+    daemon.poll_job = lambda reason="scheduled": ran.append((f"poll {reason}", clock[0]))
+    daemon.frequent_poll_job = lambda: ran.append(("frequent", clock[0]))
+    daemon.sweep_job = lambda: ran.append(("sweep", clock[0]))
+    daemon.outbox_job = lambda: None
+    daemon.heartbeat_job = lambda: None
+    scheduler = VirtualScheduler(lambda: clock[0])
+    daemon.add_jobs(scheduler)
+    daemon.start_jobs(scheduler)  # never polled: a catch-up now, and a sweep
+    end = NOW + timedelta(days=2)
+    while (job := scheduler.next_due()) is not None and job.next_run_time <= end:
+        clock[0] = max(clock[0], job.next_run_time)
+        scheduler.run(job)
+    polls = [(what, when) for what, when in ran if what.startswith("poll")]
+    assert polls[0] == ("poll catch-up at start", NOW)
+    # the daily poll at 07:30 Berlin (06:30 UTC in November), jitter of at most 15 minutes
+    daily = [when.astimezone(UTC) for what, when in polls if what == "poll daily"]
+    assert len(daily) == 2
+    assert all(timedelta(0) <= when - when.replace(hour=6, minute=30) <= timedelta(minutes=15) for when in daily)
+    assert [when for what, when in ran if what == "frequent"][:2] == [NOW + timedelta(hours=4), NOW + timedelta(hours=8)]
+    sweeps = [when for what, when in ran if what == "sweep"]
+    assert sweeps[:2] == [NOW, NOW + timedelta(minutes=5)]
+
+
+def test_the_virtual_schedule_runs_a_missed_job_once_and_keeps_a_retry_added_by_the_job(daemon):
+    from agent.usecases.virtual_schedule import VirtualScheduler
+
+    clock = [NOW]
+    scheduler = VirtualScheduler(lambda: clock[0])
+    ran: list[datetime] = []
+
+    def failing_poll() -> None:
+        ran.append(clock[0])
+        scheduler.add_job(failing_poll, "date", run_date=clock[0] + timedelta(minutes=10), id="retry_poll",
+                          replace_existing=True)
+
+    scheduler.add_job(failing_poll, "date", run_date=NOW, id="retry_poll")
+    scheduler.run(scheduler.next_due())
+    clock[0] = NOW + timedelta(hours=3)  # asleep for hours: the retry runs once, then its own retry
+    scheduler.run(scheduler.next_due())
+    assert ran == [NOW, NOW + timedelta(hours=3)]
+    assert scheduler.get_job("retry_poll").next_run_time == NOW + timedelta(hours=3, minutes=10)
