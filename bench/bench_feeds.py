@@ -27,7 +27,6 @@ GOAL_S = 1.0
 
 
 def fill(state: Path, orders: int, disputes: int, now: datetime) -> None:
-    from agent.storage.dispute_records import DisputeRecords
     from agent.core.models import (
         DeadlineKind,
         DisputeDeadline,
@@ -43,6 +42,7 @@ def fill(state: Path, orders: int, disputes: int, now: datetime) -> None:
         TimerSource,
     )
     from agent.core.money import Money
+    from agent.storage.dispute_records import DisputeRecords
     from agent.storage.store import Store
 
     store = Store(state / "agent.db")
@@ -80,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     from starlette.applications import Starlette
     from starlette.testclient import TestClient
 
-    from agent.web.feed_files import calendar_secret, new_metrics_token
     from agent.config.settings import load_settings
+    from agent.web.feed_files import calendar_secret, new_metrics_token
     from agent.web.feeds import calendar_path, routes
 
     now = datetime.now(UTC)

@@ -49,11 +49,11 @@ def child(mode: str, url: str, control: str, state: str, polite: bool, profile: 
     from pydantic import SecretStr
 
     import agent.usecases.sync
-    from agent.judge.detail_rule import SETTLED
-    from agent.usecases.poll import poll
     from agent.config.secrets import Credentials
     from agent.config.settings import load_settings
+    from agent.judge.detail_rule import SETTLED
     from agent.storage.store import Store
+    from agent.usecases.poll import poll
 
     politeness = {} if polite else {"min_delay_ms": 0, "max_delay_ms": 0}
     settings = load_settings(None, site={"base_url": url}, state={"dir": state}, politeness=politeness)
@@ -197,6 +197,7 @@ def main() -> int:
         return child(*args.child, args.polite, args.profile)
 
     from bench_sync import ExternalSandbox
+
     from sandbox.scenario import parse_scenario
 
     scenario = large_account(args.orders, args.active, args.disputes)

@@ -31,12 +31,12 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent.judge.policy import Policy  # noqa: E402
-from agent.usecases.poll import Progress, poll  # noqa: E402
 from agent.config.secrets import Credentials  # noqa: E402
-from agent.usecases.session import login  # noqa: E402
 from agent.config.settings import load_settings  # noqa: E402
+from agent.judge.policy import Policy  # noqa: E402
 from agent.storage.store import Store  # noqa: E402
+from agent.usecases.poll import Progress, poll  # noqa: E402
+from agent.usecases.session import login  # noqa: E402
 from sandbox.scenario import load_scenario  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
 from tests.support.receivers import SmtpReceiver  # noqa: E402

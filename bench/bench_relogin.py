@@ -70,8 +70,8 @@ def one_run() -> dict[str, float]:
     import httpx
     from starlette.applications import Starlette
 
-    from agent.core.remote_input import VIEWPORT
     from agent.config.settings import load_settings
+    from agent.core.remote_input import VIEWPORT
     from agent.web.relogin import routes
     from sandbox.scenario import load_scenario
     from sandbox.server import SandboxServer

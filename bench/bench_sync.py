@@ -45,12 +45,11 @@ from pydantic import SecretStr
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agent.config.secrets import Credentials  # noqa: E402
-from agent.usecases.session import login  # noqa: E402
 from agent.config.settings import load_settings  # noqa: E402
 from agent.storage.store import Store  # noqa: E402
+from agent.usecases.session import login  # noqa: E402
 from agent.usecases.sync import sync_orders  # noqa: E402
 from sandbox.scenario import parse_scenario  # noqa: E402
-
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -198,11 +197,11 @@ def agent_run(url: str, state: Path, account: Credentials, trace: bool = True,
 
 def naive_run(url: str, state: Path, account: Credentials, order_ids: list[str]) -> float:
     """A fresh browser per order: launch, reuse the saved session, open the detail, close."""
+    from flows import site
     from flows.browser import BrowserSession
     from flows.capture import ApiCapture
     from flows.login import open_page
     from flows.parsers.orders import parse_order_detail
-    from flows import site
 
     settings = load_settings(None, site={"base_url": url}, state={"dir": str(state)})
     begin = time.perf_counter()

@@ -27,27 +27,43 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from agent.core.clock import system_now
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from agent.config.settings import Settings
+from agent.core.clock import system_now
 from agent.core.errors import (
     BrowserUnavailable,
     PageChanged,
     SiteError,
     SiteUnavailable,
 )
-from agent.config.settings import Settings
 from flows.browser_path import QUIET_ARGS, is_headless_shell, resolve_chromium
 from flows.capture import save_answers
-from flows.redaction import empty_fields_holding, empty_password_fields, redacted, scrub_typed_text
 from flows.language import pinned_cookies
-from flows.session_file import dump_json, make_private_dir, read_session_quietly, write_private
+from flows.redaction import (
+    empty_fields_holding,
+    empty_password_fields,
+    redacted,
+    scrub_typed_text,
+)
+from flows.session_file import (
+    dump_json,
+    make_private_dir,
+    read_session_quietly,
+    write_private,
+)
 from flows.trace_privacy import scrub_text, scrub_trace, secret_values
 
 __all__ = ["BrowserSession"]

@@ -18,8 +18,8 @@ import os
 import shutil
 from pathlib import Path
 
-from agent.core.errors import BrowserUnavailable
 from agent.config.settings import BROWSER_ENV
+from agent.core.errors import BrowserUnavailable
 
 log = logging.getLogger("dispute_agent.flows.browser_path")
 

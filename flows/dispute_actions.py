@@ -29,10 +29,10 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from agent.config.secrets import Credentials
 from agent.core.errors import NotEligible, PageChanged, SubmitUncertain
 from agent.core.models import DisputeDetail
 from agent.core.money import Money
-from agent.config.secrets import Credentials
 from agent.judge.watch_state import is_finished
 from flows import site
 from flows.assumptions import unconfirmed

@@ -31,9 +31,16 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from agent.core.display import login_by_hand
-from agent.core.errors import LoginRequired, NotEligible, PageChanged, SiteUnavailable, SubmitUncertain, UserInputError
 from agent.config.secrets import Credentials
+from agent.core.display import login_by_hand
+from agent.core.errors import (
+    LoginRequired,
+    NotEligible,
+    PageChanged,
+    SiteUnavailable,
+    SubmitUncertain,
+    UserInputError,
+)
 from flows import site
 from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession

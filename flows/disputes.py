@@ -28,15 +28,21 @@ from datetime import UTC, tzinfo
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from agent.config.secrets import Credentials
 from agent.core.errors import PageChanged
 from agent.core.models import DisputeDetail, DisputeSummary, RefundListPage
-from agent.config.secrets import Credentials
 from flows import site
 from flows.browser import BrowserSession
 from flows.capture import ApiCapture, Captured, pause
 from flows.language import check_page
 from flows.login import open_page
-from flows.parsers.dispute_page import PageTexts, api_amount, check_readings, compare_readings, read_page
+from flows.parsers.dispute_page import (
+    PageTexts,
+    api_amount,
+    check_readings,
+    compare_readings,
+    read_page,
+)
 from flows.parsers.disputes import parse_dispute_detail
 from flows.parsers.refunds import parse_refund_list
 from flows.retry import with_retries

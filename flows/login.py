@@ -23,9 +23,14 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Response
 
-from agent.core.display import login_by_hand
-from agent.core.errors import CaptchaRequired, LoginRequired, PageChanged, SiteUnavailable
 from agent.config.secrets import Credentials
+from agent.core.display import login_by_hand
+from agent.core.errors import (
+    CaptchaRequired,
+    LoginRequired,
+    PageChanged,
+    SiteUnavailable,
+)
 from flows import site
 from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession

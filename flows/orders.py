@@ -27,6 +27,7 @@ from email.utils import parsedate_to_datetime
 
 from playwright.sync_api import Page
 
+from agent.config.secrets import Credentials
 from agent.core.display import login_by_hand
 from agent.core.errors import (
     LoginRequired,
@@ -36,7 +37,6 @@ from agent.core.errors import (
     WrongLanguage,
 )
 from agent.core.models import Order
-from agent.config.secrets import Credentials
 from flows import site
 from flows.assumptions import unconfirmed
 from flows.browser import BrowserSession

@@ -15,9 +15,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from agent.config.settings import Settings
 from agent.core.errors import UserInputError
 from agent.storage.private_files import private_dir
-from agent.config.settings import Settings
 
 __all__ = [
     "dump_json",

@@ -22,7 +22,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .scenario import DEFAULT_SCENARIO, Scenario, ScenarioError, load_scenario, parse_scenario
+from .scenario import (
+    DEFAULT_SCENARIO,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parse_scenario,
+)
 from .web import holder_of, world_of
 from .web_auth import SESSION_COOKIE, TOKEN_COOKIE, signing_token
 from .web_challenge import void_passes

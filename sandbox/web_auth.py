@@ -27,7 +27,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .origins import LOGIN, WWW, delete_site_cookie, origin_of, origins_of, set_site_cookie
+from .origins import (
+    LOGIN,
+    WWW,
+    delete_site_cookie,
+    origin_of,
+    origins_of,
+    set_site_cookie,
+)
 from .web import render, world_of
 from .web_challenge import TMD_MARK, dialog_url, has_pass, new_challenge
 from .world import World

@@ -20,7 +20,13 @@ from starlette.routing import Route
 from . import i18n
 from .reverse_form import limits_text, received_flag
 from .web import render, world_of
-from .web_auth import default_return_url, is_login_host, logged_in, login_page, login_redirect
+from .web_auth import (
+    default_return_url,
+    is_login_host,
+    logged_in,
+    login_page,
+    login_redirect,
+)
 
 
 def _greeted_name(account) -> str:

@@ -389,8 +389,8 @@ def parse(
 
 
 def _parse_bundle(file: Path, as_json: bool) -> None:
-    from agent.usecases.bundle import read_answers, read_bundle
     from agent.core.site_text import plain
+    from agent.usecases.bundle import read_answers, read_bundle
 
     readings = run(lambda: read_answers(read_bundle(file)))
     if as_json:
@@ -551,9 +551,9 @@ def sync(config: ConfigOption = None) -> None:
     command ends with 'login needed'. Nothing is judged or sent: 'dispute-agent' then
     shows what needs you; 'poll' also alerts.
     """
+    from agent.cli.views import PollProgress
     from agent.usecases.poll import read_disputes
     from agent.usecases.sync import credentials_provider, sync_orders
-    from agent.cli.views import PollProgress
 
     settings = settings_from(config)
     store = open_store(settings)
@@ -584,10 +584,10 @@ def agenda(config: ConfigOption = None, as_json: JsonOption = False) -> None:
       dispute-agent
       dispute-agent agenda --json
     """
+    from agent.cli.views import print_agenda
     from agent.judge.agenda import build_agenda, freshness
     from agent.usecases.poll import watch_state
     from agent.usecases.sync import site_clock
-    from agent.cli.views import print_agenda
 
     settings = settings_from(config)
     store = open_store(settings, read_only=True)
@@ -606,9 +606,9 @@ def orders(
 
     Colours: red ≤ 3 days left, orange ≤ 7, yellow ≤ 15.
     """
+    from agent.cli.views import print_orders
     from agent.storage.dispute_records import DisputeRecords
     from agent.usecases.sync import site_clock
-    from agent.cli.views import print_orders
 
     settings = settings_from(config)
     store = open_store(settings, read_only=True)
@@ -623,11 +623,11 @@ def order(
     as_json: JsonOption = False,
 ) -> None:
     """Show one stored order in full, with the history of its timer and status."""
+    from agent.cli.views import print_order
     from agent.core.errors import UserInputError
     from agent.core.ids import check_id
     from agent.storage.dispute_records import DisputeRecords
     from agent.usecases.sync import site_clock
-    from agent.cli.views import print_order
 
     order_id = run(lambda: check_id(order_id, "ORDER_ID"))
     settings = settings_from(config)
@@ -689,8 +689,8 @@ def open_command(
       dispute-agent open 8215000000000004 --not-received --reason not_arrived --attach tracking.png
       dispute-agent open 8215000000000010 --received --reason damaged --refund partial --amount 20 --return
     """
-    from agent.usecases.filing import OpenRequest, open_dispute
     from agent.cli.views import print_plan
+    from agent.usecases.filing import OpenRequest, open_dispute
 
     if received is None:
         _fail("say whether the package arrived: --received or --not-received", 2)
@@ -730,10 +730,10 @@ def log_command(
     as_json: JsonOption = False,
 ) -> None:
     """What the agent did on the site, with the folders of its screenshots."""
-    from agent.storage.dispute_records import DisputeRecords
-    from agent.core.ids import check_id
-    from agent.usecases.sync import site_clock
     from agent.cli.views import print_log
+    from agent.core.ids import check_id
+    from agent.storage.dispute_records import DisputeRecords
+    from agent.usecases.sync import site_clock
 
     if order_id is not None:
         order_id = run(lambda: check_id(order_id, "ORDER_ID"))
@@ -795,8 +795,8 @@ def poll(config: ConfigOption = None,
     Exit code 1 when the site could not be read (the failure is counted and reported by
     the rules).
     """
-    from agent.usecases.poll import poll as poll_use_case
     from agent.cli.views import PollProgress
+    from agent.usecases.poll import poll as poll_use_case
 
     settings = settings_from(config)
     store = open_store(settings)
@@ -818,9 +818,9 @@ def disputes(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
     Run 'dispute-agent poll' to refresh them from the site.
     """
+    from agent.cli.views import print_disputes
     from agent.usecases.poll import watch_state
     from agent.usecases.sync import site_clock
-    from agent.cli.views import print_disputes
 
     settings = settings_from(config)
     store = open_store(settings, read_only=True)
@@ -828,8 +828,8 @@ def disputes(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 
 def _act(config: Path | None, dispute_id: str, action: str, **kwargs: Any) -> None:
-    from agent.usecases.acting import act
     from agent.core.site_text import plain
+    from agent.usecases.acting import act
 
     settings = settings_from(config)
     store = open_store(settings)
@@ -866,8 +866,8 @@ def reject(
 
     Example: dispute-agent reject 6400000000000001 --counter 40 --message "The item never arrived."
     """
-    from agent.usecases.amounts import parse_amount
     from agent.core.site_text import plain
+    from agent.usecases.amounts import parse_amount
 
     amount = currency = None
     if counter is not None:
@@ -1199,9 +1199,9 @@ def doctor(
       dispute-agent doctor --no-browser --config /etc/dispute-agent/agent.toml
       dispute-agent doctor --json | jq '.checks[] | select(.ok == false)'
     """
+    from agent.config.settings import EXAMPLE_FILE, load_settings
     from agent.usecases.doctor import Check, format_check
     from agent.usecases.doctor import doctor as run_doctor
-    from agent.config.settings import EXAMPLE_FILE, load_settings
 
     try:
         settings = load_settings(config)
@@ -1283,7 +1283,11 @@ def capture(
       dispute-agent capture --from-evidence ~/.local/state/dispute-agent/evidence/20261201T090000Z-orders
     """
     from agent.usecases.bundle import counted
-    from agent.usecases.capture import capture_evidence, capture_site, default_bundle_path
+    from agent.usecases.capture import (
+        capture_evidence,
+        capture_site,
+        default_bundle_path,
+    )
 
     settings = settings_from(config)
     target = out or default_bundle_path()

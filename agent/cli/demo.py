@@ -59,17 +59,17 @@ def _explore_on_the_page(settings, minutes: float, say: Callable[[str], None]) -
 
 def run_demo(keep_state: Path | None = None, say: Callable[[str], None] = print,
              web_minutes: float | None = None) -> int:
-    from agent.usecases.demo_inbox import DemoInbox
-    from agent.storage.dispute_records import DisputeRecords
-    from agent.usecases.filing import OpenRequest, open_dispute
+    from agent.cli.views import PollProgress, print_agenda, print_orders, print_plan
+    from agent.config.settings import load_settings
+    from agent.core.readable import moment
     from agent.judge.agenda import build_agenda
     from agent.notifications.message_groups import as_told
-    from agent.core.readable import moment
-    from agent.usecases.poll import poll, watch_state
-    from agent.config.settings import load_settings
+    from agent.storage.dispute_records import DisputeRecords
     from agent.storage.store import Store
+    from agent.usecases.demo_inbox import DemoInbox
+    from agent.usecases.filing import OpenRequest, open_dispute
+    from agent.usecases.poll import poll, watch_state
     from agent.usecases.sync import site_clock
-    from agent.cli.views import PollProgress, print_agenda, print_orders, print_plan
     from sandbox.scenario import load_scenario
     from sandbox.server import SandboxServer
 

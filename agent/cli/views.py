@@ -13,7 +13,13 @@ from zoneinfo import ZoneInfo
 
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -24,7 +30,15 @@ from agent.core.readable import size as _size
 from agent.core.site_text import plain, safe_markup
 from agent.storage.store import StoredOrder
 from agent.usecases.sync import Progress as SyncProgressBase
-from agent.usecases.view_models import agenda_json, dispute_brief, dispute_rows, left, order_json, visible
+from agent.usecases.view_models import (
+    agenda_json,
+    dispute_brief,
+    dispute_rows,
+    left,
+    order_json,
+    visible,
+)
+
 
 def _console(stderr: bool = False) -> Console:
     """Rich's console; piped output (no terminal, no COLUMNS) gets 120 columns, not 80,

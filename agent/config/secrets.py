@@ -31,8 +31,8 @@ import keyring
 from keyring.backend import KeyringBackend
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from agent.core.errors import SecretError
 from agent.config.settings import Settings
+from agent.core.errors import SecretError
 
 __all__ = [
     "CREDENTIALS_DIRECTORY_ENV",

@@ -52,9 +52,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from agent.core.errors import ConfigError
 from agent.core.zones import TimeZoneName
 from agent.judge.alerts import Severity
-from agent.core.errors import ConfigError
 from agent.judge.policy import Policy
 
 __all__ = [

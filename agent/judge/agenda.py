@@ -15,9 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity
-from agent.core.models import DeadlineKind, DisputeDetail, OrderStatus, ProposalStatus, Proposer
+from agent.core.models import (
+    DeadlineKind,
+    DisputeDetail,
+    OrderStatus,
+    ProposalStatus,
+    Proposer,
+)
 from agent.core.money import Money
+from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity
 from agent.judge.policy import Policy
 from agent.judge.rules import judge
 from agent.judge.watch_state import (

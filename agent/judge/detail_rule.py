@@ -30,8 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from agent.judge.dispute_window import last_moment_to_dispute
 from agent.core.models import Order, OrderStatus, ProtectionTimer
+from agent.judge.dispute_window import last_moment_to_dispute
 
 __all__ = ["GRACE", "SETTLED", "Known", "needs_detail"]
 

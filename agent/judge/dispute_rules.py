@@ -13,11 +13,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
-from agent.core.models import DeadlineKind, DisputeDetail, DisputeResult, DisputeStage, Proposal, ProposalStatus, Proposer
+from agent.core.models import (
+    DeadlineKind,
+    DisputeDetail,
+    DisputeResult,
+    DisputeStage,
+    Proposal,
+    ProposalStatus,
+    Proposer,
+)
 from agent.core.money import Money
+from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
 from agent.judge.policy import Policy
-from agent.judge.reminders import Facts, clean_facts, deadline_facts, key_time, money_text, schedule
+from agent.judge.reminders import (
+    Facts,
+    clean_facts,
+    deadline_facts,
+    key_time,
+    money_text,
+    schedule,
+)
 from agent.judge.watch_state import (
     DisputeView,
     counter_offers,

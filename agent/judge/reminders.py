@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 
-from agent.judge.alerts import Alert, Severity
 from agent.core.money import Money
+from agent.judge.alerts import Alert, Severity
 from agent.judge.policy import Policy
 
 RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}

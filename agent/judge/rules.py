@@ -25,12 +25,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from agent.core.models import OrderStatus, TimerSource
 from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
 from agent.judge.dispute_rules import dispute_alerts
 from agent.judge.dispute_window import last_moment_to_dispute, site_offers_no_dispute
-from agent.core.models import OrderStatus, TimerSource
 from agent.judge.policy import Policy
-from agent.judge.reminders import Facts, clean_facts, deadline_facts, due_threshold, key_time, schedule, time_left
+from agent.judge.reminders import (
+    Facts,
+    clean_facts,
+    deadline_facts,
+    due_threshold,
+    key_time,
+    schedule,
+    time_left,
+)
 from agent.judge.tracking_rules import extension_request_facts, tracking_alerts
 from agent.judge.watch_state import DisputeView, HealthView, OrderView, WatchState
 

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from agent.core.models import OrderStatus, ProtectionTimer
+from agent.core.readable import duration
 from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
 from agent.judge.dispute_window import last_moment_to_dispute
-from agent.core.models import OrderStatus, ProtectionTimer
 from agent.judge.policy import Policy
-from agent.core.readable import duration
 from agent.judge.reminders import Facts, clean_facts, deadline_facts, key_time
 from agent.judge.watch_state import OrderView
 

@@ -144,7 +144,9 @@ def command_for(alert: Alert) -> str | None:
         return quoted.group(1)
     if action.automatic:
         return None
-    from agent.judge.agenda import command_for as command_of  # one table of commands, the agenda's
+    from agent.judge.agenda import (
+        command_for as command_of,  # one table of commands, the agenda's
+    )
 
     return command_of(action.kind, alert.order_id, alert.dispute_id,
                       received=alert.facts.get("awaiting_delivery") != "yes")

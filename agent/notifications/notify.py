@@ -35,9 +35,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from agent.judge.alerts import Alert, Severity
 from agent.core.errors import ConfigError, UserInputError
-from agent.notifications.messages import Message, format_local, notify_test_alert, render, render_summary
+from agent.judge.alerts import Alert, Severity
+from agent.notifications.messages import (
+    Message,
+    format_local,
+    notify_test_alert,
+    render,
+    render_summary,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import apprise

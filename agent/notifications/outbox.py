@@ -43,7 +43,6 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from agent.core.clock import system_now
 from enum import StrEnum
 from pathlib import Path
 
@@ -64,11 +63,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
+from agent.config.settings import Channel, NotificationsSettings
+from agent.core.clock import system_now
+from agent.core.money import Money
 from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
 from agent.notifications.messages import Message
-from agent.core.money import Money
 from agent.notifications.notify import Notifier, mask_secrets
-from agent.config.settings import Channel, NotificationsSettings
 from agent.storage.store import Base, Store, UtcDateTime
 
 __all__ = [
@@ -430,7 +430,11 @@ class Outbox:
     def _units(self, claimed: list[_Due]) -> list[_Unit]:
         """The claimed rows as messages: a zero offer whose outcome is recorded is one
         message with it (the outcome's row, if claimed too, goes with it)."""
-        from agent.notifications.message_groups import OFFER_KINDS, is_outcome_of, outcome_keys
+        from agent.notifications.message_groups import (
+            OFFER_KINDS,
+            is_outcome_of,
+            outcome_keys,
+        )
 
         offers = [due.alert for due in claimed if due.alert.kind in OFFER_KINDS]
         outcomes: dict[str, Alert] = {}

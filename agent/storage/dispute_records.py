@@ -16,17 +16,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from agent.core.clock import system_now
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from agent.judge.deadlines import steady_dispute
+from agent.core.clock import system_now
 from agent.core.models import DisputeDetail
-from agent.storage.store import Base, ExactDecimal, Store, UtcDateTime
+from agent.judge.deadlines import steady_dispute
 from agent.judge.watch_state import is_finished
+from agent.storage.store import Base, ExactDecimal, Store, UtcDateTime
 
 
 class DisputeRow(Base):

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from agent.core.clock import system_now
 from pathlib import Path
 
+from agent.core.clock import system_now
 from agent.core.errors import (
     CaptchaRequired,
     DisputeAgentError,
@@ -21,8 +21,8 @@ from agent.core.errors import (
     RateLimited,
     SiteUnavailable,
 )
-from agent.storage.store import Store
 from agent.judge.watch_state import HealthView
+from agent.storage.store import Store
 
 KEY = "health"
 

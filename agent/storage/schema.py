@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.core.errors import DisputeAgentError, StorageError
-from agent.storage.migrations import HEAD
 from agent.core.state_errors import database_error, file_error
+from agent.storage.migrations import HEAD
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import MetaData

@@ -14,7 +14,6 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from agent.core.clock import system_now
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,14 +29,28 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
 
-from agent.judge.deadlines import DEADLINE_JITTER
-from agent.core.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
+from agent.core.clock import system_now
+from agent.core.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    ProtectionTimer,
+    TimerSource,
+)
 from agent.core.money import Money
-from agent.storage.private_files import private_dir, private_file
 from agent.core.state_errors import database_error, database_path_problem, file_error
+from agent.judge.deadlines import DEADLINE_JITTER
+from agent.storage.private_files import private_dir, private_file
 
 #: how long a command waits for another writer (the daemon) before it gives up, in seconds
 BUSY_TIMEOUT_S = 10.0

@@ -15,8 +15,8 @@ from sqlalchemy import ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agent.core.models import TrackingInfo
-from agent.storage.store import Base, Store, UtcDateTime
 from agent.judge.watch_state import TrackingView
+from agent.storage.store import Base, Store, UtcDateTime
 
 __all__ = ["TrackingRow", "load_tracking", "save_tracking"]
 

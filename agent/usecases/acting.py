@@ -16,16 +16,21 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from agent.usecases.amounts import check_places
-from agent.usecases.attachments import AttachmentLimits, prepare_attachments
-from agent.storage.dispute_records import DisputeRecords
+from agent.config.settings import Settings
 from agent.core.errors import NotEligible, NotFound, UserInputError
 from agent.core.ids import check_id
 from agent.core.models import DeadlineKind, DisputeDetail, Proposal
-from agent.config.settings import Settings
+from agent.judge.watch_state import (
+    deadline_of,
+    escalation_possible,
+    pending_offers,
+    platform_escalation,
+)
+from agent.storage.dispute_records import DisputeRecords
 from agent.storage.store import Store
+from agent.usecases.amounts import check_places
+from agent.usecases.attachments import AttachmentLimits, prepare_attachments
 from agent.usecases.sync import credentials_provider
-from agent.judge.watch_state import deadline_of, escalation_possible, pending_offers, platform_escalation
 
 
 def pending_offer(detail: DisputeDetail) -> Proposal | None:

@@ -20,13 +20,13 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
-from agent.storage.dispute_records import DisputeRecords
-from agent.core.errors import DisputeAgentError, NotEligible
-from agent.storage.health import failure_message
-from agent.notifications.message_groups import failed_key, taken_key
-from agent.judge.policy import Policy
 from agent.config.settings import Settings
+from agent.core.errors import DisputeAgentError, NotEligible
+from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
+from agent.judge.policy import Policy
+from agent.notifications.message_groups import failed_key, taken_key
+from agent.storage.dispute_records import DisputeRecords
+from agent.storage.health import failure_message
 from agent.storage.store import Store
 from agent.usecases.sync import credentials_provider
 

@@ -22,8 +22,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.core.errors import BrowserUnavailable
 from agent.config.settings import BROWSER_ENV
+from agent.core.errors import BrowserUnavailable
 from flows.browser_path import is_headless_shell, resolve_chromium
 
 

@@ -262,7 +262,13 @@ def read_answers(bundle: Bundle) -> list[AnswerReading]:
 
 def describe(model: Any) -> str:
     """One line of what a parser read."""
-    from agent.core.models import DisputeDetail, Order, OrderListPage, RefundListPage, TrackingInfo
+    from agent.core.models import (
+        DisputeDetail,
+        Order,
+        OrderListPage,
+        RefundListPage,
+        TrackingInfo,
+    )
     from flows.parsers.dispute_form import FormState
 
     if isinstance(model, OrderListPage):

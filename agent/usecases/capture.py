@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.usecases.bundle import recording_of_evidence, write_bundle
 from agent.config.settings import Settings
+from agent.usecases.bundle import recording_of_evidence, write_bundle
 
 __all__ = ["CaptureReport", "capture_evidence", "capture_site", "default_bundle_path"]
 

@@ -25,18 +25,18 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from typing import Any
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from agent.storage import health as health_store
-from agent.usecases.health_ping import ping_after_poll
-from agent.storage.lock import Locked, browser_lock, daemon_lock
 from agent.config.settings import Settings
-from agent.storage.store import Store
-from agent.usecases.systemd_notify import SystemdNotifier, watchdog_interval
-from agent.judge.alerts import AlertKind
 from agent.core.clock import machine_clock, system_now
+from agent.judge.alerts import AlertKind
+from agent.storage import health as health_store
+from agent.storage.lock import Locked, browser_lock, daemon_lock
+from agent.storage.store import Store
+from agent.usecases.health_ping import ping_after_poll
+from agent.usecases.systemd_notify import SystemdNotifier, watchdog_interval
 
 log = logging.getLogger("dispute_agent.daemon")
 
@@ -123,9 +123,9 @@ class Daemon:
             self.poll_job("negotiation or deadline near")
 
     def sweep_job(self) -> None:
+        from agent.judge.rules import judge
         from agent.usecases.auto_actions import zero_offer_actions
         from agent.usecases.poll import deliver_due, digest, record, watch_state
-        from agent.judge.rules import judge
 
         with self._step("sweep"):
             now = self._site_now()

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
-from agent.usecases.ops import _bytes, _db_size, _span
 from agent.core.readable import short_moment
+from agent.usecases.ops import _bytes, _db_size, _span
 
 if TYPE_CHECKING:  # pragma: no cover
     from agent.config.settings import Settings
@@ -139,8 +139,8 @@ def _check_database(settings: Settings) -> Check:
 def _check_browser(settings: Settings, launch: bool) -> Check:
     if not launch:
         return Check("browser", None, "not launched (--no-browser)")
-    from agent.core.errors import DisputeAgentError
     from agent.config.settings import BROWSER_ENV
+    from agent.core.errors import DisputeAgentError
     from flows.browser_path import resolve_chromium
 
     config = settings.browser
@@ -174,8 +174,8 @@ def _check_keyring(settings: Settings) -> Check:
     dotted = settings.secrets.keyring_backend
     if not dotted:
         return Check("keyring", None, "not used (secrets.keyring_backend is empty)")
-    from agent.core.errors import SecretError
     from agent.config.secrets import RECOMMENDED_PRIORITY, load_keyring_backend
+    from agent.core.errors import SecretError
 
     try:
         backend = load_keyring_backend(settings)
@@ -190,8 +190,8 @@ def _check_keyring(settings: Settings) -> Check:
 
 
 def _check_credentials(settings: Settings) -> Check:
-    from agent.core.errors import SecretError
     from agent.config.secrets import get_credentials
+    from agent.core.errors import SecretError
 
     try:
         found = get_credentials(settings)

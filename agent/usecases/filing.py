@@ -19,20 +19,36 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from agent.usecases.amounts import check_places, parse_amount
-from agent.usecases.attachments import AttachmentLimits, PreparedAttachments, prepare_attachments
+from agent.config.settings import Settings
 from agent.core.clock import SiteClock
-from agent.usecases.describe import DescriptionContext, looks_english, render_description, template_dirs
-from agent.storage.dispute_records import DisputeRecords
-from agent.judge.dispute_window import last_moment_to_dispute
 from agent.core.errors import NotEligible, SubmitUncertain, UserInputError
 from agent.core.ids import check_id
-from agent.core.models import DisputeSummary, Order, OrderLine, OrderStatus, TimerSource, TrackingInfo
+from agent.core.models import (
+    DisputeSummary,
+    Order,
+    OrderLine,
+    OrderStatus,
+    TimerSource,
+    TrackingInfo,
+)
 from agent.core.money import Money
-from agent.usecases.pending import Pending
 from agent.core.reasons import Branch, Reason, get_reason
-from agent.config.settings import Settings
+from agent.judge.dispute_window import last_moment_to_dispute
+from agent.storage.dispute_records import DisputeRecords
 from agent.storage.store import Store
+from agent.usecases.amounts import check_places, parse_amount
+from agent.usecases.attachments import (
+    AttachmentLimits,
+    PreparedAttachments,
+    prepare_attachments,
+)
+from agent.usecases.describe import (
+    DescriptionContext,
+    looks_english,
+    render_description,
+    template_dirs,
+)
+from agent.usecases.pending import Pending
 from agent.usecases.sync import credentials_provider
 
 #: the safe margin on the protection timer (reference: "keep at least 15 days")

@@ -21,9 +21,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from agent.storage.dispute_records import DisputeRecords, Intent
 from agent.core.errors import SubmitUncertain
-from agent.core.models import DisputeDetail, DisputeSummary, Order, OrderLine, OrderStatus
+from agent.core.models import (
+    DisputeDetail,
+    DisputeSummary,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
+from agent.storage.dispute_records import DisputeRecords, Intent
 
 #: reads the case of an order line from its page: (detail, the page's address)
 ReadLineCase = Callable[[str], tuple[DisputeDetail, str]]

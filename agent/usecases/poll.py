@@ -25,23 +25,23 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from agent.core.clock import system_now
 
-from agent.storage import health as health_store
-from agent.judge.alerts import Alert, AlertKind
-from agent.usecases.auto_actions import act_on_zero_offers, zero_offer_actions
-from agent.storage.dispute_records import DisputeRecords
+from agent.config.settings import Settings
+from agent.core.clock import system_now
 from agent.core.errors import DisputeAgentError, SiteBusy, SiteError
+from agent.judge.alerts import Alert, AlertKind
 from agent.judge.policy import Policy
 from agent.judge.rules import judge
-from agent.config.settings import Settings
+from agent.judge.tracking_rules import previous_end
+from agent.judge.watch_state import DisputeView, OrderView, WatchState
+from agent.storage import health as health_store
+from agent.storage.dispute_records import DisputeRecords
 from agent.storage.store import Store
+from agent.storage.tracking_store import load_tracking
+from agent.usecases.auto_actions import act_on_zero_offers, zero_offer_actions
 from agent.usecases.sync import Progress as SyncSteps
 from agent.usecases.sync import credentials_provider, site_clock, sync_orders
-from agent.judge.tracking_rules import previous_end
-from agent.storage.tracking_store import load_tracking
 from agent.usecases.tracking_watch import read_tracking_due
-from agent.judge.watch_state import DisputeView, OrderView, WatchState
 
 BROKEN_KINDS = {AlertKind.AUTOMATION_BROKEN, AlertKind.LOGIN_NEEDED}
 
@@ -352,7 +352,11 @@ def record(settings: Settings, store: Store, alerts: list[Alert], *,
     ``hold``: (token, keys) — the deliveries of ``keys`` are claimed for ``token`` in the
     same transaction (see :data:`ACTION_HOLD`); ``release``: a token let go of in it.
     """
-    from agent.notifications.outbox import hold_deliveries, record_alerts, release_deliveries
+    from agent.notifications.outbox import (
+        hold_deliveries,
+        record_alerts,
+        release_deliveries,
+    )
 
     with store.transaction() as session:
         new = record_alerts(session, alerts, settings.notifications.channels)

@@ -38,9 +38,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from agent.config.settings import Settings
 from agent.core.errors import DisputeAgentError, UserInputError
 from agent.core.remote_input import VIEWPORT, Action, translate
-from agent.config.settings import Settings
 
 log = logging.getLogger("dispute_agent.remote_login")
 
@@ -259,8 +259,8 @@ class RemoteLogin:
 
     def _sign_in(self, session, page) -> bool:
         """Type the stored credentials once, as the agent's login does; False when none are stored."""
-        from agent.core.errors import LoginRequired, PageChanged, SecretError
         from agent.config.secrets import get_credentials
+        from agent.core.errors import LoginRequired, PageChanged, SecretError
         from flows.login import submit_login
 
         try:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.core.display import has_display, no_display_for_headed
-from agent.core.errors import UserInputError
 from agent.config.secrets import Credentials, get_credentials
 from agent.config.settings import Settings
+from agent.core.display import has_display, no_display_for_headed
+from agent.core.errors import UserInputError
 
 
 def login(settings: Settings, *, headed: bool = False, timeout_s: float = 600,

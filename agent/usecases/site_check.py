@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
+from agent.config.settings import Settings
 from agent.core.errors import SiteError
 from agent.core.models import CheckLine, Verdict
-from agent.config.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from flows.site_pass import Observer

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from agent.core.clock import Now, SiteClock, system_now
-from agent.judge.detail_rule import Known, needs_detail
-from agent.core.errors import LoginRequired, SecretError
-from agent.core.models import Order, OrderStatus, ProtectionTimer, TimerSource
 from agent.config.secrets import Credentials, get_credentials
 from agent.config.settings import Settings
+from agent.core.clock import Now, SiteClock, system_now
+from agent.core.errors import LoginRequired, SecretError
+from agent.core.models import Order, OrderStatus, ProtectionTimer, TimerSource
+from agent.judge.detail_rule import Known, needs_detail
 from agent.storage.store import Store
 
 OFFSET_KEY = "site_clock_offset_seconds"

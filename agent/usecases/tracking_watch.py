@@ -53,10 +53,10 @@ def read_tracking_due(settings, store, session, credentials, say: Callable[[str]
     Raises ``LoginRequired`` (the session is gone); any other site error of one order is
     said and logged, and the next order is read.
     """
-    from agent.storage.dispute_records import DisputeRecords
     from agent.core.errors import LoginRequired, SiteError
-    from agent.usecases.sync import site_clock
+    from agent.storage.dispute_records import DisputeRecords
     from agent.storage.tracking_store import load_tracking, save_tracking
+    from agent.usecases.sync import site_clock
     from flows.orders import read_tracking
 
     clock = site_clock(store)

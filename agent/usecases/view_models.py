@@ -9,7 +9,6 @@ from typing import Any
 from agent.core.models import DeadlineKind, Order, OrderStatus
 from agent.core.money import Money
 
-
 OPEN = {OrderStatus.AWAITING_DELIVERY, OrderStatus.AWAITING_SHIPMENT, OrderStatus.PROCESSING,
         OrderStatus.COMPLETED, OrderStatus.DISPUTE_IN_PROGRESS, OrderStatus.UNKNOWN}
 

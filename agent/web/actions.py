@@ -54,10 +54,10 @@ def _same_offer(seen: str):
 
 
 def _act_job(request, dispute_id: str, action: str, what: str, cleanup: Path | None = None, **kwargs):
-    from agent.usecases.acting import act
-    from agent.storage.lock import browser_held
     from agent.core.site_text import plain
+    from agent.storage.lock import browser_held
     from agent.storage.store import Store
+    from agent.usecases.acting import act
 
     settings = request.app.state.settings
 

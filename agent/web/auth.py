@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from agent.core.errors import ConfigError, UserInputError
 from agent.config.settings import WebSettings
+from agent.core.errors import ConfigError, UserInputError
 
 #: the cookie's signing key, generated once into the state directory
 SECRET_KEY_FILE = "web-secret-key"

@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from agent.core.models import DeadlineKind
+from agent.core.readable import moment
+from agent.core.site_text import plain
 from agent.judge.agenda import (
     BUYER_DEADLINES,
     AgendaItem,
@@ -33,10 +36,7 @@ from agent.judge.agenda import (
     command_for,
 )
 from agent.judge.alerts import ActionKind
-from agent.core.models import DeadlineKind
 from agent.judge.policy import Policy
-from agent.core.readable import moment
-from agent.core.site_text import plain
 from agent.judge.watch_state import WatchState
 
 __all__ = ["CalendarEvent", "Stamp", "calendar_events", "calendar_feed", "render", "restamp"]

@@ -135,11 +135,11 @@ def _unless_unreadable(check: Callable[[], bool]) -> bool:
 
 
 def _calendar_body(settings: Settings, now: Now) -> bytes:
+    from agent.storage.store import Store
+    from agent.usecases.poll import watch_state
+    from agent.usecases.sync import site_clock
     from agent.web.calendar_feed import calendar_feed
     from agent.web.feed_files import load_stamps, save_stamps
-    from agent.usecases.poll import watch_state
-    from agent.storage.store import Store
-    from agent.usecases.sync import site_clock
 
     store = Store(settings.state.db_path, read_only=True)
     try:

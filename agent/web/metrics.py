@@ -32,16 +32,16 @@ PREFIX = "dispute_agent"
 def state_metrics(settings: Settings, now: Now = system_now) -> dict[str, Any]:
     """The figures of one scrape (``None``: not known, the sample is left out); raises
     ``StorageError`` when the state cannot be read."""
-    from agent.storage import health as health_store
     from agent.judge.agenda import build_agenda
     from agent.judge.alerts import AlertKind
-    from agent.usecases.ops import read_heartbeat
-    from agent.notifications.outbox import Outbox
-    from agent.usecases.poll import watch_state
     from agent.judge.rules import judge
-    from agent.storage.store import Store
-    from agent.usecases.sync import site_clock
     from agent.judge.watch_state import is_finished, is_nothing, pending_offers
+    from agent.notifications.outbox import Outbox
+    from agent.storage import health as health_store
+    from agent.storage.store import Store
+    from agent.usecases.ops import read_heartbeat
+    from agent.usecases.poll import watch_state
+    from agent.usecases.sync import site_clock
 
     store = Store(settings.state.db_path, read_only=True)
     try:

@@ -62,11 +62,11 @@ def home(request):
 
 
 def dispute(request):
-    from agent.usecases.acting import pending_offer
     from agent.judge.agenda import build_agenda, buyer_deadline
-    from agent.storage.dispute_records import DisputeRecords
-    from agent.usecases.poll import watch_state
     from agent.judge.watch_state import escalation_possible, is_finished
+    from agent.storage.dispute_records import DisputeRecords
+    from agent.usecases.acting import pending_offer
+    from agent.usecases.poll import watch_state
 
     dispute_id = request.path_params["dispute_id"]
     settings = _settings(request)
@@ -89,8 +89,8 @@ def dispute(request):
 
 def accept_confirm(request):
     """The explicit step before accepting: the offer as stored, and what accepting means."""
-    from agent.usecases.acting import pending_offer
     from agent.storage.dispute_records import DisputeRecords
+    from agent.usecases.acting import pending_offer
 
     dispute_id = request.path_params["dispute_id"]
     with snapshot(request) as store:

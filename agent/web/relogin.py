@@ -35,9 +35,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from agent.config.settings import LOGIN_AGAIN_PATH, Settings
 from agent.core.errors import DisputeAgentError, UserInputError
 from agent.usecases.remote_login import NoRemoteLogin, RemoteLogin
-from agent.config.settings import LOGIN_AGAIN_PATH, Settings
 
 #: a frame request waits at most this long for a newer picture, then answers 204
 FRAME_WAIT_SECONDS = 8.0

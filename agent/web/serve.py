@@ -17,8 +17,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from agent.core.errors import ConfigError
 from agent.config.settings import Settings
+from agent.core.errors import ConfigError
 from agent.web.auth import check_can_serve, is_loopback
 
 log = logging.getLogger("dispute_agent.web")

@@ -13,7 +13,13 @@ from datetime import timezone, tzinfo
 from typing import Any
 
 from agent.core.errors import PageChanged
-from agent.core.models import DisputeDetail, Order, OrderListPage, RefundListPage, TrackingInfo
+from agent.core.models import (
+    DisputeDetail,
+    Order,
+    OrderListPage,
+    RefundListPage,
+    TrackingInfo,
+)
 from flows import site
 from flows.parsers.dispute_form import FormState, parse_form_state
 from flows.parsers.disputes import parse_dispute_detail

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.core.errors import CaptchaRequired, LoginRequired, NotFound, PageChanged, RateLimited, SiteUnavailable
+from agent.core.errors import (
+    CaptchaRequired,
+    LoginRequired,
+    NotFound,
+    PageChanged,
+    RateLimited,
+    SiteUnavailable,
+)
 from flows import site
 
 __all__ = ["check_envelope", "ret_code"]

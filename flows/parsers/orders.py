@@ -13,21 +13,39 @@ candidate is kept in ``Order.timers`` so rules can see what was skipped.
 from __future__ import annotations
 
 import re
-
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from agent.core.models import Order, OrderLine, OrderListPage, OrderStatus, ProtectionTimer, TimerSource
+from agent.core.models import (
+    Order,
+    OrderLine,
+    OrderListPage,
+    OrderStatus,
+    ProtectionTimer,
+    TimerSource,
+)
 from flows import site
 from flows.assumptions import unconfirmed
 from flows.parsers.countdown import find_countdown
 from flows.parsers.dates import parse_date, start_of_day
 from flows.parsers.envelope import check_envelope
-from flows.parsers.fields import as_id, as_int, as_text, get_path, missing, require, site_id
+from flows.parsers.fields import (
+    as_id,
+    as_int,
+    as_text,
+    get_path,
+    missing,
+    require,
+    site_id,
+)
 from flows.parsers.money import parse_format_price_info, parse_money
 from flows.parsers.sitetime import site_now
 from flows.parsers.status import resolve_order_status
-from flows.parsers.texts import parse_delivery_promise, parse_reminder_windows, split_service_content
+from flows.parsers.texts import (
+    parse_delivery_promise,
+    parse_reminder_windows,
+    split_service_content,
+)
 from flows.parsers.ultron import components_by_tag, one_by_tag, ordered_components
 
 __all__ = ["parse_order_detail", "parse_order_list"]

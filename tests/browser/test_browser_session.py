@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
+from agent.config.settings import Settings, load_settings
 from agent.core.errors import (
     BrowserUnavailable,
     LoginRequired,
@@ -27,7 +28,6 @@ from agent.core.errors import (
     SiteUnavailable,
     UserInputError,
 )
-from agent.config.settings import Settings, load_settings
 from flows.browser import BrowserSession
 from flows.session_file import export_storage_state, import_storage_state
 from tests.support.isolation import isolate_environment, keep_traces

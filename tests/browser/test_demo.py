@@ -46,8 +46,8 @@ def demo_calendar(state: Path) -> dict[str, datetime]:
     from starlette.applications import Starlette
     from starlette.testclient import TestClient
 
-    from agent.web.feed_files import calendar_secret
     from agent.config.settings import load_settings
+    from agent.web.feed_files import calendar_secret
     from agent.web.feeds import calendar_path, routes
 
     settings = load_settings(None, state={"dir": str(state)})

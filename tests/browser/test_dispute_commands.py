@@ -135,9 +135,9 @@ def test_accept_takes_only_the_offer_the_person_confirmed(user, server):
     dispute = case(server, SILENT_ORDER)["reverse_line_id"]
     server.seller(dispute, action="offer", amount="30.00", respond_days=2)
 
-    from agent.usecases.acting import act
     from agent.config.settings import load_settings
     from agent.storage.store import Store
+    from agent.usecases.acting import act
 
     settings = load_settings(None)
 

@@ -10,9 +10,9 @@ from urllib.parse import quote
 import pytest
 from pydantic import SecretStr
 
-from agent.core.errors import PageChanged
 from agent.config.secrets import Credentials
 from agent.config.settings import load_settings
+from agent.core.errors import PageChanged
 from flows.browser import BrowserSession
 from flows.disputes import read_dispute_list
 from tests.support.isolation import isolate_environment, keep_traces

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from agent.storage import health as health_store
+from agent.config.settings import Settings, load_settings
 from agent.core.errors import CaptchaRequired
 from agent.core.remote_input import VIEWPORT
-from agent.usecases.remote_login import RemoteLogin
-from agent.config.settings import Settings, load_settings
+from agent.storage import health as health_store
 from agent.storage.store import Store
+from agent.usecases.remote_login import RemoteLogin
 from agent.web.relogin import RemoteLogins, routes
 from flows import site
 from flows.browser import BrowserSession

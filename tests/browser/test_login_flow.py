@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from agent.core.errors import CaptchaRequired, LoginRequired
 from agent.config.secrets import Credentials
 from agent.config.settings import Settings, load_settings
+from agent.core.errors import CaptchaRequired, LoginRequired
 from flows import site
 from flows.browser import BrowserSession
 from flows.login import open_page, wait_for_person

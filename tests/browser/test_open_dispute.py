@@ -22,9 +22,9 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from agent.cli.commands import app
-from agent.core.errors import NotEligible, PageChanged
 from agent.config.secrets import Credentials
 from agent.config.settings import load_settings
+from agent.core.errors import NotEligible, PageChanged
 from flows.browser import BrowserSession
 from flows.dispute_form import DisputeForm, file_dispute
 from tests.support.agent_env import logged_in_already, point_agent_at

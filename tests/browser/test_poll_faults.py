@@ -17,13 +17,13 @@ import sqlite3
 
 import pytest
 
-from agent.storage import health
-from agent.judge.alerts import AlertKind
-from agent.usecases.daemon import Daemon
-from agent.judge.policy import Policy
-from agent.usecases.poll import poll
 from agent.config.settings import load_settings
+from agent.judge.alerts import AlertKind
+from agent.judge.policy import Policy
+from agent.storage import health
 from agent.storage.store import Store
+from agent.usecases.daemon import Daemon
+from agent.usecases.poll import poll
 from sandbox.scenario import parse_scenario
 from sandbox.server import SandboxServer
 from tests.browser.test_watch_disputes import WORLD, dispute_of, opened, order, seller

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from agent.config.secrets import Credentials
+from agent.config.settings import load_settings
 from agent.core.errors import (
     CaptchaRequired,
     LoginRequired,
@@ -21,8 +23,6 @@ from agent.core.errors import (
     SiteUnavailable,
     WrongLanguage,
 )
-from agent.config.secrets import Credentials
-from agent.config.settings import load_settings
 from agent.storage.store import Store
 from agent.usecases.sync import Progress, sync_orders
 from sandbox.scenario import parse_scenario

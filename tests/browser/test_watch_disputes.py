@@ -14,16 +14,21 @@ from pathlib import Path
 
 import pytest
 
+from agent.config.settings import load_settings
 from agent.judge.alerts import AlertKind
 from agent.judge.policy import Policy
-from agent.usecases.poll import poll
-from agent.config.settings import load_settings
 from agent.storage.store import Store
+from agent.usecases.poll import poll
 from sandbox.scenario import parse_scenario
 from sandbox.server import SandboxServer
 from tests.support.agent_env import logged_in_already
 from tests.support.isolation import isolate_environment
-from tests.support.receivers import QUIET_AUTH_WARNING, SmtpReceiver, WebhookReceiver, unthrottle_apprise
+from tests.support.receivers import (
+    QUIET_AUTH_WARNING,
+    SmtpReceiver,
+    WebhookReceiver,
+    unthrottle_apprise,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings(QUIET_AUTH_WARNING)]
 

@@ -18,7 +18,13 @@ from pathlib import Path
 import pytest
 
 from agent.cli.commands import main
-from agent.core.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
+from agent.core.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    ProtectionTimer,
+    TimerSource,
+)
 from agent.core.money import Money
 from agent.storage.store import Store
 from tests.support.isolation import isolate_environment

@@ -50,9 +50,9 @@ def main(argv: list[str]) -> int:
 
     import agent.notifications.notify
     import flows.dispute_actions
-    from agent.usecases.daemon import Daemon
     from agent.config.settings import load_settings
     from agent.storage.store import Store
+    from agent.usecases.daemon import Daemon
     from agent.usecases.virtual_schedule import VirtualScheduler
 
     NotifyBase.request_rate_per_sec = 0  # a local receiver: no pause between two messages

@@ -30,7 +30,14 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from tests.support.simulation_world import COUNTS, Lifecycle, Received, Verdict, count, lifecycles
+from tests.support.simulation_world import (
+    COUNTS,
+    Lifecycle,
+    Received,
+    Verdict,
+    count,
+    lifecycles,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -186,9 +193,9 @@ class _Agent:
         self.restart()
 
     def restart(self) -> None:
-        from agent.usecases.daemon import Daemon
         from agent.config.settings import load_settings
         from agent.storage.store import Store
+        from agent.usecases.daemon import Daemon
         from agent.usecases.virtual_schedule import VirtualScheduler
 
         if self.store is not None:

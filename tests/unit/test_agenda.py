@@ -7,12 +7,21 @@ from datetime import timedelta
 
 import pytest
 
+from agent.core.models import (
+    DeadlineKind,
+    DisputeStage,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ProposalStatus,
+    Proposer,
+    ProtectionTimer,
+    TimerSource,
+)
 from agent.judge.agenda import build_agenda, buyer_deadline, command_for
 from agent.judge.alerts import ActionKind, Severity
-from agent.core.models import DeadlineKind, DisputeStage, Order, OrderLine, OrderStatus, ProposalStatus, Proposer
-from agent.core.models import ProtectionTimer, TimerSource
 from agent.judge.rules import DisputeView, OrderView, WatchState
-from tests.unit.test_rules import DAY, POLICY, T0, H, D, detail, money, offer
+from tests.unit.test_rules import DAY, POLICY, T0, D, H, detail, money, offer
 
 SELLER_BY = T0 + 1 * DAY
 ESCALATE_FROM = T0 + 2 * DAY
@@ -118,9 +127,9 @@ def test_an_offer_whose_answer_time_passed_is_not_the_next_deadline():
 
 
 def test_a_message_names_the_same_runnable_command_as_the_agenda():
-    from agent.notifications.message_groups import command_for as message_command
     from agent.judge.rules import health_alerts, judge
     from agent.judge.watch_state import HealthView
+    from agent.notifications.message_groups import command_for as message_command
 
     in_transit, done = order("8301", 2 * DAY), order("8302", 2 * DAY, OrderStatus.COMPLETED)
     alerts = {a.order_id: a for a in judge(state(orders=(in_transit, done)), T0, POLICY)}

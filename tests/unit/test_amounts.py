@@ -10,13 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from agent.usecases.acting import check_counter
-from agent.usecases.amounts import parse_amount
 from agent.cli.commands import app
 from agent.core.errors import UserInputError
-from agent.usecases.filing import eligibility
 from agent.core.models import DisputeDetail, DisputeStage, Order, OrderLine, OrderStatus
 from agent.core.money import Money
+from agent.usecases.acting import check_counter
+from agent.usecases.amounts import parse_amount
+from agent.usecases.filing import eligibility
 from flows.dispute_actions import typed_amount
 from tests.support.isolation import isolate_environment
 

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 from pydantic import BaseModel
 
+from agent.core.errors import UserInputError
 from agent.usecases.attachments import (
     AttachmentLimits,
     PreparedAttachments,
@@ -18,7 +19,6 @@ from agent.usecases.attachments import (
     format_size,
     prepare_attachments,
 )
-from agent.core.errors import UserInputError
 from flows import site
 
 MB = 1024 * 1024

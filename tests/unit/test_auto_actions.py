@@ -11,16 +11,16 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from agent.storage import health
-from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
-from agent.usecases.auto_actions import action_failed_alert, zero_offer_actions
-from agent.core.errors import BrowserUnavailable, NotEligible, PageChanged
-from agent.notifications.messages import render
-from agent.core.money import Money
-from agent.notifications.outbox import record_alerts
-from agent.judge.policy import Policy
 from agent.config.settings import load_settings
+from agent.core.errors import BrowserUnavailable, NotEligible, PageChanged
+from agent.core.money import Money
+from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
+from agent.judge.policy import Policy
+from agent.notifications.messages import render
+from agent.notifications.outbox import record_alerts
+from agent.storage import health
 from agent.storage.store import Store
+from agent.usecases.auto_actions import action_failed_alert, zero_offer_actions
 from tests.support.isolation import isolate_environment
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.core.errors import BrowserUnavailable
 from agent.config.settings import BROWSER_ENV
+from agent.core.errors import BrowserUnavailable
 from flows.browser_path import is_headless_shell, resolve_chromium
 
 

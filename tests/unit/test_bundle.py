@@ -9,8 +9,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent.usecases.bundle import FORMAT, UnsafeBundle, read_answers, read_bundle, recording_of_evidence, write_bundle
 from agent.core.errors import UserInputError
+from agent.usecases.bundle import (
+    FORMAT,
+    UnsafeBundle,
+    read_answers,
+    read_bundle,
+    recording_of_evidence,
+    write_bundle,
+)
 from flows.anonymiser import Anonymiser
 from flows.site_capture import RecordedAnswer, RecordedPage, Recording
 from sandbox import api

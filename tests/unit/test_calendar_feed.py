@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
-from agent.web.calendar_feed import Stamp, calendar_feed
 from agent.core.models import DeadlineKind, DisputeStage, OrderStatus
 from agent.judge.policy import Policy
+from agent.web.calendar_feed import Stamp, calendar_feed
 from tests.unit.test_agenda import case, order, state
 from tests.unit.test_rules import DAY, POLICY, T0, D, H, offer
 

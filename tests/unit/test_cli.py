@@ -14,7 +14,13 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli.commands import app
-from agent.core.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
+from agent.core.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    ProtectionTimer,
+    TimerSource,
+)
 from agent.core.money import Money
 from agent.storage.store import Store
 from tests.support.isolation import isolate_environment

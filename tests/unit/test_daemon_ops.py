@@ -16,10 +16,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from agent.config.settings import load_settings
 from agent.core.errors import ConfigError
 from agent.usecases.health_ping import ping_after_poll
 from agent.usecases.logs import JsonFormatter, LineFormatter, setup_logging
-from agent.config.settings import load_settings
 from agent.usecases.systemd_notify import SystemdNotifier, watchdog_interval
 from tests.support.isolation import isolate_environment
 
@@ -164,8 +164,8 @@ def daemon_settings(tmp_path, monkeypatch, **health):
 
 def test_the_watchdog_is_fed_while_the_scheduler_runs_even_during_a_long_step(tmp_path, monkeypatch,
                                                                                notify_socket):
-    from agent.usecases.daemon import Daemon
     from agent.storage.store import Store
+    from agent.usecases.daemon import Daemon
 
     path, receiver = notify_socket
     monkeypatch.setenv("NOTIFY_SOCKET", str(path))
@@ -270,8 +270,8 @@ def test_a_monitor_down_or_silent_never_fails_the_poll_nor_shows_its_token(tmp_p
 
 def test_the_daemons_poll_pings_after_a_good_poll_and_the_fail_address_after_a_bad_one(tmp_path, monkeypatch):
     import agent.usecases.poll
-    from agent.usecases.daemon import Daemon
     from agent.storage.store import Store
+    from agent.usecases.daemon import Daemon
 
     outcomes = iter([True, False])
 

@@ -7,10 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from agent.storage import health
-from agent.usecases.daemon import Daemon, needs_frequent_poll
+from agent.config.settings import load_settings
 from agent.core.errors import SiteUnavailable
-from agent.storage.dispute_records import DisputeRecords
 from agent.core.models import (
     DisputeDetail,
     DisputeResult,
@@ -23,8 +21,10 @@ from agent.core.models import (
     TimerSource,
 )
 from agent.core.money import Money
-from agent.config.settings import load_settings
+from agent.storage import health
+from agent.storage.dispute_records import DisputeRecords
 from agent.storage.store import Store
+from agent.usecases.daemon import Daemon, needs_frequent_poll
 from tests.support.isolation import isolate_environment
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

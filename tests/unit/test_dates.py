@@ -7,7 +7,13 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from agent.core.errors import PageChanged
-from flows.parsers.dates import find_date, parse_date, parse_datetime, parse_short_datetime, start_of_day
+from flows.parsers.dates import (
+    find_date,
+    parse_date,
+    parse_datetime,
+    parse_short_datetime,
+    start_of_day,
+)
 from flows.parsers.sitetime import epoch_ms_to_utc, site_now
 
 UTC = timezone.utc

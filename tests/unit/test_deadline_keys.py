@@ -15,8 +15,6 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent.judge.alerts import AlertKind
-from agent.storage.dispute_records import DisputeRecords
 from agent.core.models import (
     DeadlineKind,
     DisputeDeadline,
@@ -32,10 +30,12 @@ from agent.core.models import (
     TimerSource,
 )
 from agent.core.money import Money
+from agent.judge.alerts import AlertKind
 from agent.judge.policy import Policy
-from agent.usecases.poll import watch_state
 from agent.judge.rules import judge
+from agent.storage.dispute_records import DisputeRecords
 from agent.storage.store import Store
+from agent.usecases.poll import watch_state
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 #: on the half hour: the boundary of the nearest-hour rounding in the keys

@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from agent.core.errors import UserInputError
+from agent.core.money import Money
+from agent.core.reasons import REASONS, Branch, Reason
 from agent.usecases.describe import (
     MAX_DESCRIPTION_CHARS,
     DescriptionContext,
@@ -18,9 +21,6 @@ from agent.usecases.describe import (
     render_description,
     template_dirs,
 )
-from agent.core.errors import UserInputError
-from agent.core.money import Money
-from agent.core.reasons import REASONS, Branch, Reason
 
 PROJECT_TEMPLATES = Path(__file__).resolve().parents[2] / "config" / "templates" / "disputes"
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agent.judge.detail_rule import GRACE, Known, needs_detail
 from agent.core.models import Order, OrderStatus, ProtectionTimer, TimerSource
+from agent.judge.detail_rule import GRACE, Known, needs_detail
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 AFTER_CLOSE = timedelta(days=15)

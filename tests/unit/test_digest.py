@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from agent.judge.alerts import AlertKind
-from agent.storage.dispute_records import DisputeRecords
+from agent.config.settings import load_settings
 from agent.core.models import (
     DisputeDetail,
     DisputeResult,
@@ -19,9 +18,10 @@ from agent.core.models import (
     TimerSource,
 )
 from agent.core.money import Money
-from agent.usecases.poll import digest, record
-from agent.config.settings import load_settings
+from agent.judge.alerts import AlertKind
+from agent.storage.dispute_records import DisputeRecords
 from agent.storage.store import Store
+from agent.usecases.poll import digest, record
 from tests.support.isolation import isolate_environment
 
 NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

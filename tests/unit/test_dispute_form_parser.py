@@ -14,7 +14,11 @@ import pytest
 from agent.core.errors import NotEligible, NotFound, PageChanged
 from agent.core.reasons import REASONS
 from flows import site
-from flows.parsers.dispute_form import order_products, parse_filed_case, parse_form_state
+from flows.parsers.dispute_form import (
+    order_products,
+    parse_filed_case,
+    parse_form_state,
+)
 from flows.parsers.transport import decode_api_body
 from sandbox.lifecycle import REASONS as SANDBOX_REASONS
 

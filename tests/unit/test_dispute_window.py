@@ -12,14 +12,20 @@ from decimal import Decimal
 
 import pytest
 
-from agent.judge.alerts import AlertKind
 from agent.core.errors import NotEligible
-from agent.usecases.filing import eligibility
-from agent.core.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
+from agent.core.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    ProtectionTimer,
+    TimerSource,
+)
 from agent.core.money import Money
+from agent.judge.alerts import AlertKind
 from agent.judge.policy import Policy
 from agent.judge.rules import judge
 from agent.judge.watch_state import OrderView, WatchState
+from agent.usecases.filing import eligibility
 
 END = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

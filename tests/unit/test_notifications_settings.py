@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.judge.alerts import Severity
-from agent.core.errors import ConfigError
 from agent.config.settings import load_settings
+from agent.core.errors import ConfigError
+from agent.judge.alerts import Severity
 from tests.support.isolation import isolate_environment
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "agent.example.toml"

@@ -19,14 +19,25 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
 from agent.cli.commands import app
-from agent.notifications.messages import TEMPLATE_DIR, build_digest, digest_due, render
-from agent.core.money import Money
-from agent.notifications.notify import MASK, Notifier, check_channel_url, mask_secrets, url_secrets
 from agent.config.settings import load_settings
+from agent.core.money import Money
+from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
+from agent.notifications.messages import TEMPLATE_DIR, build_digest, digest_due, render
+from agent.notifications.notify import (
+    MASK,
+    Notifier,
+    check_channel_url,
+    mask_secrets,
+    url_secrets,
+)
 from tests.support.isolation import isolate_environment
-from tests.support.receivers import QUIET_AUTH_WARNING, SmtpReceiver, WebhookReceiver, unthrottle_apprise
+from tests.support.receivers import (
+    QUIET_AUTH_WARNING,
+    SmtpReceiver,
+    WebhookReceiver,
+    unthrottle_apprise,
+)
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4

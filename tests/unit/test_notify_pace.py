@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from agent.config.settings import load_settings
 from agent.notifications.messages import Message
 from agent.notifications.notify import DEFAULT_SEND_INTERVAL, Notifier
-from agent.config.settings import load_settings
 from tests.support.isolation import isolate_environment
 from tests.support.receivers import QUIET_AUTH_WARNING, SmtpReceiver
 

@@ -6,9 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from agent.core.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
-from agent.core.money import Money
 from agent.config.settings import load_settings
+from agent.core.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    ProtectionTimer,
+    TimerSource,
+)
+from agent.core.money import Money
 from agent.storage.store import Store
 from tests.support.cli_state import agent_home, run_cli  # noqa: F401 (fixtures)
 

@@ -16,10 +16,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from agent.storage.migrations import HEAD
-from agent.storage import health
 from agent.cli.commands import app
+from agent.config.secrets import KEYRING_SERVICE
+from agent.config.settings import Settings, load_settings
 from agent.core.errors import LoginRequired
+from agent.storage import health
+from agent.storage.migrations import HEAD
+from agent.storage.store import Store
+from agent.usecases.doctor import Check, doctor, format_check
 from agent.usecases.ops import (
     DB_FILE,
     HEALTH_KEY,
@@ -29,12 +33,12 @@ from agent.usecases.ops import (
     resolve_state_dir,
     status_report,
 )
-from agent.usecases.doctor import Check, doctor, format_check
-from agent.config.secrets import KEYRING_SERVICE
-from agent.config.settings import Settings, load_settings
-from agent.storage.store import Store
 from tests.support.isolation import isolate_environment
-from tests.support.memory_keyring import MEMORY_KEYRING, PLAINTEXT_KEYRING, MemoryKeyring
+from tests.support.memory_keyring import (
+    MEMORY_KEYRING,
+    PLAINTEXT_KEYRING,
+    MemoryKeyring,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config"

@@ -13,7 +13,13 @@ from typing import Any
 
 import pytest
 
-from agent.core.errors import CaptchaRequired, LoginRequired, PageChanged, RateLimited, SiteUnavailable
+from agent.core.errors import (
+    CaptchaRequired,
+    LoginRequired,
+    PageChanged,
+    RateLimited,
+    SiteUnavailable,
+)
 from agent.core.models import Order, OrderStatus, TimerSource
 from agent.core.money import Money
 from flows.parsers.orders import parse_order_detail, parse_order_list

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
+from agent.config.settings import NotificationsSettings, load_settings
 from agent.core.money import Money
+from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
 from agent.notifications.outbox import (
     PER_CHANNEL_BATCH,
     AlertRow,
@@ -27,11 +28,15 @@ from agent.notifications.outbox import (
     backoff,
     record_alerts,
 )
-from agent.usecases.ops import format_status, status_report
-from agent.config.settings import NotificationsSettings, load_settings
 from agent.storage.store import Meta, Store
+from agent.usecases.ops import format_status, status_report
 from tests.support.isolation import isolate_environment
-from tests.support.receivers import QUIET_AUTH_WARNING, SmtpReceiver, WebhookReceiver, unthrottle_apprise
+from tests.support.receivers import (
+    QUIET_AUTH_WARNING,
+    SmtpReceiver,
+    WebhookReceiver,
+    unthrottle_apprise,
+)
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 2

@@ -15,17 +15,28 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
-from agent.usecases.auto_actions import action_failed_alert
-from agent.core.errors import NotEligible
-from agent.notifications.message_groups import taken_key
-from agent.core.money import Money
-from agent.notifications.outbox import Outbox, OutboxRow, hold_deliveries, record_alerts, release_deliveries
-from agent.judge.policy import Policy
 from agent.config.settings import NotificationsSettings, load_settings
+from agent.core.errors import NotEligible
+from agent.core.money import Money
+from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
+from agent.judge.policy import Policy
+from agent.notifications.message_groups import taken_key
+from agent.notifications.outbox import (
+    Outbox,
+    OutboxRow,
+    hold_deliveries,
+    record_alerts,
+    release_deliveries,
+)
 from agent.storage.store import Store
+from agent.usecases.auto_actions import action_failed_alert
 from tests.support.isolation import isolate_environment
-from tests.support.receivers import QUIET_AUTH_WARNING, SmtpReceiver, WebhookReceiver, unthrottle_apprise
+from tests.support.receivers import (
+    QUIET_AUTH_WARNING,
+    SmtpReceiver,
+    WebhookReceiver,
+    unthrottle_apprise,
+)
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 DEADLINE = NOW + timedelta(days=2)

@@ -7,11 +7,18 @@ from decimal import Decimal
 
 import pytest
 
-from agent.storage.dispute_records import DisputeRecords
 from agent.core.errors import SubmitUncertain
-from agent.core.models import DisputeDetail, DisputeStage, DisputeSummary, Order, OrderLine, OrderStatus
-from agent.usecases.pending import Pending
+from agent.core.models import (
+    DisputeDetail,
+    DisputeStage,
+    DisputeSummary,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
+from agent.storage.dispute_records import DisputeRecords
 from agent.storage.store import Store
+from agent.usecases.pending import Pending
 
 FILED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # on the site's clock
 LOCAL_NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)  # this machine's clock: another day altogether

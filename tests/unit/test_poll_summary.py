@@ -36,8 +36,8 @@ def test_an_offer_and_what_the_agent_did_are_listed_as_one_line_like_the_message
     from decimal import Decimal
     from zoneinfo import ZoneInfo
 
-    from agent.notifications.message_groups import as_told, taken_key
     from agent.core.money import Money
+    from agent.notifications.message_groups import as_told, taken_key
 
     offer = Alert(kind=AlertKind.ZERO_OFFER, severity=Severity.CRITICAL, dedupe_key="zero-offer:5001:p2",
                   title="Seller offers 0.00 EUR on order 8215000000000004: reject it before … or get nothing",

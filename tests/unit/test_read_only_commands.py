@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli_state import BEFORE_MIGRATIONS, ORDER_ID, alter, digest, seed_database
+from tests.support.cli_state import (
+    BEFORE_MIGRATIONS,
+    ORDER_ID,
+    alter,
+    digest,
+    seed_database,
+)
 
 #: (arguments, exit code on a fresh machine, what the output says there)
 READERS = [

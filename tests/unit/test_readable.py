@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from agent.config.settings import load_settings
 from agent.core.errors import ConfigError
 from agent.core.readable import duration, left, machine_zone, moment, short_moment, size
-from agent.config.settings import load_settings
 
 NOV_24 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

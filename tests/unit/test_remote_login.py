@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agent.storage import health as health_store
+from agent.config.settings import Settings, load_settings
 from agent.core.errors import CaptchaRequired, PageChanged
-from agent.judge.policy import Policy
 from agent.core.remote_input import (
     VIEWPORT,
     BadInput,
@@ -26,11 +25,12 @@ from agent.core.remote_input import (
     scale_point,
     translate,
 )
-from agent.usecases.remote_login import Phase, RemoteLogin, Status
+from agent.judge.policy import Policy
 from agent.judge.rules import LOG_IN_AGAIN, judge
-from agent.config.settings import Settings, load_settings
-from agent.storage.store import Store
 from agent.judge.watch_state import HealthView, WatchState
+from agent.storage import health as health_store
+from agent.storage.store import Store
+from agent.usecases.remote_login import Phase, RemoteLogin, Status
 from tests.support.isolation import isolate_environment
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

@@ -10,10 +10,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from agent.config.settings import load_settings
 from agent.judge.alerts import Alert, AlertKind, Severity
 from agent.notifications.outbox import record_alerts
-from agent.storage.retention import ACTION, FAILURE, ROUTINE, evidence_use, kind_of, prune_evidence
-from agent.config.settings import load_settings
+from agent.storage.retention import (
+    ACTION,
+    FAILURE,
+    ROUTINE,
+    evidence_use,
+    kind_of,
+    prune_evidence,
+)
 from agent.storage.store import Store
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -6,8 +6,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from agent.core.errors import PageChanged, SiteBusy, SiteUnavailable, SubmitUncertain, split_hint
 from agent.config.settings import load_settings
+from agent.core.errors import (
+    PageChanged,
+    SiteBusy,
+    SiteUnavailable,
+    SubmitUncertain,
+    split_hint,
+)
 from flows.retry import with_retries
 from tests.support.isolation import isolate_environment
 

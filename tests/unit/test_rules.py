@@ -24,7 +24,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity
 from agent.core.models import (
     DeadlineKind,
     DisputeDeadline,
@@ -42,8 +41,16 @@ from agent.core.models import (
     TimerSource,
 )
 from agent.core.money import Money
+from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity
 from agent.judge.policy import Policy
-from agent.judge.rules import DisputeView, HealthView, OrderView, WatchState, judge, time_left
+from agent.judge.rules import (
+    DisputeView,
+    HealthView,
+    OrderView,
+    WatchState,
+    judge,
+    time_left,
+)
 
 UTC = timezone.utc
 ROOT = Path(__file__).resolve().parents[2]
@@ -869,9 +876,9 @@ def test_any_polling_of_a_protection_timer(ends_in: int, polls: list[int]) -> No
     (("answer", "page"), "a refund of nothing is on the table, and the page disagrees with its data"),
 ])
 def test_a_zero_seen_on_a_page_that_disagrees_with_its_data_is_critical_at_once(seen_by, says) -> None:
-    from agent.judge.dispute_rules import unconfirmed_zero_alert
     from zoneinfo import ZoneInfo
 
+    from agent.judge.dispute_rules import unconfirmed_zero_alert
     from agent.notifications.messages import render
 
     latest = detail(offer("5.00"), latest_proposal=offer("5.00"))
@@ -892,8 +899,8 @@ def test_a_zero_seen_on_a_page_that_disagrees_with_its_data_is_critical_at_once(
     ((), "does not say when"),
 ])
 def test_escalate_too_early_says_from_when(deadlines, says) -> None:
-    from agent.usecases.acting import check_escalate
     from agent.core.errors import NotEligible
+    from agent.usecases.acting import check_escalate
 
     with pytest.raises(NotEligible) as refused:
         check_escalate(detail(stage=DisputeStage.WAIT_SELLER_RESPONSE, deadlines=deadlines), POLICY.local)

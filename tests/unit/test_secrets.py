@@ -9,9 +9,14 @@ from typing import Any
 import keyring
 import pytest
 
-from agent.core.errors import SecretError
-from agent.config.secrets import KEYRING_SERVICE, Credentials, get_credentials, store_password
+from agent.config.secrets import (
+    KEYRING_SERVICE,
+    Credentials,
+    get_credentials,
+    store_password,
+)
 from agent.config.settings import Settings, load_settings
+from agent.core.errors import SecretError
 from tests.support.isolation import isolate_environment
 from tests.support.memory_keyring import (
     MEMORY_KEYRING,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.core.errors import ConfigError
 from agent.config.settings import Settings, load_settings
+from agent.core.errors import ConfigError
 from tests.support.isolation import isolate_environment
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "agent.example.toml"

@@ -16,11 +16,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 import agent.cli.views
-from agent.usecases.attachments import PreparedAttachments
 from agent.cli.commands import app
-from agent.usecases.describe import DescriptionContext, render_description, template_dirs
-from agent.storage.dispute_records import DisputeRecords
-from agent.usecases.filing import Plan
 from agent.core.models import (
     DisputeDetail,
     DisputeStage,
@@ -33,7 +29,15 @@ from agent.core.models import (
 from agent.core.money import Money
 from agent.core.reasons import Branch, get_reason
 from agent.core.site_text import plain
+from agent.storage.dispute_records import DisputeRecords
 from agent.storage.store import Store
+from agent.usecases.attachments import PreparedAttachments
+from agent.usecases.describe import (
+    DescriptionContext,
+    render_description,
+    template_dirs,
+)
+from agent.usecases.filing import Plan
 from tests.support.isolation import isolate_environment
 
 ESC = "\x1b[31m"

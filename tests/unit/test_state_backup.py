@@ -9,8 +9,8 @@ import zipfile
 from pathlib import Path
 
 from agent.storage.migrations import HEAD
-from agent.usecases.state_backup import SECRET_REMOVED, without_secrets
 from agent.storage.store import Store
+from agent.usecases.state_backup import SECRET_REMOVED, without_secrets
 from tests.support.cli_state import BEFORE_MIGRATIONS, ORDER_ID, alter, seed_database
 
 SETTINGS = """\

@@ -9,7 +9,13 @@ from decimal import Decimal
 
 import pytest
 
-from agent.core.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
+from agent.core.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    ProtectionTimer,
+    TimerSource,
+)
 from agent.core.money import Money
 from agent.storage.migrations import HEAD
 from agent.storage.store import TIMER_JITTER, Store

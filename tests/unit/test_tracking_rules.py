@@ -15,13 +15,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from agent.core.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    ProtectionTimer,
+    TimerSource,
+)
 from agent.judge.alerts import ActionKind, AlertKind, Severity
-from agent.core.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource
 from agent.judge.policy import Policy
 from agent.judge.rules import judge
 from agent.judge.tracking_rules import PROTECTION_MOVE, previous_end
-from agent.usecases.tracking_watch import due_for_tracking
 from agent.judge.watch_state import OrderView, TrackingView, WatchState
+from agent.usecases.tracking_watch import due_for_tracking
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 END = T0 + timedelta(days=30)  # protection end of the order below

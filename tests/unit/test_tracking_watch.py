@@ -15,19 +15,32 @@ from pathlib import Path
 
 import pytest
 
-from agent.judge.alerts import AlertKind
-from agent.core.models import Order, OrderLine, OrderStatus, ProtectionTimer, TimerSource, TrackingEvent, TrackingInfo
-from agent.core.money import Money
-from agent.notifications.outbox import Outbox
-from agent.judge.policy import Policy
-from agent.usecases.poll import record, watch_state
-from agent.judge.rules import judge
 from agent.config.settings import load_settings
+from agent.core.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    ProtectionTimer,
+    TimerSource,
+    TrackingEvent,
+    TrackingInfo,
+)
+from agent.core.money import Money
+from agent.judge.alerts import AlertKind
+from agent.judge.policy import Policy
+from agent.judge.rules import judge
+from agent.notifications.outbox import Outbox
 from agent.storage.store import Store
 from agent.storage.tracking_store import load_tracking, save_tracking
+from agent.usecases.poll import record, watch_state
 from tests.support.cli_state import BEFORE_MIGRATIONS, alter
 from tests.support.isolation import isolate_environment
-from tests.support.receivers import QUIET_AUTH_WARNING, SmtpReceiver, WebhookReceiver, unthrottle_apprise
+from tests.support.receivers import (
+    QUIET_AUTH_WARNING,
+    SmtpReceiver,
+    WebhookReceiver,
+    unthrottle_apprise,
+)
 
 pytestmark = pytest.mark.filterwarnings(QUIET_AUTH_WARNING)
 

@@ -39,8 +39,8 @@ def test_the_daemon_serves_the_page_only_with_a_password_or_a_proxy(agent_home):
     import pytest
     from argon2 import PasswordHasher
 
-    from agent.web.serve import start_page
     from agent.core.errors import ConfigError
+    from agent.web.serve import start_page
 
     settings = load_settings(None, web={"enabled": True, "port": 0})
     with pytest.raises(ConfigError, match="dispute-agent web password"):

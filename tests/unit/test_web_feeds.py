@@ -12,14 +12,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from agent.storage import health
-from agent.web import feed_files
-from agent.storage.dispute_records import DisputeRecords
+from agent.config.settings import load_settings
 from agent.core.errors import LoginRequired
 from agent.core.models import DeadlineKind, DisputeStage
 from agent.notifications.outbox import record_alerts
-from agent.config.settings import load_settings
+from agent.storage import health
+from agent.storage.dispute_records import DisputeRecords
 from agent.storage.store import Store
+from agent.web import feed_files
 from agent.web.feeds import SECRET_AUTH_PATHS, calendar_path, is_secret_auth, routes
 from tests.unit.test_agenda import case, order
 from tests.unit.test_outbox import alert

@@ -15,11 +15,17 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from agent.storage.dispute_records import DisputeRecords
-from agent.core.errors import ConfigError
-from agent.core.models import DisputeDetail, DisputeStage, Proposal, ProposalStatus, Proposer
-from agent.core.money import Money
 from agent.config.settings import load_settings
+from agent.core.errors import ConfigError
+from agent.core.models import (
+    DisputeDetail,
+    DisputeStage,
+    Proposal,
+    ProposalStatus,
+    Proposer,
+)
+from agent.core.money import Money
+from agent.storage.dispute_records import DisputeRecords
 from agent.storage.store import Store
 from agent.web.app import SESSION_COOKIE, create_app, other_parts
 from agent.web.auth import (
