@@ -69,7 +69,7 @@ def test_every_page_at_desktop_and_phone_size(page_server, server, browser, outp
         expect(page.get_by_text("you get NOTHING back")).to_be_visible()
         page.screenshot(path=str(folder / f"accept-{size}.png"), full_page=True)
         for name, heading in (("Orders", "Orders"), ("Status", "Status"), ("Log", "What the agent did")):
-            page.get_by_role("navigation").get_by_role("link", name=name).click()
+            page.get_by_role("navigation").get_by_role("link", name=name, exact=True).click()
             expect(page.get_by_role("heading", name=heading, exact=False).first).to_be_visible()
             page.screenshot(path=str(folder / f"{name.lower()}-{size}.png"), full_page=True)
             width = page.evaluate("document.documentElement.scrollWidth")
