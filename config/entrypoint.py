@@ -27,11 +27,20 @@ PROGRAM = os.environ.get("DISPUTE_AGENT_PROGRAM", "/opt/dispute-agent/.venv/bin/
 IMAGE_HOME = os.environ.get("DISPUTE_AGENT_IMAGE_HOME", "/home/dispute-agent")
 
 
+#: folders of the system itself: nothing under them is ever handed to the agent's user (a
+#: program there, this entrypoint among them, runs as root on 'docker compose exec')
+SYSTEM = tuple(Path(p) for p in ("/usr", "/etc", "/opt", "/bin", "/sbin", "/lib", "/lib64", "/boot",
+                                 "/proc", "/sys", "/dev", "/root", "/run"))
+
+
 def may_give(folder: Path) -> bool:
-    """Only the image's volume and home, or a folder at least three levels deep: never '/',
-    '/root', '/home' or another system folder, whatever a misconfigured setting names."""
+    """Only the image's volume and home, or a folder at least three levels deep outside the
+    system's own: never '/', '/root', '/home', '/usr/local/sbin' or another system folder,
+    whatever a misconfigured setting names."""
     resolved = folder.resolve()
-    return resolved in (Path("/data"), Path(IMAGE_HOME)) or len(resolved.parts) >= 4
+    if resolved in (Path("/data"), Path(IMAGE_HOME)):
+        return True
+    return len(resolved.parts) >= 4 and not any(resolved.is_relative_to(system) for system in SYSTEM)
 
 
 def wanted_ids(environ: dict[str, str]) -> tuple[int, int]:

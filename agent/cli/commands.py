@@ -1119,7 +1119,10 @@ def backup(
     report = run(lambda: backup_state(settings.state.dir, settings.state.db_path, settings.state.sessions_dir,
                                       settings.config_file, file))
     typer.echo(f"wrote {report.file}: the database (schema {report.schema_revision}), {report.sessions} saved "
-               f"session(s){', the settings without secrets' if report.settings else ''}; secrets are not in it")
+               f"session(s){', the settings without secrets' if report.settings else ''}; no password or channel "
+               "URL is in it")
+    if report.sessions:
+        typer.echo("the saved sessions are your AliExpress login: keep this file like a password")
 
 
 @app.command()

@@ -31,6 +31,7 @@ from typing import Any
 
 from agent.config.settings import Settings
 from agent.core.clock import machine_clock, system_now
+from agent.core.errors import DisputeAgentError
 from agent.judge.alerts import AlertKind
 from agent.storage import health as health_store
 from agent.storage.lock import Locked, browser_lock, daemon_lock
@@ -298,7 +299,7 @@ class Daemon:
         lock = daemon_lock(self.settings.state.dir)
         lock.acquire()  # Locked: a second daemon on this state directory refuses to start
         scheduler = self.build()
-        page = self._page(self.settings) if self._page is not None else None
+        page = self._start_page()
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             log.info("daemon started pid=%s state=%s daily_at=%s tz=%s", os.getpid(), self.settings.state.dir,
@@ -310,11 +311,23 @@ class Daemon:
                 signal.signal(sig, handler)
             if page is not None:
                 page.stop()
-        self.notifier.stopping()
-        self._wait_for_step()
-        log.info("daemon stopped")
-        lock.release()
+            self.notifier.stopping()
+            self._wait_for_step()
+            log.info("daemon stopped")
+            lock.release()
         return 0
+
+    def _start_page(self):
+        """The page beside the scheduler, if one is wanted; a page that cannot start (its port
+        taken, no password set) is said in the log and the watching goes on without it: the
+        deadlines matter more than the page."""
+        if self._page is None:
+            return None
+        try:
+            return self._page(self.settings)
+        except (DisputeAgentError, OSError) as error:
+            log.error("the page is not served: %s; the daemon watches without it", error)
+            return None
 
     def _on_signal(self, signum, _frame) -> None:
         log.info("stopping on %s", signal.Signals(signum).name)

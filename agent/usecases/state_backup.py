@@ -3,10 +3,11 @@
 What goes in: the database, copied with SQLite's online backup (one consistent state
 even while the daemon writes), the saved browser sessions, the settings file with its
 secret values removed, and a manifest (format, program version, schema revision,
-time, a checksum per file). What stays out: the secrets themselves. Channel URLs,
-tokens and passwords are cut from the settings copy, and the site password kept by
-the system keyring (or a credentials folder) is not in the file at all: after a
-restore on a new machine they are set again.
+time, a checksum per file). The saved sessions are the account's login (their cookies
+let whoever holds them into the account), so the file is kept like a password. What
+stays out: channel URLs, tokens and passwords are cut from the settings copy, and the
+site password kept by the system keyring (or a credentials folder) is not in the file
+at all: after a restore on a new machine they are set again.
 
 A restore refuses while the daemon runs (it holds the daemon lock itself meanwhile),
 checks the manifest and every checksum before touching anything, keeps the current
@@ -109,7 +110,8 @@ def backup_state(state_dir: Path, database: Path, sessions_dir: Path, config_fil
         "format": FORMAT, "program": "dispute-agent", "version": program_version(), "schema_revision": revision,
         "created_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
-        "secrets_included": False,
+        "login_session_included": bool(sessions),
+        "passwords_included": False,
         "not_included": "channel URLs, tokens and passwords of the settings, and the site password "
                         "(system keyring or credentials folder): set them again after a restore",
     }
@@ -227,6 +229,16 @@ def _put_in_place(manifest: dict, files: dict[str, bytes], state_dir: Path, data
         out.flush()
         os.fsync(out.fileno())
     _check_integrity(incoming)
+    try:  # an older backup is migrated here, before anything of the current state is touched
+        store = Store(incoming)
+        try:
+            revision = store.schema_version()
+        finally:
+            store.close()
+    except BaseException:
+        for left in (incoming, incoming.with_name(incoming.name + "-wal"), incoming.with_name(incoming.name + "-shm")):
+            left.unlink(missing_ok=True)
+        raise
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     if database.exists():
         kept = backup(database, backups, "before-restore", now=now)
@@ -243,11 +255,6 @@ def _put_in_place(manifest: dict, files: dict[str, bytes], state_dir: Path, data
     os.replace(incoming, database)
     say(f"restored the database of {manifest.get('created_at', 'an unknown time')} "
         f"(schema {manifest.get('schema_revision') or 'before migrations'}, dispute-agent {manifest.get('version')})")
-    store = Store(database)  # an older backup is migrated here, with a backup of its own first
-    try:
-        revision = store.schema_version()
-    finally:
-        store.close()
     if revision != manifest.get("schema_revision"):
         say(f"migrated it to schema {revision}")
     restored = [name for name in files if name.startswith(SESSIONS)]

@@ -112,19 +112,39 @@ class RateLimit:
 
     def check(self, address: str) -> None:
         with self._lock:
-            now = self.now()
-            self._forget(now)
-            mine = self._failures.get(address, deque())
-            if len(mine) >= self.per_address:
-                raise TooManyAttempts(mine[0] + self.window, overall=False)
-            if len(self._all) >= self.overall:
-                raise TooManyAttempts(self._all[0] + self.window, overall=True)
+            self.check_locked(address)
+
+    def check_locked(self, address: str) -> None:
+        """:meth:`check` for a caller that holds the lock."""
+        now = self.now()
+        self._forget(now)
+        mine = self._failures.get(address, deque())
+        if len(mine) >= self.per_address:
+            raise TooManyAttempts(mine[0] + self.window, overall=False)
+        if len(self._all) >= self.overall:
+            raise TooManyAttempts(self._all[0] + self.window, overall=True)
 
     def failed(self, address: str) -> None:
         with self._lock:
             now = self.now()
             self._failures.setdefault(address, deque()).append(now)
             self._all.append(now)
+
+    def attempt(self, address: str) -> datetime:
+        """Check and count an attempt as failed in one step, before the slow password check:
+        parallel sign-ins cannot slip past the limit together. :meth:`succeeded` takes it back."""
+        with self._lock:
+            self.check_locked(address)
+            now = self.now()
+            self._failures.setdefault(address, deque()).append(now)
+            self._all.append(now)
+            return now
+
+    def succeeded(self, address: str, stamp: datetime) -> None:
+        with self._lock:
+            for queue in (self._failures.get(address), self._all):
+                if queue is not None and stamp in queue:
+                    queue.remove(stamp)
 
     def _forget(self, now: datetime) -> None:
         since = now - self.window
@@ -172,18 +192,18 @@ class Gate:
 
     def try_password(self, address: str, password: str) -> bool:
         """Raises :class:`TooManyAttempts` before looking at the password once the limit is hit."""
-        self.limit.check(address)
+        stamp = self.limit.attempt(address)
         if self.web.password_hash is not None and password_matches(self.web.password_hash.get_secret_value(),
                                                                    password):
+            self.limit.succeeded(address, stamp)
             return True
-        self.limit.failed(address)
         return False
 
     def try_token(self, address: str, token: str) -> bool:
-        self.limit.check(address)
+        stamp = self.limit.attempt(address)
         if self.start_token and token and hmac.compare_digest(self.start_token.encode(), token.encode()):
+            self.limit.succeeded(address, stamp)
             return True
-        self.limit.failed(address)
         return False
 
 

@@ -4,9 +4,10 @@ Why they carry their own authentication: a phone's calendar and a Prometheus ser
 cannot log in to the page, so the web app's session check and CSRF (middleware) must
 let them through, and each guards itself instead — the calendar by the secret in its
 address (a wrong one is 404, as if nothing were there), ``/metrics`` by a bearer token
-or the page's logged-in session (else 401). ``SECRET_AUTH_PATHS`` and the routes'
-``secret_auth`` attribute name them, so the app exempts exactly these from its own
-check and its test of "every route refuses an unauthenticated request" still covers them.
+or the page's logged-in session (else 401). The page mounts them marked
+``public_with_secret`` (``agent.web.app.other_parts``), so its middleware lets exactly
+these through, and its test of "every route refuses an unauthenticated request" covers
+them (no secret: 404 or 401).
 
 Both answer from a read-only snapshot of the store, built when asked.
 """
@@ -53,8 +54,8 @@ def hide_secret(text: str) -> str:
 
 
 class HideCalendarSecret(logging.Filter):
-    """Keeps the calendar's secret out of the server's access log (the web app installs it
-    on ``uvicorn.access``): the address is the only key to the feed."""
+    """Keeps the calendar's secret out of the server's access log (``agent.web.serve``
+    installs it on ``uvicorn.access``): the address is the only key to the feed."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):

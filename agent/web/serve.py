@@ -69,8 +69,16 @@ class PageServer:
         return f"{self.url}/signin?token={self.start_token}" if self.start_token else f"{self.url}/"
 
     def _uvicorn(self):
+        import logging
+
         import uvicorn
 
+        from agent.web.feeds import HideCalendarSecret
+
+        # no access log is written; should one be turned on, the feed's only key stays out of it
+        access = logging.getLogger("uvicorn.access")
+        if not any(isinstance(f, HideCalendarSecret) for f in access.filters):
+            access.addFilter(HideCalendarSecret())
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, server_header=False,
                                 proxy_headers=False, lifespan="off", timeout_graceful_shutdown=5)
         self._server = uvicorn.Server(config)

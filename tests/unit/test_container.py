@@ -81,7 +81,7 @@ def test_the_entrypoint_names_the_program_and_refuses_root_or_nonsense_ids():
             module.wanted_ids(bad)
     # a misconfigured state folder is never handed over (checked before anything changes)
     assert module.may_give(Path("/data")) and module.may_give(Path("/var/lib/dispute-agent"))
-    for system in ("/", "/root", "/home", "/etc", "/usr/lib"):
+    for system in ("/", "/root", "/home", "/etc", "/usr/lib", "/usr/local/sbin", "/etc/ssl/certs", "/root/.pyenv/bin"):
         assert not module.may_give(Path(system)), system
     assert module.may_give(Path("/home/dispute-agent"))  # the image's own home
 

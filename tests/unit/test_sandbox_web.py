@@ -538,7 +538,7 @@ def test_python_m_sandbox_stops_on_ctrl_c_with_exit_0(tmp_path):
         assert control and control.group(1).endswith(":" + match.group(1)), rest
         assert httpx.get(control.group(1) + "/login", timeout=5).status_code == 200
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=10)
+        out, err = process.communicate(timeout=40)  # a busy machine: two listeners each given 5 s to close
     finally:
         if process.poll() is None:
             process.kill()

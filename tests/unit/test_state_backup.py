@@ -70,12 +70,12 @@ def test_backup_change_restore_brings_the_data_back(agent_home, run_cli, monkeyp
 
     code, out, err = run_cli("backup", str(zipped))
     assert code == 0, err
-    assert "secrets are not in it" in out
+    assert "no password or channel URL is in it" in out and "keep this file like a password" in out
     assert stat.S_IMODE(zipped.stat().st_mode) == 0o600
     with zipfile.ZipFile(zipped) as archive:
         manifest = json.loads(archive.read("manifest.json"))
         assert b"s3cr3t" not in b"".join(archive.read(name) for name in archive.namelist())
-    assert manifest["schema_revision"] == HEAD and manifest["secrets_included"] is False
+    assert manifest["schema_revision"] == HEAD and manifest["passwords_included"] is False
     assert set(manifest["files"]) == {"agent.db", "sessions/default.json", "settings/agent.toml"}
 
     alter(database, "DELETE FROM orders")  # the change the restore must undo
@@ -146,3 +146,36 @@ def test_a_damaged_or_foreign_file_is_refused_before_anything_changes(agent_home
         code, _, err = run_cli("restore", str(agent_home / name))
         assert code == 2 and says in err, err
     assert (state / "agent.db").read_bytes() == before and not (state / "backups").exists()
+
+
+def test_a_backup_that_cannot_be_opened_changes_nothing_of_the_current_state(agent_home, run_cli):
+    """Its database newer than this program (its manifest saying otherwise): refused before
+    the current database is touched."""
+    import hashlib
+
+    state = state_of(agent_home)
+    database = state / "agent.db"
+    seed_database(database)
+    zipped = agent_home / "backup.zip"
+    assert run_cli("backup", str(zipped))[0] == 0
+    with zipfile.ZipFile(zipped) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    newer = agent_home / "newer.db"
+    newer.write_bytes(files["agent.db"])
+    with sqlite3.connect(newer) as raw:
+        raw.execute("UPDATE alembic_version SET version_num = '9999'")
+    raw.close()
+    files["agent.db"] = newer.read_bytes()
+    manifest = json.loads(files["manifest.json"])
+    manifest["files"]["agent.db"] = hashlib.sha256(files["agent.db"]).hexdigest()
+    files["manifest.json"] = json.dumps(manifest).encode()
+    forged = agent_home / "forged.zip"
+    with zipfile.ZipFile(forged, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    before = database.read_bytes()
+
+    code, _out, err = run_cli("restore", str(forged))
+    assert code != 0 and "9999" in err
+    assert database.read_bytes() == before
+    assert not list(state.glob("agent.db.restoring*"))

@@ -54,3 +54,23 @@ def test_the_daemon_serves_the_page_only_with_a_password_or_a_proxy(agent_home):
         assert httpx.get(page.url + "/orders", timeout=10).status_code == 401
     finally:
         page.stop()
+
+
+def test_a_page_that_cannot_start_leaves_the_daemon_watching(agent_home, caplog):
+    """Its port taken or no password set: the log says so and the schedule runs without it."""
+    from agent.core.errors import ConfigError
+    from agent.storage.store import Store
+    from agent.usecases.daemon import Daemon
+
+    settings = load_settings(None, web={"enabled": True, "port": 0})
+
+    def no_page(_settings):
+        raise ConfigError("the page needs a password: run 'dispute-agent web password'")
+
+    store = Store(settings.state.db_path)
+    try:
+        with caplog.at_level("ERROR", logger="dispute_agent"):
+            assert Daemon(settings, store, page=no_page)._start_page() is None
+        assert "the page is not served" in caplog.text and "watches without it" in caplog.text
+    finally:
+        store.close()

@@ -205,6 +205,18 @@ def test_sign_in_attempts_are_limited_per_address_with_when_to_retry(settings):
     assert browser.get("/orders").status_code == 401
 
 
+def test_sign_ins_under_way_at_once_count_before_their_password_is_checked():
+    """Parallel guesses cannot all pass the check before any of them is counted."""
+    limit = RateLimit(now=lambda: datetime(2026, 12, 1, tzinfo=UTC), per_address=3, overall=30)
+    first = limit.attempt("a")
+    limit.attempt("a")
+    limit.attempt("a")  # three sign-ins under way, none answered yet
+    with pytest.raises(TooManyAttempts):
+        limit.attempt("a")
+    limit.succeeded("a", first)  # a right password gives its slot back
+    limit.attempt("a")
+
+
 def test_the_limit_counts_per_address_and_over_all_addresses_and_forgets_after_its_window():
     clock = [datetime(2026, 12, 1, 9, 0, tzinfo=UTC)]
     limit = RateLimit(now=lambda: clock[0], per_address=3, overall=5, window=timedelta(minutes=15))
