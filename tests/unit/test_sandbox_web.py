@@ -518,6 +518,13 @@ def test_server_binds_a_free_port_and_stops_fast_with_a_connection_open():
         httpx.get(f"{server.address_url}/login", timeout=2)
 
 
+def _as_from_a_shell() -> None:
+    """Ctrl-C reaches a program started from a shell: whatever signal state the test's own
+    process was left in by the browsers and servers of earlier tests is not handed down."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_python_m_sandbox_stops_on_ctrl_c_with_exit_0(tmp_path):
     toml = tmp_path / "web.toml"
     toml.write_text(
@@ -526,7 +533,8 @@ def test_python_m_sandbox_stops_on_ctrl_c_with_exit_0(tmp_path):
         '[[stores]]\nid = "s1"\nname = "Vega Store"\n', encoding="utf-8")
     process = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", "0", "--login-port", "0",
                                 "--scenario", str(toml)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_as_from_a_shell)
     try:
         first = process.stdout.readline()
         match = re.search(r"running at http://www\.aliexpress\.localhost:(\d+)/", first)
@@ -538,7 +546,12 @@ def test_python_m_sandbox_stops_on_ctrl_c_with_exit_0(tmp_path):
         assert control and control.group(1).endswith(":" + match.group(1)), rest
         assert httpx.get(control.group(1) + "/login", timeout=5).status_code == 200
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=40)  # a busy machine: two listeners each given 5 s to close
+        try:
+            out, err = process.communicate(timeout=40)  # a busy machine: two listeners each given 5 s to close
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"DIAG handler={signal.getsignal(signal.SIGINT)!r} "
+                                 f"mask={signal.pthread_sigmask(signal.SIG_BLOCK, [])!r} "
+                                 f"status={open(f'/proc/{process.pid}/status').read()}") from None
     finally:
         if process.poll() is None:
             process.kill()
