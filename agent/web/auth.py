@@ -112,10 +112,20 @@ class RateLimit:
 
     def check(self, address: str) -> None:
         with self._lock:
-            self.check_locked(address)
+            self._check_locked(address)
 
-    def check_locked(self, address: str) -> None:
-        """:meth:`check` for a caller that holds the lock."""
+    def failed(self, address: str) -> None:
+        with self._lock:
+            self._count_locked(address)
+
+    def attempt(self, address: str) -> datetime:
+        """Check and count an attempt as failed in one step, before the slow password check:
+        parallel sign-ins cannot slip past the limit together. :meth:`succeeded` takes it back."""
+        with self._lock:
+            self._check_locked(address)
+            return self._count_locked(address)
+
+    def _check_locked(self, address: str) -> None:
         now = self.now()
         self._forget(now)
         mine = self._failures.get(address, deque())
@@ -124,21 +134,11 @@ class RateLimit:
         if len(self._all) >= self.overall:
             raise TooManyAttempts(self._all[0] + self.window, overall=True)
 
-    def failed(self, address: str) -> None:
-        with self._lock:
-            now = self.now()
-            self._failures.setdefault(address, deque()).append(now)
-            self._all.append(now)
-
-    def attempt(self, address: str) -> datetime:
-        """Check and count an attempt as failed in one step, before the slow password check:
-        parallel sign-ins cannot slip past the limit together. :meth:`succeeded` takes it back."""
-        with self._lock:
-            self.check_locked(address)
-            now = self.now()
-            self._failures.setdefault(address, deque()).append(now)
-            self._all.append(now)
-            return now
+    def _count_locked(self, address: str) -> datetime:
+        now = self.now()
+        self._failures.setdefault(address, deque()).append(now)
+        self._all.append(now)
+        return now
 
     def succeeded(self, address: str, stamp: datetime) -> None:
         with self._lock:
