@@ -127,8 +127,8 @@ def _time_steps() -> None:
     for module_name, owner, name in [
         ("flows.orders", None, "_read_list_once"), ("flows.orders", None, "_read_details_once"),
         ("flows.orders", None, "_read_tracking_once"), ("flows.disputes", None, "_read_list_once"),
-        ("flows.disputes", None, "_read_dispute_once"), ("flows.disputes", None, "read_case"),
-        ("flows.disputes", None, "open_page"), ("flows.browser", "BrowserSession", "save_evidence"),
+        ("flows.disputes", "DisputeReader", "_read_some"), ("flows.disputes", "DisputeReader", "_finish"),
+        ("flows.disputes", None, "read_case"), ("flows.disputes", None, "_go"), ("flows.disputes", None, "open_page"), ("flows.browser", "BrowserSession", "save_evidence"),
         ("flows.browser", "BrowserSession", "new_page"), ("flows.browser", "BrowserSession", "start"),
         ("flows.browser", "BrowserSession", "close"), ("agent.usecases.poll", None, "watch_state"),
         ("agent.usecases.poll", None, "record"), ("agent.usecases.poll", None, "judge"), ("agent.usecases.poll", None, "digest"),

@@ -249,6 +249,15 @@ class BrowserSession:
         else:
             self._end_trace_chunk(owns_chunk, None)
 
+    def keep_trace(self, folder: Path | None) -> None:
+        """Inside :meth:`traced`, for a failure the run goes on after (one case of many):
+        what the chunk recorded so far into ``folder/trace.zip``, and a new chunk for the
+        rest. Outside one, the failing block kept its own trace already: nothing to do."""
+        if folder is None or not self._chunk_open:
+            return
+        self._end_trace_chunk(True, folder / "trace.zip")
+        self._begin_trace_chunk()
+
     def save_evidence(self, page: Page, label: str, kind: str = "action") -> Path:
         """Screenshot and HTML of a step that worked, for the audit log; best effort.
 

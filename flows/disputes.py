@@ -13,31 +13,48 @@ status line, the amount with its currency, the deadline in words). The two readi
 are compared in ``flows/parsers/dispute_page.py``; any difference is a PageChanged
 with the evidence of the page, never a silent pass.
 
-A poll reads every open case with ``DisputeReader``: one tab for all of them (a new tab
-per case cost more than the reading), replaced every ``RECYCLE_AFTER`` cases and after
-a failure, and a snapshot of the page only when the caller asks for one (a case that
-changed): both readings are still made and compared on every case.
+A poll reads every open case with ``DisputeReader``, as order pages are read
+(``flows/orders.py``): ``politeness.concurrency`` tabs, the next case's page started
+(after the polite pause) while the case another tab shows is read, so the browser
+loads one page while Python reads the other. The first page is opened alone, where a
+login happens; a later one landing on the login page is ``LoginRequired``. A tab is
+replaced every ``RECYCLE_AFTER`` cases and after a failure (a tab per case cost more
+than the reading), and the page is kept as a snapshot only when the caller asks for
+one (a case that changed): both readings are still made and compared on every case,
+and one case whose readings disagree does not stop the others.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, tzinfo
+from pathlib import Path
 
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from agent.config.secrets import Credentials
-from agent.core.errors import PageChanged
+from agent.core.display import login_by_hand
+from agent.core.errors import (
+    CaptchaRequired,
+    LoginRequired,
+    PageChanged,
+    SiteError,
+    SiteUnavailable,
+)
 from agent.core.models import DisputeDetail, DisputeSummary, RefundListPage
 from flows import site
 from flows.browser import BrowserSession
-from flows.capture import ApiCapture, Captured, pause
+from flows.capture import ApiCapture, Captured, pause, server_error
 from flows.language import check_page
-from flows.login import open_page
+from flows.login import challenge_on_page, open_page
+from flows.orders import Politeness
 from flows.parsers.dispute_page import (
     PageTexts,
+    ReadingsDisagree,
     api_amount,
     check_readings,
     compare_readings,
@@ -45,7 +62,9 @@ from flows.parsers.dispute_page import (
 )
 from flows.parsers.disputes import parse_dispute_detail
 from flows.parsers.refunds import parse_refund_list
-from flows.retry import with_retries
+from flows.retry import is_transient, with_retries
+
+log = logging.getLogger("dispute_agent.flows.disputes")
 
 #: how long the page may take to draw an answer it received before the two readings must agree
 SETTLE_MS = 3_000
@@ -148,56 +167,183 @@ def _read_dispute_once(session: BrowserSession, base_url: str, reverse_line_id: 
         page.close()
 
 
-#: the reader's tab is replaced after this many cases: a tab's renderer and its capture grow
+#: a reader's tab is replaced after this many cases: a tab's renderer and its capture grow
 RECYCLE_AFTER = 10
 
 
+@dataclass
+class CaseRead:
+    """One case as a poll read it: its reading, the page's address and the snapshot folder
+    (None: not asked for), or the disagreement of its two readings, when they disagreed
+    (nothing is decided on such a case; its evidence is in ``disagreement.evidence``)."""
+
+    reverse_line_id: str
+    link: str
+    detail: DisputeDetail | None = None
+    snapshot: Path | None = None
+    disagreement: ReadingsDisagree | None = None
+
+
+@dataclass
+class _Tab:
+    page: Page
+    capture: ApiCapture
+    served: int = 0
+
+
 class DisputeReader:
-    """Reads case after case on one tab of ``session`` (see the module docstring); close it after."""
+    """Reads the cases of a poll on ``politeness.concurrency`` tabs of ``session`` (see the
+    module docstring)."""
 
     def __init__(self, session: BrowserSession, base_url: str, credentials: Callable[[], Credentials] | None,
-                 tz: tzinfo = UTC, timeout_ms: float = 30_000, *, mobile_url: str | None = None) -> None:
+                 tz: tzinfo = UTC, timeout_ms: float = 30_000, *, mobile_url: str | None = None,
+                 politeness: Politeness | None = None) -> None:
         self.session, self.base_url, self.credentials = session, base_url, credentials
         self.tz, self.timeout_ms, self.mobile_url = tz, timeout_ms, mobile_url
-        self._page: Page | None = None
-        self._capture: ApiCapture | None = None
-        self._served = 0
+        self.politeness = politeness or Politeness()
 
-    def read(self, reverse_line_id: str, *, trade_line_id: str, screenshot_label: str,
-             photograph: Callable[[DisputeDetail], bool]) -> tuple[DisputeDetail, str, object]:
-        """(detail, its URL, a snapshot folder or None); ``photograph(detail)`` says whether
-        the page is kept as a snapshot. Loaded again while the site fails it."""
-        return with_retries(self.session.settings, f"the page of dispute {reverse_line_id}",
-                            lambda: self._read_once(reverse_line_id, trade_line_id, screenshot_label, photograph))
+    def read_all(self, cases: Sequence[tuple[str, str]], *, screenshot_label: str,
+                 photograph: Callable[[DisputeDetail], bool], on_read: Callable[[CaseRead], None]) -> None:
+        """Read every case of ``cases`` (case id, its order line), handing each to ``on_read``
+        as soon as it is read, so the caller records it while the next page loads.
 
-    def _read_once(self, reverse_line_id: str, trade_line_id: str, screenshot_label: str,
-                   photograph: Callable[[DisputeDetail], bool]) -> tuple[DisputeDetail, str, object]:
-        if self._page is None or self._served >= RECYCLE_AFTER:
-            self.close()
-            self._page = self.session.new_page()
-            self._capture = ApiCapture(self._page)
-        page, capture = self._page, self._capture
-        assert capture is not None
-        self._served += 1
-        try:
-            with self.session.evidence(page, "dispute-detail"):
-                url = site.dispute_detail_url(self.base_url, trade_line_id, self.mobile_url)
-                mark = capture.mark()
-                open_page(self.session, page, url, self.credentials)
-                detail = read_case(page, capture, reverse_line_id, self.tz, self.timeout_ms, after=mark)
-                shot = self.session.save_evidence(page, screenshot_label, kind="poll") if photograph(detail) else None
-                return detail, url, shot
-        except BaseException:
-            self.close()  # a page that failed is not read again: the next case starts on a fresh one
-            raise
+        ``photograph(detail)`` says whether the page is kept as a snapshot. A case whose
+        readings disagree is handed over with its disagreement and the others are read on;
+        any other failure ends the reading. While the site fails a page (``flows/retry.py``)
+        the cases not read yet are read again, with a fresh set of tries whenever a try
+        read at least one case: a site failing one page in thirty is not a busy site.
+        """
+        left = list(cases)
 
-    def close(self) -> None:
-        if self._page is not None:
-            page, self._page, self._capture, self._served = self._page, None, None, 0
+        def once() -> bool:
+            before = len(left)
             try:
-                page.close()
-            except Exception:  # noqa: BLE001 - a tab of a browser already gone
-                pass
+                self._read_some(left, screenshot_label, photograph, on_read)
+            except SiteUnavailable as error:
+                if is_transient(error) and len(left) < before:
+                    log.info("the dispute pages: the site failed (%s) after %s cases; reading the %s left",
+                             error.trouble, before - len(left), len(left))
+                    return False
+                raise
+            return True
+
+        while not with_retries(self.session.settings, "the dispute pages", once):
+            pass
+
+    def _read_some(self, left: list[tuple[str, str]], label: str, photograph: Callable[[DisputeDetail], bool],
+                   on_read: Callable[[CaseRead], None]) -> None:
+        """One try: the first case alone through ``open_page`` (where a login happens), then
+        the others on every tab, removed from ``left`` as they are read."""
+        if not left:
+            return
+        tabs: list[_Tab] = []
+        try:
+            tabs += [self._tab() for _ in range(max(1, min(self.politeness.concurrency, len(left))))]
+            case_id, line = left[0]
+            url = site.dispute_detail_url(self.base_url, line, self.mobile_url)
+            mark = tabs[0].capture.mark()
+            with self.session.evidence(tabs[0].page, "dispute-detail"):
+                open_page(self.session, tabs[0].page, url, self.credentials)
+            self._finish(tabs, 0, case_id, url, mark, label, photograph, on_read, left)
+            # one trace chunk for the whole pool: a chunk per page cost more than the reading
+            with self.session.traced():
+                self._pool(tabs, left, label, photograph, on_read)
+        finally:
+            for tab in tabs:
+                _close(tab.page)
+
+    def _pool(self, tabs: list[_Tab], left: list[tuple[str, str]], label: str,
+              photograph: Callable[[DisputeDetail], bool], on_read: Callable[[CaseRead], None]) -> None:
+        """Keep every tab busy: a navigation started on one (the polite pause between two
+        starts respected) while the case another one shows is read."""
+        waiting = list(left)
+        busy: dict[int, tuple[str, str, int, float]] = {}  # tab -> (case id, address, mark, started)
+        next_start = 0.0
+        while waiting or busy:
+            for index, tab in enumerate(tabs):
+                if index in busy or not waiting or time.monotonic() < next_start:
+                    continue
+                case_id, line = waiting.pop(0)
+                url = site.dispute_detail_url(self.base_url, line, self.mobile_url)
+                mark = tab.capture.mark()
+                with self.session.evidence(tab.page, "dispute-detail"):
+                    _go(tab.page, url, case_id)
+                busy[index] = (case_id, url, mark, time.monotonic())
+                next_start = time.monotonic() + self.politeness.delay_ms() / 1000
+            for index in list(busy):
+                case_id, url, mark, started = busy[index]
+                capture = tabs[index].capture
+                if capture.poll(site.API_DISPUTE_DETAIL, after=mark) is None:
+                    failure = capture.site_failure(mark)
+                    if failure is None and (time.monotonic() - started) * 1000 <= self.timeout_ms:
+                        continue
+                    with self.session.evidence(tabs[index].page, "dispute-detail"):
+                        raise failure or _late(tabs[index].page, capture, mark, case_id, self.timeout_ms)
+                del busy[index]
+                self._finish(tabs, index, case_id, url, mark, label, photograph, on_read, left,
+                             recycle=bool(waiting))
+            pause(self.session.context(), 20)
+
+    def _finish(self, tabs: list[_Tab], index: int, case_id: str, url: str, mark: int, label: str,
+                photograph: Callable[[DisputeDetail], bool], on_read: Callable[[CaseRead], None],
+                left: list[tuple[str, str]], *, recycle: bool = True) -> None:
+        """Read the case the tab shows (both readings), snapshot it if asked, hand it over;
+        the tab is replaced after a disagreement, or once it served ``RECYCLE_AFTER`` cases."""
+        tab = tabs[index]
+        tab.served += 1
+        try:
+            with self.session.evidence(tab.page, "dispute-detail"):
+                detail = read_case(tab.page, tab.capture, case_id, self.tz, self.timeout_ms, after=mark)
+                shot = self.session.save_evidence(tab.page, label, kind="poll") if photograph(detail) else None
+            found = CaseRead(case_id, url, detail=detail, snapshot=shot)
+        except ReadingsDisagree as error:
+            self.session.keep_trace(error.evidence)
+            found = CaseRead(case_id, url, disagreement=error)
+            tab.served = RECYCLE_AFTER  # a page that failed is not read again
+        left[:] = [case for case in left if case[0] != case_id]
+        if tab.served >= RECYCLE_AFTER and recycle and left:
+            _close(tab.page)
+            tabs[index] = self._tab()
+        on_read(found)
+
+    def _tab(self) -> _Tab:
+        page = self.session.new_page()
+        return _Tab(page, ApiCapture(page))
+
+
+def _go(page: Page, url: str, case_id: str) -> None:
+    """Start loading a case's page (the answers are collected later): a 5xx is the site
+    failing, a login page the session gone."""
+    answered = page.goto(url, wait_until="commit")
+    if answered is not None and answered.status >= 500:
+        raise SiteUnavailable(server_error(answered.status, f"the page of dispute {case_id}"),
+                              trouble=f"HTTP {answered.status} to the page of dispute {case_id}")
+    if site.is_login_url(page.url):
+        raise LoginRequired(f"the session ended while reading the dispute pages; {login_by_hand()}")
+
+
+def _late(page: Page, capture: ApiCapture, mark: int, case_id: str, timeout_ms: float) -> SiteError:
+    """No answer in time: the session gone or a captcha shown, the site slow (its call was
+    sent), or the page changed (never sent)."""
+    if site.is_login_url(page.url):
+        return LoginRequired(f"the session ended while reading the dispute pages; {login_by_hand()}")
+    captcha = challenge_on_page(page)
+    if captcha:
+        return CaptchaRequired(f"the site shows {captcha} instead of the page of dispute {case_id}; "
+                               f"{login_by_hand()}")
+    waited = f"{timeout_ms / 1000:g} s"
+    if capture.asked(site.API_DISPUTE_DETAIL.lower(), mark):
+        return SiteUnavailable(f"the page of dispute {case_id} got no answer within {waited}; try again later",
+                               trouble=f"no answer to {site.API_DISPUTE_DETAIL} within {waited}")
+    return PageChanged(f"the page of dispute {case_id} did not ask for its data within {waited}",
+                       hint="compare the evidence with flows/site.py (API_DISPUTE_DETAIL)")
+
+
+def _close(page: Page) -> None:
+    try:
+        page.close()
+    except Exception:  # noqa: BLE001, S110 - a tab of a browser already gone
+        pass
 
 
 def read_case(page: Page, capture: ApiCapture, reverse_line_id: str | None, tz: tzinfo, timeout_ms: float,

@@ -117,6 +117,7 @@ def read_disputes(settings: Settings, store: Store, session, say: Callable[[str]
     shows a seller's offer of nothing.
     """
     from flows.disputes import DisputeReader, read_dispute_list
+    from flows.orders import Politeness
 
     progress = progress or Progress()
     records = DisputeRecords(store)
@@ -130,12 +131,26 @@ def read_disputes(settings: Settings, store: Store, session, say: Callable[[str]
               or item.reverse_line_id not in known]
     failed: list[SiteError] = []
     progress.disputes_started(len(wanted))
+    polite = settings.politeness
     reader = DisputeReader(session, site.base_url, credentials, site.zone, settings.browser.timeout_ms,
-                           mobile_url=site.mobile_url)
-    try:
-        _read_each(reader, wanted, known, records, say, failed, disagreements, progress)
-    finally:
-        reader.close()
+                           mobile_url=site.mobile_url,
+                           politeness=Politeness(polite.min_delay_ms, polite.max_delay_ms, polite.detail_concurrency))
+
+    def record(case) -> None:
+        """Each case recorded as it is read; one whose readings disagree is said, not recorded."""
+        if case.disagreement is not None:
+            failed.append(case.disagreement)
+            if disagreements is not None:
+                disagreements.append(case.disagreement)
+            say(f"dispute {case.reverse_line_id} could not be read reliably: {case.disagreement}")
+            return
+        records.save_dispute(case.detail, link=case.link,
+                             screenshot=case.snapshot / "screenshot.png" if case.snapshot else None)
+        progress.dispute_done(case.reverse_line_id)
+
+    reader.read_all([(item.reverse_line_id, item.trade_line_id) for item in wanted], screenshot_label="dispute",
+                    photograph=lambda detail: worth_a_snapshot(detail, known.get(detail.reverse_line_id)),
+                    on_read=record)
     if failed:
         raise failed[0]
     return len(wanted)
@@ -160,26 +175,6 @@ def worth_a_snapshot(detail, known) -> bool:
                                  if case.mediator_request else None)})
 
     return content(steady_dispute(detail, known.detail)) != content(known.detail)
-
-
-def _read_each(reader, wanted: list, known: dict, records: DisputeRecords, say: Callable[[str], None],
-               failed: list[SiteError], disagreements: list | None, progress: Progress) -> None:
-    for item in wanted:
-        try:
-            detail, link, shot = reader.read(item.reverse_line_id, trade_line_id=item.trade_line_id,
-                                             screenshot_label="dispute",
-                                             photograph=lambda d, k=known.get(item.reverse_line_id):
-                                             worth_a_snapshot(d, k))
-        except SiteError as error:
-            if not hasattr(error, "zero_seen"):
-                raise
-            failed.append(error)
-            if disagreements is not None:
-                disagreements.append(error)
-            say(f"dispute {item.reverse_line_id} could not be read reliably: {error}")
-            continue
-        records.save_dispute(detail, link=link, screenshot=shot / "screenshot.png" if shot else None)
-        progress.dispute_done(item.reverse_line_id)
 
 
 def watch_state(store: Store) -> WatchState:

@@ -386,16 +386,16 @@ def test_a_zero_only_one_reading_sees_is_critical_at_once_and_the_other_cases_ar
 
     seller(server, 2, action="offer", amount="5.00", respond_days=2)
     odd = dispute_of(server, 2)
-    real = disputes.DisputeReader.read
+    real = disputes.read_case
 
-    def one_page_shows_zero(self, *args, **kwargs):
-        detail, link, shot = real(self, *args, **kwargs)
+    def one_page_shows_zero(*args, **kwargs):
+        detail = real(*args, **kwargs)
         if detail.reverse_line_id == odd:  # as if the page had drawn 0.00 where its data says 5.00
             raise ReadingsDisagree("dispute readings disagree", [Disagreement("amount", "5.00 EUR", "0.00 EUR")],
                                    ("page",), detail)
-        return detail, link, shot
+        return detail
 
-    monkeypatch.setattr(disputes.DisputeReader, "read", one_page_shows_zero)
+    monkeypatch.setattr(disputes, "read_case", one_page_shows_zero)
     settings, store, policy = agent()
     report = poll(settings, store, policy, say=lambda _: None)
     assert not report.read_ok and "dispute readings disagree" in report.error
@@ -406,3 +406,45 @@ def test_a_zero_only_one_reading_sees_is_critical_at_once_and_the_other_cases_ar
 
     read = {d.reverse_line_id for d in DisputeRecords(store).disputes()}
     assert odd not in read and dispute_of(server, 7) in read  # the others were read, the odd one not recorded
+
+
+def test_the_dispute_pages_read_on_after_a_failed_page_and_stop_at_a_lost_session(agent, server):
+    """Several tabs at once: a page the site fails after some cases were read is loaded
+    again with the cases not read yet, never the ones read; a page that lands on the login
+    page later in the pool is a lost session, and the cases read before it are kept."""
+    from agent.storage.dispute_records import DisputeRecords
+    from agent.usecases.poll import Progress
+    from flows import site
+
+    class After(Progress):
+        def __init__(self, cases: int, then) -> None:
+            self.done, self.cases, self.then = 0, cases, then
+
+        def dispute_done(self, dispute_id: str) -> None:
+            self.done += 1
+            if self.done == self.cases:
+                self.then()
+
+    settings, store, policy = agent()
+    server.clear_requests()
+    try:
+        report = poll(settings, store, policy, say=lambda _: None, deliver=False, progress=After(
+            1, lambda: server.add_fault("http500", site.DISPUTE_DETAIL_PATH, remaining=1)))
+    finally:
+        server.clear_faults()
+    counts = server.requests()
+    assert report.read_ok and report.disputes == 7, report.error
+    assert len(DisputeRecords(store).disputes()) == 7
+    assert counts[f"page {site.DISPUTE_DETAIL_PATH}"] == 8  # seven cases, one page failed once
+    assert counts[f"api {site.API_DISPUTE_DETAIL.lower()}"] == 7  # no case read twice
+
+    seller(server, 2, action="offer", amount="5.00", respond_days=2)
+    seen = {d.reverse_line_id: d.last_seen for d in DisputeRecords(store).disputes()}
+    progress = After(2, server.expire_sessions)
+    report = poll(settings, store, policy, say=lambda _: None, deliver=False, progress=progress)
+    assert not report.read_ok and "log" in report.error.lower(), report.error
+    from agent.storage import health
+
+    assert health.load(store).last_failure_kind == "login_needed"
+    later = {d.reverse_line_id: d.last_seen for d in DisputeRecords(store).disputes()}
+    assert sum(later[case] != seen[case] for case in seen) >= 2  # what was read before is recorded
