@@ -249,6 +249,38 @@ class BrowserSession:
         else:
             self._end_trace_chunk(owns_chunk, None)
 
+    @contextmanager
+    def without_dom_snapshots(self) -> Iterator[None]:
+        """Trace the block's steps without copies of the page: a failure's trace still has
+        every action, request and answer with its timing, and the evidence folder the page's
+        HTML and screenshot, but no DOM snapshot per action.
+
+        For a page that grows while it is read (the order list, every "View orders" adding
+        rows): a snapshot walks the whole page at each action, and Chromium's tab kept about
+        as much again as the page itself for them (a list of 1,200 orders: +215 MB, twice
+        the time). Only switched outside any trace chunk; a secret typed inside still ends
+        tracing for good.
+        """
+        switched = self._retrace(snapshots=False)
+        try:
+            yield
+        finally:
+            if switched:
+                self._retrace(snapshots=True)
+
+    def _retrace(self, *, snapshots: bool) -> bool:
+        """Start tracing again with or without DOM snapshots; False when it could not be done."""
+        if not self._tracing or self._chunk_open or self._context is None:
+            return False
+        try:
+            self._context.tracing.stop()
+            self._context.tracing.start(screenshots=False, snapshots=snapshots)
+        except PlaywrightError as exc:
+            self._tracing = False
+            log.warning("no tracing, failures will have no trace: %s", _first_line(exc))
+            return False
+        return True
+
     def keep_trace(self, folder: Path | None) -> None:
         """Inside :meth:`traced`, for a failure the run goes on after (one case of many):
         what the chunk recorded so far into ``folder/trace.zip``, and a new chunk for the

@@ -154,7 +154,7 @@ def _read_list_once(session: BrowserSession, base_url: str, credentials: Callabl
     reader = _ListPass(page, ApiCapture(page), PassUnion(), on_page, timeout_ms)
     url = site.order_list_url(base_url)
     try:
-        with session.evidence(page, "order-list"):
+        with session.without_dom_snapshots(), session.evidence(page, "order-list"):
             for number in range(1, max(1, passes) + 1):
                 mark = reader.capture.mark()
                 open_page(session, page, url, credentials)

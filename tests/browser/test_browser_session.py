@@ -491,3 +491,17 @@ def test_an_unreachable_remote_browser_is_browser_unavailable(tmp_path: Path) ->
         with BrowserSession(settings):
             pass  # pragma: no cover
     assert "token=abc" not in str(excinfo.value)
+
+
+@pytest.mark.browser
+def test_a_step_traced_without_dom_snapshots_keeps_its_actions_and_the_next_step_has_snapshots_again(
+    session: BrowserSession,
+) -> None:
+    """The order list's tracing: a failure there still has its trace (actions, no page copies)."""
+    page = session.new_page()
+    page.set_content("<p>" + "row " * 200 + "</p>")
+    with session.without_dom_snapshots():
+        lean = _trace_text(_evidence_of_a_failed_step(session, page) / "trace.zip")
+    assert "#missing" in lean and '"type":"frame-snapshot"' not in lean
+    full = _trace_text(_evidence_of_a_failed_step(session, page) / "trace.zip")
+    assert "#missing" in full and '"type":"frame-snapshot"' in full
