@@ -151,9 +151,21 @@ def run_poll(mode: str, server, state: Path, polite: bool, profile: str | None =
     process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=HERE.parent)
 
     class ChildPeak(PeakMemory):
+        def __init__(self) -> None:
+            super().__init__()
+            #: at the peak: process kind -> (KB, processes), to tell what holds the memory
+            self.at_peak: dict[str, list[int]] = {}
+
         def _run(self) -> None:
             while not self._stop.is_set():
-                self.peak_kb = max(self.peak_kb, sum(_pss_kb(pid) for pid in _tree(process.pid)))
+                kinds: dict[str, list[int]] = {}
+                for pid in _tree(process.pid):
+                    entry = kinds.setdefault(_kind(pid), [0, 0])
+                    entry[0] += _pss_kb(pid)
+                    entry[1] += 1
+                total = sum(kb for kb, _ in kinds.values())
+                if total > self.peak_kb:
+                    self.peak_kb, self.at_peak = total, kinds
                 self._stop.wait(0.05)
 
     with ChildPeak() as memory:
@@ -162,7 +174,25 @@ def run_poll(mode: str, server, state: Path, polite: bool, profile: str | None =
         raise SystemExit(f"the {mode} poll failed (exit {process.returncode})")
     result = json.loads(out.decode().strip().splitlines()[-1])
     result["peak_mb"] = memory.peak_kb / 1024
+    result["at_peak"] = {kind: (kb / 1024, count) for kind, (kb, count) in sorted(memory.at_peak.items())}
     return result
+
+
+def _kind(pid: int) -> str:
+    """What a process of the poll's tree is: the agent, Playwright's driver, or a part of Chromium."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            words = cmdline.read().decode(errors="replace").replace("\0", " ").split()
+    except OSError:
+        words = []
+    if not words:  # gone, or going
+        return "gone"
+    if "python" in Path(words[0]).name:
+        return "agent (python)"
+    if Path(words[0]).name == "node":
+        return "playwright driver (node)"
+    kind = next((w.split("=", 1)[1] for w in words if w.startswith("--type=")), "browser")
+    return f"chromium {kind}"
 
 
 def measure(mode: str, server, scratch: Path, scenario: dict, polite: bool, profile: str | None) -> dict:
@@ -220,6 +250,9 @@ def main() -> int:
     print(f"{'wall time (s)':48}" + "".join(f"{results[m]['seconds']:10.1f}" for m in modes))
     print(f"{'peak memory (MB, with browser)':48}" + "".join(f"{results[m]['peak_mb']:10.0f}" for m in modes))
     print(f"{'first poll of the account (s)':48}" + "".join(f"{results[m]['first_seconds']:10.1f}" for m in modes))
+    for m in modes:
+        print(f"at the {m}'s peak (MB, processes): " + ", ".join(
+            f"{kind} {mb:.0f} ({count})" for kind, (mb, count) in results[m]["at_peak"].items()))
     agent = results["agent"]
     if not agent["ok"]:
         print(f"the agent's poll could not read the site: {agent['error']}")
