@@ -210,6 +210,7 @@ def measure(mode: str, server, scratch: Path, scenario: dict, polite: bool, prof
     daily = run_poll(mode, server, state, polite, profile)
     daily["requests"] = httpx.get(f"{server.address}/__sandbox__/requests", timeout=10).json()
     daily["first_seconds"] = first["seconds"]
+    daily["first_error"] = None if first["ok"] else first["error"]
     return daily
 
 
@@ -254,6 +255,10 @@ def main() -> int:
         print(f"at the {m}'s peak (MB, processes): " + ", ".join(
             f"{kind} {mb:.0f} ({count})" for kind, (mb, count) in results[m]["at_peak"].items()))
     agent = results["agent"]
+    for m in modes:  # a first poll that failed leaves the daily one reading what it did not store
+        if results[m]["first_error"]:
+            print(f"the {m}'s first poll could not read the site (the daily figures are not a daily poll's): "
+                  f"{results[m]['first_error']}")
     if not agent["ok"]:
         print(f"the agent's poll could not read the site: {agent['error']}")
     print(f"goals: peak <= 500 MB: {'met' if agent['peak_mb'] <= 500 else 'MISSED'}; "
