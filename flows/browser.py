@@ -66,7 +66,7 @@ from flows.session_file import (
 )
 from flows.trace_privacy import scrub_text, scrub_trace, secret_values
 
-__all__ = ["BrowserSession"]
+__all__ = ["BrowserSession", "collect_garbage"]
 
 log = logging.getLogger("dispute_agent.flows.browser")
 
@@ -491,6 +491,25 @@ class BrowserSession:
     def _check_thread(self) -> None:
         if self._thread is not None and self._thread != threading.get_ident():
             raise RuntimeError("a BrowserSession must be used from the thread that started it")
+
+
+def collect_garbage(page: Page) -> None:
+    """Have the tab's JavaScript engine collect its garbage now; best effort.
+
+    A page that grows while it is read (the order list: every "View orders" adds rows)
+    leaves garbage Chromium collects when it sees fit: a list of 1,200 orders held 90 MB
+    of it in its tab, a third of the tab, at the poll's peak. Collecting it every few
+    pages keeps the tab near what the page really holds. Chromium only (CDP), as the
+    agent's browser is.
+    """
+    try:
+        cdp = page.context.new_cdp_session(page)
+        try:
+            cdp.send("HeapProfiler.collectGarbage")
+        finally:
+            cdp.detach()
+    except PlaywrightError as exc:
+        log.debug("no garbage collection in the tab: %s", _first_line(exc))
 
 
 # --- errors -----------------------------------------------------------------------------

@@ -227,8 +227,9 @@ class DisputeReader:
                 raise
             return True
 
-        while not with_retries(self.session.settings, "the dispute pages", once):
-            pass
+        with self.session.without_dom_snapshots():  # many pages in a row: see BrowserSession
+            while not with_retries(self.session.settings, "the dispute pages", once):
+                pass
 
     def _read_some(self, left: list[tuple[str, str]], label: str, photograph: Callable[[DisputeDetail], bool],
                    on_read: Callable[[CaseRead], None]) -> None:

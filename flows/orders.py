@@ -39,7 +39,7 @@ from agent.core.errors import (
 from agent.core.models import Order
 from flows import site
 from flows.assumptions import unconfirmed
-from flows.browser import BrowserSession
+from flows.browser import BrowserSession, collect_garbage
 from flows.capture import ApiCapture, pause, server_error
 from flows.language import check_orders, check_page
 from flows.login import open_page
@@ -114,6 +114,10 @@ def _date_of(page_response_headers: dict[str, str] | None) -> datetime | None:
         return None
 
 
+#: the order list's tab has its garbage collected after this many of its pages
+COLLECT_EVERY = 10
+
+
 @dataclass
 class _ListPass:
     """What one pass over the list's pages needs, and the progress it reports."""
@@ -126,8 +130,11 @@ class _ListPass:
     pages_read: int = 0
 
     def page_done(self, shown: int | None = None) -> None:
-        """Progress: pages read in all passes, and the distinct orders read so far."""
+        """Progress: pages read in all passes, and the distinct orders read so far; the
+        tab's garbage collected every ``COLLECT_EVERY`` pages (``collect_garbage``)."""
         self.pages_read += 1
+        if self.pages_read % COLLECT_EVERY == 0:
+            collect_garbage(self.page)
         if self.on_page:
             self.on_page(self.pages_read, max(len(self.union.items), shown or 0))
 
@@ -281,7 +288,8 @@ def read_order_details(session: BrowserSession, base_url: str, order_ids: Iterab
         read.update((order.order_id, order) for order in part.orders)
         return OrdersRead(orders=list(read.values()), complete=part.complete, error=part.error)
 
-    return with_retries(session.settings, "the order pages", once, returns_error=True)
+    with session.without_dom_snapshots():  # many pages in a row: see BrowserSession.without_dom_snapshots
+        return with_retries(session.settings, "the order pages", once, returns_error=True)
 
 
 def _read_details_once(session: BrowserSession, base_url: str, order_ids: Iterable[str],
