@@ -21,10 +21,15 @@ uses the defaults, 0.4-1.2 s between order pages), as in bench_sync.
 Measured on 2 cores shared with other work (load average about 14), one run each, so
 the times are pessimistic: 500 orders, 20 on their way, no dispute — the daily poll sent
 78 pages and API calls against 1,038 naive (20 order pages against 500), 62 static files
-against 1,022, took 137 s against 425 s and peaked at 524 MB against 541 MB. Where a
-dispute page's time went (``--profile``, same machine): 1 s loading it, 0.8 s for its
-two readings, 0.8 s for a full-page snapshot (now taken only when the case changed),
-0.4 s for a new tab (now one tab for ten cases).
+against 1,022, took 137 s against 425 s and peaked at 524 MB against 541 MB. After
+decision 0022 (orders in dispute not read again, dispute pages two at a time, bulk reads
+traced without DOM snapshots, the list's tab collected), agent only: 200 orders, 20 on
+their way, 100 disputes — 52 s (load average 5-7; 73.5 s before, idle), 21 order pages
+(90 before), peak 536 MB; 1,200 orders, 150 disputes — 82 s (load 2.5-5), peak
+580-590 MB (708 MB before; goal 500 MB missed). The peak's parts are printed per kind
+of process: about 360 MB of it is fixed (Playwright's driver, Chromium's browser, GPU,
+network and zygote processes, the agent), the rest is the tabs — the order list's with
+all its rows drawn, or the dispute tabs.
 """
 
 from __future__ import annotations
