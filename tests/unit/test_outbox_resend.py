@@ -21,6 +21,7 @@ from sqlalchemy import select
 from agent.config.settings import NotificationsSettings, load_settings
 from agent.core.money import Money
 from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
+from agent.notifications.notify import Notifier
 from agent.notifications.outbox import Outbox, OutboxRow, record_alerts
 from agent.storage.store import Store
 from tests.support.isolation import isolate_environment
@@ -88,17 +89,30 @@ def after_the_lease() -> datetime:
     return datetime.now(UTC) + timedelta(minutes=6)
 
 
-def killed_after_sending(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The next mark raises: the message went out, the rows stay pending and claimed."""
-    def die(self, *args, **kwargs) -> None:
-        raise Killed
+def killed_after_sending(monkeypatch: pytest.MonkeyPatch, at: str = "mark") -> None:
+    """The process dies once a message went out: at the mark (``"mark"``), or as soon as
+    the channel took it, before the send even returned (``"send"``); the rows stay pending
+    and claimed."""
+    if at == "mark":
+        def die(self, *args, **kwargs) -> None:
+            raise Killed
 
-    monkeypatch.setattr(Outbox, "_delivered", die)
+        monkeypatch.setattr(Outbox, "_delivered", die)
+        return
+    real = Notifier.send
+
+    def sent_then_die(self, *args, **kwargs):
+        if real(self, *args, **kwargs).ok:
+            raise Killed
+        raise AssertionError("the channel refused the message")
+
+    monkeypatch.setattr(Notifier, "send", sent_then_die)
 
 
-def deliver_and_die(store: Store, settings: NotificationsSettings, now: datetime = NOW, **kwargs) -> None:
+def deliver_and_die(store: Store, settings: NotificationsSettings, now: datetime = NOW, at: str = "mark",
+                    **kwargs) -> None:
     with pytest.MonkeyPatch.context() as patch:
-        killed_after_sending(patch)
+        killed_after_sending(patch, at)
         with pytest.raises(Killed):
             Outbox(store, settings).deliver_due(now, **kwargs)
 
@@ -107,11 +121,12 @@ def body(mail) -> str:
     return mail.get_body(("plain",)).get_content()
 
 
-def test_an_email_sent_again_after_a_crash_has_the_same_message_id_and_words(store: Store) -> None:
+@pytest.mark.parametrize("at", ["mark", "send"])
+def test_an_email_sent_again_after_a_crash_has_the_same_message_id_and_words(store: Store, at: str) -> None:
     with SmtpReceiver(drop_repeats=True) as smtp:
         settings = notifications({"name": "mail", "url": smtp.url()})
         record(store, settings, alert("a"))
-        deliver_and_die(store, settings)
+        deliver_and_die(store, settings, at=at)
         [row] = rows(store)
         assert (row.status, row.message_key is not None, row.message is not None) == ("pending", True, True)
 
@@ -130,11 +145,12 @@ def test_an_email_sent_again_after_a_crash_has_the_same_message_id_and_words(sto
         assert Outbox(store, settings, lease_clock=after_the_lease).deliver_due(LATER).delivered == 0
 
 
-def test_a_webhook_call_made_again_after_a_crash_has_the_same_idempotency_key_and_words(store: Store) -> None:
+@pytest.mark.parametrize("at", ["mark", "send"])
+def test_a_webhook_call_made_again_after_a_crash_has_the_same_idempotency_key_and_words(store: Store, at: str) -> None:
     with WebhookReceiver(drop_repeats=True) as hook:
         settings = notifications({"name": "hook", "url": hook.url()})
         record(store, settings, alert("a"))
-        deliver_and_die(store, settings)
+        deliver_and_die(store, settings, at=at)
         Outbox(store, settings, lease_clock=after_the_lease).deliver_due(LATER)
 
         [first], [again] = hook.requests, hook.repeats
