@@ -16,7 +16,8 @@ a row claimed by one is left alone by the other, and a claim left by a process t
 died expires, so the row is sent again rather than lost. Each success is marked right
 after the send, so a row is sent at most once unless the process dies in that
 instant; then it is sent again after the lease, because a duplicate warning is
-better than a lost one.
+better than a lost one — and as the very message of the first attempt, under its key,
+which a receiver can drop as a repeat (:mod:`agent.notifications.write_ahead`, decision 0023).
 
 Why "broken": a channel failing for ``channel_broken_after_hours`` is marked broken,
 shown by ``status``, and announced on the other channels; it is still tried (at the
