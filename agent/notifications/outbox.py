@@ -70,7 +70,13 @@ from agent.core.money import Money
 from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
 from agent.notifications.messages import Message
 from agent.notifications.notify import Notifier, mask_secrets
-from agent.notifications.write_ahead import Recorded, decode, new_key, record, whole_messages
+from agent.notifications.write_ahead import (
+    Recorded,
+    decode,
+    new_key,
+    record,
+    whole_messages,
+)
 from agent.storage.store import Base, Store, UtcDateTime
 
 __all__ = [
