@@ -280,3 +280,43 @@ def test_two_senders_after_a_crash_send_each_recorded_message_once_more(db: Path
     finally:
         for store in stores:
             store.close()
+
+
+@pytest.mark.simulation  # two processes of the daemon's job: seconds the default run does not spend
+def test_a_delivery_job_killed_right_after_the_mail_server_took_the_mail_is_not_a_second_mail(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The daemon's real outbox job in a process of its own, SIGKILLed as soon as the
+    channel accepted the message (the simulation's own job runner); the next job sends it
+    again, and the mailbox keeps one. The tests above play the same crash in-process."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from agent.config.settings import load_settings
+
+    root = Path(__file__).resolve().parents[2]
+    with SmtpReceiver(drop_repeats=True) as smtp:
+        monkeypatch.setenv("DISPUTE_AGENT_STATE__DIR", str(tmp_path / "agent-state"))
+        monkeypatch.setenv("DISPUTE_AGENT_NOTIFICATIONS__CHANNELS", json.dumps([{"name": "mail", "url": smtp.url()}]))
+        monkeypatch.setenv("DISPUTE_AGENT_NOTIFICATIONS__TIME_ZONE", "Europe/Berlin")
+        settings = load_settings()
+        store = Store(settings.state.db_path)
+        try:
+            record(store, settings.notifications, alert("a"))
+        finally:
+            store.close()
+        env = {**os.environ, "PYTHONPATH": str(root)}
+
+        def job(now: datetime, kill: str) -> int:
+            return subprocess.run([sys.executable, "-m", "tests.support.simulation_job", "outbox_job",
+                                   now.isoformat(), kill], cwd=root, env=env, timeout=120,
+                                  capture_output=True).returncode
+
+        assert job(NOW, "send") == -signal.SIGKILL
+        assert len(smtp.inbox) == 1
+        assert job(NOW + timedelta(minutes=30), "none") == 0  # the job's clock is the lease's: 5 min are over
+
+        [first], [again] = smtp.inbox, smtp.repeats
+        assert mail_key(again) == mail_key(first) and body(again) == body(first)
