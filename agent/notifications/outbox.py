@@ -587,7 +587,7 @@ class Outbox:
                 select(OutboxRow).options(selectinload(OutboxRow.alert)).where(OutboxRow.claim == token)).all()
             by_id = {row.id: row for row in rows}
             return [_Due(id=row.id, channel=row.channel, attempts=row.attempts, alert=_alert_of(row.alert),
-                         recorded=decode(row.message_key, row.message) if row.message_key and row.message else None)
+                         recorded=decode(row.message_key, row.message))
                     for row in (by_id[i] for i in ids + siblings if i in by_id)]
 
     def _release(self, token: str) -> None:

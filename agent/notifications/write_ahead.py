@@ -20,6 +20,7 @@ fate is still unknown. See ``docs/decisions/0023-one-message-one-key.md``.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy.orm import Session
 
 __all__ = ["Recorded", "decode", "encode", "new_key", "record", "whole_messages"]
+
+logger = logging.getLogger("dispute_agent.outbox")
 
 
 @dataclass(frozen=True)
@@ -61,16 +64,22 @@ def encode(message: Message, settles: Sequence[str] = ()) -> str:
         "settles": list(settles)}, ensure_ascii=False, sort_keys=True)
 
 
-def decode(key: str, text: str) -> Recorded:
-    """The recorded message. An attachment whose file is gone by now (evidence pruned)
-    is left out rather than failing the resend for ever; the words are the same."""
-    data = json.loads(text)
-    attachment = Path(data["attachment"]) if data.get("attachment") else None
-    if attachment is not None and not attachment.is_file():
-        attachment = None
-    message = Message(subject=data["subject"], body=data["body"], severity=Severity(data["severity"]),
-                      attachment=attachment)
-    return Recorded(key=key, message=message, settles=tuple(data.get("settles", ())))
+def decode(key: str | None, text: str | None) -> Recorded | None:
+    """The recorded message, if any. An attachment whose file is gone by now (evidence
+    pruned) is left out rather than failing the resend for ever; the words are the same.
+    A record that cannot be read is no record (the rows are worded afresh): it must not
+    stop the channel's deliveries on every run."""
+    if not key or not text:
+        return None
+    try:
+        data = json.loads(text)
+        attachment = Path(data["attachment"]) if data.get("attachment") else None
+        message = Message(subject=data["subject"], body=data["body"], severity=Severity(data["severity"]),
+                          attachment=attachment if attachment is None or attachment.is_file() else None)
+        return Recorded(key=key, message=message, settles=tuple(data.get("settles", ())))
+    except (ValueError, KeyError, TypeError):
+        logger.warning("the message recorded under key %s cannot be read; worded again under a new key", key)
+        return None
 
 
 def record(session: Session, row_ids: Sequence[int], token: str, key: str, message: Message,

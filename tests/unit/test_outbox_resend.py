@@ -320,3 +320,17 @@ def test_a_delivery_job_killed_right_after_the_mail_server_took_the_mail_is_not_
 
         [first], [again] = smtp.inbox, smtp.repeats
         assert mail_key(again) == mail_key(first) and body(again) == body(first)
+
+
+def test_a_record_that_cannot_be_read_is_worded_again_rather_than_blocking_the_channel(
+        store: Store, hook: WebhookReceiver) -> None:
+    from sqlalchemy import update
+
+    settings = notifications({"name": "hook", "url": hook.url()})
+    record(store, settings, alert("a"), alert("b"))
+    with store.transaction() as session:
+        session.execute(update(OutboxRow).where(OutboxRow.alert_key == "a").values(
+            message_key="dispute-agent-1-0000000000000000", message="{not json"))
+
+    assert Outbox(store, settings).deliver_due(NOW).delivered == 2
+    assert sorted(r["json"]["title"][-3:] for r in hook.requests) == ["(a)", "(b)"]
