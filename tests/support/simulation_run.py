@@ -148,6 +148,10 @@ def _worlds(options: Options, rng: random.Random, totals: Totals, workdir: Path)
                         (", ".join(f"{k}={v}" for k, v in verdict.counts.items() if v) or "no failure"))
             done += size
             world += 1
+            if done < options.lifecycles:  # a long run stopped early still says what it found so far
+                options.say(f"so far: {totals.lifecycles} lifecycles, " +
+                            ", ".join(f"{k} {v}" for k, v in totals.counts.items()) +
+                            f", filings {totals.filings_done}/{totals.filings_asked}")
     return totals
 
 
