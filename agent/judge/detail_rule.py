@@ -16,13 +16,17 @@ read, and a timer not read is a deadline that can be missed. So an order is read
   (``agent.judge.dispute_window.last_moment_to_dispute``, the one rule for the window) is not
   over by more than ``GRACE`` (the site's clock and a date-only window may be a day off).
 
-It is skipped when it is settled (cancelled, closed, never paid: today's rule — a
-closed order's after-close window is judged on the timer already stored), when it is
-completed and its window is over, and when a dispute is in progress on it and nothing
-changed: while a dispute covers an order the judge says nothing of the order's timer
-(``agent.judge.rules``) and the dispute's own deadlines are read from the dispute pages,
-every poll, all of them; the dispute ending changes the order's status, which brings
-a reading again. Pure: no I/O, the caller gives ``now`` (the site's clock).
+It is skipped when it is settled (cancelled, closed, never paid: today's rule — a closed
+order's after-close window is judged on the timer already stored), when it is completed
+and its window is over, and when a dispute covers it and its status did not change,
+whatever that status is (an order with a case open may still be listed as awaiting
+delivery, its countdown shown but no longer the one that matters). Covered means what
+the judge means (``Known.disputed``, filled from ``DisputeRecords.covered_orders``): the
+judge says nothing of such an order's timer (``agent.judge.rules.order_alerts``), the
+tracking step does not read it, and the dispute's own deadlines are read from the
+dispute pages, every poll, all of them; filing reads its order's page fresh. A status
+that changes (the dispute ending closes or completes the order) brings a reading again.
+Pure: no I/O, the caller gives ``now`` (the site's clock).
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ class Known:
     read_status: OrderStatus | None
     #: the latest timer stored (None: none known)
     timer: ProtectionTimer | None
+    #: a dispute covers the order, as the judge reads it: its timer is not judged
+    disputed: bool = False
 
 
 def needs_detail(listed: Order, known: Known | None, now: datetime, after_close: timedelta) -> bool:
@@ -60,7 +66,7 @@ def needs_detail(listed: Order, known: Known | None, now: datetime, after_close:
         return False
     if known is None or known.read_status is not listed.status:  # new, never read, or changed
         return True
-    if listed.status is OrderStatus.DISPUTE_IN_PROGRESS:
+    if known.disputed or listed.status is OrderStatus.DISPUTE_IN_PROGRESS:
         return False
     if listed.status is not OrderStatus.COMPLETED:
         return True

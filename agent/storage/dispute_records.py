@@ -196,6 +196,18 @@ class DisputeRecords:
         with self.store.transaction() as session:
             return [self._tracked(row) for row in session.scalars(select(DisputeRow))]
 
+    def covered_orders(self) -> set[str]:
+        """The orders a dispute covers, as the judge reads it: those with a case read at least once.
+
+        One notion for two readers: the judge says nothing of such an order's timer
+        (``agent.judge.rules.order_alerts``, through ``agent.usecases.poll.watch_state``), so
+        the sync need not read its page again (``agent.judge.detail_rule``). A case is
+        never forgotten, so an order covered when a sync skips it is still covered when
+        the poll judges.
+        """
+        with self.store.transaction() as session:
+            return set(session.scalars(select(DisputeRow.order_id).where(DisputeRow.detail_json.is_not(None))))
+
     def by_order(self) -> dict[str, list[TrackedDispute]]:
         """The disputes by order id (an order can have one per item), for the order views."""
         found: dict[str, list[TrackedDispute]] = {}

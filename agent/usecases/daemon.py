@@ -65,6 +65,10 @@ def needs_frequent_poll(store: Store, now: datetime, soon: timedelta) -> bool:
     return False
 
 
+#: a scheduled poll this soon after a good one is skipped (``Daemon._just_polled``)
+FRESH_POLL = timedelta(minutes=30)
+
+
 class Daemon:
     def __init__(self, settings: Settings, store: Store, now: Callable[[], datetime] | None = None,
                  page: Callable[[Settings], Any] | None = None) -> None:
@@ -90,6 +94,9 @@ class Daemon:
         from agent.usecases.poll import poll
 
         if self._stopping.is_set():
+            return
+        if reason == "daily" and self._just_polled():
+            log.info("poll skipped reason=daily: the last good poll ended minutes ago")
             return
         with self._step(f"poll ({reason})"):
             try:  # the lock is let go before the poll delivers: a slow channel never holds the browser
@@ -120,6 +127,9 @@ class Daemon:
 
     def frequent_poll_job(self) -> None:
         soon = timedelta(hours=self.settings.policy.deadline_soon_hours)
+        if self._just_polled():
+            log.info("poll skipped reason=frequent: the last good poll ended minutes ago")
+            return
         if needs_frequent_poll(self.store, self._site_now(), soon):
             self.poll_job("negotiation or deadline near")
 
@@ -228,6 +238,18 @@ class Daemon:
             when = getattr(job, "next_run_time", None)  # a job not yet started has none
             runs[job_id] = when.astimezone(UTC).isoformat() if when else None
         return runs
+
+    def _just_polled(self) -> bool:
+        """A scheduled poll right after a good one reads the same pages again: a start's
+        catch-up followed by the daily poll minutes later, a frequent poll that falls just
+        after the daily one. Either is skipped while the last good poll is younger than
+        :data:`FRESH_POLL` (or half the frequent interval, if shorter). A retry, a catch-up
+        and a poll asked for are never skipped."""
+        last = health_store.load(self.store).last_success_at
+        if last is None:
+            return False
+        fresh = min(FRESH_POLL, timedelta(minutes=self.schedule.frequent_minutes) / 2)
+        return self._site_now() - datetime.fromisoformat(last) < fresh
 
     def _catch_up_needed(self) -> bool:
         """The last good poll is old: older than ``catch_up_hours``, or, while a dispute

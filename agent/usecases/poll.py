@@ -187,7 +187,7 @@ def watch_state(store: Store) -> WatchState:
     disputes = [d for d in records.disputes() if d.detail is not None]
     stored_orders = store.orders()
     orders = {stored.order.order_id: stored.order for stored in stored_orders}
-    disputed = {d.order_id for d in disputes}
+    disputed = records.covered_orders()  # the orders the sync's detail rule skips too
     tracking = load_tracking(store)
     return WatchState(
         disputes=[DisputeView(latest=d.detail, previous=d.previous, order=orders.get(d.order_id), link=d.link,

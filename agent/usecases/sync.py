@@ -75,13 +75,15 @@ def credentials_provider(settings: Settings) -> Callable[[], Credentials]:
 
 
 def known_orders(store: Store) -> dict[str, Known]:
-    """Each stored order's last detail reading: its status then and its latest timer.
+    """Each stored order's last detail reading: its status then, its latest timer, and
+    whether a dispute covers it (``DisputeRecords.covered_orders``, the judge's notion).
 
     One query of small tuples, not the orders with their lines and histories: a sync of
     an account with years of orders keeps only this in memory to decide what to read.
     """
     from sqlalchemy import func, select
 
+    from agent.storage.dispute_records import DisputeRecords
     from agent.storage.store import OrderRow, TimerObservation
 
     rank = func.row_number().over(partition_by=TimerObservation.order_id,
@@ -90,12 +92,14 @@ def known_orders(store: Store) -> dict[str, Known]:
                     TimerObservation.read_at, rank.label("rank")).subquery()
     query = (select(OrderRow.order_id, OrderRow.detail_status, latest.c.ends_at, latest.c.source, latest.c.read_at)
              .outerjoin(latest, (latest.c.order_id == OrderRow.order_id) & (latest.c.rank == 1)))
+    covered = DisputeRecords(store).covered_orders()
     known: dict[str, Known] = {}
     with store.transaction() as session:
         for order_id, status, ends_at, source, read_at in session.execute(query):
             timer = (ProtectionTimer(ends_at=ends_at, source=TimerSource(source), read_at=read_at)
                      if ends_at is not None else None)
-            known[order_id] = Known(read_status=OrderStatus(status) if status else None, timer=timer)
+            known[order_id] = Known(read_status=OrderStatus(status) if status else None, timer=timer,
+                                    disputed=order_id in covered)
     return known
 
 

@@ -238,3 +238,29 @@ def test_the_virtual_schedule_runs_a_missed_job_once_and_keeps_a_retry_added_by_
     scheduler.run(scheduler.next_due())
     assert ran == [NOW, NOW + timedelta(hours=3)]
     assert scheduler.get_job("retry_poll").next_run_time == NOW + timedelta(hours=3, minutes=10)
+
+
+def test_a_scheduled_poll_minutes_after_a_good_one_is_skipped_and_a_retry_never_is(daemon, monkeypatch):
+    import agent.usecases.poll as use_case
+
+    ran: list[str] = []
+
+    class Report:
+        read_ok, orders, disputes, new_alerts, delivered, messages, pending = True, 0, 0, [], 0, 0, 0
+
+    monkeypatch.setattr(use_case, "poll", lambda *args, **kwargs: ran.append("poll") or Report())
+    monkeypatch.setattr(Daemon, "prune_job", lambda self: None)
+    daemon.build()
+    DisputeRecords(daemon.store).save_dispute(case("6400000000000004", DisputeStage.WAIT_BUYER_RESPONSE,
+                                                   reverse_status=2))  # a frequent poll is wanted
+    health.record_success(daemon.store, daemon._site_now() - timedelta(minutes=2))  # the catch-up at start
+    daemon.poll_job("daily")
+    daemon.frequent_poll_job()
+    assert ran == []
+    daemon.poll_job("retry")
+    daemon.poll_job("catch-up at start")
+    assert ran == ["poll", "poll"]
+    health.record_success(daemon.store, daemon._site_now() - timedelta(minutes=31))
+    daemon.poll_job("daily")
+    daemon.frequent_poll_job()
+    assert ran == ["poll"] * 4

@@ -63,10 +63,34 @@ TABLE = [
 ]
 
 
+# the same, for an order a dispute covers (the judge says nothing of its timer): read only
+# when its page was never read or its status changed, whatever the status and the timer
+COVERED = [
+    ("covered, in transit, timer running", S.AWAITING_DELIVERY, S.AWAITING_DELIVERY, timer(10 * DAY), False),
+    ("covered, in transit, no timer", S.AWAITING_DELIVERY, S.AWAITING_DELIVERY, None, False),
+    ("covered, awaiting shipment", S.AWAITING_SHIPMENT, S.AWAITING_SHIPMENT, timer(5 * DAY), False),
+    ("covered, a status the agent does not know", S.UNKNOWN, S.UNKNOWN, None, False),
+    ("covered, completed, window open", S.COMPLETED, S.COMPLETED, timer(30 * DAY, WINDOW), False),
+    ("covered, completed, no timer known", S.COMPLETED, S.COMPLETED, None, False),
+    ("covered, in dispute", S.DISPUTE_IN_PROGRESS, S.DISPUTE_IN_PROGRESS, timer(5 * DAY), False),
+    ("covered, page never read", S.AWAITING_DELIVERY, None, None, True),
+    ("covered, completed since the last reading", S.COMPLETED, S.AWAITING_DELIVERY, timer(-90 * DAY), True),
+    ("covered, delivered since the last reading", S.AWAITING_DELIVERY, S.AWAITING_SHIPMENT, timer(5 * DAY), True),
+    ("covered, closed since", S.CLOSED, S.AWAITING_DELIVERY, timer(-DAY), False),
+]
+
+
 @pytest.mark.parametrize(("status", "read_status", "stored_timer", "expected"),
                          [row[1:] for row in TABLE], ids=[row[0] for row in TABLE])
 def test_which_order_pages_a_sync_reads(status, read_status, stored_timer, expected):
     known = None if read_status == "new" else Known(read_status=read_status, timer=stored_timer)
+    assert needs_detail(listed(status), known, NOW, AFTER_CLOSE) is expected
+
+
+@pytest.mark.parametrize(("status", "read_status", "stored_timer", "expected"),
+                         [row[1:] for row in COVERED], ids=[row[0] for row in COVERED])
+def test_which_pages_of_orders_a_dispute_covers_a_sync_reads(status, read_status, stored_timer, expected):
+    known = Known(read_status=read_status, timer=stored_timer, disputed=True)
     assert needs_detail(listed(status), known, NOW, AFTER_CLOSE) is expected
 
 
@@ -93,5 +117,37 @@ def test_the_store_gives_the_status_of_the_last_page_read_not_of_the_last_list_r
         assert known["8100000000000001"] == Known(read_status=S.AWAITING_DELIVERY, timer=later)
         assert known["8100000000000002"] == Known(read_status=None, timer=None)
         assert needs_detail(listed(S.COMPLETED), known["8100000000000001"], NOW, AFTER_CLOSE) is True
+    finally:
+        store.close()
+
+
+def test_an_order_the_sync_skips_for_its_dispute_is_one_the_judge_says_nothing_of(tmp_path):
+    """``Known.disputed`` is the judge's ``has_dispute``: a skipped page never hides an alert."""
+    from agent.core.models import DisputeDetail, DisputeStage
+    from agent.judge.policy import Policy
+    from agent.judge.rules import judge
+    from agent.storage.dispute_records import DisputeRecords
+    from agent.storage.store import Store
+    from agent.usecases.poll import watch_state
+    from agent.usecases.sync import known_orders
+
+    covered, free = "8100000000000001", "8100000000000002"
+    store = Store(tmp_path / "agent.db", now=lambda: NOW)
+    try:
+        pages = [listed(S.AWAITING_DELIVERY).model_copy(update={"order_id": order_id, "detail_loaded": True,
+                                                                 "timer": timer(2 * DAY)})
+                 for order_id in (covered, free)]
+        store.save_orders(pages)
+        DisputeRecords(store).save_dispute(DisputeDetail(
+            reverse_order_id="RO1", reverse_line_id="6400000000000001", trade_order_id=covered,
+            trade_line_id="81000000000000011", reverse_status=2, stage=DisputeStage.WAIT_SELLER_RESPONSE,
+            site_time=NOW))
+        known = known_orders(store)
+        views = {view.order.order_id: view for view in watch_state(store).orders}
+        assert {order_id: k.disputed for order_id, k in known.items()} == {covered: True, free: False}
+        assert {order_id: v.has_dispute for order_id, v in views.items()} == {covered: True, free: False}
+        assert [needs_detail(page, known[page.order_id], NOW, AFTER_CLOSE) for page in pages] == [False, True]
+        warned = {alert.order_id for alert in judge(watch_state(store), NOW, Policy())}
+        assert warned == {free}  # the protection of the covered order ends too, and is not judged
     finally:
         store.close()
