@@ -10,7 +10,9 @@ in real time. Faults come at random: HTTP 500 bursts and slow pages (sandbox fau
 expired sessions, either channel down for hours, the machine clock jumping, a job
 killed with SIGKILL in a process of its own (during the read, after submitting an
 answer and before recording it, after sending and before marking), and two processes
-delivering at once. At the end, after the agent has had time to drain its outbox with
+delivering at once. The receivers behave as the agent's message keys expect (decision
+0023): the mailbox keeps one mail per Message-ID, the webhook one message per
+Idempotency-Key; the copies they drop are counted among the jobs, not hidden. At the end, after the agent has had time to drain its outbox with
 every channel up, ``simulation_world.count`` gives the verdict.
 """
 
@@ -44,20 +46,32 @@ START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 class Hook:
-    """A JSON webhook on 127.0.0.1 that can be down (answers 503, keeps nothing)."""
+    """A JSON webhook on 127.0.0.1 that can be down (answers 503, keeps nothing) and that
+    honours the agent's ``Idempotency-Key``: a copy under a key it already kept is
+    answered 200 and dropped (counted in ``repeats``)."""
 
     def __init__(self) -> None:
         from agent.usecases.local_server import LocalHTTPServer
 
+        from tests.support.receivers import webhook_key
+
         self.got: list[dict[str, Any]] = []
+        #: copies that came again under a key already kept (a key-honouring receiver drops them)
+        self.repeats = 0
+        self.keys: set[str] = set()
         self.down = False
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                if not hook.down:
+                key = webhook_key(self.headers)
+                if not hook.down and key is not None and key in hook.keys:
+                    hook.repeats += 1
+                elif not hook.down:
                     hook.got.append(json.loads(raw or b"null"))
+                    if key is not None:
+                        hook.keys.add(key)
                 self.send_response(503 if hook.down else 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -135,7 +149,7 @@ def _worlds(options: Options, rng: random.Random, totals: Totals, workdir: Path)
         world = 0
         while done < options.lifecycles:
             size = min(options.per_world, options.lifecycles - done)
-            smtp = SmtpReceiver().start()
+            smtp = SmtpReceiver(drop_repeats=True).start()  # as a mailbox keeps one mail per Message-ID
             hook = Hook()
             try:
                 verdict = _one_world(server, smtp, hook, rng, options, workdir / f"world-{world}", done + 1, size,
@@ -143,6 +157,8 @@ def _worlds(options: Options, rng: random.Random, totals: Totals, workdir: Path)
             finally:
                 smtp.stop()
                 hook.stop()
+            # sent again after a kill between send and mark, under the first copy's key: dropped
+            totals.jobs["copies sent again under a key the receiver kept (dropped)"] += len(smtp.repeats) + hook.repeats
             totals.add(verdict, size)
             options.say(f"world {world}: {size} lifecycles, " +
                         (", ".join(f"{k}={v}" for k, v in verdict.counts.items() if v) or "no failure"))
