@@ -162,6 +162,8 @@ def _worlds(options: Options, rng: random.Random, totals: Totals, workdir: Path)
             totals.add(verdict, size)
             options.say(f"world {world}: {size} lifecycles, " +
                         (", ".join(f"{k}={v}" for k, v in verdict.counts.items() if v) or "no failure"))
+            for line in verdict.failures:  # said as found: a long run stopped early keeps them
+                options.say(f"  {line}")
             done += size
             world += 1
             if done < options.lifecycles:  # a long run stopped early still says what it found so far
