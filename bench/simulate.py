@@ -10,8 +10,8 @@ with faults at random (HTTP 500 bursts, slow pages, expired sessions, the mail s
 and the webhook down for hours, jobs killed with SIGKILL, two deliveries at once, the
 machine clock jumping). See ``tests/support/simulation_run.py``.
 
-Prints one line per count (goal: 0 each), then ``lifecycles: N`` and the time it took;
-``--failures`` also lists each failure found.
+Prints each world's failures as they are found, then one line per count (goal: 0
+each), ``lifecycles: N`` and the time it took.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ def main() -> int:
     parser.add_argument("--span-days", type=float, default=2.5, help="virtual days each world runs")
     parser.add_argument("--frequent-minutes", type=float, default=720, help="the daemon's frequent poll")
     parser.add_argument("--no-faults", action="store_true")
-    parser.add_argument("--failures", action="store_true", help="list every failure found")
     parser.add_argument("--keep", type=Path, default=None, help="keep each world's agent state under this folder")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # the agent's retries are part of the run, not news
@@ -48,9 +47,6 @@ def main() -> int:
                                   faults=not args.no_faults, span_days=args.span_days,
                                   frequent_minutes=args.frequent_minutes, say=lambda line: print(line, flush=True)),
                           args.keep or Path(work))
-    if args.failures:
-        for line in totals.failures:
-            print(f"  {line}")
     print("jobs: " + ", ".join(f"{name} {n}" for name, n in sorted(totals.jobs.items())))
     for line in report(totals, time.monotonic() - began):
         print(line)

@@ -121,8 +121,11 @@ def _timed(case: _Case, kind: AlertKind, reminder_kind: AlertKind, severities: t
     facts = common.pop("facts", None) or {}
 
     def reminder(hours: int) -> Alert:
+        # a reminder comes from the last reading, perhaps hours old (a sweep between two
+        # polls): it says when that reading was, so "still unanswered" is never claimed of now
         return case.alert(reminder_kind, severities[1], f"{key}:reminder:{hours}h", titles[1], deadline=deadline,
-                          facts={**facts, "reminder": f"{hours}h"}, **common)
+                          facts={**facts, "reminder": f"{hours}h",
+                                 "last_read": case.policy.local(case.detail.site_time)}, **common)
 
     return schedule(first, reminder, deadline, thresholds, _first_known(case.view, shows), case.now)
 

@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 from agent.core.errors import ConfigError, UserInputError
 from agent.judge.alerts import Alert, Severity
+from agent.notifications.idempotency import Carrier, carrier_of, carrying, send_lock
 from agent.notifications.messages import (
     Message,
     format_local,
@@ -321,6 +322,9 @@ class _Target:
     shown: str
     #: the channel takes files and the user wants screenshots there
     attach: bool
+    #: the channel's one plugin, and where its messages carry their key
+    plugin: Any = None
+    carrier: Carrier = Carrier.NONE
 
 
 class Notifier:
@@ -343,7 +347,8 @@ class Notifier:
         sender = apprise.Apprise(asset=asset)
         sender.add(plugin)
         return _Target(name=channel.name, apprise=sender, shown=shown_form(plugin.url(privacy=True)),
-                       attach=channel.attach_screenshots and bool(getattr(plugin, "attachment_support", False)))
+                       attach=channel.attach_screenshots and bool(getattr(plugin, "attachment_support", False)),
+                       plugin=plugin, carrier=carrier_of(plugin))
 
     @property
     def channel_names(self) -> list[str]:
@@ -376,8 +381,16 @@ class Notifier:
 
         return render_summary(by_urgency(list(alerts)), now, self.zone, attach=self._get(channel).attach)
 
-    def send(self, channel: str, message: Message) -> SendResult:
-        """One attempt; a channel that is down is a failed result, never an exception."""
+    def carrier(self, channel: str) -> Carrier:
+        """Where ``channel``'s messages carry their key (:mod:`agent.notifications.idempotency`)."""
+        return self._get(channel).carrier
+
+    def send(self, channel: str, message: Message, *, key: str | None = None) -> SendResult:
+        """One attempt; a channel that is down is a failed result, never an exception.
+
+        ``key``: the message's idempotency key, the same on every attempt of one message;
+        an e-mail carries it as its ``Message-ID``, a webhook as ``Idempotency-Key``.
+        """
         import apprise
 
         target = self._get(channel)
@@ -385,7 +398,7 @@ class Notifier:
         if message.attachment is not None:
             attach = apprise.AppriseAttachment()
             attach.add(str(message.attachment))
-        with _apprise_warnings() as said:
+        with send_lock, _apprise_warnings() as said, carrying(target.plugin, target.carrier, key) as ids:
             try:
                 ok = bool(target.apprise.notify(body=message.body, title=message.subject,
                                                 notify_type=_NOTIFY_TYPES[message.severity],
@@ -393,6 +406,9 @@ class Notifier:
             except Exception as error:  # a plugin may raise anything: a failed attempt, not a crash
                 ok = False
                 said.append(f"{type(error).__name__}: {error}")
+        if ok and key is not None and target.carrier is Carrier.MESSAGE_ID and not ids:
+            logger.warning("channel %s: the e-mail went out with Apprise's own Message-ID, not its key (this Apprise "
+                           "release builds e-mails differently; a repeat after a crash is possible)", channel)
         if ok:
             logger.info("sent %r to channel %s (%s)", message.subject, channel, target.shown)
             return SendResult(channel=channel, target=target.shown, ok=True)

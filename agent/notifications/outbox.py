@@ -16,7 +16,8 @@ a row claimed by one is left alone by the other, and a claim left by a process t
 died expires, so the row is sent again rather than lost. Each success is marked right
 after the send, so a row is sent at most once unless the process dies in that
 instant; then it is sent again after the lease, because a duplicate warning is
-better than a lost one.
+better than a lost one — and as the very message of the first attempt, under its key,
+which a receiver can drop as a repeat (:mod:`agent.notifications.write_ahead`, decision 0023).
 
 Why "broken": a channel failing for ``channel_broken_after_hours`` is marked broken,
 shown by ``status``, and announced on the other channels; it is still tried (at the
@@ -69,6 +70,13 @@ from agent.core.money import Money
 from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
 from agent.notifications.messages import Message
 from agent.notifications.notify import Notifier, mask_secrets
+from agent.notifications.write_ahead import (
+    Recorded,
+    decode,
+    new_key,
+    record,
+    whole_messages,
+)
 from agent.storage.store import Base, Store, UtcDateTime
 
 __all__ = [
@@ -151,6 +159,12 @@ class OutboxRow(Base):
     #: the sender that holds the row, and until when (None: free)
     claim: Mapped[str | None] = mapped_column(String(32))
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: the key of the message this row goes (or went) out in, written before the send
+    #: (:mod:`agent.notifications.write_ahead`): every attempt of one message has one key
+    message_key: Mapped[str | None] = mapped_column(String(64))
+    #: that message's words (JSON) until it is known delivered; a row holding them after
+    #: its claim expired may have been sent: it is sent again as these words, under that key
+    message: Mapped[str | None] = mapped_column(Text)
     alert: Mapped[AlertRow] = relationship(back_populates="deliveries")
 
 
@@ -313,6 +327,8 @@ class _Due:
     channel: str
     attempts: int
     alert: Alert
+    #: the message written ahead of an earlier send, when one was (it may have arrived)
+    recorded: Recorded | None = None
 
 
 @dataclass
@@ -328,6 +344,14 @@ class _Unit:
     message: Message | None = None
     #: the outcomes this message says (their rows outside this batch are settled with it)
     outcomes: list[Alert] = field(default_factory=list)
+    #: a message written ahead of an earlier send: sent again as it is, under its key
+    recorded: Recorded | None = None
+
+    @property
+    def settles(self) -> list[str]:
+        if self.recorded is not None:
+            return list(self.recorded.settles)
+        return [outcome.dedupe_key for outcome in self.outcomes]
 
 
 @dataclass(frozen=True)
@@ -390,42 +414,79 @@ class Outbox:
 
     def _deliver_channel(self, channel: str, now: datetime, limit: int, report: DeliveryReport,
                          first_summary: bool = False) -> None:
+        """Messages written ahead of a send that may have arrived go first, each exactly as
+        written (decision 0023); then the rest, worded now (a first summary if asked)."""
         token = secrets.token_hex(8)
         claimed = self._claim(channel, now, limit, token)
         if not claimed:
             return
-        units = self._units(claimed)
+        handled: set[int] = set()
+
+        def send(unit: _Unit, *, first_attempt: bool = False) -> bool:
+            handled.update(due.id for due in unit.rows)
+            if self._send_unit(channel, unit, token, now, report, first_attempt=first_attempt):
+                return True
+            self._release(token)  # what this run did not try is let go, untouched, for a later run
+            report.deferred += sum(1 for due in claimed if due.id not in handled)
+            return False
+
+        again: dict[str, _Unit] = {}
+        for due in claimed:
+            if due.recorded is not None:
+                unit = again.setdefault(due.recorded.key, _Unit(rows=[], alert=due.alert, recorded=due.recorded))
+                unit.rows.append(due)
+        for unit in again.values():
+            if not send(unit):
+                return
+        fresh = [due for due in claimed if due.recorded is None]
+        if not fresh:
+            return
+        units = self._units(fresh)
         if first_summary and len(units) > 1 and not self._ever_delivered(channel):
             summary = self._summary(channel, units, now)
             if summary is not None:  # a summary that cannot be worded must not hold anything back
                 units = [summary]
-        for index, unit in enumerate(units):
+        for unit in units:
             try:
                 message = self._word(channel, unit, now)
             except Exception as error:  # a template bug must not stop the other deliveries
                 logger.exception("cannot word alert %s", unit.alert.dedupe_key)
+                handled.update(due.id for due in unit.rows)
                 for due in unit.rows:
                     self._failed_row(due, token, f"the message could not be built: {type(error).__name__}: "
                                                  f"{error}", now, report)
                 continue
-            result = self._notifier.send(channel, message)
-            if result.ok:
-                for due in unit.rows:
-                    self._delivered(due, token, now)
-                for outcome in unit.outcomes:  # its own row may wait outside this batch: never a second "done"
-                    self._settle(channel, outcome.dedupe_key, now)
-                report.delivered += len(unit.rows)
-                report.messages += 1
-                self._channel_ok(channel, now)
+            key = new_key([due.id for due in unit.rows])
+            with self._store.transaction() as session:  # committed before the send
+                written = record(session, [due.id for due in unit.rows], token, key, message, unit.settles)
+            if not written:  # the lease ran out and another sender took a row: it is theirs now
+                logger.warning("alert %s to %s: the claim expired before the send; left to the other sender",
+                               unit.alert.dedupe_key, channel)
+                handled.update(due.id for due in unit.rows)
                 continue
-            error = mask_secrets(result.error or "failed")[:_ERROR_LENGTH]
-            for due in unit.rows:
-                self._failed_row(due, token, error, now, report)
-            rest = [due for later in units[index + 1:] for due in later.rows]
-            self._release(token)
-            report.deferred += len(rest)
-            self._channel_failed(channel, error, now, report)
-            return
+            unit.recorded = Recorded(key=key, message=message, settles=tuple(unit.settles))
+            if not send(unit, first_attempt=True):
+                return
+
+    def _send_unit(self, channel: str, unit: _Unit, token: str, now: datetime, report: DeliveryReport,
+                   *, first_attempt: bool = False) -> bool:
+        """Send the recorded message under its key; False when the channel failed (its rows
+        are scheduled again: worded afresh after a first attempt, as recorded after a resend)."""
+        assert unit.recorded is not None
+        result = self._notifier.send(channel, unit.recorded.message, key=unit.recorded.key)
+        if result.ok:
+            self._delivered(unit.rows, token, now)
+            for key in unit.settles:  # its own row may wait outside this batch: never a second "done"
+                self._settle(channel, key, now)
+            report.delivered += len(unit.rows)
+            report.messages += 1
+            self._channel_ok(channel, now)
+            return True
+        error = mask_secrets(result.error or "failed")[:_ERROR_LENGTH]
+        for due in unit.rows:
+            self._failed_row(due, token, error, now, report, forget=first_attempt)
+        self._channel_failed(channel, error, now, report)
+        return False
 
     def _units(self, claimed: list[_Due]) -> list[_Unit]:
         """The claimed rows as messages: a zero offer whose outcome is recorded is one
@@ -496,10 +557,13 @@ class Outbox:
                 OutboxRow.alert_key == key, OutboxRow.channel == channel,
                 OutboxRow.status == DeliveryStatus.PENDING.value,
                 or_(OutboxRow.claim.is_(None), OutboxRow.claimed_until < self._lease_clock()),
-            ).values(status=DeliveryStatus.DELIVERED.value, delivered_at=now, claim=None, claimed_until=None))
+            ).values(status=DeliveryStatus.DELIVERED.value, delivered_at=now, claim=None, claimed_until=None,
+                     message=None))
 
     def _claim(self, channel: str, now: datetime, limit: int, token: str) -> list[_Due]:
-        """Take up to ``limit`` of the channel's due rows that nobody else holds."""
+        """Take up to ``limit`` of the channel's due rows that nobody else holds, and every
+        row of a message written ahead on one of them (due or not, beyond ``limit``): a
+        message that may have arrived is sent again with all its rows, never split."""
         lease_now = self._lease_clock()
         free = or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < lease_now)
         due = and_(OutboxRow.channel == channel, OutboxRow.status == DeliveryStatus.PENDING.value,
@@ -511,14 +575,20 @@ class Outbox:
                 .order_by(rank, OutboxRow.next_attempt_at, OutboxRow.id).limit(limit)))
             if not ids:
                 return []
+            siblings = whole_messages(session, channel, ids)
             # the conditions again: another sender may have claimed one since the SELECT
             session.execute(update(OutboxRow).where(OutboxRow.id.in_(ids), due)
                             .values(claim=token, claimed_until=lease_now + CLAIM_LEASE))
+            if siblings:  # in the same write transaction: a message's rows are taken together
+                session.execute(update(OutboxRow).where(
+                    OutboxRow.id.in_(siblings), OutboxRow.status == DeliveryStatus.PENDING.value, free,
+                ).values(claim=token, claimed_until=lease_now + CLAIM_LEASE))
             rows = session.scalars(
                 select(OutboxRow).options(selectinload(OutboxRow.alert)).where(OutboxRow.claim == token)).all()
             by_id = {row.id: row for row in rows}
-            return [_Due(id=row.id, channel=row.channel, attempts=row.attempts, alert=_alert_of(row.alert))
-                    for row in (by_id[i] for i in ids if i in by_id)]
+            return [_Due(id=row.id, channel=row.channel, attempts=row.attempts, alert=_alert_of(row.alert),
+                         recorded=decode(row.message_key, row.message))
+                    for row in (by_id[i] for i in ids + siblings if i in by_id)]
 
     def _release(self, token: str) -> None:
         with self._store.transaction() as session:
@@ -531,20 +601,29 @@ class Outbox:
         return update(OutboxRow).where(OutboxRow.id == due.id, OutboxRow.claim == token,
                                        OutboxRow.status == DeliveryStatus.PENDING.value)
 
-    def _delivered(self, due: _Due, token: str, now: datetime) -> None:
+    def _delivered(self, rows: list[_Due], token: str, now: datetime) -> None:
+        """The rows of one message, marked together: a crash leaves all or none of them to
+        send again. The message's words are dropped; its key stays, as history."""
         with self._store.transaction() as session:
-            session.execute(self._held(due, token).values(
-                status=DeliveryStatus.DELIVERED.value, delivered_at=now, attempts=due.attempts + 1, last_error=None,
-                claim=None, claimed_until=None))
-        logger.info("alert %s delivered to %s", due.alert.dedupe_key, due.channel)
+            for due in rows:
+                session.execute(self._held(due, token).values(
+                    status=DeliveryStatus.DELIVERED.value, delivered_at=now, attempts=due.attempts + 1,
+                    last_error=None, claim=None, claimed_until=None, message=None))
+        for due in rows:
+            logger.info("alert %s delivered to %s", due.alert.dedupe_key, due.channel)
 
-    def _failed_row(self, due: _Due, token: str, error: str, now: datetime, report: DeliveryReport) -> None:
+    def _failed_row(self, due: _Due, token: str, error: str, now: datetime, report: DeliveryReport, *,
+                    forget: bool = False) -> None:
+        """``forget``: the channel refused a first attempt, so the message it recorded is
+        dropped and the next attempt is worded afresh under a new key."""
         attempts = due.attempts + 1
         retry_at = now + backoff(attempts, self._settings.retry_backoff_seconds, self._settings.retry_max_seconds)
         error = mask_secrets(error)[:_ERROR_LENGTH]
+        forgotten = {"message_key": None, "message": None} if forget else {}
         with self._store.transaction() as session:
             session.execute(self._held(due, token).values(attempts=attempts, next_attempt_at=retry_at,
-                                                         last_error=error, claim=None, claimed_until=None))
+                                                         last_error=error, claim=None, claimed_until=None,
+                                                         **forgotten))
         report.retrying += 1
         report.failures.append(f"{due.channel}: {error}")
         logger.warning("alert %s to %s failed (attempt %d), next try at %s: %s",

@@ -4,6 +4,12 @@ Both listen on a free port of the loopback interface only, keep what they receiv
 memory, and are started and stopped by the test that uses them. The SMTP server can be
 stopped and started again on the same port, to play a mail server that is down for a
 while. Nothing here reaches beyond 127.0.0.1.
+
+``drop_repeats=True`` makes either one behave like a receiver that honours the agent's
+message keys (decision 0023): a mailbox such as Gmail keeps one message per ``Message-ID``
+(:func:`mail_key`), a webhook that implements the ``Idempotency-Key`` header answers a
+repeat without acting on it again (:func:`webhook_key`). A repeat is kept apart, in
+``repeats``, so a test sees both that it came and that it was dropped.
 """
 
 from __future__ import annotations
@@ -56,13 +62,27 @@ def wait_for(condition: Callable[[], bool], timeout: float = 5.0, what: str = "c
         time.sleep(0.02)
 
 
+def mail_key(message: EmailMessage) -> str | None:
+    """The key an e-mail of the agent carries: its one ``Message-ID`` (``<key@host>``)."""
+    found = message.get_all("Message-ID") or []
+    return str(found[0]).strip() if len(found) == 1 else None
+
+
+def webhook_key(headers: Any) -> str | None:
+    """The key a webhook request of the agent carries: its ``Idempotency-Key`` header, a
+    structured-field string (``"key"``), without its quotes. ``headers``: the request's
+    headers (``http.server``'s ``self.headers``, or a dict of them)."""
+    value = headers.get("Idempotency-Key")
+    return value.strip().strip('"') if value else None
+
+
 class _MailHandler:
-    def __init__(self, inbox: list[EmailMessage]) -> None:
-        self._inbox = inbox
+    def __init__(self, receiver: SmtpReceiver) -> None:
+        self._receiver = receiver
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's naming)
-        self._inbox.append(email.message_from_bytes(envelope.original_content or envelope.content,
-                                                    policy=default_policy))
+        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=default_policy)
+        self._receiver.take(message)
         return "250 OK"
 
 
@@ -77,9 +97,12 @@ class SmtpReceiver:
     ``url(...)`` is the Apprise ``mailto://`` URL that delivers here.
     """
 
-    def __init__(self, login: str | None = None, password: str | None = None) -> None:
+    def __init__(self, login: str | None = None, password: str | None = None, *, drop_repeats: bool = False) -> None:
         self.port = free_port()
         self.inbox: list[EmailMessage] = []
+        #: mails dropped as repeats of a ``Message-ID`` already in ``inbox`` (``drop_repeats``)
+        self.repeats: list[EmailMessage] = []
+        self.drop_repeats = drop_repeats
         self.logins: list[str] = []
         self._credentials = (login, password) if login and password else None
         self._controller: Controller | None = None
@@ -92,11 +115,18 @@ class SmtpReceiver:
                 return AuthResult(success=True)
         return AuthResult(success=False, handled=False)
 
+    def take(self, message: EmailMessage) -> None:
+        key = mail_key(message)
+        if self.drop_repeats and key is not None and key in {mail_key(kept) for kept in self.inbox}:
+            self.repeats.append(message)
+        else:
+            self.inbox.append(message)
+
     def start(self) -> SmtpReceiver:
         kwargs: dict[str, Any] = {}
         if self._credentials is not None:
             kwargs = {"authenticator": self._authenticate, "auth_require_tls": False, "auth_required": True}
-        self._controller = Controller(_MailHandler(self.inbox), hostname=HOST, port=self.port,
+        self._controller = Controller(_MailHandler(self), hostname=HOST, port=self.port,
                                       ready_timeout=5.0, **kwargs)
         self._controller.start()
         return self
@@ -128,8 +158,11 @@ class WebhookReceiver:
     set, is called (in the server's thread) before each request is answered.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, drop_repeats: bool = False) -> None:
         self.requests: list[dict[str, Any]] = []
+        #: requests answered without being kept: their ``Idempotency-Key`` was seen (``drop_repeats``)
+        self.repeats: list[dict[str, Any]] = []
+        self.drop_repeats = drop_repeats
         self.status = 200
         self.on_request: Callable[[], None] | None = None
         receiver = self
@@ -140,8 +173,11 @@ class WebhookReceiver:
                 raw = self.rfile.read(length)
                 if receiver.on_request is not None:
                     receiver.on_request()
-                receiver.requests.append({"path": self.path, "headers": dict(self.headers),
-                                          "json": json.loads(raw or b"null")})
+                got = {"path": self.path, "headers": dict(self.headers), "json": json.loads(raw or b"null")}
+                key = webhook_key(self.headers)
+                seen = {webhook_key(kept["headers"]) for kept in receiver.requests}
+                (receiver.repeats if receiver.drop_repeats and key is not None and key in seen
+                 else receiver.requests).append(got)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

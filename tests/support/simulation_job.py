@@ -2,10 +2,11 @@
 
     python -m tests.support.simulation_job JOB NOW KILL
 
-``JOB``: ``poll_job`` or ``outbox_job``; ``NOW``: the machine's time for the job (the
+``JOB``: ``poll_job``, ``outbox_job`` or ``file:ORDER_ID`` (the buyer's command that
+opens a dispute on the order, confirmed); ``NOW``: the machine's time for the job (the
 simulation's virtual time, ISO); ``KILL``: where the process kills itself —
-``submit`` (right after the site took an answer to an offer, before the agent records
-it), ``send`` (right after a channel accepted a message, before it is marked
+``submit`` (right after the site took an answer to an offer or a new dispute, before
+the agent records it), ``send`` (right after a channel accepted a message, before it is marked
 delivered), ``read`` (a random moment of the site's reading) or ``none``. The settings
 come from the environment, as for ``dispute-agent run``; everything else is the real
 code of the daemon's job.
@@ -44,6 +45,33 @@ def _kill_after(module, name: str, wrap_method: str | None = None) -> None:
     setattr(real, wrap_method, after_method)
 
 
+#: exit codes of a filing: opened (or linked, or refused as a second one), to be run again later
+FILED, AGAIN = 0, 3
+
+
+def file_dispute(settings, store, order_id: str, now, after_submit=None) -> int:
+    """The buyer's ``dispute-agent open ORDER --not-received --reason not_arrived --yes``,
+    on the agent's clock: ``FILED`` or ``AGAIN`` (the site failed it, or a filing may still
+    be arriving: the buyer runs the command again later, as its message says)."""
+    from agent.core.clock import machine_clock
+    from agent.core.errors import NotEligible, SiteError
+    from agent.usecases.filing import OpenRequest, open_dispute
+
+    # --force: the world's account has more disputes than the monthly warning allows
+    request = OpenRequest(order_id=order_id, received=False, reason="not_arrived", force=True)
+    with machine_clock(now):
+        try:
+            open_dispute(settings, store, request, confirm=lambda plan: True, say=lambda line: None,
+                         after_submit=after_submit)
+        except NotEligible as error:
+            if "already exists" in str(error):  # the agent would not file a second one
+                return FILED
+            raise  # any other refusal is the simulation's mistake: said loudly
+        except SiteError:
+            return AGAIN
+    return FILED
+
+
 def main(argv: list[str]) -> int:
     job, now_text, kill = argv
     from apprise.plugins.base import NotifyBase
@@ -66,6 +94,11 @@ def main(argv: list[str]) -> int:
         threading.Timer(random.uniform(1.0, 6.0), _die).start()
     settings = load_settings()
     store = Store(settings.state.db_path)
+    if job.startswith("file:"):
+        code = file_dispute(settings, store, job.split(":", 1)[1], lambda: now,
+                            after_submit=_die if kill == "submit" else None)
+        store.close()
+        os._exit(code)
     daemon = Daemon(settings, store, now=lambda: now)
     daemon.scheduler = VirtualScheduler(lambda: now)
     getattr(daemon, job)()

@@ -10,7 +10,9 @@ in real time. Faults come at random: HTTP 500 bursts and slow pages (sandbox fau
 expired sessions, either channel down for hours, the machine clock jumping, a job
 killed with SIGKILL in a process of its own (during the read, after submitting an
 answer and before recording it, after sending and before marking), and two processes
-delivering at once. At the end, after the agent has had time to drain its outbox with
+delivering at once. The receivers behave as the agent's message keys expect (decision
+0023): the mailbox keeps one mail per Message-ID, the webhook one message per
+Idempotency-Key; the copies they drop are counted among the jobs, not hidden. At the end, after the agent has had time to drain its outbox with
 every channel up, ``simulation_world.count`` gives the verdict.
 """
 
@@ -44,20 +46,32 @@ START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 class Hook:
-    """A JSON webhook on 127.0.0.1 that can be down (answers 503, keeps nothing)."""
+    """A JSON webhook on 127.0.0.1 that can be down (answers 503, keeps nothing) and that
+    honours the agent's ``Idempotency-Key``: a copy under a key it already kept is
+    answered 200 and dropped (counted in ``repeats``)."""
 
     def __init__(self) -> None:
         from agent.usecases.local_server import LocalHTTPServer
 
+        from tests.support.receivers import webhook_key
+
         self.got: list[dict[str, Any]] = []
+        #: copies that came again under a key already kept (a key-honouring receiver drops them)
+        self.repeats = 0
+        self.keys: set[str] = set()
         self.down = False
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                if not hook.down:
+                key = webhook_key(self.headers)
+                if not hook.down and key is not None and key in hook.keys:
+                    hook.repeats += 1
+                elif not hook.down:
                     hook.got.append(json.loads(raw or b"null"))
+                    if key is not None:
+                        hook.keys.add(key)
                 self.send_response(503 if hook.down else 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -93,6 +107,8 @@ class Totals:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     failures: list[str] = field(default_factory=list)
     lifecycles: int = 0
+    filings_asked: int = 0
+    filings_done: int = 0
     #: how many times each job ran and each fault came
     jobs: Counter = field(default_factory=Counter)
 
@@ -101,6 +117,8 @@ class Totals:
             self.counts[name] += value
         self.failures += verdict.failures
         self.lifecycles += drawn
+        self.filings_asked += verdict.filings_asked
+        self.filings_done += verdict.filings_done
 
 
 def simulate(options: Options, workdir: Path) -> Totals:
@@ -131,7 +149,7 @@ def _worlds(options: Options, rng: random.Random, totals: Totals, workdir: Path)
         world = 0
         while done < options.lifecycles:
             size = min(options.per_world, options.lifecycles - done)
-            smtp = SmtpReceiver().start()
+            smtp = SmtpReceiver(drop_repeats=True).start()  # as a mailbox keeps one mail per Message-ID
             hook = Hook()
             try:
                 verdict = _one_world(server, smtp, hook, rng, options, workdir / f"world-{world}", done + 1, size,
@@ -139,11 +157,19 @@ def _worlds(options: Options, rng: random.Random, totals: Totals, workdir: Path)
             finally:
                 smtp.stop()
                 hook.stop()
+            # sent again after a kill between send and mark, under the first copy's key: dropped
+            totals.jobs["copies sent again under a key the receiver kept (dropped)"] += len(smtp.repeats) + hook.repeats
             totals.add(verdict, size)
             options.say(f"world {world}: {size} lifecycles, " +
-                        ", ".join(f"{k}={v}" for k, v in verdict.counts.items() if v) or "no failure")
+                        (", ".join(f"{k}={v}" for k, v in verdict.counts.items() if v) or "no failure"))
+            for line in verdict.failures:  # said as found: a long run stopped early keeps them
+                options.say(f"  {line}")
             done += size
             world += 1
+            if done < options.lifecycles:  # a long run stopped early still says what it found so far
+                options.say(f"so far: {totals.lifecycles} lifecycles, " +
+                            ", ".join(f"{k} {v}" for k, v in totals.counts.items()) +
+                            f", filings {totals.filings_done}/{totals.filings_asked}")
     return totals
 
 
@@ -266,10 +292,12 @@ def _drive(server, smtp, hook: Hook, rng: random.Random, options: Options, drawn
            env: dict[str, str], jobs: Counter) -> Verdict:
     end = START + timedelta(days=options.span_days)
     skew = [timedelta(0)]
-    agent = _Agent(lambda: _virtual(server) + skew[0])
+    the_agent = _Agent(lambda: _virtual(server) + skew[0])
     received: list[Received] = []
     seen = {"mail": 0, "hook": 0}
-    events = _faults(rng, end, options)
+    events = sorted(_faults(rng, end, options) + [(life.file_at, f"file:{life.order_id}") for life in drawn
+                                                   if life.file_at is not None])
+    tries: Counter = Counter()  # filing commands run, per order
     mail_port = smtp.port
     #: when each channel went down, and came up again
     outages: dict[str, list[list[datetime]]] = {"mail": [], "hook": []}
@@ -314,10 +342,17 @@ def _drive(server, smtp, hook: Hook, rng: random.Random, options: Options, drawn
             hook.down = False
         elif name == "jump":
             skew[0] += timedelta(hours=rng.choice((-3, -1, 2, 5)))
+        elif name.startswith("file:"):
+            order_id = name.split(":", 1)[1]
+            tries[order_id] += 1
+            if not _file(the_agent, env, order_id, rng, options, jobs) and tries[order_id] < FILING_TRIES:
+                # killed, or the site failed it: the buyer runs the command again, later
+                events.append((_virtual(server) + timedelta(minutes=rng.uniform(20, 90)), name))
+                events.sort()
 
     try:
         while True:
-            job = agent.scheduler.next_due()
+            job = the_agent.scheduler.next_due()
             due = job.next_run_time - skew[0] if job is not None else end
             if events and events[0][0] <= due:
                 at, name = events.pop(0)
@@ -327,7 +362,7 @@ def _drive(server, smtp, hook: Hook, rng: random.Random, options: Options, drawn
             if due > end:
                 break
             _set_clock(server, due)
-            _run(agent, job, rng, options, env, jobs)
+            _run(the_agent, job, rng, options, env, jobs)
             stamp()
         # the end: every channel up, the site healthy; the agent gets a few hours to drain
         server.clear_faults()
@@ -336,21 +371,52 @@ def _drive(server, smtp, hook: Hook, rng: random.Random, options: Options, drawn
             smtp.port = mail_port
             smtp.start()
         drain_until = end + timedelta(hours=6)
-        while (job := agent.scheduler.next_due()) is not None and job.next_run_time - skew[0] <= drain_until:
+        while (job := the_agent.scheduler.next_due()) is not None and job.next_run_time - skew[0] <= drain_until:
             _set_clock(server, job.next_run_time - skew[0])
             if job.id in ("outbox", "sweep", "heartbeat"):
-                agent.scheduler.run(job)
+                the_agent.scheduler.run(job)
                 jobs[job.id] += 1
             else:
-                agent.scheduler.remove_job(job.id) if job.id in ("catch_up", "retry_poll") else \
+                the_agent.scheduler.remove_job(job.id) if job.id in ("catch_up", "retry_poll") else \
                     setattr(job, "next_run_time", drain_until + timedelta(days=1))
             stamp()
-        alerts = _alerts(agent.storage.store)
+        alerts = _alerts(the_agent.store)
     finally:
-        agent.close()
+        the_agent.close()
     resolution = timedelta(minutes=options.frequent_minutes) + timedelta(hours=1)
     return count(drawn, server.state(), alerts, received, ["mail", "hook"], end, resolution,
                  {name: [(a, b) for a, b in spans] for name, spans in outages.items()})
+
+
+#: how many times the buyer runs the filing command before giving up on it
+FILING_TRIES = 4
+
+
+def _file(the_agent: _Agent, env: dict[str, str], order_id: str, rng: random.Random, options: Options,
+          jobs: Counter) -> bool:
+    """The buyer opens a dispute on ``order_id`` with the agent's command; whether it is done.
+
+    Now and then the command's process is killed right after the site took the dispute
+    and before the agent recorded it: the next run must link that case, not file another.
+    """
+    from tests.support.simulation_job import AGAIN, FILED, file_dispute
+
+    chance = options.kill_chance * 2 if options.faults else 0
+    if rng.random() < chance:
+        process = _start(env, f"file:{order_id}", the_agent.clock(), "submit")
+        try:
+            code = process.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = process.wait(timeout=10)
+        jobs["filing in a process, SIGKILL after the submit: " + ("killed" if code == -9 else "ended first")] += 1
+        if code not in (-9, FILED, AGAIN):
+            raise RuntimeError(f"the filing command for order {order_id} failed (exit {code}): run "
+                               f"tests/support/simulation_job.py file:{order_id} by hand to see why")
+        the_agent.restart()
+        return code == FILED
+    jobs["filing"] += 1
+    return file_dispute(the_agent.daemon.settings, the_agent.store, order_id, the_agent.clock) == FILED
 
 
 def _critical_mail(message) -> bool:
@@ -358,34 +424,34 @@ def _critical_mail(message) -> bool:
     return "1" in priority or "high" in priority.lower() or "critical" in str(message["subject"] or "").lower()
 
 
-def _run(agent: _Agent, job, rng: random.Random, options: Options, env: dict[str, str], jobs: Counter) -> None:
+def _run(the_agent: _Agent, job, rng: random.Random, options: Options, env: dict[str, str], jobs: Counter) -> None:
     """Run ``job`` as the schedule says; now and then in a process that is killed, or twice at once."""
     chance = options.kill_chance if options.faults else 0
     if job.id in ("catch_up", "retry_poll", "daily_poll", "frequent_poll") and rng.random() < chance:
         kill = rng.choice(("read", "submit", "send"))
-        agent.scheduler.remove_job(job.id) if job.id in ("catch_up", "retry_poll") else None
-        died = _in_process(env, "poll_job", agent.core.clock(), kill)
+        the_agent.scheduler.remove_job(job.id) if job.id in ("catch_up", "retry_poll") else None
+        died = _in_process(env, "poll_job", the_agent.clock(), kill)
         jobs[f"poll in a process, SIGKILL at {kill}: " + ("killed" if died else "ended first")] += 1
-        agent.restart()
+        the_agent.restart()
         return
-    if job.id == "outbox" and _pending(agent.storage.store) and rng.random() < chance * 3:
+    if job.id == "outbox" and _pending(the_agent.store) and rng.random() < chance * 3:
         if rng.random() < 0.5:
-            died = _in_process(env, "outbox_job", agent.core.clock(), "send")
+            died = _in_process(env, "outbox_job", the_agent.clock(), "send")
             jobs["outbox in a process, SIGKILL after a send: " + ("killed" if died else "ended first")] += 1
-            agent.restart()
+            the_agent.restart()
             return
         jobs["outbox twice at once"] += 1
-        other = _start(env, "outbox_job", agent.core.clock(), "none")
-        agent.scheduler.run(job)
+        other = _start(env, "outbox_job", the_agent.clock(), "none")
+        the_agent.scheduler.run(job)
         other.wait(timeout=120)
         return
     jobs[job.id] += 1
     began = time.monotonic()
-    agent.scheduler.run(job)
+    the_agent.scheduler.run(job)
     took = time.monotonic() - began
     jobs[f"{job.id} seconds"] += round(took)
     if took > 5:
-        options.say(f"  {agent.core.clock():%d %H:%M} {job.id}: {took:.0f} s")
+        options.say(f"  {the_agent.clock():%d %H:%M} {job.id}: {took:.0f} s")
 
 
 def _start(env: dict[str, str], job: str, now: datetime, kill: str) -> subprocess.Popen:
@@ -420,7 +486,9 @@ def _alerts(store) -> list[dict[str, Any]]:
 
 
 def report(totals: Totals, seconds: float) -> list[str]:
-    lines = [f"{name}: {totals.counts[name]}" for name in COUNTS]
+    lines = [f"disputes the buyer asked the agent to open: {totals.filings_asked}, "
+             f"opened: {totals.filings_done}"]
+    lines += [f"{name}: {totals.counts[name]}" for name in COUNTS]
     lines += [f"lifecycles: {totals.lifecycles}", f"time: {seconds:.0f} s"]
     return lines
 

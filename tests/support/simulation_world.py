@@ -4,7 +4,9 @@
 orders of one sandbox scenario (each lifecycle is one order of one account, so a single
 poll reads many of them): sellers that offer 0.00, a part or everything, change their
 offer, withdraw it or stay silent; mediators that ask for information; orders whose
-protection runs out; orders whose dispute window closed long ago.
+protection runs out; orders whose dispute window closed long ago; orders on their way
+too long, on which the buyer opens a dispute with the agent's own command
+(``Lifecycle.file_at`` says when; the seller then plays one of ``AFTER_FILING``).
 
 ``count(...)`` compares what really happened (the sandbox's state and log) with what the
 agent did (its store) and what the receivers got, and returns the six counts of the
@@ -25,7 +27,10 @@ COUNTS = ("zero_offers_unflagged", "protection_lapsed_unwarned", "filed_twice", 
           "notifications_duplicated", "false_alerts")
 
 KINDS = ("zero", "zero_then_partial", "partial_then_zero", "zero_withdrawn", "partial", "full", "silent",
-         "mediator", "protection", "expired")
+         "mediator", "protection", "expired", "file")
+
+#: what the seller does on a dispute the buyer opens through the agent (a ``file`` lifecycle)
+AFTER_FILING = ("zero", "partial", "zero_then_partial", "silent")
 
 
 @dataclass
@@ -34,6 +39,8 @@ class Lifecycle:
     kind: str
     #: when the order's protection ends, for ``protection`` lifecycles
     protection_end: datetime | None = None
+    #: when the buyer asks the agent to open a dispute, for ``file`` lifecycles
+    file_at: datetime | None = None
 
 
 @dataclass
@@ -56,6 +63,9 @@ class Verdict:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     #: one line per failure: what, which order, why
     failures: list[str] = field(default_factory=list)
+    #: ``file`` lifecycles: how many the buyer asked for, and on how many lines a case stands
+    filings_asked: int = 0
+    filings_done: int = 0
 
     def add(self, name: str, line: str) -> None:
         self.counts[name] += 1
@@ -100,6 +110,9 @@ def lifecycles(n: int, rng: random.Random, start: datetime, first_id: int = 1,
             order.update(placed=_iso(placed), paid=_iso(placed + timedelta(minutes=3)),
                          shipped=_iso(placed + timedelta(days=2)), delivered=_iso(placed + timedelta(days=15)),
                          completed=_iso(placed + timedelta(days=16)))
+        elif kind == "file":  # on its way too long: the buyer opens a dispute with the agent's command
+            order["script"] = _script(rng.choice(AFTER_FILING), rng, span_days)
+            life.file_at = start + timedelta(hours=rng.uniform(1, 12))
         else:
             order["script"] = _script(kind, rng, span_days)
             opened = start - timedelta(hours=rng.uniform(1, 12))
@@ -170,6 +183,7 @@ def count(drawn: list[Lifecycle], state: dict[str, Any], alerts: list[dict[str, 
     _zero_offers(state, received, channels, end, resolution, verdict, outages or {})
     _protection(drawn, received, channels, end, verdict)
     _filed_twice(state, verdict)
+    _filings(drawn, state, verdict)
     _lost_and_duplicated(alerts, received, channels, verdict)
     _false_alerts(by_order, state, alerts, received, verdict)
     return verdict
@@ -241,6 +255,20 @@ def _filed_twice(state: dict[str, Any], verdict: Verdict) -> None:
     for line, times in lines.items():
         for _ in range(times - 1):
             verdict.add("filed_twice", f"line {line}: {times} disputes")
+
+
+def _filings(drawn: list[Lifecycle], state: dict[str, Any], verdict: Verdict) -> None:
+    """Each dispute the buyer asked the agent to open is on the site (once: ``_filed_twice``)."""
+    lines = {dispute["order_id"] for dispute in state["disputes"]}
+    for life in drawn:
+        if life.file_at is None:
+            continue
+        verdict.filings_asked += 1
+        if life.order_id in lines:
+            verdict.filings_done += 1
+        else:
+            verdict.failures.append(f"filing: order {life.order_id}: the buyer asked for a dispute from "
+                                    f"{_iso(life.file_at)} on, and none was opened")
 
 
 def _lost_and_duplicated(alerts: list[dict[str, Any]], received: list[Received], channels: list[str],

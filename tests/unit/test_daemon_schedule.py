@@ -238,3 +238,53 @@ def test_the_virtual_schedule_runs_a_missed_job_once_and_keeps_a_retry_added_by_
     scheduler.run(scheduler.next_due())
     assert ran == [NOW, NOW + timedelta(hours=3)]
     assert scheduler.get_job("retry_poll").next_run_time == NOW + timedelta(hours=3, minutes=10)
+
+
+def test_a_scheduled_poll_minutes_after_a_good_one_is_skipped_and_a_retry_never_is(daemon, monkeypatch):
+    import agent.usecases.poll as use_case
+
+    ran: list[str] = []
+
+    class Report:
+        read_ok, orders, disputes, new_alerts, delivered, messages, pending = True, 0, 0, [], 0, 0, 0
+
+    monkeypatch.setattr(use_case, "poll", lambda *args, **kwargs: ran.append("poll") or Report())
+    monkeypatch.setattr(Daemon, "prune_job", lambda self: None)
+    daemon.build()
+    DisputeRecords(daemon.store).save_dispute(case("6400000000000004", DisputeStage.WAIT_BUYER_RESPONSE,
+                                                   reverse_status=2))  # a frequent poll is wanted
+    health.record_success(daemon.store, daemon._site_now() - timedelta(minutes=2))  # the catch-up at start
+    daemon.poll_job("daily")
+    daemon.frequent_poll_job()
+    assert ran == []
+    daemon.poll_job("retry")
+    daemon.poll_job("catch-up at start")
+    assert ran == ["poll", "poll"]
+    health.record_success(daemon.store, daemon._site_now() - timedelta(minutes=31))
+    daemon.poll_job("daily")
+    daemon.frequent_poll_job()
+    assert ran == ["poll"] * 4
+
+
+def test_a_restart_never_puts_the_next_poll_further_than_a_frequent_interval_after_the_last_good_one(daemon):
+    """Found by the simulation: the daemon started again (after a crash, an upgrade) 3 h after
+    its last good poll, while a dispute negotiated, scheduled its frequent poll a whole interval
+    from the start: 7 h after the good poll here, and a restart every few hours pushed it
+    further each time; a seller's 0.00 offer made after the good poll went unseen for 17 h."""
+    from agent.usecases.virtual_schedule import VirtualScheduler
+
+    every = timedelta(minutes=daemon.schedule.frequent_minutes)
+    DisputeRecords(daemon.store).save_dispute(case("6400000000000004", DisputeStage.WAIT_BUYER_RESPONSE,
+                                                   reverse_status=2))
+    last_good = daemon._site_now() - timedelta(hours=3)
+    health.record_success(daemon.store, last_good)
+    scheduler = VirtualScheduler(lambda: NOW)
+    daemon.add_jobs(scheduler)
+    daemon.start_jobs(scheduler)
+    polls = [job.next_run_time for job in scheduler.jobs() if job.id in ("catch_up", "frequent_poll")]
+    assert min(polls) == last_good + every
+    DisputeRecords(daemon.store).save_dispute(case("6400000000000004", DisputeStage.FINISHED))
+    again = VirtualScheduler(lambda: NOW)
+    daemon.add_jobs(again)
+    daemon.start_jobs(again)  # nothing negotiates: no early poll, the daily one is enough
+    assert again.get_job("catch_up") is None

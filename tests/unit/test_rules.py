@@ -906,3 +906,19 @@ def test_escalate_too_early_says_from_when(deadlines, says) -> None:
         check_escalate(detail(stage=DisputeStage.WAIT_SELLER_RESPONSE, deadlines=deadlines), POLICY.local)
     assert says in str(refused.value)
     check_escalate(detail(stage=DisputeStage.WAIT_SELLER_RESPONSE, buttons=("ESCALATE",)), POLICY.local)  # offered
+
+
+def test_a_reminder_from_a_reading_hours_old_says_when_that_reading_was() -> None:
+    """A sweep reminds from the last reading, which may be hours old: the message claims
+    "still unanswered" of that reading, never of now (the seller may have withdrawn it since)."""
+    from zoneinfo import ZoneInfo
+
+    from agent.notifications.messages import render
+
+    read = D - 30 * H
+    sweep = D - 5 * H  # no poll since the reading: the 6 h reminder comes from the sweep
+    reminder = only(run(detail(offer(), site_time=read), sweep, previous=detail(offer(), site_time=read)),
+                    AlertKind.ZERO_OFFER_REMINDER)
+    assert reminder.facts["last_read"] == POLICY.local(read)
+    body = render(reminder, sweep, ZoneInfo("UTC")).body
+    assert f"still unanswered when the agent last read the dispute page, {POLICY.local(read)}" in body

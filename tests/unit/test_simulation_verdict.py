@@ -83,3 +83,19 @@ def test_a_channel_down_nearly_all_the_time_an_offer_stood_is_not_owed_its_flag(
     down = {"mail": [(T + 3 * HOUR, T + 20 * HOUR)]}
     counts = count([], state, [], hook_only, CHANNELS, T + 48 * HOUR, resolution=13 * HOUR, outages=down).counts
     assert counts["zero_offers_unflagged"] == 0
+
+
+def test_a_dispute_the_buyer_asked_for_is_counted_opened_only_when_the_site_holds_it():
+    asked = Lifecycle(order_id=ORDER, kind="file", file_at=T)
+    other = Lifecycle(order_id="8300000000000002", kind="file", file_at=T)
+    found = count([asked, other], world(amount="5.00"), [], [], CHANNELS, T + 48 * HOUR, resolution=13 * HOUR)
+    assert (found.filings_asked, found.filings_done) == (2, 1)
+    assert [line for line in found.failures if line.startswith("filing:")] == [
+        f"filing: order 8300000000000002: the buyer asked for a dispute from {T.isoformat().replace('+00:00', 'Z')} "
+        "on, and none was opened"]
+
+
+def test_two_cases_on_one_line_are_filed_twice():
+    state = world(amount="5.00")
+    state["disputes"].append(dict(state["disputes"][0], reverse_line_id="6400000000000002"))
+    assert verdict(state, [])["filed_twice"] == 1
