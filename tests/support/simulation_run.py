@@ -52,7 +52,6 @@ class Hook:
 
     def __init__(self) -> None:
         from agent.usecases.local_server import LocalHTTPServer
-
         from tests.support.receivers import webhook_key
 
         self.got: list[dict[str, Any]] = []
