@@ -24,8 +24,8 @@ the times are pessimistic: 500 orders, 20 on their way, no dispute — the daily
 against 1,022, took 137 s against 425 s and peaked at 524 MB against 541 MB. After
 decision 0022 (orders in dispute not read again, dispute pages two at a time, bulk reads
 traced without DOM snapshots, the list's tab collected), agent only: 200 orders, 20 on
-their way, 100 disputes — 52 s (load average 5-7; 73.5 s before, idle), 21 order pages
-(90 before), peak 536 MB; 1,200 orders, 150 disputes — 82 s (load 2.5-5), peak
+their way, 100 disputes — 52 and 59 s (two runs, load averages 5-7 and 8-13; 73.5 s
+before, idle), 21 order pages (90 before), peaks 536 and 479 MB; 1,200 orders, 150 disputes — 82 s (load 2.5-5), peak
 580-590 MB (887 MB when the issue was filed; goal 500 MB missed). The peak's parts are printed per kind
 of process: about 360 MB of it is fixed (Playwright's driver, Chromium's browser, GPU,
 network and zygote processes, the agent), the rest is the tabs — the order list's with
