@@ -46,6 +46,7 @@ def test_a_small_world_with_faults_keeps_every_promise(tmp_path, monkeypatch):
     polls = totals.jobs["frequent_poll"] + totals.jobs["daily_poll"] + totals.jobs["catch_up"]
     killed = sum(n for name, n in totals.jobs.items() if "SIGKILL" in name and name.endswith(": killed"))
     assert polls >= 3 and killed >= 1, totals.jobs  # the seed draws a world where a job dies
+    assert totals.jobs["filing in a process, SIGKILL after the submit: killed"] >= 1, totals.jobs
 
 
 @pytest.mark.simulation
