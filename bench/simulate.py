@@ -30,12 +30,12 @@ from tests.support.simulation_run import Options, report, simulate  # noqa: E402
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--lifecycles", type=int, default=50)
+    parser.add_argument("--lifecycles", type=int, default=50, help="how many lifecycles in all (the bench run: 1000)")
     parser.add_argument("--seed", type=int, default=None, help="default: a random one, printed")
     parser.add_argument("--per-world", type=int, default=50, help="lifecycles in one sandbox account at once")
     parser.add_argument("--span-days", type=float, default=2.5, help="virtual days each world runs")
     parser.add_argument("--frequent-minutes", type=float, default=720, help="the daemon's frequent poll")
-    parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument("--no-faults", action="store_true", help="no faults, no kills: the lifecycles alone")
     parser.add_argument("--keep", type=Path, default=None, help="keep each world's agent state under this folder")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # the agent's retries are part of the run, not news
