@@ -30,39 +30,16 @@ from agent.notifications.outbox import (
 )
 from agent.storage.store import Meta, Store
 from agent.usecases.ops import format_status, status_report
-from tests.support.isolation import isolate_environment
+from tests.support.outbox_env import _isolated, db, notifications, store  # noqa: F401 (fixtures)
 from tests.support.receivers import (
     QUIET_AUTH_WARNING,
     SmtpReceiver,
     WebhookReceiver,
-    unthrottle_apprise,
 )
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 2
 pytestmark = pytest.mark.filterwarnings(QUIET_AUTH_WARNING)
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    isolate_environment(monkeypatch, tmp_path)
-    unthrottle_apprise(monkeypatch)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "state" / "agent.db"
-
-
-@pytest.fixture
-def store(db: Path):
-    opened = Store(db)
-    yield opened
-    opened.close()
-
-
-def notifications(*channels: dict, **keys) -> NotificationsSettings:
-    return load_settings(notifications={"channels": list(channels), "time_zone": "Europe/Berlin", **keys}).notifications
 
 
 def alert(key: str = "zero-offer:5001:p2", severity: Severity = Severity.CRITICAL, screenshot: Path | None = None,

@@ -24,13 +24,12 @@ from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, Suggested
 from agent.notifications.notify import Notifier
 from agent.notifications.outbox import Outbox, OutboxRow, record_alerts
 from agent.storage.store import Store
-from tests.support.isolation import isolate_environment
+from tests.support.outbox_env import _isolated, db, notifications, store  # noqa: F401 (fixtures)
 from tests.support.receivers import (
     QUIET_AUTH_WARNING,
     SmtpReceiver,
     WebhookReceiver,
     mail_key,
-    unthrottle_apprise,
     webhook_key,
 )
 
@@ -41,28 +40,6 @@ pytestmark = pytest.mark.filterwarnings(QUIET_AUTH_WARNING)
 
 class Killed(Exception):
     """The process died here (between a send and its mark)."""
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    isolate_environment(monkeypatch, tmp_path)
-    unthrottle_apprise(monkeypatch)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "state" / "agent.db"
-
-
-@pytest.fixture
-def store(db: Path):
-    opened = Store(db)
-    yield opened
-    opened.close()
-
-
-def notifications(*channels: dict) -> NotificationsSettings:
-    return load_settings(notifications={"channels": list(channels), "time_zone": "Europe/Berlin"}).notifications
 
 
 def alert(key: str, *, severity: Severity = Severity.CRITICAL, deadline_days: float = 2) -> Alert:
@@ -294,7 +271,6 @@ def test_a_delivery_job_killed_right_after_the_mail_server_took_the_mail_is_not_
     import subprocess
     import sys
 
-    from agent.config.settings import load_settings
 
     root = Path(__file__).resolve().parents[2]
     with SmtpReceiver(drop_repeats=True) as smtp:
