@@ -168,7 +168,9 @@ def _read_dispute_once(session: BrowserSession, base_url: str, reverse_line_id: 
 
 
 #: a reader's tab is replaced after this many cases: a tab's renderer and its capture grow
-RECYCLE_AFTER = 10
+#: (with 10, the two tabs reached 160-250 MB by the 150th case; with 4 they stay near 120,
+#: bench/bench_poll.py, and the new tabs cost no measurable time)
+RECYCLE_AFTER = 4
 
 
 @dataclass

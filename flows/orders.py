@@ -19,12 +19,14 @@ An error mid-way keeps what was read: the caller stores it and reports the error
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from email.utils import parsedate_to_datetime
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from agent.config.secrets import Credentials
@@ -47,6 +49,8 @@ from flows.paging import PassUnion
 from flows.parsers.order_dom import parse_order_rows
 from flows.parsers.orders import parse_order_detail, parse_order_list
 from flows.retry import with_retries
+
+log = logging.getLogger("dispute_agent.flows.orders")
 
 #: reads each row's texts; selectors come from flows.site so a changed page is one edit
 ROW_SCRIPT = """
@@ -166,6 +170,7 @@ def _read_list_once(session: BrowserSession, base_url: str, credentials: Callabl
                 mark = reader.capture.mark()
                 open_page(session, page, url, credentials)
                 check_page(page, WHERE_LIST)
+                _fold_read_rows(page)
                 reader.union.start_pass()
                 if result.source == "api":
                     try:
@@ -191,6 +196,16 @@ def _read_list_once(session: BrowserSession, base_url: str, credentials: Callabl
         result.orders = _newest_first(reader.union.items.values())
         page.close()
     return result
+
+
+def _fold_read_rows(page: Page) -> None:
+    """Take the rows above the last page out of the tab's layout (``site.ORDER_LIST_FOLD_CSS``):
+    with every "View orders" the tab grows, and a list of 1,200 orders drawn whole was the
+    poll's peak. Best effort: a page that refuses the style is read as it is."""
+    try:
+        page.add_style_tag(content=site.ORDER_LIST_FOLD_CSS)
+    except PlaywrightError as error:
+        log.debug("the order list's rows stay drawn: %s", error)
 
 
 def _api_pass(reader: _ListPass, mark: int) -> bool:

@@ -288,6 +288,43 @@ def test_changed_api_falls_back_to_the_page_and_reads_the_same_orders(agent, ser
             assert abs(order.timer.ends_at - expected) < timedelta(minutes=1)
 
 
+def test_the_lists_tab_draws_only_its_last_rows_and_still_reads_every_row(agent, server):
+    """The list's tab takes the rows above the last ones out of its layout (its memory
+    grew with every "View orders"); the button and the newest page stay drawn, and the
+    page's rows are all still read."""
+    settings, _store = agent
+    from flows import site
+    from flows.browser import BrowserSession
+    from flows.login import open_page
+    from flows.orders import ROW_SCRIPT, ROW_SELECTORS, _fold_read_rows, _page_date
+    from flows.parsers.order_dom import parse_order_rows
+
+    with BrowserSession(settings) as session:
+        page = session.new_page()
+        open_page(session, page, site.order_list_url(settings.site.base_url), lambda: ACCOUNT)
+        _fold_read_rows(page)
+        rows = page.locator(site.SEL_ORDER_ROW)
+        rows.first.wait_for()
+        more = page.locator(site.SEL_ORDER_MORE)
+        for _ in range(10):
+            if more.count() == 0 or not more.first.is_visible():
+                break
+            before = rows.count()
+            more.first.click()
+            page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length > n",
+                                   arg=[site.SEL_ORDER_ROW, before])
+        total = rows.count()
+        assert total == len(truth(server)) == 26
+        drawn = [rows.nth(i).bounding_box() is not None for i in range(total)]
+        assert drawn == [False] * (total - site.ORDER_ROWS_SHOWN) + [True] * site.ORDER_ROWS_SHOWN
+        hidden = [rows.nth(i).get_attribute("data-order-id") for i in range(total - site.ORDER_ROWS_SHOWN)]
+        read = parse_order_rows(page.evaluate(ROW_SCRIPT, ROW_SELECTORS), _page_date(page))
+    # every row read, the hidden ones included (a pass may show an order twice: the
+    # demo's page boundaries fall inside a placing day)
+    assert len(read) == total and set(hidden) <= {order.order_id for order in read} <= set(truth(server))
+    assert all(order.total is not None and order.lines for order in read)
+
+
 def test_changed_api_and_page_raise_page_changed_with_evidence_and_store_nothing(agent, server):
     settings, store = agent
     server.add_fault("api_shape", path="/h5/")
