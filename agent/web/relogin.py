@@ -89,8 +89,11 @@ def routes(settings: Settings, *, logins: RemoteLogins | None = None,
     script = (_ASSETS / "page.js").read_text(encoding="utf-8")
 
     async def page(request: Request) -> Response:
-        return HTMLResponse(page_template.render(csrf_token=token_of(request), base=LOGIN_AGAIN_PATH),
-                            headers=_NO_STORE)
+        # the page's own frame (base.html): its header, its navigation, its zone
+        return HTMLResponse(page_template.render(
+            csrf_token=token_of(request), base=LOGIN_AGAIN_PATH, login_again=LOGIN_AGAIN_PATH,
+            signed_in=bool(getattr(request.state, "signed_in", False)), zone=settings.zone.key,
+        ), headers=_NO_STORE)
 
     async def page_script(_request: Request) -> Response:
         return Response(script, media_type="text/javascript", headers=_NO_STORE)
@@ -209,6 +212,6 @@ def _refused(error: DisputeAgentError, code: int = 400) -> Response:
 def _template():
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_ASSETS)), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(_ASSETS), str(_ASSETS.parent)]),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
     return env.get_template("page.html")

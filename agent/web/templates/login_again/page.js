@@ -9,7 +9,7 @@
  */
 (function () {
   'use strict';
-  var base = document.body.getAttribute('data-base');
+  var base = document.getElementById('login-again').getAttribute('data-base');
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.getAttribute('content') : '';
   function byId(id) { return document.getElementById(id); }
