@@ -73,8 +73,9 @@ def child(mode: str, url: str, control: str, state: str, polite: bool, profile: 
 
     politeness = {} if polite else {"min_delay_ms": 0, "max_delay_ms": 0}
     settings = load_settings(None, site={"base_url": url}, state={"dir": state}, politeness=politeness)
-    if mode == "naive":
+    if mode == "naive":  # every order not settled read, and the whole list every day
         agent.usecases.sync.needs_detail = lambda order, known, now, after_close: order.status not in SETTLED
+        agent.usecases.sync.list_stop = lambda store, known, after_close: None
     account = Credentials(login=LOGIN, password=SecretStr(PASSWORD), source="bench")
     store = Store(settings.state.db_path)
     if profile:

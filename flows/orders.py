@@ -7,7 +7,9 @@ pages from one call to the next — so a pass that showed an order twice has ski
 another: the list is then read again from page 1 and the union kept by order id
 (``flows/paging.py``), at most ``site.ORDER_LIST_PASSES`` passes in all. If no answer
 can be read (the API changed shape), the rows are read from the DOM instead, pass by
-pass the same way; if neither works the flow raises ``PageChanged`` with evidence.
+pass the same way; if neither works the flow raises ``PageChanged`` with evidence. A
+caller may end the read of the API's pages early (``stop_after``, asked after each page:
+the sync's rule for settled history, decision 0025); the page reading never stops early.
 Orders that no pass showed are never passed off as a whole list: the read ends with
 an error that counts them. A page in another language than English is refused
 (``flows/language.py``).
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from email.utils import parsedate_to_datetime
@@ -97,6 +99,9 @@ class OrdersRead:
     error: SiteError | None = None
     #: orders the list counted that no pass showed (the read went through every page)
     missing: int = 0
+    #: the read stopped before the last page: the caller's ``stop_after`` said the rest
+    #: could only be orders it knows as settled (decision 0025)
+    stopped_early: bool = False
 
 
 @dataclass
@@ -122,6 +127,11 @@ def _date_of(page_response_headers: dict[str, str] | None) -> datetime | None:
 COLLECT_EVERY = 10
 
 
+#: (a page's orders, the ids of every order read so far, an order came twice in this pass)
+#: -> the later pages need not be read
+StopAfter = Callable[[list[Order], Collection[str], bool], bool]
+
+
 @dataclass
 class _ListPass:
     """What one pass over the list's pages needs, and the progress it reports."""
@@ -132,6 +142,10 @@ class _ListPass:
     on_page: Callable[[int, int], None] | None
     timeout_ms: float
     pages_read: int = 0
+    #: (the page's orders, every order read so far, an order came twice in this pass) ->
+    #: True when the later pages need not be read
+    stop_after: StopAfter | None = None
+    stopped: bool = False
 
     def page_done(self, shown: int | None = None) -> None:
         """Progress: pages read in all passes, and the distinct orders read so far; the
@@ -150,19 +164,23 @@ class _ListPass:
 def read_order_list(session: BrowserSession, base_url: str,
                     credentials: Callable[[], Credentials] | None,
                     on_page: Callable[[int, int], None] | None = None,
-                    timeout_ms: float = 30_000, passes: int = site.ORDER_LIST_PASSES) -> OrdersRead:
+                    timeout_ms: float = 30_000, passes: int = site.ORDER_LIST_PASSES,
+                    stop_after: StopAfter | None = None) -> OrdersRead:
     """Every order of the account, newest first (see the module docstring); the list is
-    read again while the site fails it (``flows/retry.py``)."""
+    read again while the site fails it (``flows/retry.py``). With ``stop_after``, the read
+    of the API's pages ends after the first page it accepts (``OrdersRead.stopped_early``)."""
     return with_retries(session.settings, "the order list",
-                        lambda: _read_list_once(session, base_url, credentials, on_page, timeout_ms, passes),
+                        lambda: _read_list_once(session, base_url, credentials, on_page, timeout_ms, passes,
+                                                stop_after),
                         returns_error=True)
 
 
 def _read_list_once(session: BrowserSession, base_url: str, credentials: Callable[[], Credentials] | None,
-                    on_page: Callable[[int, int], None] | None, timeout_ms: float, passes: int) -> OrdersRead:
+                    on_page: Callable[[int, int], None] | None, timeout_ms: float, passes: int,
+                    stop_after: StopAfter | None = None) -> OrdersRead:
     result = OrdersRead()
     page = session.new_page()
-    reader = _ListPass(page, ApiCapture(page), PassUnion(), on_page, timeout_ms)
+    reader = _ListPass(page, ApiCapture(page), PassUnion(), on_page, timeout_ms, stop_after=stop_after)
     url = site.order_list_url(base_url)
     try:
         with session.without_dom_snapshots(), session.evidence(page, "order-list"):
@@ -182,11 +200,14 @@ def _read_list_once(session: BrowserSession, base_url: str, credentials: Callabl
                         result.source = "dom"
                 if result.source == "dom":
                     whole = _dom_pass(reader)
+                if reader.stopped:
+                    break
                 if whole:
                     reader.union.end_pass()
                 if reader.union.complete:
                     break
-            result.complete = reader.union.complete
+            result.stopped_early = reader.stopped
+            result.complete = reader.union.complete or reader.stopped
             if not result.complete:
                 result.missing = reader.union.missing or 0
                 result.error = _incomplete(reader.union, passes)
@@ -220,6 +241,10 @@ def _api_pass(reader: _ListPass, mark: int) -> bool:
         if not listing.has_more:
             return True
         if reader.enough():
+            return False
+        if reader.stop_after is not None and reader.stop_after(listing.orders, reader.union.items.keys(),
+                                                               reader.union.repeated):
+            reader.stopped = True
             return False
         more = reader.page.locator(site.SEL_ORDER_MORE)
         if more.count() == 0:

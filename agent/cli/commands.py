@@ -567,8 +567,10 @@ def sync(config: ConfigOption = None) -> None:
             return report, read_disputes(settings, store, session, echo_plain, credentials, progress=progress)
 
     report, disputes = with_browser(settings, read_both)
+    older = (f"; {report.settled_unread} older settled orders not read again (the whole list is read weekly)"
+             if report.settled_unread else "")
     typer.echo(f"{report.orders} orders read ({report.details} detail pages, from the {report.source}) and "
-               f"{disputes} open dispute{'s' if disputes != 1 else ''}; stored in {settings.state.db_path}")
+               f"{disputes} open dispute{'s' if disputes != 1 else ''}{older}; stored in {settings.state.db_path}")
 
 
 @app.command()

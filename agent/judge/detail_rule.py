@@ -27,21 +27,35 @@ tracking step does not read it, and the dispute's own deadlines are read from th
 dispute pages, every poll, all of them; filing reads its order's page fresh. A status
 that changes (the dispute ending closes or completes the order) brings a reading again.
 Pure: no I/O, the caller gives ``now`` (the site's clock).
+
+The same facts say where a daily read of the order list may stop (``ListStop``, decision
+0025). An order is *history* when nothing its list row could say would change what the
+agent does, and no dispute covers it: cancelled, or never paid and expired; closed with
+no timer known or its window after close over; completed, read as completed, its window
+over. The list is newest first: once a page holds only history, every order the store
+knows that is not history has been seen, and no order came twice in the pass (the sign
+of a skipped one), the pages after it can only hold history again and are not read. A
+person deleting an order from the list, or any doubt, only means reading on to the end.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from agent.core.models import Order, OrderStatus, ProtectionTimer
 from agent.judge.dispute_window import last_moment_to_dispute
 
-__all__ = ["GRACE", "SETTLED", "Known", "needs_detail"]
+__all__ = ["GRACE", "NEVER_PROTECTED", "SETTLED", "Known", "ListStop", "is_history", "needs_detail"]
 
 #: statuses whose timer cannot matter any more: no detail page is read for them
 SETTLED = frozenset({OrderStatus.CANCELLED, OrderStatus.CLOSED, OrderStatus.PAYMENT_EXPIRED,
                      OrderStatus.AWAITING_PAYMENT})
+
+#: statuses no order leaves and that protect nothing (awaiting payment is settled for the
+#: detail rule, yet it is paid or expires: not one of them)
+NEVER_PROTECTED = frozenset({OrderStatus.CANCELLED, OrderStatus.PAYMENT_EXPIRED})
 
 #: a completed order is still read this long after its window ended (clock offsets,
 #: windows the site gives as dates): reading one more day costs little, missing one costs money
@@ -72,3 +86,48 @@ def needs_detail(listed: Order, known: Known | None, now: datetime, after_close:
         return True
     closes = last_moment_to_dispute(known.timer, after_close)
     return closes is None or now <= closes + GRACE
+
+
+def is_history(status: OrderStatus, known: Known | None, now: datetime, after_close: timedelta) -> bool:
+    """True when the order's list row can tell nothing that changes what the agent does
+    (see the module docstring): never for an order the store does not know or a dispute covers."""
+    if known is None or known.disputed:
+        return False
+    if status in NEVER_PROTECTED:
+        return True
+    closes = last_moment_to_dispute(known.timer, after_close)
+    window_over = closes is not None and now > closes + GRACE
+    if status is OrderStatus.CLOSED:  # its window after close is judged on the stored timer and row
+        return known.timer is None or window_over
+    if status is OrderStatus.COMPLETED:
+        return known.read_status is OrderStatus.COMPLETED and window_over
+    return False
+
+
+@dataclass(frozen=True)
+class ListStop:
+    """Where a read of the order list may stop: ``known`` and ``stored`` (each stored
+    order's list status) are what the store held before the read."""
+
+    known: Mapping[str, Known]
+    stored: Mapping[str, OrderStatus]
+    now: datetime
+    after_close: timedelta
+    #: stored orders that are not history: a read sees every one of them before it stops
+    live: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        live = frozenset(order_id for order_id, status in self.stored.items()
+                         if not is_history(status, self.known.get(order_id), self.now, self.after_close))
+        object.__setattr__(self, "live", live)
+
+    def after_page(self, page: Sequence[tuple[str, OrderStatus]], seen: Collection[str], repeated: bool) -> bool:
+        """True when the pages after this one need not be read: ``page`` is the page just
+        read (order id, listed status), ``seen`` every order the read showed so far,
+        ``repeated`` whether an order came twice (then one was skipped: read on)."""
+        if repeated or not page:
+            return False
+        if not all(is_history(status, self.known.get(order_id), self.now, self.after_close)
+                   for order_id, status in page):
+            return False
+        return all(order_id in seen for order_id in self.live)

@@ -10,20 +10,27 @@ their timers are what protect the money.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from agent.config.secrets import Credentials, get_credentials
 from agent.config.settings import Settings
 from agent.core.clock import Now, SiteClock, system_now
 from agent.core.errors import LoginRequired, SecretError
 from agent.core.models import Order, OrderStatus, ProtectionTimer, TimerSource
-from agent.judge.detail_rule import Known, needs_detail
+from agent.judge.detail_rule import Known, ListStop, needs_detail
 from agent.storage.store import Store
 
 OFFSET_KEY = "site_clock_offset_seconds"
 LAST_SYNC_KEY = "last_sync_at"
+#: the site time of the last read of the whole order list that showed every order
+FULL_LIST_KEY = "last_full_list_at"
+#: a read of the whole list at least this often, whatever the newest pages say (decision 0025)
+FULL_LIST_EVERY = timedelta(days=7)
+
+#: (a page's orders, the ids of every order read so far, an order came twice) -> stop?
+StopAfter = Callable[[list[Order], Collection[str], bool], bool]
 
 
 @dataclass
@@ -32,6 +39,8 @@ class SyncReport:
     details: int
     source: str
     site_time: datetime | None
+    #: stored orders the list was not read down to: settled, not read again (decision 0025)
+    settled_unread: int = 0
 
 
 class Progress:
@@ -124,12 +133,17 @@ def _sync_in(session, settings: Settings, store: Store, progress: Progress,
     politeness = Politeness(settings.politeness.min_delay_ms, settings.politeness.max_delay_ms,
                             settings.politeness.detail_concurrency)
     timeout = settings.browser.timeout_ms
-    listing = read_order_list(session, settings.site.base_url, credentials, progress.listed, timeout)
-    known = known_orders(store)  # before the list is saved: the rule compares with what was read before
+    known = known_orders(store)  # before the list is saved: the rules compare with what was read before
+    listing = read_order_list(session, settings.site.base_url, credentials, progress.listed, timeout,
+                              stop_after=list_stop(store, known, settings.policy.after_close))
     store.save_orders(listing.orders)
     if listing.orders:
         clock.observe(listing.orders[0].site_time)
         store.set_meta(OFFSET_KEY, str(clock.offset.total_seconds()))
+        if listing.complete and not listing.stopped_early:
+            store.set_meta(FULL_LIST_KEY, listing.orders[0].site_time.isoformat())
+    if listing.missing:  # orders left unread: the next sync reads the whole list again
+        store.set_meta(FULL_LIST_KEY, "")
     if listing.error is not None and not listing.missing:
         raise listing.error
     now, after_close = clock(), settings.policy.after_close
@@ -145,5 +159,42 @@ def _sync_in(session, settings: Settings, store: Store, progress: Progress,
         raise listing.error
     site_time = listing.orders[0].site_time if listing.orders else None
     store.set_meta(LAST_SYNC_KEY, clock().isoformat())
+    unread = len(set(known) - {order.order_id for order in listing.orders}) if listing.stopped_early else 0
     return SyncReport(orders=len(listing.orders), details=len(details.orders), source=listing.source,
-                      site_time=site_time)
+                      site_time=site_time, settled_unread=unread)
+
+
+def list_stop(store: Store, known: dict[str, Known], after_close: timedelta) -> StopAfter | None:
+    """Where this sync's read of the order list may stop (``ListStop``), asked after each
+    page; None when it reads the whole list: no whole read yet, or the last read left
+    orders unread. The whole list is also read when the last whole read is
+    ``FULL_LIST_EVERY`` old by the site's clock, as the first page's answer gives it (the
+    offset stored from the previous sync may be days old)."""
+    from sqlalchemy import select
+
+    from agent.storage.store import OrderRow
+
+    last = store.get_meta(FULL_LIST_KEY)
+    if not last:
+        return None
+    last_whole = datetime.fromisoformat(last)
+    with store.transaction() as session:
+        stored = {order_id: _status(status) for order_id, status in session.execute(
+            select(OrderRow.order_id, OrderRow.status))}
+    rule: list[ListStop | None] = []  # decided at the first page, by its site time
+
+    def after(page: list[Order], seen: Collection[str], repeated: bool) -> bool:
+        if not rule:
+            now = page[0].site_time if page else None
+            due = now is None or now - last_whole >= FULL_LIST_EVERY
+            rule.append(None if due else ListStop(known=known, stored=stored, now=now, after_close=after_close))
+        return rule[0] is not None and rule[0].after_page([(o.order_id, o.status) for o in page], seen, repeated)
+
+    return after
+
+
+def _status(value: str) -> OrderStatus:
+    try:
+        return OrderStatus(value)
+    except ValueError:  # a status stored by a later version: not history
+        return OrderStatus.UNKNOWN

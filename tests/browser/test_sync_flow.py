@@ -206,6 +206,23 @@ def test_one_pass_over_an_unstable_list_says_how_many_orders_it_missed(agent, se
     assert len({o.order_id for o in result.orders}) == len(result.orders)  # no order twice
 
 
+def test_a_list_read_that_missed_orders_makes_the_next_sync_read_the_whole_list(agent, server, monkeypatch):
+    """A daily read may stop at settled history only after a whole read that showed every
+    order: a read that left some unread sends the next sync down the whole list."""
+    import flows.orders
+    from agent.usecases.sync import FULL_LIST_KEY, known_orders, list_stop
+
+    settings, store = agent
+    server.load(parse_scenario(unstable_world()))  # the same seeded calls as above: one pass skips
+    store.set_meta(FULL_LIST_KEY, server.world.clock.now().isoformat())  # a whole read just before
+    whole = flows.orders.read_order_list
+    monkeypatch.setattr(flows.orders, "read_order_list",
+                        lambda *args, **kwargs: whole(*args, **{**kwargs, "passes": 1}))
+    with pytest.raises(SiteUnavailable, match="could not be read"):
+        sync_orders(settings, store, credentials=lambda: ACCOUNT)
+    assert list_stop(store, known_orders(store), settings.policy.after_close) is None
+
+
 def test_a_portuguese_account_is_read_in_english_through_the_pinned_cookie(agent, server):
     from flows.browser import BrowserSession
     from flows.orders import Politeness, read_order_details, read_order_list

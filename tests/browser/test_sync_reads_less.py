@@ -78,3 +78,58 @@ def test_a_settled_order_is_not_read_again_while_an_active_one_is(server, tmp_pa
         assert later[IN_TRANSIT].ends_at - first[IN_TRANSIT].ends_at == timedelta(days=5)  # the extension is seen
     finally:
         store.close()
+
+
+def long_history_world():
+    """12 orders, 3 to a page, on 12 days: the newest three can still change (two on their
+    way, one completed with its window open), the nine after them are settled history."""
+    def order(n: int, placed: str, **dates: str) -> dict:
+        return {"id": f"88{n:014d}", "store": "s", "currency": "USD", "placed": placed, "paid": placed, **dates,
+                "lines": [{"id": f"89{n:014d}", "title": f"Item {n}", "price": "9.99"}]}
+
+    active = [order(1, "2026-11-11T09:00:00Z", shipped="2026-11-12T09:00:00Z"),
+              order(2, "2026-11-10T09:00:00Z", shipped="2026-11-11T09:00:00Z"),
+              order(3, "2026-11-01T09:00:00Z", shipped="2026-11-03T09:00:00Z", delivered="2026-11-10T09:00:00Z",
+                    completed="2026-11-12T09:00:00Z")]
+    history = [order(10 + n, f"2026-0{n // 3 + 3}-{10 + n:02d}T09:00:00Z", shipped=f"2026-0{n // 3 + 3}-2{n}T09:00:00Z",
+                     delivered=f"2026-0{n // 3 + 4}-0{n + 1}T09:00:00Z", completed=f"2026-0{n // 3 + 4}-1{n}T09:00:00Z")
+               for n in range(9)]
+    return parse_scenario({
+        "name": "a long history", "clock": {"start": "2026-11-20T09:00:00Z"},
+        "account": {"login": "buyer@example.com", "password": "sandbox-pass"}, "rules": {"page_size": 3},
+        "stores": [{"id": "s", "name": "Scale Store"}], "orders": active + history,
+    })
+
+
+def list_reads(counts: dict[str, int]) -> int:
+    return counts.get(f"api {site.API_ORDER_LIST.lower()}", 0)
+
+
+def test_a_daily_sync_reads_the_list_down_to_its_settled_history_and_the_whole_list_weekly(
+        server, tmp_path, monkeypatch):
+    isolate_environment(monkeypatch, tmp_path)
+    server.load(long_history_world())
+    settings = load_settings(None, site={"base_url": server.url}, state={"dir": str(tmp_path / "state")},
+                             politeness={"min_delay_ms": 0, "max_delay_ms": 20}, browser={"timeout_ms": 10_000})
+    logged_in_already(server, settings.state.dir)
+    store = Store(settings.state.db_path)
+    try:
+        server.clear_requests()
+        first = sync_orders(settings, store)
+        assert first.orders == 12 and first.settled_unread == 0
+        assert list_reads(server.requests()) == 4  # the first sync reads the whole list
+
+        server.advance(days=1)
+        server.clear_requests()
+        daily = sync_orders(settings, store)
+        # page 1 holds what can change, page 2 only history: pages 3 and 4 are not read
+        assert list_reads(server.requests()) == 2
+        assert (daily.orders, daily.settled_unread) == (6, 6)
+        assert len(store.orders()) == 12  # nothing is forgotten
+
+        server.advance(days=6)  # a week after the last WHOLE read (a day after the last read)
+        server.clear_requests()
+        weekly = sync_orders(settings, store)
+        assert list_reads(server.requests()) == 4 and weekly.orders == 12 and weekly.settled_unread == 0
+    finally:
+        store.close()
