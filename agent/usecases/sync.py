@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from agent.config.secrets import Credentials, get_credentials
 from agent.config.settings import Settings
@@ -22,15 +23,15 @@ from agent.core.models import Order, OrderStatus, ProtectionTimer, TimerSource
 from agent.judge.detail_rule import Known, ListStop, needs_detail
 from agent.storage.store import Store
 
+if TYPE_CHECKING:  # the flows import Playwright: only where a browser is used
+    from flows.orders import StopAfter
+
 OFFSET_KEY = "site_clock_offset_seconds"
 LAST_SYNC_KEY = "last_sync_at"
 #: the site time of the last read of the whole order list that showed every order
 FULL_LIST_KEY = "last_full_list_at"
 #: a read of the whole list at least this often, whatever the newest pages say (decision 0025)
 FULL_LIST_EVERY = timedelta(days=7)
-
-#: (a page's orders, the ids of every order read so far, an order came twice) -> stop?
-StopAfter = Callable[[list[Order], Collection[str], bool], bool]
 
 
 @dataclass
