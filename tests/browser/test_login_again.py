@@ -128,8 +128,10 @@ def test_a_person_solves_the_captcha_and_types_the_code_from_a_phone(settings, s
             expect(status).to_contain_text("slider captcha", timeout=60_000)
             picture = phone.get_by_role("img", name="The agent's browser")
             expect(picture).to_have_js_property("complete", True)
-            phone.screenshot(path=str(Path(output_path) / "login-again-phone.png"), full_page=True)  # an artifact
             picture.evaluate("el => el.scrollIntoView({block: 'start'})")  # the knob under the page's header
+            # an artifact; of the screen only: a full-page screenshot in mobile emulation resizes the
+            # page, and under load Chromium once kept it so and the finger missed the knob
+            phone.screenshot(path=str(Path(output_path) / "login-again-phone.png"))
             box = picture.bounding_box()
             scale = box["width"] / VIEWPORT[0]
             assert box["height"] == pytest.approx(VIEWPORT[1] * scale, abs=3)  # the whole viewport, scaled
