@@ -8,7 +8,6 @@ The e-mail case rests on how Apprise builds a mail (it calls ``make_msgid`` of
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -17,13 +16,12 @@ from agent.judge.alerts import Severity
 from agent.notifications.idempotency import Carrier, carrier_of
 from agent.notifications.messages import Message
 from agent.notifications.notify import Notifier
-from tests.support.isolation import isolate_environment
+from tests.support.outbox_env import _isolated  # noqa: F401 (an autouse fixture)
 from tests.support.receivers import (
     QUIET_AUTH_WARNING,
     SmtpReceiver,
     WebhookReceiver,
     mail_key,
-    unthrottle_apprise,
     webhook_key,
 )
 
@@ -32,12 +30,6 @@ KEY = "dispute-agent-7-0123456789abcdef"
 MESSAGE = Message(subject="Seller offers 0.00 EUR", body="Reject it before Tue 24 Nov 2026, 10:00 CET.",
                   severity=Severity.CRITICAL)
 pytestmark = pytest.mark.filterwarnings(QUIET_AUTH_WARNING)
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    isolate_environment(monkeypatch, tmp_path)
-    unthrottle_apprise(monkeypatch)
 
 
 def notifications(*channels: dict) -> NotificationsSettings:

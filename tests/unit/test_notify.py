@@ -31,24 +31,17 @@ from agent.notifications.notify import (
     mask_secrets,
     url_secrets,
 )
-from tests.support.isolation import isolate_environment
+from tests.support.outbox_env import _isolated  # noqa: F401 (an autouse fixture)
 from tests.support.receivers import (
     QUIET_AUTH_WARNING,
     SmtpReceiver,
     WebhookReceiver,
-    unthrottle_apprise,
 )
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 runner = CliRunner()
 pytestmark = pytest.mark.filterwarnings(QUIET_AUTH_WARNING)
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    isolate_environment(monkeypatch, tmp_path)
-    unthrottle_apprise(monkeypatch)
 
 
 @pytest.fixture

@@ -30,24 +30,17 @@ from agent.notifications.outbox import (
 )
 from agent.storage.store import Store
 from agent.usecases.auto_actions import action_failed_alert
-from tests.support.isolation import isolate_environment
+from tests.support.outbox_env import _isolated  # noqa: F401 (an autouse fixture)
 from tests.support.receivers import (
     QUIET_AUTH_WARNING,
     SmtpReceiver,
     WebhookReceiver,
-    unthrottle_apprise,
 )
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 DEADLINE = NOW + timedelta(days=2)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 pytestmark = pytest.mark.filterwarnings(QUIET_AUTH_WARNING)
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    isolate_environment(monkeypatch, tmp_path)
-    unthrottle_apprise(monkeypatch)
 
 
 @pytest.fixture
