@@ -45,17 +45,30 @@ def world():
     })
 
 
+def api_reads(counts: dict[str, int], api: str) -> int:
+    return counts.get(f"api {api.lower()}", 0)
+
+
 def detail_reads(counts: dict[str, int]) -> int:
-    return counts.get(f"api {site.API_ORDER_DETAIL.lower()}", 0)
+    return api_reads(counts, site.API_ORDER_DETAIL)
 
 
-def test_a_settled_order_is_not_read_again_while_an_active_one_is(server, tmp_path, monkeypatch):
+def list_reads(counts: dict[str, int]) -> int:
+    return api_reads(counts, site.API_ORDER_LIST)
+
+
+def agent_on(scenario, server, tmp_path, monkeypatch) -> tuple:
+    """Settings and a store for an agent logged in to the sandbox loaded with ``scenario``."""
     isolate_environment(monkeypatch, tmp_path)
-    server.load(world())
+    server.load(scenario)
     settings = load_settings(None, site={"base_url": server.url}, state={"dir": str(tmp_path / "state")},
                              politeness={"min_delay_ms": 0, "max_delay_ms": 20}, browser={"timeout_ms": 10_000})
     logged_in_already(server, settings.state.dir)
-    store = Store(settings.state.db_path)
+    return settings, Store(settings.state.db_path)
+
+
+def test_a_settled_order_is_not_read_again_while_an_active_one_is(server, tmp_path, monkeypatch):
+    settings, store = agent_on(world(), server, tmp_path, monkeypatch)
     try:
         server.clear_requests()
         sync_orders(settings, store)
@@ -101,18 +114,9 @@ def long_history_world():
     })
 
 
-def list_reads(counts: dict[str, int]) -> int:
-    return counts.get(f"api {site.API_ORDER_LIST.lower()}", 0)
-
-
 def test_a_daily_sync_reads_the_list_down_to_its_settled_history_and_the_whole_list_weekly(
         server, tmp_path, monkeypatch):
-    isolate_environment(monkeypatch, tmp_path)
-    server.load(long_history_world())
-    settings = load_settings(None, site={"base_url": server.url}, state={"dir": str(tmp_path / "state")},
-                             politeness={"min_delay_ms": 0, "max_delay_ms": 20}, browser={"timeout_ms": 10_000})
-    logged_in_already(server, settings.state.dir)
-    store = Store(settings.state.db_path)
+    settings, store = agent_on(long_history_world(), server, tmp_path, monkeypatch)
     try:
         server.clear_requests()
         first = sync_orders(settings, store)
