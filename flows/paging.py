@@ -33,15 +33,17 @@ class PassUnion(Generic[T]):
     rows: int | None = None
     #: whole passes so far
     passes: int = 0
-    #: an item came twice in the pass in progress: the pass skipped another
-    repeated: bool = False
     _pass_rows: int = 0
     _pass_keys: set[str] = field(default_factory=set)
 
     def start_pass(self) -> None:
         self._pass_rows = 0
         self._pass_keys = set()
-        self.repeated = False
+
+    @property
+    def repeated(self) -> bool:
+        """An item came twice in the pass in progress: the pass skipped another."""
+        return self._pass_rows > len(self._pass_keys)
 
     def add(self, key: str, item: T) -> bool:
         """One row of the pass in progress; True when its item is new to the union.
@@ -49,7 +51,6 @@ class PassUnion(Generic[T]):
         A row seen again keeps its place and takes the newer reading.
         """
         self._pass_rows += 1
-        self.repeated = self.repeated or key in self._pass_keys
         self._pass_keys.add(key)
         new = key not in self.items
         self.items[key] = item

@@ -84,8 +84,13 @@ def needs_detail(listed: Order, known: Known | None, now: datetime, after_close:
         return False
     if listed.status is not OrderStatus.COMPLETED:
         return True
+    return not _window_over(known, now, after_close)
+
+
+def _window_over(known: Known, now: datetime, after_close: timedelta) -> bool:
+    """The order's window to open a dispute is known and over by more than ``GRACE``."""
     closes = last_moment_to_dispute(known.timer, after_close)
-    return closes is None or now <= closes + GRACE
+    return closes is not None and now > closes + GRACE
 
 
 def is_history(status: OrderStatus, known: Known | None, now: datetime, after_close: timedelta) -> bool:
@@ -95,12 +100,10 @@ def is_history(status: OrderStatus, known: Known | None, now: datetime, after_cl
         return False
     if status in NEVER_PROTECTED:
         return True
-    closes = last_moment_to_dispute(known.timer, after_close)
-    window_over = closes is not None and now > closes + GRACE
     if status is OrderStatus.CLOSED:  # its window after close is judged on the stored timer and row
-        return known.timer is None or window_over
+        return known.timer is None or _window_over(known, now, after_close)
     if status is OrderStatus.COMPLETED:
-        return known.read_status is OrderStatus.COMPLETED and window_over
+        return known.read_status is OrderStatus.COMPLETED and _window_over(known, now, after_close)
     return False
 
 
