@@ -50,6 +50,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -161,7 +162,7 @@ def _time_steps() -> None:
 def run_poll(mode: str, server, state: Path, polite: bool, profile: str | None = None,
              timeline: str | None = None) -> dict:
     """A poll in a child process, its peak memory sampled from here (and, with ``timeline``,
-    every sample written to that file: seconds, then MB per kind of process)."""
+    every sample written to that file: seconds, then [MB, processes] per kind of process)."""
     from bench_sync import PeakMemory, _pss_kb, _tree
 
     command = [sys.executable, str(Path(__file__).resolve()), "--child", mode, server.url, server.address,
@@ -240,18 +241,14 @@ def measure(mode: str, server, scratch: Path, scenario: dict, polite: bool, prof
     (state / "sessions" / "default.json").write_text(json.dumps(session))
     state.chmod(0o700)
     first = json.loads(kept.read_text()) if kept.exists() else None
-    if first is None or first.get("scenario") != scenario:
-        if first is not None:
-            raise SystemExit(f"{state} holds the first poll of another account: give --state an empty folder")
+    if first is not None and first.get("scenario") != scenario:
+        raise SystemExit(f"{state} holds the first poll of another account: give --state an empty folder")
+    if first is None:
         first = run_poll(mode, server, state, polite)
         # the daily poll changes the state: keep a copy of the first poll's to start from again
-        import shutil
-
         shutil.copy2(state / "agent.db", state / "agent.db.first")
         kept.write_text(json.dumps({**first, "scenario": scenario}))
     else:
-        import shutil
-
         shutil.copy2(state / "agent.db.first", state / "agent.db")
         for suffix in ("-wal", "-shm"):
             (state / f"agent.db{suffix}").unlink(missing_ok=True)
