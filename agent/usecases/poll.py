@@ -134,7 +134,8 @@ def read_disputes(settings: Settings, store: Store, session, say: Callable[[str]
     polite = settings.politeness
     reader = DisputeReader(session, site.base_url, credentials, site.zone, settings.browser.timeout_ms,
                            mobile_url=site.mobile_url,
-                           politeness=Politeness(polite.min_delay_ms, polite.max_delay_ms, polite.detail_concurrency))
+                           politeness=Politeness(polite.min_delay_ms, polite.max_delay_ms,
+                                                 polite.dispute_concurrency))
 
     def record(case) -> None:
         """Each case recorded as it is read; one whose readings disagree is said, not recorded."""

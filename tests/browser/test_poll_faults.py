@@ -58,7 +58,8 @@ def settings(server, smtp, tmp_path, monkeypatch):
     monkeypatch.setenv("DISPUTE_AGENT_PASSWORD", "sandbox-pass")
     return load_settings(
         None, site={"base_url": server.url}, state={"dir": str(tmp_path / "state")},
-        politeness={"min_delay_ms": 0, "max_delay_ms": 10, "detail_concurrency": 3},
+        politeness={"min_delay_ms": 0, "max_delay_ms": 10, "detail_concurrency": 3,
+                    "dispute_concurrency": 3},
         notifications={"channels": [{"name": "mail", "url": smtp.url(), "severities": ["critical"]}],
                        "retry_backoff_seconds": 1, "retry_max_seconds": 2},
     )

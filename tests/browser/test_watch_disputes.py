@@ -98,10 +98,11 @@ def agent(server, receivers, tmp_path, monkeypatch):
     monkeypatch.setenv("DISPUTE_AGENT_LOGIN", "buyer@example.com")
     monkeypatch.setenv("DISPUTE_AGENT_PASSWORD", "sandbox-pass")
 
-    def make(policy: Policy | None = None):
+    def make(policy: Policy | None = None, dispute_tabs: int = 3):
         settings = load_settings(
             None, site={"base_url": server.url}, state={"dir": str(tmp_path / "state")},
-            politeness={"min_delay_ms": 0, "max_delay_ms": 10, "detail_concurrency": 3},
+            politeness={"min_delay_ms": 0, "max_delay_ms": 10, "detail_concurrency": 3,
+                        "dispute_concurrency": dispute_tabs},
             notifications={"channels": [
                 {"name": "mail", "url": smtp.url(), "severities": ["critical"]},
                 {"name": "hook", "url": hook.url(), "severities": ["critical"], "attach_screenshots": False},
@@ -448,3 +449,25 @@ def test_the_dispute_pages_read_on_after_a_failed_page_and_stop_at_a_lost_sessio
     assert health.load(store).last_failure_kind == "login_needed"
     later = {d.reverse_line_id: d.last_seen for d in DisputeRecords(store).disputes()}
     assert sum(later[case] != seen[case] for case in seen) >= 2  # what was read before is recorded
+
+
+@pytest.mark.parametrize("tabs", [1, 2])
+def test_a_poll_reads_its_dispute_pages_on_as_many_tabs_as_set(agent, server, monkeypatch, tabs):
+    """A poll of many open disputes is the agent's largest moment in memory: each tab more
+    is a renderer more (politeness.dispute_concurrency, one by default)."""
+    from flows.disputes import DisputeReader
+
+    opened, most = [], [0]
+    make_tab = DisputeReader._tab
+
+    def counted(reader):
+        tab = make_tab(reader)
+        opened.append(tab.page)
+        most[0] = max(most[0], sum(not page.is_closed() for page in opened))
+        return tab
+
+    monkeypatch.setattr(DisputeReader, "_tab", counted)
+    settings, store, policy = agent(dispute_tabs=tabs)
+    report = poll(settings, store, policy, say=lambda _: None, deliver=False)
+    assert report.read_ok and report.disputes == 7, report.error
+    assert most[0] == tabs

@@ -46,7 +46,7 @@ def test_defaults_without_any_file(tmp_path: Path) -> None:
     assert (settings.browser.timeout_ms, settings.browser.navigation_timeout_ms) == (30000, 45000)
     assert settings.browser.trace_on_failure is True
     assert (settings.politeness.min_delay_ms, settings.politeness.max_delay_ms) == (400, 1200)
-    assert settings.politeness.detail_concurrency == 2
+    assert (settings.politeness.detail_concurrency, settings.politeness.dispute_concurrency) == (2, 1)
     assert (settings.account.name, settings.account.login) == ("default", None)
     assert settings.secrets.keyring_backend is None
     assert settings.secrets.allow_plaintext_keyring is False
