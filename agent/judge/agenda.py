@@ -131,8 +131,9 @@ def buyer_deadline(detail: DisputeDetail, now: datetime) -> tuple[datetime, str]
 def build_agenda(state: WatchState, now: datetime, policy: Policy, alerts: list[Alert] | None = None) -> list[AgendaItem]:
     """Every open dispute, and every order whose time to open one is running out."""
     alerts = judge(state, now, policy) if alerts is None else alerts
-    items = [_dispute_item(view, now, alerts) for view in state.disputes if not is_finished(view.latest)]
-    disputed = {view.latest.trade_order_id for view in state.disputes}
+    open_cases = [view for view in state.disputes if not is_finished(view.latest)]
+    items = [_dispute_item(view, now, alerts) for view in open_cases]
+    disputed = {view.latest.trade_order_id for view in open_cases}  # an ended one no longer covers its order
     for view in state.orders:
         found = [a for a in alerts if a.order_id == view.order.order_id and a.kind in _ORDER_KINDS
                  and view.order.order_id not in disputed]

@@ -26,6 +26,10 @@ judge says nothing of such an order's timer (``agent.judge.rules.order_alerts``)
 tracking step does not read it, and the dispute's own deadlines are read from the
 dispute pages, every poll, all of them; filing reads its order's page fresh. A status
 that changes (the dispute ending closes or completes the order) brings a reading again.
+Once its cases are all over, an order is no longer covered, and it is read once more
+whatever its status (``Known.ended_unread``, a closed order included): only a page read
+after the case ended says whether the site lets another dispute be opened, and until one
+is read the judge says nothing of it (decision 0027).
 Pure: no I/O, the caller gives ``now`` (the site's clock).
 
 The same facts say where a daily read of the order list may stop (``ListStop``, decision
@@ -72,10 +76,14 @@ class Known:
     timer: ProtectionTimer | None
     #: a dispute covers the order, as the judge reads it: its timer is not judged
     disputed: bool = False
+    #: its cases are all over and no page of it was read since the last one ended
+    ended_unread: bool = False
 
 
 def needs_detail(listed: Order, known: Known | None, now: datetime, after_close: timedelta) -> bool:
     """True when the order's detail page must be read in this sync (see the module docstring)."""
+    if known is not None and known.ended_unread:
+        return True
     if listed.status in SETTLED:
         return False
     if known is None or known.read_status is not listed.status:  # new, never read, or changed

@@ -27,6 +27,12 @@ def last_moment_to_dispute(timer: ProtectionTimer | None, after_close: timedelta
     return timer.ends_at + after_close
 
 
+def site_offers_dispute(order: Order) -> bool:
+    """The order's own answer offers a dispute (an OPEN_DISPUTE button) on the order or on one
+    of its items; False when it offers none or was not read."""
+    return order.can_open_dispute is True or any(line.can_open_dispute is True for line in order.lines)
+
+
 def site_offers_no_dispute(order: Order) -> bool:
     """The order's own answer offers no dispute on the order or on any of its items."""
     if order.can_open_dispute is False:

@@ -28,7 +28,11 @@ from datetime import datetime, timedelta, timezone
 from agent.core.models import OrderStatus, TimerSource
 from agent.judge.alerts import ActionKind, Alert, AlertKind, Severity, SuggestedAction
 from agent.judge.dispute_rules import dispute_alerts
-from agent.judge.dispute_window import last_moment_to_dispute, site_offers_no_dispute
+from agent.judge.dispute_window import (
+    last_moment_to_dispute,
+    site_offers_dispute,
+    site_offers_no_dispute,
+)
 from agent.judge.policy import Policy
 from agent.judge.reminders import (
     Facts,
@@ -90,8 +94,14 @@ def _protection_severity(days: int) -> Severity:
 
 def order_alerts(view: OrderView, now: datetime, policy: Policy) -> list[Alert]:
     """Protection ending (most recent threshold only), then the window to open a dispute after
-    close; then what the tracking and a moved protection end say (agent.judge.tracking_rules)."""
+    close; then what the tracking and a moved protection end say (agent.judge.tracking_rules).
+
+    An order whose disputes all ended is judged again only on a page read since, and only
+    while that page offers a dispute (decision 0027): an ended case neither silences the
+    order for good nor invites a dispute the site would refuse."""
     if view.has_dispute or view.order.timer is None or view.order.status in _UNPROTECTED:
+        return []
+    if view.after_dispute is not None and not (view.after_dispute and site_offers_dispute(view.order)):
         return []
     return _timer_alerts(view, now, policy) + tracking_alerts(view, now, policy)
 

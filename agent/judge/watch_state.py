@@ -92,7 +92,7 @@ class TrackingView(_View):
 
 
 class OrderView(_View):
-    """An order and whether a dispute already covers it (then its timer is moot).
+    """An order and whether a dispute already covers it (then its timer is moot), or ended.
 
     ``tracking`` is the parcel as last read (orders awaiting delivery only);
     ``previous_end`` the protection end observed before the current one, while the order
@@ -101,7 +101,12 @@ class OrderView(_View):
     """
 
     order: Order
+    #: a case of it is still open
     has_dispute: bool = False
+    #: None when it never had a case; when all of its cases are over, whether a page of it
+    #: was read since the last one ended (only then do its OPEN_DISPUTE buttons say whether
+    #: the site lets another dispute be opened)
+    after_dispute: bool | None = None
     link: str | None = None
     tracking: TrackingView | None = None
     previous_end: UtcDatetime | None = None

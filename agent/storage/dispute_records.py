@@ -22,7 +22,6 @@ from pathlib import Path
 from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from agent.core.clock import system_now
 from agent.core.models import DisputeDetail
 from agent.judge.deadlines import steady_dispute
 from agent.judge.watch_state import is_finished
@@ -128,11 +127,12 @@ class AuditEntry:
 
 
 class DisputeRecords:
-    """Dispute-side tables of the agent's store; ``now`` is the injected clock."""
+    """Dispute-side tables of the agent's store; ``now`` is the injected clock, the store's by
+    default (a case's times are compared with its order's, ``ended_orders``)."""
 
     def __init__(self, store: Store, now: Callable[[], datetime] | None = None) -> None:
         self.store = store
-        self._now = now or system_now
+        self._now = now or store.now
 
     # --- intents ---------------------------------------------------------------------
 
@@ -197,16 +197,35 @@ class DisputeRecords:
             return [self._tracked(row) for row in session.scalars(select(DisputeRow))]
 
     def covered_orders(self) -> set[str]:
-        """The orders a dispute covers, as the judge reads it: those with a case read at least once.
+        """The orders a dispute covers, as the judge reads it: those with a case read at least
+        once and not over.
 
         One notion for two readers: the judge says nothing of such an order's timer
         (``agent.judge.rules.order_alerts``, through ``agent.usecases.poll.watch_state``), so
-        the sync need not read its page again (``agent.judge.detail_rule``). A case is
-        never forgotten, so an order covered when a sync skips it is still covered when
-        the poll judges.
+        the sync need not read its page again (``agent.judge.detail_rule``). An order the
+        sync skipped whose case ends in the same poll is not judged on its old page: the
+        judge waits for a page read after the case ended (``ended_orders``).
         """
+        return self._case_ends()[0]
+
+    def ended_orders(self) -> dict[str, datetime]:
+        """The orders whose cases are all over, each with the last time one of them was read
+        (the store's clock; an ended case is not read again): a page of the order read after
+        it says whether the site lets another dispute be opened (decision 0027)."""
+        return self._case_ends()[1]
+
+    def _case_ends(self) -> tuple[set[str], dict[str, datetime]]:
+        covered: set[str] = set()
+        ended: dict[str, datetime] = {}
         with self.store.transaction() as session:
-            return set(session.scalars(select(DisputeRow.order_id).where(DisputeRow.detail_json.is_not(None))))
+            rows = session.execute(select(DisputeRow.order_id, DisputeRow.detail_json, DisputeRow.last_seen)
+                                   .where(DisputeRow.detail_json.is_not(None)))
+            for order_id, detail_json, last_seen in rows:
+                if is_finished(DisputeDetail.model_validate_json(detail_json)):
+                    ended[order_id] = max(last_seen, ended.get(order_id, last_seen))
+                else:
+                    covered.add(order_id)
+        return covered, {order_id: at for order_id, at in ended.items() if order_id not in covered}
 
     def by_order(self) -> dict[str, list[TrackedDispute]]:
         """The disputes by order id (an order can have one per item), for the order views."""

@@ -130,6 +130,9 @@ class OrderRow(Base):
     detail_loaded: Mapped[int] = mapped_column(Integer, default=0)
     #: the status the last detail page showed (``agent.judge.detail_rule``: a status not read yet is read)
     detail_status: Mapped[str | None] = mapped_column(String(32))
+    #: when a detail page of it was last read (the store's clock): after a dispute of it ended,
+    #: only a page read since says whether another can be opened (``agent.judge.rules``)
+    detail_read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     lines: Mapped[list[LineRow]] = relationship(
@@ -215,7 +218,7 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._now = now or system_now
+        self.now: Callable[[], datetime] = now or system_now
         self.upgrade()
         if file is not None and not self.read_only:  # SQLite creates it with the umask; -wal and -shm copy it
             private_file(file)
@@ -273,7 +276,7 @@ class Store:
 
     def save_orders(self, orders: list[Order]) -> None:
         """Record one sync's orders together: all of them or, on a crash, none."""
-        observed = self._now()
+        observed = self.now()
         with self.transaction() as session:
             for order in orders:
                 self._save_order(session, order, observed)
@@ -303,6 +306,7 @@ class Store:
         row.detail_loaded = int(bool(order.detail_loaded or row.detail_loaded))
         if order.detail_loaded:
             row.detail_status = order.status.value
+            row.detail_read_at = observed
         if order.detail_loaded or not row.lines:
             known = {line.line_id: line for line in row.lines}
             row.lines = [self._line_row(known.get(line.line_id), line, index)
@@ -390,6 +394,7 @@ class Store:
             last_seen=row.last_seen,
             timer_history=[(t.observed_at, timer) for t, timer in zip(timers, history)],
             status_history=[(s.observed_at, s.status, s.status_text) for s in statuses],
+            detail_read_at=row.detail_read_at,
         )
 
     @staticmethod
@@ -423,14 +428,17 @@ class Store:
 
 
 class StoredOrder:
-    """An order as last seen, with when it was first/last seen and its histories."""
+    """An order as last seen, with when it was first/last seen (and its page last read) and
+    its histories."""
 
     def __init__(self, order: Order, first_seen: datetime, last_seen: datetime,
                  timer_history: list[tuple[datetime, ProtectionTimer]],
-                 status_history: list[tuple[datetime, str, str | None]]) -> None:
+                 status_history: list[tuple[datetime, str, str | None]],
+                 detail_read_at: datetime | None = None) -> None:
         self.order = order
         self.first_seen = first_seen
         self.last_seen = last_seen
+        self.detail_read_at = detail_read_at
         self.timer_history = timer_history
         self.status_history = status_history
 

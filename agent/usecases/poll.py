@@ -40,7 +40,12 @@ from agent.storage.store import Store
 from agent.storage.tracking_store import load_tracking
 from agent.usecases.auto_actions import act_on_zero_offers, zero_offer_actions
 from agent.usecases.sync import Progress as SyncSteps
-from agent.usecases.sync import credentials_provider, site_clock, sync_orders
+from agent.usecases.sync import (
+    credentials_provider,
+    read_since,
+    site_clock,
+    sync_orders,
+)
 from agent.usecases.tracking_watch import read_tracking_due
 
 BROKEN_KINDS = {AlertKind.AUTOMATION_BROKEN, AlertKind.LOGIN_NEEDED}
@@ -184,12 +189,15 @@ def watch_state(store: Store) -> WatchState:
     stored_orders = store.orders()
     orders = {stored.order.order_id: stored.order for stored in stored_orders}
     disputed = records.covered_orders()  # the orders the sync's detail rule skips too
+    ended = records.ended_orders()
     tracking = load_tracking(store)
     return WatchState(
         disputes=[DisputeView(latest=d.detail, previous=d.previous, order=orders.get(d.order_id), link=d.link,
                               screenshot=d.screenshot if d.screenshot and d.screenshot.is_file() else None)
                   for d in disputes],
         orders=[OrderView(order=stored.order, has_dispute=stored.order.order_id in disputed,
+                          after_dispute=(read_since(stored.detail_read_at, ended[stored.order.order_id])
+                                         if stored.order.order_id in ended else None),
                           tracking=tracking.get(stored.order.order_id),
                           previous_end=previous_end(stored.timer_history, stored.status_history))
                 for stored in stored_orders],

@@ -85,8 +85,9 @@ def credentials_provider(settings: Settings) -> Callable[[], Credentials]:
 
 
 def known_orders(store: Store) -> dict[str, Known]:
-    """Each stored order's last detail reading: its status then, its latest timer, and
-    whether a dispute covers it (``DisputeRecords.covered_orders``, the judge's notion).
+    """Each stored order's last detail reading: its status then, its latest timer,
+    whether a dispute covers it (``DisputeRecords.covered_orders``, the judge's notion), and
+    whether its cases all ended after that reading (``DisputeRecords.ended_orders``).
 
     One query of small tuples, not the orders with their lines and histories: a sync of
     an account with years of orders keeps only this in memory to decide what to read.
@@ -100,17 +101,26 @@ def known_orders(store: Store) -> dict[str, Known]:
                                   order_by=(TimerObservation.observed_at.desc(), TimerObservation.id.desc()))
     latest = select(TimerObservation.order_id, TimerObservation.ends_at, TimerObservation.source,
                     TimerObservation.read_at, rank.label("rank")).subquery()
-    query = (select(OrderRow.order_id, OrderRow.detail_status, latest.c.ends_at, latest.c.source, latest.c.read_at)
+    query = (select(OrderRow.order_id, OrderRow.detail_status, OrderRow.detail_read_at, latest.c.ends_at,
+                    latest.c.source, latest.c.read_at)
              .outerjoin(latest, (latest.c.order_id == OrderRow.order_id) & (latest.c.rank == 1)))
-    covered = DisputeRecords(store).covered_orders()
+    records = DisputeRecords(store)
+    covered, ended = records.covered_orders(), records.ended_orders()
     known: dict[str, Known] = {}
     with store.transaction() as session:
-        for order_id, status, ends_at, source, read_at in session.execute(query):
+        for order_id, status, page_read_at, ends_at, source, read_at in session.execute(query):
             timer = (ProtectionTimer(ends_at=ends_at, source=TimerSource(source), read_at=read_at)
                      if ends_at is not None else None)
             known[order_id] = Known(read_status=OrderStatus(status) if status else None, timer=timer,
-                                    disputed=order_id in covered)
+                                    disputed=order_id in covered,
+                                    ended_unread=order_id in ended and not read_since(page_read_at, ended[order_id]))
     return known
+
+
+def read_since(page_read_at: datetime | None, case_ended: datetime) -> bool:
+    """A page of the order was read after its last case ended (a page read at the same moment
+    was read first: the sync reads orders before the poll reads cases)."""
+    return page_read_at is not None and page_read_at > case_ended
 
 
 def sync_orders(settings: Settings, store: Store, progress: Progress | None = None,

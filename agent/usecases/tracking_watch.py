@@ -2,8 +2,8 @@
 
 Why only some orders, and not every poll: each reading is a page load of a few seconds,
 and only a parcel still on its way can stall or be delivered. So an order's tracking is
-read when it awaits delivery, its protection still runs, no dispute covers it, and its
-last reading is older than ``policy.tracking_read_every_hours``; and a poll reads at most
+read when it awaits delivery, its protection still runs, no dispute covers it (nor one
+that ended on an order whose page offers no other), and its last reading is older than ``policy.tracking_read_every_hours``; and a poll reads at most
 ``policy.tracking_reads_per_poll`` of them, taking turns.
 
 Why a failed reading does not fail the poll: the orders and disputes were read already;
@@ -54,15 +54,18 @@ def read_tracking_due(settings, store, session, credentials, say: Callable[[str]
     said and logged, and the next order is read.
     """
     from agent.core.errors import LoginRequired, SiteError
+    from agent.judge.dispute_window import site_offers_dispute
     from agent.storage.dispute_records import DisputeRecords
     from agent.storage.tracking_store import load_tracking, save_tracking
     from agent.usecases.sync import site_clock
     from flows.orders import read_tracking
 
     clock = site_clock(store)
-    disputed = {d.order_id for d in DisputeRecords(store).disputes()}
-    wanted = due_for_tracking((stored.order for stored in store.orders()), load_tracking(store), disputed,
-                              clock(), settings.policy)
+    records, orders = DisputeRecords(store), [stored.order for stored in store.orders()]
+    ended = records.ended_orders()
+    disputed = records.covered_orders() | {order.order_id for order in orders
+                                           if order.order_id in ended and not site_offers_dispute(order)}
+    wanted = due_for_tracking(orders, load_tracking(store), disputed, clock(), settings.policy)
     read = 0
     for order_id in wanted:
         try:

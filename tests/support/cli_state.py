@@ -72,10 +72,10 @@ def seed_database(path: Path) -> None:
 #: what makes a database of today look like one made before migrations (then versioned by hand)
 #: a database as the program before migrations left it: no revision table, its own version
 #: row, and none of the columns later revisions add (0002: orders.detail_status; 0003:
-#: outbox.message_key, outbox.message)
+#: outbox.message_key, outbox.message; 0004: orders.detail_read_at)
 BEFORE_MIGRATIONS = ("DROP TABLE alembic_version", "INSERT INTO meta (key, value) VALUES ('schema_version', '1')",
                      "ALTER TABLE orders DROP COLUMN detail_status", "ALTER TABLE outbox DROP COLUMN message_key",
-                     "ALTER TABLE outbox DROP COLUMN message")
+                     "ALTER TABLE outbox DROP COLUMN message", "ALTER TABLE orders DROP COLUMN detail_read_at")
 
 
 def alter(database: Path, *statements: str) -> None:

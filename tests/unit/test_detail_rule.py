@@ -151,3 +151,71 @@ def test_an_order_the_sync_skips_for_its_dispute_is_one_the_judge_says_nothing_o
         assert warned == {free}  # the protection of the covered order ends too, and is not judged
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("offered", [True, False])
+def test_an_order_whose_dispute_ended_is_read_once_more_then_judged_on_that_page(tmp_path, offered):
+    """A case withdrawn or closed no longer covers its order: the order is read once more,
+    whatever its status (closed here, which is never read otherwise), and its protection is
+    judged again only on that page, and only if it offers another dispute (decision 0027)."""
+    from agent.core.models import DisputeDetail, DisputeStage, OrderLine
+    from agent.judge.alerts import AlertKind
+    from agent.judge.policy import Policy
+    from agent.judge.rules import judge
+    from agent.storage.dispute_records import DisputeRecords
+    from agent.storage.store import Store
+    from agent.usecases.poll import watch_state
+    from agent.usecases.sync import known_orders
+
+    clock = [NOW]
+    order_id = "8100000000000001"
+    store = Store(tmp_path / "agent.db", now=lambda: clock[0])
+    records = DisputeRecords(store)
+
+    def page(can_open: bool) -> Order:
+        return listed(S.CLOSED).model_copy(update={
+            "detail_loaded": True, "timer": timer(2 * DAY), "can_open_dispute": can_open,
+            "lines": [OrderLine(line_id="81000000000000011", title="Lamp", quantity=1, can_open_dispute=can_open)]})
+
+    def case(stage: DisputeStage) -> DisputeDetail:
+        return DisputeDetail(reverse_order_id="RO1", reverse_line_id="6400000000000001", trade_order_id=order_id,
+                             trade_line_id="81000000000000011", stage=stage, site_time=clock[0],
+                             reverse_status=4 if stage is DisputeStage.FINISHED else 2)
+
+    def warned() -> bool:
+        return any(alert.kind in (AlertKind.PROTECTION_ENDING, AlertKind.AFTER_CLOSE_WINDOW)
+                   for alert in judge(watch_state(store), clock[0], Policy()))
+
+    try:
+        store.save_orders([page(True)])  # read before the dispute, offering one
+        records.save_dispute(case(DisputeStage.WAIT_SELLER_RESPONSE))
+        assert known_orders(store)[order_id] == Known(read_status=S.CLOSED, timer=known_orders(store)[order_id].timer,
+                                                      disputed=True)
+        assert not warned()
+
+        clock[0] += timedelta(hours=1)  # the case ends: its order's page, read before, says nothing yet
+        records.save_dispute(case(DisputeStage.FINISHED))
+        known = known_orders(store)[order_id]
+        assert (known.disputed, known.ended_unread) == (False, True)
+        assert needs_detail(listed(S.CLOSED), known, clock[0], AFTER_CLOSE) is True
+        assert [view.after_dispute for view in watch_state(store).orders] == [False]
+        assert not warned()
+
+        clock[0] += timedelta(hours=1)  # the next sync reads it
+        store.save_orders([page(offered)])
+        known = known_orders(store)[order_id]
+        assert (known.disputed, known.ended_unread) == (False, False)
+        assert needs_detail(listed(S.CLOSED), known, clock[0], AFTER_CLOSE) is False
+        assert [view.after_dispute for view in watch_state(store).orders] == [True]
+        assert warned() is offered
+    finally:
+        store.close()
+
+
+def test_a_page_read_at_the_moment_its_case_ended_was_read_before_it():
+    """The sync reads the orders before the poll reads the cases: with one clock reading
+    for both (a frozen clock, a coarse one), the page is the older of the two."""
+    from agent.usecases.sync import read_since
+
+    assert [read_since(at, NOW) for at in (None, NOW - DAY, NOW, NOW + timedelta(seconds=1))] == \
+        [False, False, False, True]

@@ -132,8 +132,9 @@ def test_an_old_database_is_adopted_keeping_every_row_with_a_backup_first(tmp_pa
         store.close()
     after = rows(db)
     before["meta"] = [row for row in before["meta"] if row[0] != "schema_version"]
-    assert [row[-1] for row in after["orders"]] == [None] * len(after["orders"])  # 0002: detail_status, unread
-    after["orders"] = [row[:-1] for row in after["orders"]]
+    # 0002: detail_status, 0004: detail_read_at, both unread
+    assert [row[-2:] for row in after["orders"]] == [(None, None)] * len(after["orders"])
+    after["orders"] = [row[:-2] for row in after["orders"]]
     assert [row[-2:] for row in after["outbox"]] == [(None, None)]  # 0003: message_key, message, none written
     after["outbox"] = [row[:-2] for row in after["outbox"]]
     if older:

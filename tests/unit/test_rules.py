@@ -33,6 +33,7 @@ from agent.core.models import (
     FinishInfo,
     MediatorRequest,
     Order,
+    OrderLine,
     OrderStatus,
     Proposal,
     ProposalStatus,
@@ -554,6 +555,28 @@ def test_extended_protection_is_a_new_incident() -> None:
 def test_orders_without_protection_to_watch(kwargs: dict, has_dispute: bool) -> None:
     view = OrderView(order=order(**kwargs), has_dispute=has_dispute)
     assert judge(WatchState(orders=[view]), END - DAY, POLICY) == []
+
+
+def line(can_open: bool | None) -> OrderLine:
+    return OrderLine(line_id="82150", title="Lamp", quantity=1, can_open_dispute=can_open)
+
+
+@pytest.mark.parametrize(("after_dispute", "offers", "warned"), [
+    (None, {}, True),  # never disputed: warned whatever the buttons
+    (False, {"can_open_dispute": True}, False),  # cases over, the page not read since: not yet
+    (True, {"can_open_dispute": True}, True),  # read since, the order offers a dispute
+    (True, {"lines": [line(False), line(True)]}, True),  # one item still offers one
+    (True, {"can_open_dispute": False, "lines": [line(False)]}, False),  # the site refuses another
+    (True, {}, False),  # read since, yet no button read: nothing to invite to
+])
+def test_an_ended_dispute_silences_its_order_only_while_the_site_offers_no_other(
+        after_dispute: bool | None, offers: dict, warned: bool) -> None:
+    """A case withdrawn or closed no longer hides the order's protection end for good: the
+    order is judged again once a page read after the case ended offers a dispute."""
+    view = OrderView(order=order().model_copy(update=offers), after_dispute=after_dispute)
+    for now in (END - 3 * DAY, END + DAY):  # the protection's end, then the window after close
+        alerts = judge(WatchState(orders=[view]), now, POLICY)
+        assert bool(alerts) is warned, (now, alerts)
 
 
 # --- health ----------------------------------------------------------------------------------

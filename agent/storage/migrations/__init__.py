@@ -8,4 +8,4 @@ equal to the newest revision).
 """
 
 #: the newest revision in ``versions/``
-HEAD = "0003"
+HEAD = "0004"
