@@ -27,9 +27,11 @@ tracking step does not read it, and the dispute's own deadlines are read from th
 dispute pages, every poll, all of them; filing reads its order's page fresh. A status
 that changes (the dispute ending closes or completes the order) brings a reading again.
 Once its cases are all over, an order is no longer covered, and it is read once more
-whatever its status (``Known.ended_unread``, a closed order included): only a page read
-after the case ended says whether the site lets another dispute be opened, and until one
-is read the judge says nothing of it (decision 0027).
+whatever its status, a closed order included, unless its window is over
+(``read_after_its_case``): only a page read after the case ended says whether the site
+lets another dispute be opened, and until one is read the judge says nothing of it
+(decision 0027). The poll reads it right after the case is seen ending, the next sync if
+that failed.
 Pure: no I/O, the caller gives ``now`` (the site's clock).
 
 The same facts say where a daily read of the order list may stop (``ListStop``, decision
@@ -51,7 +53,8 @@ from datetime import datetime, timedelta
 from agent.core.models import Order, OrderStatus, ProtectionTimer
 from agent.judge.dispute_window import last_moment_to_dispute
 
-__all__ = ["GRACE", "NEVER_PROTECTED", "SETTLED", "Known", "ListStop", "is_history", "needs_detail"]
+__all__ = ["GRACE", "NEVER_PROTECTED", "SETTLED", "Known", "ListStop", "is_history", "needs_detail",
+           "read_after_its_case"]
 
 #: statuses whose timer cannot matter any more: no detail page is read for them
 SETTLED = frozenset({OrderStatus.CANCELLED, OrderStatus.CLOSED, OrderStatus.PAYMENT_EXPIRED,
@@ -82,7 +85,7 @@ class Known:
 
 def needs_detail(listed: Order, known: Known | None, now: datetime, after_close: timedelta) -> bool:
     """True when the order's detail page must be read in this sync (see the module docstring)."""
-    if known is not None and known.ended_unread:
+    if known is not None and read_after_its_case(known, now, after_close):
         return True
     if listed.status in SETTLED:
         return False
@@ -93,6 +96,12 @@ def needs_detail(listed: Order, known: Known | None, now: datetime, after_close:
     if listed.status is not OrderStatus.COMPLETED:
         return True
     return not _window_over(known, now, after_close)
+
+
+def read_after_its_case(known: Known, now: datetime, after_close: timedelta) -> bool:
+    """Its cases all ended after its page was last read, and its window may still be open:
+    only a page read now says whether another dispute can be opened (decision 0027)."""
+    return known.ended_unread and not _window_over(known, now, after_close)
 
 
 def _window_over(known: Known, now: datetime, after_close: timedelta) -> bool:

@@ -110,8 +110,40 @@ def read_site(settings: Settings, store: Store, session, say: Callable[[str], No
     credentials = credentials or credentials_provider(settings)
     report = sync_orders(settings, store, progress, session=session, credentials=credentials)
     disputes = read_disputes(settings, store, session, say, credentials, disagreements, progress)
+    read_orders_after_their_cases(settings, store, session, credentials, say)
     read_tracking_due(settings, store, session, credentials, say)  # orders in transit, when due
     return report.orders, disputes
+
+
+def read_orders_after_their_cases(settings: Settings, store: Store, session, credentials,
+                                  say: Callable[[str], None]) -> int:
+    """The page of each order whose cases all ended after it was last read (seen ending in
+    this poll, mostly), read now: the judge speaks of such an order only on a page read
+    since (decision 0027), and the next poll may be a day away. A page that fails is said
+    and read at the next sync (``agent.judge.detail_rule``); a lost login fails the poll.
+    Returns the count read."""
+    from agent.core.errors import LoginRequired
+    from agent.judge.detail_rule import read_after_its_case
+    from agent.usecases.sync import known_orders
+    from flows.orders import Politeness, read_order_details
+
+    now, after_close = site_clock(store)(), settings.policy.after_close
+    wanted = [order_id for order_id, known in known_orders(store).items()
+              if read_after_its_case(known, now, after_close)]
+    if not wanted:
+        return 0
+    polite = settings.politeness
+    read = read_order_details(session, settings.site.base_url, wanted, credentials,
+                              Politeness(polite.min_delay_ms, polite.max_delay_ms, polite.detail_concurrency),
+                              settings.site.zone, timeout_ms=settings.browser.timeout_ms)
+    store.save_orders(read.orders)
+    if isinstance(read.error, LoginRequired):
+        raise read.error
+    if read.error is not None:
+        log.warning("orders whose dispute ended could not be read: %s", read.error)
+        say(f"{len(wanted) - len(read.orders)} of the orders whose dispute ended could not be read "
+            f"(read again at the next poll): {read.error}")
+    return len(read.orders)
 
 
 def read_disputes(settings: Settings, store: Store, session, say: Callable[[str], None], credentials,

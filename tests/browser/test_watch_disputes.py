@@ -471,3 +471,25 @@ def test_a_poll_reads_its_dispute_pages_on_as_many_tabs_as_set(agent, server, mo
     report = poll(settings, store, policy, say=lambda _: None, deliver=False)
     assert report.read_ok and report.disputes == 7, report.error
     assert most[0] == tabs
+
+
+def test_the_orders_whose_disputes_ended_are_read_again_in_the_poll_that_saw_them_end(agent, server):
+    """Decision 0027: an ended case no longer covers its order, and only a page of the order
+    read after the case ended says whether another dispute can be opened: the poll reads it
+    at once, not a day later. The sandbox never offers a second dispute on an item: no
+    protection alert for them."""
+    from agent.judge.alerts import AlertKind
+    from agent.storage.dispute_records import DisputeRecords
+    from agent.usecases.sync import known_orders
+
+    settings, store, policy = agent()
+    report = poll(settings, store, policy, say=lambda _: None, deliver=False)
+    assert report.read_ok, report.error
+    ended = DisputeRecords(store).ended_orders()
+    assert set(ended) == {"8700000000000005", "8700000000000006"}
+    for order_id, case_read in ended.items():
+        stored = store.order(order_id)
+        assert stored.detail_read_at > case_read and stored.order.can_open_dispute is False
+    assert not any(known.ended_unread for known in known_orders(store).values())
+    assert not [a for a in report.new_alerts if a.order_id in ended
+                and a.kind in (AlertKind.PROTECTION_ENDING, AlertKind.AFTER_CLOSE_WINDOW)]

@@ -219,3 +219,16 @@ def test_a_page_read_at_the_moment_its_case_ended_was_read_before_it():
 
     assert [read_since(at, NOW) for at in (None, NOW - DAY, NOW, NOW + timedelta(seconds=1))] == \
         [False, False, False, True]
+
+
+@pytest.mark.parametrize(("status", "ends_in", "read"), [
+    (S.CLOSED, 2 * DAY, True),  # settled, yet its window after close is open: read once more
+    (S.COMPLETED, -AFTER_CLOSE - GRACE + timedelta(hours=1), True),  # inside the grace
+    (S.COMPLETED, -AFTER_CLOSE - GRACE - timedelta(hours=1), False),  # its window long over
+    (S.CLOSED, -AFTER_CLOSE - GRACE - timedelta(hours=1), False),
+])
+def test_an_order_whose_cases_ended_unread_is_read_while_its_window_may_be_open(status, ends_in, read):
+    known = Known(read_status=status, timer=timer(ends_in), ended_unread=True)
+    assert needs_detail(listed(status), known, NOW, AFTER_CLOSE) is read
+    assert needs_detail(listed(status), Known(read_status=status, timer=timer(ends_in)), NOW, AFTER_CLOSE) is (
+        read and status is S.COMPLETED)  # without the ended case: the usual rule
