@@ -113,6 +113,24 @@ def agent(server, receivers, tmp_path, monkeypatch):
     return make
 
 
+def count_dispute_tabs(monkeypatch) -> list[int]:
+    """The most dispute tabs open at once (in a list the caller reads after the poll): each
+    tab more is a renderer more at a poll's largest moment (politeness.dispute_concurrency)."""
+    from flows.disputes import DisputeReader
+
+    opened, most = [], [0]
+    make_tab = DisputeReader._tab
+
+    def counted(reader):
+        tab = make_tab(reader)
+        opened.append(tab.page)
+        most[0] = max(most[0], sum(not page.is_closed() for page in opened))
+        return tab
+
+    monkeypatch.setattr(DisputeReader, "_tab", counted)
+    return most
+
+
 def dispute_of(server, order_n: int) -> str:
     return next(d["reverse_line_id"] for d in server.state()["disputes"]
                 if d["order_id"] == f"87000000000000{order_n:02d}")
@@ -240,12 +258,28 @@ def test_policy_notify_never_acts(agent, server):
     assert not [a for a in server.state()["actions"] if a["actor"] == "buyer"]
 
 
-def test_each_situation_yields_its_alert(agent, server):
+def test_each_situation_yields_its_alert(agent, server, monkeypatch):
+    """On one tab (the default): the alerts do not depend on how many pages load at once.
+    The orders whose disputes ended (5, 6) are read again in this poll (decision 0027): the
+    sandbox never offers a second dispute on an item, so no protection alert for them."""
+    from agent.storage.dispute_records import DisputeRecords
+    from agent.usecases.sync import known_orders
+
     seller(server, 2, action="offer", percent=40, respond_days=3)
     seller(server, 3, action="change_solution", respond_days=3)
     server.mediator(dispute_of(server, 4), action="request_info", respond_days=2)
-    settings, store, policy = agent()
+    tabs = count_dispute_tabs(monkeypatch)
+    settings, store, policy = agent(dispute_tabs=1)
     report = poll(settings, store, policy, say=lambda _: None)
+    assert tabs == [1]
+    ended = DisputeRecords(store).ended_orders()
+    assert set(ended) == {"8700000000000005", "8700000000000006"}
+    for order_id, case_read in ended.items():  # each page read after its case, saying no
+        stored = store.order(order_id)
+        assert stored.detail_read_at > case_read and stored.order.can_open_dispute is False
+    assert not any(known.ended_unread for known in known_orders(store).values())
+    assert not [a for a in report.new_alerts if a.order_id in ended
+                and a.kind in (AlertKind.PROTECTION_ENDING, AlertKind.AFTER_CLOSE_WINDOW)]
     kinds = {(a.kind, a.order_id) for a in report.new_alerts}
     expected = {
         (AlertKind.LOWBALL_OFFER, "8700000000000002"),
@@ -409,10 +443,11 @@ def test_a_zero_only_one_reading_sees_is_critical_at_once_and_the_other_cases_ar
     assert odd not in read and dispute_of(server, 7) in read  # the others were read, the odd one not recorded
 
 
-def test_the_dispute_pages_read_on_after_a_failed_page_and_stop_at_a_lost_session(agent, server):
-    """Several tabs at once: a page the site fails after some cases were read is loaded
-    again with the cases not read yet, never the ones read; a page that lands on the login
-    page later in the pool is a lost session, and the cases read before it are kept."""
+def test_the_dispute_pages_read_on_after_a_failed_page_and_stop_at_a_lost_session(agent, server, monkeypatch):
+    """Several tabs at once (politeness.dispute_concurrency = 3): a page the site fails after
+    some cases were read is loaded again with the cases not read yet, never the ones read; a
+    page that lands on the login page later in the pool is a lost session, and the cases
+    read before it are kept."""
     from agent.storage.dispute_records import DisputeRecords
     from agent.usecases.poll import Progress
     from flows import site
@@ -426,6 +461,7 @@ def test_the_dispute_pages_read_on_after_a_failed_page_and_stop_at_a_lost_sessio
             if self.done == self.cases:
                 self.then()
 
+    tabs = count_dispute_tabs(monkeypatch)
     settings, store, policy = agent()
     server.clear_requests()
     try:
@@ -435,6 +471,7 @@ def test_the_dispute_pages_read_on_after_a_failed_page_and_stop_at_a_lost_sessio
         server.clear_faults()
     counts = server.requests()
     assert report.read_ok and report.disputes == 7, report.error
+    assert tabs == [3]
     assert len(DisputeRecords(store).disputes()) == 7
     assert counts[f"page {site.DISPUTE_DETAIL_PATH}"] == 8  # seven cases, one page failed once
     assert counts[f"api {site.API_DISPUTE_DETAIL.lower()}"] == 7  # no case read twice
@@ -450,46 +487,3 @@ def test_the_dispute_pages_read_on_after_a_failed_page_and_stop_at_a_lost_sessio
     later = {d.reverse_line_id: d.last_seen for d in DisputeRecords(store).disputes()}
     assert sum(later[case] != seen[case] for case in seen) >= 2  # what was read before is recorded
 
-
-@pytest.mark.parametrize("tabs", [1, 2])
-def test_a_poll_reads_its_dispute_pages_on_as_many_tabs_as_set(agent, server, monkeypatch, tabs):
-    """A poll of many open disputes is the agent's largest moment in memory: each tab more
-    is a renderer more (politeness.dispute_concurrency, one by default)."""
-    from flows.disputes import DisputeReader
-
-    opened, most = [], [0]
-    make_tab = DisputeReader._tab
-
-    def counted(reader):
-        tab = make_tab(reader)
-        opened.append(tab.page)
-        most[0] = max(most[0], sum(not page.is_closed() for page in opened))
-        return tab
-
-    monkeypatch.setattr(DisputeReader, "_tab", counted)
-    settings, store, policy = agent(dispute_tabs=tabs)
-    report = poll(settings, store, policy, say=lambda _: None, deliver=False)
-    assert report.read_ok and report.disputes == 7, report.error
-    assert most[0] == tabs
-
-
-def test_the_orders_whose_disputes_ended_are_read_again_in_the_poll_that_saw_them_end(agent, server):
-    """Decision 0027: an ended case no longer covers its order, and only a page of the order
-    read after the case ended says whether another dispute can be opened: the poll reads it
-    at once, not a day later. The sandbox never offers a second dispute on an item: no
-    protection alert for them."""
-    from agent.judge.alerts import AlertKind
-    from agent.storage.dispute_records import DisputeRecords
-    from agent.usecases.sync import known_orders
-
-    settings, store, policy = agent()
-    report = poll(settings, store, policy, say=lambda _: None, deliver=False)
-    assert report.read_ok, report.error
-    ended = DisputeRecords(store).ended_orders()
-    assert set(ended) == {"8700000000000005", "8700000000000006"}
-    for order_id, case_read in ended.items():
-        stored = store.order(order_id)
-        assert stored.detail_read_at > case_read and stored.order.can_open_dispute is False
-    assert not any(known.ended_unread for known in known_orders(store).values())
-    assert not [a for a in report.new_alerts if a.order_id in ended
-                and a.kind in (AlertKind.PROTECTION_ENDING, AlertKind.AFTER_CLOSE_WINDOW)]
