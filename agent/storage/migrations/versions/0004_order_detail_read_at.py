@@ -3,7 +3,7 @@
 A dispute that ended no longer silences its order's protection warnings: only a page of
 the order read after the case ended says whether the site lets another dispute be opened
 (decision 0027). Existing rows start at NULL, read as "not read since": such an order is
-read once more on the next sync before anything is said of it.
+read once more by the next poll before anything is said of it.
 """
 
 from __future__ import annotations
