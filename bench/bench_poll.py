@@ -320,6 +320,7 @@ def main() -> int:
                   f"{results[m]['first_error']}")
     if not agent["ok"]:
         print(f"the agent's poll could not read the site: {agent['error']}")
+
     def goal(met: bool, applies: bool, account: str) -> str:
         return ("met" if met else "MISSED") if applies else f"not this account's (it is for {account})"
 

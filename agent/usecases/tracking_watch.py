@@ -3,7 +3,8 @@
 Why only some orders, and not every poll: each reading is a page load of a few seconds,
 and only a parcel still on its way can stall or be delivered. So an order's tracking is
 read when it awaits delivery, its protection still runs, no dispute covers it (nor one
-that ended on an order whose page offers no other), and its last reading is older than ``policy.tracking_read_every_hours``; and a poll reads at most
+that ended on an order whose page offers no other), and its last reading is older than
+``policy.tracking_read_every_hours``; and a poll reads at most
 ``policy.tracking_reads_per_poll`` of them, taking turns.
 
 Why a failed reading does not fail the poll: the orders and disputes were read already;

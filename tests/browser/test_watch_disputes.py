@@ -486,4 +486,3 @@ def test_the_dispute_pages_read_on_after_a_failed_page_and_stop_at_a_lost_sessio
     assert health.load(store).last_failure_kind == "login_needed"
     later = {d.reverse_line_id: d.last_seen for d in DisputeRecords(store).disputes()}
     assert sum(later[case] != seen[case] for case in seen) >= 2  # what was read before is recorded
-
