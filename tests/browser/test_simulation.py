@@ -5,7 +5,7 @@ order the daemon's own schedule gives them on the sandbox's virtual clock, with 
 at random (HTTP 500 bursts, slow pages, an expired session, a channel down for hours,
 the machine clock jumping, a job or the buyer's filing command killed with SIGKILL, two
 deliveries at once). Every count of the promise must be 0, and every dispute the buyer
-asked for must stand on the site. One world of 50 lifecycles takes about two minutes
+asked for must stand on the site. One world of 50 lifecycles takes two to four minutes
 on 2 cores; ``bench/simulate.py`` runs any number (the bench run is 1,000).
 """
 
