@@ -21,7 +21,7 @@ order's after-close window is judged on the timer already stored), when it is co
 and its window is over, and when a dispute covers it and its status did not change,
 whatever that status is (an order with a case open may still be listed as awaiting
 delivery, its countdown shown but no longer the one that matters). Covered means what
-the judge means (``Known.disputed``, filled from ``DisputeRecords.covered_orders``): the
+the judge means (``Known.disputed``, filled from ``CaseCover.covered``): the
 judge says nothing of such an order's timer (``agent.judge.rules.order_alerts``), the
 tracking step does not read it, and the dispute's own deadlines are read from the
 dispute pages, every poll, all of them; filing reads its order's page fresh. A status

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -126,9 +127,25 @@ class AuditEntry:
     id: int | None = None
 
 
+class CaseCover(NamedTuple):
+    """The orders' disputes as the judge reads them (``DisputeRecords.case_cover``)."""
+
+    #: the orders a dispute covers: a case read at least once and not over. One notion for
+    #: two readers: the judge says nothing of such an order's timer
+    #: (``agent.judge.rules.order_alerts``, through ``agent.usecases.poll.watch_state``), so
+    #: the sync need not read its page again (``agent.judge.detail_rule``). An order the sync
+    #: skipped whose case ends in the same poll is not judged on its old page: the judge
+    #: waits for a page read after the case ended (``ended``).
+    covered: set[str]
+    #: the orders whose cases are all over, each with the last time one of them was read
+    #: (the store's clock; an ended case is not read again): a page of the order read after
+    #: it says whether the site lets another dispute be opened (decision 0027)
+    ended: dict[str, datetime]
+
+
 class DisputeRecords:
     """Dispute-side tables of the agent's store; ``now`` is the injected clock, the store's by
-    default (a case's times are compared with its order's, ``ended_orders``)."""
+    default (a case's times are compared with its order's, ``CaseCover.ended``)."""
 
     def __init__(self, store: Store, now: Callable[[], datetime] | None = None) -> None:
         self.store = store
@@ -196,25 +213,9 @@ class DisputeRecords:
         with self.store.transaction() as session:
             return [self._tracked(row) for row in session.scalars(select(DisputeRow))]
 
-    def covered_orders(self) -> set[str]:
-        """The orders a dispute covers, as the judge reads it: those with a case read at least
-        once and not over.
-
-        One notion for two readers: the judge says nothing of such an order's timer
-        (``agent.judge.rules.order_alerts``, through ``agent.usecases.poll.watch_state``), so
-        the sync need not read its page again (``agent.judge.detail_rule``). An order the
-        sync skipped whose case ends in the same poll is not judged on its old page: the
-        judge waits for a page read after the case ended (``ended_orders``).
-        """
-        return self._case_ends()[0]
-
-    def ended_orders(self) -> dict[str, datetime]:
-        """The orders whose cases are all over, each with the last time one of them was read
-        (the store's clock; an ended case is not read again): a page of the order read after
-        it says whether the site lets another dispute be opened (decision 0027)."""
-        return self._case_ends()[1]
-
-    def _case_ends(self) -> tuple[set[str], dict[str, datetime]]:
+    def case_cover(self) -> CaseCover:
+        """Which orders a dispute covers and which had their disputes end, in one read of
+        the cases (see ``CaseCover``)."""
         covered: set[str] = set()
         ended: dict[str, datetime] = {}
         with self.store.transaction() as session:
@@ -225,7 +226,7 @@ class DisputeRecords:
                     ended[order_id] = max(last_seen, ended.get(order_id, last_seen))
                 else:
                     covered.add(order_id)
-        return covered, {order_id: at for order_id, at in ended.items() if order_id not in covered}
+        return CaseCover(covered, {order_id: at for order_id, at in ended.items() if order_id not in covered})
 
     def by_order(self) -> dict[str, list[TrackedDispute]]:
         """The disputes by order id (an order can have one per item), for the order views."""

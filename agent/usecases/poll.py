@@ -42,6 +42,8 @@ from agent.usecases.auto_actions import act_on_zero_offers, zero_offer_actions
 from agent.usecases.sync import Progress as SyncSteps
 from agent.usecases.sync import (
     credentials_provider,
+    known_orders,
+    page_politeness,
     read_since,
     site_clock,
     sync_orders,
@@ -124,17 +126,15 @@ def read_orders_after_their_cases(settings: Settings, store: Store, session, cre
     Returns the count read."""
     from agent.core.errors import LoginRequired
     from agent.judge.detail_rule import read_after_its_case
-    from agent.usecases.sync import known_orders
-    from flows.orders import Politeness, read_order_details
+    from flows.orders import read_order_details
 
     now, after_close = site_clock(store)(), settings.policy.after_close
     wanted = [order_id for order_id, known in known_orders(store).items()
               if read_after_its_case(known, now, after_close)]
     if not wanted:
         return 0
-    polite = settings.politeness
     read = read_order_details(session, settings.site.base_url, wanted, credentials,
-                              Politeness(polite.min_delay_ms, polite.max_delay_ms, polite.detail_concurrency),
+                              page_politeness(settings, settings.politeness.detail_concurrency),
                               settings.site.zone, timeout_ms=settings.browser.timeout_ms)
     store.save_orders(read.orders)
     if isinstance(read.error, LoginRequired):
@@ -154,7 +154,6 @@ def read_disputes(settings: Settings, store: Store, session, say: Callable[[str]
     shows a seller's offer of nothing.
     """
     from flows.disputes import DisputeReader, read_dispute_list
-    from flows.orders import Politeness
 
     progress = progress or Progress()
     records = DisputeRecords(store)
@@ -168,11 +167,9 @@ def read_disputes(settings: Settings, store: Store, session, say: Callable[[str]
               or item.reverse_line_id not in known]
     failed: list[SiteError] = []
     progress.disputes_started(len(wanted))
-    polite = settings.politeness
     reader = DisputeReader(session, site.base_url, credentials, site.zone, settings.browser.timeout_ms,
                            mobile_url=site.mobile_url,
-                           politeness=Politeness(polite.min_delay_ms, polite.max_delay_ms,
-                                                 polite.dispute_concurrency))
+                           politeness=page_politeness(settings, settings.politeness.dispute_concurrency))
 
     def record(case) -> None:
         """Each case recorded as it is read; one whose readings disagree is said, not recorded."""
@@ -220,8 +217,7 @@ def watch_state(store: Store) -> WatchState:
     disputes = [d for d in records.disputes() if d.detail is not None]
     stored_orders = store.orders()
     orders = {stored.order.order_id: stored.order for stored in stored_orders}
-    disputed = records.covered_orders()  # the orders the sync's detail rule skips too
-    ended = records.ended_orders()
+    disputed, ended = records.case_cover()  # the orders the sync's detail rule skips too, and ended
     tracking = load_tracking(store)
     return WatchState(
         disputes=[DisputeView(latest=d.detail, previous=d.previous, order=orders.get(d.order_id), link=d.link,

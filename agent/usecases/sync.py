@@ -86,8 +86,8 @@ def credentials_provider(settings: Settings) -> Callable[[], Credentials]:
 
 def known_orders(store: Store) -> dict[str, Known]:
     """Each stored order's last detail reading: its status then, its latest timer,
-    whether a dispute covers it (``DisputeRecords.covered_orders``, the judge's notion), and
-    whether its cases all ended after that reading (``DisputeRecords.ended_orders``).
+    whether a dispute covers it (``CaseCover.covered``, the judge's notion), and whether its
+    cases all ended after that reading (``CaseCover.ended``).
 
     One query of small tuples, not the orders with their lines and histories: a sync of
     an account with years of orders keeps only this in memory to decide what to read.
@@ -104,8 +104,7 @@ def known_orders(store: Store) -> dict[str, Known]:
     query = (select(OrderRow.order_id, OrderRow.detail_status, OrderRow.detail_read_at, latest.c.ends_at,
                     latest.c.source, latest.c.read_at)
              .outerjoin(latest, (latest.c.order_id == OrderRow.order_id) & (latest.c.rank == 1)))
-    records = DisputeRecords(store)
-    covered, ended = records.covered_orders(), records.ended_orders()
+    covered, ended = DisputeRecords(store).case_cover()
     known: dict[str, Known] = {}
     with store.transaction() as session:
         for order_id, status, page_read_at, ends_at, source, read_at in session.execute(query):
@@ -115,6 +114,15 @@ def known_orders(store: Store) -> dict[str, Known]:
                                     disputed=order_id in covered,
                                     ended_unread=order_id in ended and not read_since(page_read_at, ended[order_id]))
     return known
+
+
+def page_politeness(settings: Settings, concurrency: int):
+    """The pauses of ``settings.politeness`` with ``concurrency`` pages at once (order pages:
+    ``detail_concurrency``; dispute pages: ``dispute_concurrency``)."""
+    from flows.orders import Politeness
+
+    polite = settings.politeness
+    return Politeness(polite.min_delay_ms, polite.max_delay_ms, concurrency)
 
 
 def read_since(page_read_at: datetime | None, case_ended: datetime) -> bool:
@@ -138,11 +146,10 @@ def sync_orders(settings: Settings, store: Store, progress: Progress | None = No
 
 def _sync_in(session, settings: Settings, store: Store, progress: Progress,
              credentials: Callable[[], Credentials]) -> SyncReport:
-    from flows.orders import Politeness, read_order_details, read_order_list
+    from flows.orders import read_order_details, read_order_list
 
     clock = site_clock(store)
-    politeness = Politeness(settings.politeness.min_delay_ms, settings.politeness.max_delay_ms,
-                            settings.politeness.detail_concurrency)
+    politeness = page_politeness(settings, settings.politeness.detail_concurrency)
     timeout = settings.browser.timeout_ms
     known = known_orders(store)  # before the list is saved: the rules compare with what was read before
     listing = read_order_list(session, settings.site.base_url, credentials, progress.listed, timeout,

@@ -62,10 +62,10 @@ def read_tracking_due(settings, store, session, credentials, say: Callable[[str]
     from flows.orders import read_tracking
 
     clock = site_clock(store)
-    records, orders = DisputeRecords(store), [stored.order for stored in store.orders()]
-    ended = records.ended_orders()
-    disputed = records.covered_orders() | {order.order_id for order in orders
-                                           if order.order_id in ended and not site_offers_dispute(order)}
+    orders = [stored.order for stored in store.orders()]
+    covered, ended = DisputeRecords(store).case_cover()
+    disputed = covered | {order.order_id for order in orders
+                          if order.order_id in ended and not site_offers_dispute(order)}
     wanted = due_for_tracking(orders, load_tracking(store), disputed, clock(), settings.policy)
     read = 0
     for order_id in wanted:

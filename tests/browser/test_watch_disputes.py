@@ -272,7 +272,7 @@ def test_each_situation_yields_its_alert(agent, server, monkeypatch):
     settings, store, policy = agent(dispute_tabs=1)
     report = poll(settings, store, policy, say=lambda _: None)
     assert tabs == [1]
-    ended = DisputeRecords(store).ended_orders()
+    ended = DisputeRecords(store).case_cover().ended
     assert set(ended) == {"8700000000000005", "8700000000000006"}
     for order_id, case_read in ended.items():  # each page read after its case, saying no
         stored = store.order(order_id)
